@@ -1,0 +1,7 @@
+//! The engine behind `retort`, a schema-migration tool in the spirit of Alembic:
+//! declared schema, per-dialect rendering, reflection, comparison, revision files,
+//! the revision graph and the runner that applies revisions.
+
+pub mod config;
+pub mod schema;
+pub mod yaml;

@@ -1,0 +1,216 @@
+//! The one schema model: what `schema.yaml` declares, what reflection finds in a live
+//! database, and what operations create. Every index and constraint carries a name
+//! (unnamed ones are named by the naming convention when loaded).
+
+mod load;
+mod naming;
+mod types;
+mod write;
+
+pub use load::{load_schema, parse_schema_text, table_from_node, SchemaSource};
+pub use naming::{truncate_identifier, NamingConvention, NAMING_TOKENS};
+pub use types::{is_identifier, ColumnType};
+pub use write::{schema_to_yaml, table_body_to_yaml};
+
+use std::fmt;
+
+/// A whole declared or reflected schema.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Schema {
+    /// Named enum types, in declaration order.
+    pub enums: Vec<EnumType>,
+    /// Tables, in declaration order.
+    pub tables: Vec<Table>,
+}
+
+impl Schema {
+    /// The table called `name`.
+    pub fn table(&self, name: &str) -> Option<&Table> {
+        self.tables.iter().find(|t| t.name == name)
+    }
+    /// The enum called `name`.
+    pub fn enum_type(&self, name: &str) -> Option<&EnumType> {
+        self.enums.iter().find(|e| e.name == name)
+    }
+}
+
+/// A named enum type and its values, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnumType {
+    /// The enum's name.
+    pub name: String,
+    /// Its values, in order.
+    pub values: Vec<String>,
+}
+
+/// A table.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Table {
+    /// The table's name.
+    pub name: String,
+    /// Columns in written order.
+    pub columns: Vec<Column>,
+    /// The primary key, if any.
+    pub primary_key: Option<PrimaryKey>,
+    /// Indexes (not those behind unique constraints).
+    pub indexes: Vec<Index>,
+    /// Unique constraints.
+    pub unique: Vec<UniqueConstraint>,
+    /// Foreign keys.
+    pub foreign_keys: Vec<ForeignKey>,
+    /// Check constraints.
+    pub checks: Vec<CheckConstraint>,
+    /// The table comment.
+    pub comment: Option<String>,
+    /// The table's previous name, for a declared rename.
+    pub renamed_from: Option<String>,
+}
+
+impl Table {
+    /// The column called `name`.
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+    /// True when `name` is one of the primary key's columns.
+    pub fn is_primary_key_column(&self, name: &str) -> bool {
+        self.primary_key
+            .as_ref()
+            .is_some_and(|pk| pk.columns.iter().any(|c| c == name))
+    }
+}
+
+/// A column.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Column {
+    /// The column's name.
+    pub name: String,
+    /// Its type.
+    pub ty: ColumnType,
+    /// Whether NULL is allowed.
+    pub nullable: bool,
+    /// The default, as an SQL expression written after DEFAULT.
+    pub server_default: Option<String>,
+    /// Whether the database generates values (identity, AUTO_INCREMENT, rowid alias).
+    pub autoincrement: bool,
+    /// The column comment.
+    pub comment: Option<String>,
+    /// The column's previous name, for a declared rename.
+    pub renamed_from: Option<String>,
+}
+
+/// A primary key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrimaryKey {
+    /// The constraint name (backends that do not keep it report none).
+    pub name: Option<String>,
+    /// Its columns, in key order.
+    pub columns: Vec<String>,
+}
+
+/// An index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Index {
+    /// The index name.
+    pub name: String,
+    /// Indexed columns, in order.
+    pub columns: Vec<String>,
+    /// A unique index.
+    pub unique: bool,
+    /// The predicate of a partial index.
+    pub where_clause: Option<String>,
+}
+
+/// A unique constraint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UniqueConstraint {
+    /// The constraint name.
+    pub name: String,
+    /// Its columns, in order.
+    pub columns: Vec<String>,
+}
+
+/// What a foreign key does when the referred row changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FkAction {
+    /// `CASCADE`
+    Cascade,
+    /// `RESTRICT`
+    Restrict,
+    /// `SET NULL`
+    SetNull,
+    /// `SET DEFAULT`
+    SetDefault,
+    /// `NO ACTION` (the SQL default)
+    NoAction,
+}
+
+impl FkAction {
+    /// Parses the YAML spelling (`cascade`, `set null`, …), any case, `_` for space.
+    pub fn parse(s: &str) -> Option<FkAction> {
+        match s
+            .trim()
+            .to_ascii_lowercase()
+            .replace(['_', '-'], " ")
+            .as_str()
+        {
+            "cascade" => Some(FkAction::Cascade),
+            "restrict" => Some(FkAction::Restrict),
+            "set null" => Some(FkAction::SetNull),
+            "set default" => Some(FkAction::SetDefault),
+            "no action" => Some(FkAction::NoAction),
+            _ => None,
+        }
+    }
+    /// The YAML spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FkAction::Cascade => "cascade",
+            FkAction::Restrict => "restrict",
+            FkAction::SetNull => "set null",
+            FkAction::SetDefault => "set default",
+            FkAction::NoAction => "no action",
+        }
+    }
+    /// The SQL spelling.
+    pub fn sql(self) -> &'static str {
+        match self {
+            FkAction::Cascade => "CASCADE",
+            FkAction::Restrict => "RESTRICT",
+            FkAction::SetNull => "SET NULL",
+            FkAction::SetDefault => "SET DEFAULT",
+            FkAction::NoAction => "NO ACTION",
+        }
+    }
+}
+
+impl fmt::Display for FkAction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A foreign key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForeignKey {
+    /// The constraint name.
+    pub name: String,
+    /// The referring columns, in order.
+    pub columns: Vec<String>,
+    /// The referred table.
+    pub referred_table: String,
+    /// The referred columns, matching `columns` one to one.
+    pub referred_columns: Vec<String>,
+    /// ON DELETE; `None` is the database default (NO ACTION).
+    pub on_delete: Option<FkAction>,
+    /// ON UPDATE; `None` is the database default (NO ACTION).
+    pub on_update: Option<FkAction>,
+}
+
+/// A check constraint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckConstraint {
+    /// The constraint name.
+    pub name: String,
+    /// The boolean SQL expression.
+    pub expr: String,
+}

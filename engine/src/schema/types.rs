@@ -1,0 +1,295 @@
+//! The column type grammar of `schema.yaml`: portable types plus verbatim pass-through.
+
+use std::fmt;
+
+/// A column type as declared (portable) or passed through to the database verbatim.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub enum ColumnType {
+    /// `smallint` (2 bytes).
+    SmallInt,
+    /// `integer` (4 bytes).
+    Integer,
+    /// `bigint` (8 bytes).
+    BigInt,
+    /// `boolean`.
+    Boolean,
+    /// `real` (4-byte float).
+    Real,
+    /// `double` (8-byte float).
+    Double,
+    /// `decimal(p,s)` / `numeric(p,s)`: exact numbers.
+    Numeric {
+        /// Total digits.
+        precision: Option<u32>,
+        /// Digits after the point.
+        scale: Option<u32>,
+    },
+    /// `varchar(n)`.
+    Varchar(Option<u32>),
+    /// `char(n)`.
+    Char(Option<u32>),
+    /// `text`.
+    #[default]
+    Text,
+    /// `blob`: binary data.
+    Blob,
+    /// `date`.
+    Date,
+    /// `time`.
+    Time,
+    /// `timestamp` (without time zone).
+    Timestamp,
+    /// `timestamptz` (with time zone).
+    TimestampTz,
+    /// `json`.
+    Json,
+    /// `jsonb` (`json` where the backend has no jsonb).
+    Jsonb,
+    /// `uuid` (`char(36)` where the backend has no uuid type).
+    Uuid,
+    /// `enum(NAME)`: a named enum declared under `enums:`.
+    Enum(String),
+    /// Any other type, passed to the database as written (lower-cased, spaces folded).
+    Custom(String),
+}
+
+impl ColumnType {
+    /// Parses a type string. Errors say what is wrong with it.
+    pub fn parse(input: &str) -> Result<ColumnType, String> {
+        let s = input.trim();
+        if s.is_empty() {
+            return Err("empty type".into());
+        }
+        if let Some(bad) = s
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || " _,()[].'-".contains(*c)))
+        {
+            return Err(format!("invalid character {bad:?} in type {input:?}"));
+        }
+        let (head, args) = split_args(s).ok_or_else(|| {
+            format!("unbalanced parentheses in type {input:?}; write e.g. varchar(255)")
+        })?;
+        let name = head
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_ascii_lowercase();
+        if name.is_empty() {
+            return Err(format!("type {input:?} has no name"));
+        }
+        let numbers = |max: usize| -> Result<Vec<u32>, String> {
+            let Some(args) = &args else { return Ok(vec![]) };
+            let parts: Vec<&str> = args.split(',').map(str::trim).collect();
+            if parts.len() > max {
+                return Err(format!(
+                    "{name} takes at most {max} argument(s), got {:?}",
+                    args
+                ));
+            }
+            parts
+                .iter()
+                .map(|p| {
+                    p.parse::<u32>()
+                        .map_err(|_| format!("{name} needs a whole number, got {p:?}"))
+                })
+                .collect()
+        };
+        let no_args = |t: ColumnType| -> Result<ColumnType, String> {
+            match &args {
+                None => Ok(t),
+                Some(a) => Err(format!("{name} takes no arguments, got ({a})")),
+            }
+        };
+        Ok(match name.as_str() {
+            "smallint" => no_args(ColumnType::SmallInt)?,
+            "integer" | "int" => no_args(ColumnType::Integer)?,
+            "bigint" => no_args(ColumnType::BigInt)?,
+            "boolean" | "bool" => no_args(ColumnType::Boolean)?,
+            "real" | "float" => no_args(ColumnType::Real)?,
+            "double" | "double precision" => no_args(ColumnType::Double)?,
+            "decimal" | "numeric" => {
+                let n = numbers(2)?;
+                if let [p, s] = n[..] {
+                    if s > p {
+                        return Err(format!("{name}({p},{s}): scale is larger than precision"));
+                    }
+                }
+                if n.first() == Some(&0) {
+                    return Err(format!("{name} precision must be at least 1"));
+                }
+                ColumnType::Numeric {
+                    precision: n.first().copied(),
+                    scale: n.get(1).copied(),
+                }
+            }
+            "varchar" | "character varying" => {
+                let n = numbers(1)?;
+                if n.first() == Some(&0) {
+                    return Err("varchar length must be at least 1".into());
+                }
+                ColumnType::Varchar(n.first().copied())
+            }
+            "char" | "character" => {
+                let n = numbers(1)?;
+                if n.first() == Some(&0) {
+                    return Err("char length must be at least 1".into());
+                }
+                ColumnType::Char(n.first().copied())
+            }
+            "text" => no_args(ColumnType::Text)?,
+            "blob" => no_args(ColumnType::Blob)?,
+            "date" => no_args(ColumnType::Date)?,
+            "time" => no_args(ColumnType::Time)?,
+            "timestamp" => no_args(ColumnType::Timestamp)?,
+            "timestamptz" => no_args(ColumnType::TimestampTz)?,
+            "json" => no_args(ColumnType::Json)?,
+            "jsonb" => no_args(ColumnType::Jsonb)?,
+            "uuid" => no_args(ColumnType::Uuid)?,
+            "enum" => {
+                let arg = args.as_deref().map(str::trim).unwrap_or("");
+                if !is_identifier(arg) {
+                    return Err(format!(
+                        "enum needs the name of an enum declared under `enums:`, e.g. enum(status); got {input:?}"
+                    ));
+                }
+                ColumnType::Enum(arg.to_string())
+            }
+            _ => {
+                if !name
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_alphabetic())
+                {
+                    return Err(format!("type {input:?} must start with a letter"));
+                }
+                let mut out = name.clone();
+                if let Some(a) = &args {
+                    out.push('(');
+                    out.push_str(&a.split(',').map(str::trim).collect::<Vec<_>>().join(","));
+                    out.push(')');
+                }
+                ColumnType::Custom(out)
+            }
+        })
+    }
+
+    /// True for the integer types that can carry `autoincrement`.
+    pub fn is_integer(&self) -> bool {
+        matches!(
+            self,
+            ColumnType::SmallInt | ColumnType::Integer | ColumnType::BigInt
+        )
+    }
+}
+
+impl fmt::Display for ColumnType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ColumnType::SmallInt => f.write_str("smallint"),
+            ColumnType::Integer => f.write_str("integer"),
+            ColumnType::BigInt => f.write_str("bigint"),
+            ColumnType::Boolean => f.write_str("boolean"),
+            ColumnType::Real => f.write_str("real"),
+            ColumnType::Double => f.write_str("double"),
+            ColumnType::Numeric { precision, scale } => match (precision, scale) {
+                (Some(p), Some(s)) => write!(f, "numeric({p},{s})"),
+                (Some(p), None) => write!(f, "numeric({p})"),
+                _ => f.write_str("numeric"),
+            },
+            ColumnType::Varchar(Some(n)) => write!(f, "varchar({n})"),
+            ColumnType::Varchar(None) => f.write_str("varchar"),
+            ColumnType::Char(Some(n)) => write!(f, "char({n})"),
+            ColumnType::Char(None) => f.write_str("char"),
+            ColumnType::Text => f.write_str("text"),
+            ColumnType::Blob => f.write_str("blob"),
+            ColumnType::Date => f.write_str("date"),
+            ColumnType::Time => f.write_str("time"),
+            ColumnType::Timestamp => f.write_str("timestamp"),
+            ColumnType::TimestampTz => f.write_str("timestamptz"),
+            ColumnType::Json => f.write_str("json"),
+            ColumnType::Jsonb => f.write_str("jsonb"),
+            ColumnType::Uuid => f.write_str("uuid"),
+            ColumnType::Enum(name) => write!(f, "enum({name})"),
+            ColumnType::Custom(s) => f.write_str(s),
+        }
+    }
+}
+
+/// Splits `name(args)` into its parts; `None` when parentheses are unbalanced or
+/// something follows the closing parenthesis.
+fn split_args(s: &str) -> Option<(String, Option<String>)> {
+    match s.find('(') {
+        None => {
+            if s.contains(')') {
+                None
+            } else {
+                Some((s.to_string(), None))
+            }
+        }
+        Some(open) => {
+            let close = s.rfind(')')?;
+            if close < open || !s[close + 1..].trim().is_empty() {
+                return None;
+            }
+            let inner = &s[open + 1..close];
+            if inner.contains('(') || inner.contains(')') {
+                return None;
+            }
+            Some((s[..open].to_string(), Some(inner.trim().to_string())))
+        }
+    }
+}
+
+/// True for a plain identifier: a letter or underscore, then letters, digits, underscores.
+pub fn is_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn portable_types_parse_and_print() {
+        for (input, printed) in [
+            ("integer", "integer"),
+            ("INT", "integer"),
+            ("VarChar(255)", "varchar(255)"),
+            ("character varying(10)", "varchar(10)"),
+            ("decimal(10, 2)", "numeric(10,2)"),
+            ("numeric", "numeric"),
+            ("double precision", "double"),
+            ("timestamptz", "timestamptz"),
+            ("enum(script_status)", "enum(script_status)"),
+            ("inet", "inet"),
+            ("MEDIUMTEXT", "mediumtext"),
+            ("bit varying(5)", "bit varying(5)"),
+            ("integer[]", "integer[]"),
+        ] {
+            let t = ColumnType::parse(input).unwrap();
+            assert_eq!(t.to_string(), printed, "{input}");
+            assert_eq!(ColumnType::parse(printed).unwrap(), t);
+        }
+    }
+
+    #[test]
+    fn bad_types_are_rejected() {
+        for input in [
+            "",
+            "varchar(abc)",
+            "decimal(10",
+            "decimal(2,5)",
+            "integer(5)",
+            "varchar(1,2)",
+            "enum()",
+            "enum(a b)",
+            "text; drop table x",
+            "9lives",
+            "varchar(0)",
+        ] {
+            assert!(ColumnType::parse(input).is_err(), "{input:?} should fail");
+        }
+    }
+}
