@@ -3,5 +3,8 @@
 //! the revision graph and the runner that applies revisions.
 
 pub mod config;
+pub mod db;
+pub mod dialect;
+pub mod ops;
 pub mod schema;
 pub mod yaml;

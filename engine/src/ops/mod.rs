@@ -1,0 +1,1 @@
+//! The operation vocabulary of revision files (SPEC §4).
