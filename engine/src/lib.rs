@@ -6,5 +6,6 @@ pub mod config;
 pub mod db;
 pub mod dialect;
 pub mod ops;
+pub mod project;
 pub mod schema;
 pub mod yaml;

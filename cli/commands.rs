@@ -1,0 +1,101 @@
+//! One function per command; each loads what it needs and calls the engine.
+
+use std::process::ExitCode;
+use std::sync::OnceLock;
+
+use anyhow::Result;
+use retort_engine::config::{Config, ConfigError};
+use retort_engine::db::mask_url;
+use retort_engine::dialect::Dialect;
+use retort_engine::project::init_project;
+use retort_engine::schema::load_schema;
+
+use crate::args::{Cli, Command, InitTemplate};
+
+static CONFIGURED_URL: OnceLock<String> = OnceLock::new();
+
+/// The database URL from the loaded config, so that error output can mask its password.
+pub fn configured_url() -> Option<String> {
+    CONFIGURED_URL.get().cloned()
+}
+
+/// Runs the parsed command line.
+pub async fn run(cli: Cli) -> Result<ExitCode> {
+    match &cli.command {
+        Command::Init { dir, template } => init(dir, *template),
+        Command::Validate => validate(&cli),
+    }
+}
+
+/// Remembers the configured URL so that error output masks its password.
+fn remember_url(config: &Config) {
+    if let Some(url) = &config.database_url {
+        let _ = CONFIGURED_URL.set(url.clone());
+    }
+}
+
+fn init(dir: &std::path::Path, template: InitTemplate) -> Result<ExitCode> {
+    let name = match template {
+        InitTemplate::Yaml => "yaml",
+        InitTemplate::Sql => "sql",
+    };
+    let report = init_project(dir, name)?;
+    for path in &report.created {
+        println!("Created {}", path.display());
+    }
+    let cd = if dir == std::path::Path::new(".") {
+        String::new()
+    } else {
+        format!("  cd {}\n", dir.display())
+    };
+    println!(
+        "\nNext steps:\n{cd}  1. Edit schema.yaml to declare your tables.\n  2. retort validate\n  3. retort revision --autogenerate -m \"initial schema\"\n  4. retort upgrade head"
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn validate(cli: &Cli) -> Result<ExitCode> {
+    let config = match Config::discover(cli.config.as_deref()) {
+        Ok(c) => c,
+        Err(ConfigError::Invalid(d)) => {
+            eprintln!("{d}");
+            eprintln!("{} error(s)", d.0.len());
+            return Ok(ExitCode::from(1));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    remember_url(&config);
+    let mut errors = Vec::new();
+    let url = config.url(cli.url.as_deref());
+    if Dialect::from_url(&url).is_none() {
+        errors.push(format!(
+            "database URL {} has an unsupported scheme; use sqlite://, postgres://, mysql:// or mariadb://",
+            mask_url(&url)
+        ));
+    }
+    let tables = match load_schema(&config.schema, &config.naming_convention) {
+        Ok((schema, _)) => schema.tables.len(),
+        Err(d) => {
+            errors.extend(d.0.iter().map(|x| x.to_string()));
+            0
+        }
+    };
+    if !errors.is_empty() {
+        for e in &errors {
+            eprintln!("{e}");
+        }
+        eprintln!("{} error(s)", errors.len());
+        return Ok(ExitCode::from(1));
+    }
+    let config_name = config
+        .file
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "defaults (no retort.yaml)".into());
+    if !cli.quiet {
+        println!("config: {config_name}: ok");
+        println!("schema: {}: ok ({tables} tables)", config.schema.display());
+        println!("database URL: {}", mask_url(&url));
+    }
+    Ok(ExitCode::SUCCESS)
+}
