@@ -8,4 +8,5 @@ pub mod dialect;
 pub mod ops;
 pub mod project;
 pub mod schema;
+pub mod script;
 pub mod yaml;

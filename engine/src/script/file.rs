@@ -1,0 +1,404 @@
+//! Revision files: reading both formats (YAML operations and plain SQL) and the
+//! header fields they share.
+
+use std::path::{Path, PathBuf};
+
+use crate::yaml::{parse_file, Diagnostics, Node, NodeValue, Span};
+
+/// The body of a revision: YAML operations (kept as parsed nodes until the operations
+/// are needed) or plain SQL text.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RevisionBody {
+    /// YAML `upgrade:` / `downgrade:` operation lists.
+    Yaml {
+        /// The `upgrade` list.
+        upgrade: Node,
+        /// The `downgrade` list.
+        downgrade: Node,
+    },
+    /// SQL `-- +upgrade` / `-- +downgrade` sections.
+    Sql {
+        /// The upgrade section.
+        upgrade: String,
+        /// The downgrade section.
+        downgrade: String,
+    },
+}
+
+/// One revision file, as read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RevisionFile {
+    /// Where it was read from.
+    pub path: PathBuf,
+    /// The revision id.
+    pub id: String,
+    /// Parents: none for a base, several for a merge.
+    pub down_revisions: Vec<String>,
+    /// Branch labels.
+    pub branch_labels: Vec<String>,
+    /// Revisions (or labels) this one depends on without merging.
+    pub depends_on: Vec<String>,
+    /// The message.
+    pub message: String,
+    /// The create date from the header, as written.
+    pub create_date: Option<String>,
+    /// False: run outside any transaction.
+    pub transactional: bool,
+    /// The operations or SQL.
+    pub body: RevisionBody,
+}
+
+impl RevisionFile {
+    /// True for the plain-SQL format.
+    pub fn is_sql(&self) -> bool {
+        matches!(self.body, RevisionBody::Sql { .. })
+    }
+}
+
+const YAML_KEYS: &[&str] = &[
+    "revision",
+    "down_revision",
+    "branch_labels",
+    "depends_on",
+    "message",
+    "transactional",
+    "upgrade",
+    "downgrade",
+];
+
+/// Reads every revision file (`*.yaml`, `*.yml`, `*.sql`) in the given directories.
+/// Missing directories hold no revisions. All problems are reported together.
+pub fn load_revision_files(dirs: &[PathBuf]) -> Result<Vec<RevisionFile>, Diagnostics> {
+    let mut diags = Diagnostics::default();
+    let mut out = Vec::new();
+    for dir in dirs {
+        if !dir.exists() {
+            continue;
+        }
+        let mut paths: Vec<PathBuf> = match std::fs::read_dir(dir) {
+            Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).collect(),
+            Err(e) => {
+                diags.push(dir, Span::default(), format!("cannot read versions directory: {e}"));
+                continue;
+            }
+        };
+        paths.retain(|p| {
+            p.is_file()
+                && matches!(
+                    p.extension().and_then(|e| e.to_str()),
+                    Some("yaml") | Some("yml") | Some("sql")
+                )
+        });
+        paths.sort();
+        for path in paths {
+            match std::fs::read_to_string(&path) {
+                Ok(text) => {
+                    if let Some(f) = parse_revision_text(&path, &text, &mut diags) {
+                        out.push(f);
+                    }
+                }
+                Err(e) => diags.push(&path, Span { line: 1, col: 1 }, format!("cannot read: {e}")),
+            }
+        }
+    }
+    if diags.is_empty() {
+        Ok(out)
+    } else {
+        diags.sort();
+        Err(diags)
+    }
+}
+
+/// Parses one revision file's text; the format follows the extension (`.sql` or YAML).
+pub fn parse_revision_text(path: &Path, text: &str, diags: &mut Diagnostics) -> Option<RevisionFile> {
+    if path.extension().and_then(|e| e.to_str()) == Some("sql") {
+        parse_sql_revision(path, text, diags)
+    } else {
+        parse_yaml_revision(path, text, diags)
+    }
+}
+
+fn header_create_date(text: &str, prefix: &str) -> Option<String> {
+    text.lines()
+        .take_while(|l| l.starts_with(prefix) || l.trim().is_empty())
+        .find_map(|l| {
+            let body = l.trim_start_matches(prefix).trim();
+            let (k, v) = body.split_once(':')?;
+            let k = k.trim().to_ascii_lowercase();
+            (k == "create date" || k == "create_date").then(|| v.trim().to_string())
+        })
+}
+
+fn parse_yaml_revision(path: &Path, text: &str, diags: &mut Diagnostics) -> Option<RevisionFile> {
+    let root = match parse_file(path, text) {
+        Ok(n) => n,
+        Err(d) => {
+            diags.0.push(d);
+            return None;
+        }
+    };
+    let before = diags.0.len();
+    let Some(map) = root.as_map() else {
+        diags.push(path, root.span, "a revision file must be a mapping with `revision`, `down_revision`, `upgrade` and `downgrade`");
+        return None;
+    };
+    for (k, _) in map {
+        let key = k.as_str().unwrap_or("");
+        if !YAML_KEYS.contains(&key) {
+            diags.push(path, k.span, format!("unknown key `{key}` in revision file; expected one of: {}", YAML_KEYS.join(", ")));
+        }
+    }
+    let id = match root.get("revision") {
+        Some(n) => match scalar_text(n) {
+            Some(s) => s,
+            None => {
+                diags.push(path, n.span, "`revision` must be a revision id");
+                String::new()
+            }
+        },
+        None => {
+            diags.push(path, root.span, "missing `revision`");
+            String::new()
+        }
+    };
+    let down_revisions = id_list(path, root.get("down_revision"), "down_revision", diags);
+    let branch_labels = id_list(path, root.get("branch_labels"), "branch_labels", diags);
+    let depends_on = id_list(path, root.get("depends_on"), "depends_on", diags);
+    let message = root.get("message").and_then(scalar_text).unwrap_or_default();
+    let transactional = match root.get("transactional") {
+        None => true,
+        Some(n) if n.is_null() => true,
+        Some(n) => match n.as_bool() {
+            Some(b) => b,
+            None => {
+                diags.push(path, n.span, "`transactional` must be true or false");
+                true
+            }
+        },
+    };
+    let section = |key: &str, diags: &mut Diagnostics| -> Node {
+        match root.get(key) {
+            None => {
+                diags.push(path, root.span, format!("missing `{key}` (use `{key}: []` for none)"));
+                empty_seq(root.span)
+            }
+            Some(n) if n.is_null() => empty_seq(n.span),
+            Some(n) if n.as_seq().is_some() => n.clone(),
+            Some(n) => {
+                diags.push(path, n.span, format!("`{key}` must be a list of operations"));
+                empty_seq(n.span)
+            }
+        }
+    };
+    let upgrade = section("upgrade", diags);
+    let downgrade = section("downgrade", diags);
+    if diags.0.len() > before {
+        return None;
+    }
+    Some(RevisionFile {
+        path: path.to_path_buf(),
+        id,
+        down_revisions,
+        branch_labels,
+        depends_on,
+        message,
+        create_date: header_create_date(text, "#"),
+        transactional,
+        body: RevisionBody::Yaml { upgrade, downgrade },
+    })
+}
+
+fn empty_seq(span: Span) -> Node {
+    Node {
+        value: NodeValue::Seq(Vec::new()),
+        span,
+    }
+}
+
+fn scalar_text(n: &Node) -> Option<String> {
+    n.as_str().map(|s| s.trim().to_string())
+}
+
+/// `null`, a scalar, or a list of scalars.
+fn id_list(path: &Path, node: Option<&Node>, key: &str, diags: &mut Diagnostics) -> Vec<String> {
+    let Some(node) = node else { return Vec::new() };
+    match &node.value {
+        NodeValue::Null => Vec::new(),
+        NodeValue::Scalar { text, .. } => split_ids(text),
+        NodeValue::Seq(items) => {
+            let mut out = Vec::new();
+            for item in items {
+                match scalar_text(item) {
+                    Some(s) => out.push(s),
+                    None => diags.push(path, item.span, format!("items of `{key}` must be revision ids or labels")),
+                }
+            }
+            out
+        }
+        NodeValue::Map(_) => {
+            diags.push(path, node.span, format!("`{key}` must be null, an id, or a list of ids"));
+            Vec::new()
+        }
+    }
+}
+
+/// Splits a comma-separated header value into ids (empty, `null` and `None` give nothing).
+fn split_ids(text: &str) -> Vec<String> {
+    text.split(',')
+        .map(|s| s.trim().trim_matches(|c| c == '[' || c == ']' || c == '(' || c == ')').trim())
+        .filter(|s| !s.is_empty() && !matches!(*s, "null" | "None" | "~"))
+        .map(str::to_string)
+        .collect()
+}
+
+fn parse_sql_revision(path: &Path, text: &str, diags: &mut Diagnostics) -> Option<RevisionFile> {
+    let mut id = None;
+    let mut down = Vec::new();
+    let mut labels = Vec::new();
+    let mut depends = Vec::new();
+    let mut create_date = None;
+    let mut transactional = true;
+    let mut message: Option<String> = None;
+    let mut section: Option<&str> = None;
+    let mut upgrade = String::new();
+    let mut downgrade = String::new();
+    let mut seen_upgrade = false;
+    let mut seen_downgrade = false;
+    for (i, line) in text.lines().enumerate() {
+        let span = Span { line: i + 1, col: 1 };
+        let trimmed = line.trim();
+        if trimmed.eq_ignore_ascii_case("-- +upgrade") {
+            section = Some("upgrade");
+            seen_upgrade = true;
+            continue;
+        }
+        if trimmed.eq_ignore_ascii_case("-- +downgrade") {
+            section = Some("downgrade");
+            seen_downgrade = true;
+            continue;
+        }
+        match section {
+            Some("upgrade") => {
+                upgrade.push_str(line);
+                upgrade.push('\n');
+            }
+            Some(_) => {
+                downgrade.push_str(line);
+                downgrade.push('\n');
+            }
+            None => {
+                let Some(body) = trimmed.strip_prefix("--") else {
+                    if !trimmed.is_empty() {
+                        diags.push(path, span, "SQL before `-- +upgrade`; put statements in the `-- +upgrade` or `-- +downgrade` section");
+                    }
+                    continue;
+                };
+                let body = body.trim();
+                let field = body.split_once(':').and_then(|(k, v)| {
+                    let k = k.trim().to_ascii_lowercase();
+                    matches!(
+                        k.as_str(),
+                        "revision" | "down_revision" | "branch_labels" | "depends_on" | "create_date" | "transactional"
+                    )
+                    .then(|| (k, v.trim().to_string()))
+                });
+                match field {
+                    Some((k, v)) => match k.as_str() {
+                        "revision" => id = Some(v),
+                        "down_revision" => down = split_ids(&v),
+                        "branch_labels" => labels = split_ids(&v),
+                        "depends_on" => depends = split_ids(&v),
+                        "create_date" => create_date = Some(v),
+                        _ => match v.to_ascii_lowercase().as_str() {
+                            "true" => transactional = true,
+                            "false" => transactional = false,
+                            _ => diags.push(path, span, "`transactional` must be true or false"),
+                        },
+                    },
+                    None => {
+                        if message.is_none() && !body.is_empty() {
+                            message = Some(body.to_string());
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let before = diags.0.len();
+    if id.is_none() {
+        diags.push(path, Span { line: 1, col: 1 }, "missing `-- revision: ID` header line");
+    }
+    if !seen_upgrade || !seen_downgrade {
+        diags.push(path, Span { line: 1, col: 1 }, "a SQL revision needs both `-- +upgrade` and `-- +downgrade` sections");
+    }
+    if diags.0.len() > before {
+        return None;
+    }
+    Some(RevisionFile {
+        path: path.to_path_buf(),
+        id: id.unwrap_or_default(),
+        down_revisions: down,
+        branch_labels: labels,
+        depends_on: depends,
+        message: message.unwrap_or_default(),
+        create_date,
+        transactional,
+        body: RevisionBody::Sql {
+            upgrade: upgrade.trim().to_string(),
+            downgrade: downgrade.trim().to_string(),
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_spec_yaml_example() {
+        let text = "# add users table\n#\n# Revision ID: 3f2a9c1b7d4e\n# Revises: 9b1d0e2c4a6f\n# Create Date: 2026-11-22 10:15:03+00:00\nrevision: 3f2a9c1b7d4e\ndown_revision: 9b1d0e2c4a6f\nbranch_labels: []\ndepends_on: []\nmessage: add users table\ntransactional: true\nupgrade:\n  - create_index: {name: ix_users_email, table: users, columns: [email]}\ndowngrade:\n  - drop_index: {name: ix_users_email, table: users}\n";
+        let mut d = Diagnostics::default();
+        let f = parse_revision_text(Path::new("v/a.yaml"), text, &mut d).unwrap();
+        assert!(d.is_empty());
+        assert_eq!(f.id, "3f2a9c1b7d4e");
+        assert_eq!(f.down_revisions, vec!["9b1d0e2c4a6f"]);
+        assert_eq!(f.create_date.as_deref(), Some("2026-11-22 10:15:03+00:00"));
+        assert!(f.transactional);
+    }
+
+    #[test]
+    fn reads_spec_sql_example() {
+        let text = "-- add users table\n--\n-- revision: 3f2a9c1b7d4e\n-- down_revision: 9b1d0e2c4a6f\n-- branch_labels:\n-- depends_on:\n-- create_date: 2026-11-22 10:15:03+00:00\n\n-- +upgrade\nCREATE TABLE users (id INTEGER PRIMARY KEY, email VARCHAR(255) NOT NULL);\n\n-- +downgrade\nDROP TABLE users;\n";
+        let mut d = Diagnostics::default();
+        let f = parse_revision_text(Path::new("v/a.sql"), text, &mut d).unwrap();
+        assert!(d.is_empty(), "{d}");
+        assert_eq!(f.message, "add users table");
+        assert_eq!(f.down_revisions, vec!["9b1d0e2c4a6f"]);
+        assert!(f.branch_labels.is_empty());
+        match f.body {
+            RevisionBody::Sql { upgrade, downgrade } => {
+                assert!(upgrade.starts_with("CREATE TABLE users"));
+                assert_eq!(downgrade, "DROP TABLE users;");
+            }
+            _ => panic!("expected SQL body"),
+        }
+    }
+
+    #[test]
+    fn merge_list_and_errors() {
+        let mut d = Diagnostics::default();
+        let f = parse_revision_text(
+            Path::new("m.yaml"),
+            "revision: e\ndown_revision: [d1, d2]\nupgrade: []\ndowngrade: []\n",
+            &mut d,
+        )
+        .unwrap();
+        assert_eq!(f.down_revisions, vec!["d1", "d2"]);
+        let mut d = Diagnostics::default();
+        assert!(parse_revision_text(Path::new("x.yaml"), "revison: e\nupgrade: []\n", &mut d).is_none());
+        let s = d.to_string();
+        assert!(s.contains("x.yaml:1:1: unknown key `revison`"), "{s}");
+        assert!(s.contains("missing `revision`"), "{s}");
+        assert!(s.contains("missing `downgrade`"), "{s}");
+    }
+}
