@@ -9,4 +9,5 @@ pub mod ops;
 pub mod project;
 pub mod schema;
 pub mod script;
+pub mod sqltext;
 pub mod yaml;
