@@ -57,4 +57,10 @@ pub enum Command {
     },
     /// Check retort.yaml and schema.yaml without a database; report every error.
     Validate,
+    /// Show the revision(s) the database is at.
+    Current {
+        /// Show each revision's details.
+        #[arg(short, long)]
+        verbose: bool,
+    },
 }

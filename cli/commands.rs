@@ -7,10 +7,10 @@ use anyhow::Result;
 use retort_engine::config::{Config, ConfigError};
 use retort_engine::db::mask_url;
 use retort_engine::dialect::Dialect;
-use retort_engine::project::init_project;
+use retort_engine::project::{init_project, Project};
 use retort_engine::schema::load_schema;
 
-use crate::args::{Cli, Command, InitTemplate};
+use crate::args::{Cli, Command, Format, InitTemplate};
 
 static CONFIGURED_URL: OnceLock<String> = OnceLock::new();
 
@@ -24,7 +24,65 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
     match &cli.command {
         Command::Init { dir, template } => init(dir, *template),
         Command::Validate => validate(&cli),
+        Command::Current { verbose } => current(&cli, *verbose).await,
     }
+}
+
+/// Loads the config (remembering its URL for masking) and the project's revisions.
+fn load_project(cli: &Cli) -> Result<Project> {
+    let config = match Config::discover(cli.config.as_deref()) {
+        Ok(c) => c,
+        Err(ConfigError::Invalid(d)) => anyhow::bail!("invalid configuration:\n{d}"),
+        Err(e) => return Err(e.into()),
+    };
+    remember_url(&config);
+    Project::load(config)
+        .map_err(|errors| anyhow::anyhow!("invalid revision files:\n{}", errors.join("\n")))
+}
+
+/// One revision as `current`, `heads` and `history -v` print it.
+fn revision_line(project: &Project, id: &str, verbose: bool) -> String {
+    let head = if project.graph.heads().contains(&id) {
+        " (head)"
+    } else {
+        ""
+    };
+    match (verbose, project.file(id)) {
+        (true, Some(f)) => format!(
+            "Rev: {id}{head}\nParent: {}\nPath: {}\n\n    {}\n",
+            if f.down_revisions.is_empty() {
+                "<base>".to_string()
+            } else {
+                f.down_revisions.join(", ")
+            },
+            f.path.display(),
+            f.message
+        ),
+        _ => format!("{id}{head}"),
+    }
+}
+
+async fn current(cli: &Cli, verbose: bool) -> Result<ExitCode> {
+    let project = load_project(cli)?;
+    let url = project.config.url(cli.url.as_deref());
+    let rows = retort_engine::runner::current(&project, &url)
+        .await
+        .map_err(|e| anyhow::anyhow!(e))?;
+    if cli.format == Format::Json {
+        let items: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|r| serde_json::json!({"revision": r, "head": project.graph.heads().contains(&r.as_str())}))
+            .collect();
+        println!("{}", serde_json::Value::Array(items));
+        return Ok(ExitCode::SUCCESS);
+    }
+    if !cli.quiet && verbose {
+        println!("Current revision(s) for {}:", mask_url(&url));
+    }
+    for r in &rows {
+        println!("{}", revision_line(&project, r, verbose));
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Remembers the configured URL so that error output masks its password.

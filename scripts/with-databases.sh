@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2317 # cleanup functions are only reached via trap
 # Usage: scripts/with-databases.sh CMD [ARGS...]
 #
 # Starts throwaway PostgreSQL 15 and MariaDB servers on 127.0.0.1, exports
 #
 #   RETORT_TEST_POSTGRES_URL=postgres://retort:retort@127.0.0.1:PGPORT/retort
 #   RETORT_TEST_MYSQL_URL=mysql://retort:retort@127.0.0.1:MYPORT/retort
-#   RETORT_TEST_REQUIRE_ALL=1            (only when $CI is set)
+#   RETORT_TEST_REQUIRE_ALL=1            (only when $CI is set, other than "false"/"0")
 #
 # runs CMD in the caller's working directory, then stops both servers, removes
 # their data and exits with CMD's exit status. If either server cannot be
@@ -28,7 +29,7 @@ log() { printf '%s: %s\n' "$PROG" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
 if [[ $# -eq 0 || $1 == -h || $1 == --help ]]; then
-  sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//' >&2
+  sed -n '3,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//' >&2
   [[ $# -eq 0 ]] && exit 2 || exit 0
 fi
 
@@ -273,8 +274,8 @@ start_postgres() {
     die "PostgreSQL initdb failed"
   fi
 
-  local port=${RETORT_PG_PORT:-55432} attempt
-  for attempt in 1 2 3 4 5; do
+  local port=${RETORT_PG_PORT:-55432}
+  for _ in 1 2 3 4 5; do
     port=$(next_free_port "$port")
     # Later settings override earlier ones, so re-appending on retry is fine.
     cat >>"$PG_DATA/postgresql.conf" <<EOF
@@ -356,8 +357,8 @@ start_mariadb() {
     die "mariadb-install-db failed"
   fi
 
-  local port=${RETORT_MYSQL_PORT:-53306} attempt up=0 i
-  for attempt in 1 2 3 4 5; do
+  local port=${RETORT_MYSQL_PORT:-53306} up=0 i
+  for _ in 1 2 3 4 5; do
     port=$(next_free_port "$port")
     : >"$MY_LOG"
     rm -f "$MY_PIDFILE"

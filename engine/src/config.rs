@@ -107,7 +107,8 @@ impl Config {
             if required {
                 return Err(ConfigError::Missing(path));
             }
-            let cwd = std::env::current_dir().map_err(|e| ConfigError::Io(PathBuf::from("."), e))?;
+            let cwd =
+                std::env::current_dir().map_err(|e| ConfigError::Io(PathBuf::from("."), e))?;
             return Ok(Config::defaults(&cwd));
         }
         Config::load(&path, &|name| std::env::var(name).ok())
@@ -115,9 +116,13 @@ impl Config {
 
     /// Loads a config file; `env` looks up variables for `${VAR}` interpolation.
     pub fn load(path: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Io(path.to_path_buf(), e))?;
+        let text =
+            std::fs::read_to_string(path).map_err(|e| ConfigError::Io(path.to_path_buf(), e))?;
         let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-        let dir = abs.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
+        let dir = abs
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
         let mut diags = Diagnostics::default();
         let mut config = Config::defaults(&dir);
         config.file = Some(path.to_path_buf());
@@ -188,7 +193,11 @@ impl Config {
                             "exclude_tables" => config.exclude_tables = r.strings(v),
                             _ => r.err(
                                 k.span,
-                                format!("unknown key `{key}` in {}; expected one of: {}", path.display(), KEYS.join(", ")),
+                                format!(
+                                    "unknown key `{key}` in {}; expected one of: {}",
+                                    path.display(),
+                                    KEYS.join(", ")
+                                ),
                             ),
                         }
                     }
@@ -233,7 +242,9 @@ impl Config {
         if table == self.version_table {
             return false;
         }
-        if !self.include_tables.is_empty() && !self.include_tables.iter().any(|g| glob_match(g, table)) {
+        if !self.include_tables.is_empty()
+            && !self.include_tables.iter().any(|g| glob_match(g, table))
+        {
             return false;
         }
         !self.exclude_tables.iter().any(|g| glob_match(g, table))
@@ -249,7 +260,10 @@ fn check_file_template(r: &mut Reader<'_>, span: Span, s: &str) {
             return;
         };
         let token = &after[..close];
-        if !matches!(token, "rev" | "slug" | "year" | "month" | "day" | "hour" | "minute" | "second") {
+        if !matches!(
+            token,
+            "rev" | "slug" | "year" | "month" | "day" | "hour" | "minute" | "second"
+        ) {
             r.err(
                 span,
                 format!("unknown token `{{{token}}}` in file_template; use rev, slug, year, month, day, hour, minute, second"),
@@ -258,7 +272,10 @@ fn check_file_template(r: &mut Reader<'_>, span: Span, s: &str) {
         rest = &after[close + 1..];
     }
     if !s.contains("{rev}") {
-        r.err(span, "file_template must contain {rev} so that file names are unique");
+        r.err(
+            span,
+            "file_template must contain {rev} so that file names are unique",
+        );
     }
 }
 
@@ -305,7 +322,9 @@ pub fn interpolate(s: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Stri
             None => (inner, None),
         };
         if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-            return Err(format!("`${{{inner}}}` is not a variable reference; write ${{NAME}} or ${{NAME:-default}}"));
+            return Err(format!(
+                "`${{{inner}}}` is not a variable reference; write ${{NAME}} or ${{NAME:-default}}"
+            ));
         }
         match (env(name).filter(|v| !v.is_empty()), default) {
             (Some(v), _) => out.push_str(&v),
@@ -342,7 +361,10 @@ impl Reader<'_> {
                 }
             },
             _ => {
-                self.err(v.span, format!("expected a string, found {}", v.kind_name()));
+                self.err(
+                    v.span,
+                    format!("expected a string, found {}", v.kind_name()),
+                );
                 None
             }
         }
@@ -374,7 +396,10 @@ impl Reader<'_> {
     }
     fn naming(&mut self, v: &Node, nc: &mut NamingConvention) {
         let Some(entries) = v.as_map() else {
-            self.err(v.span, "`naming_convention` must be a mapping of ix, uq, fk, ck, pk");
+            self.err(
+                v.span,
+                "`naming_convention` must be a mapping of ix, uq, fk, ck, pk",
+            );
             return;
         };
         for (k, val) in entries {
@@ -407,7 +432,10 @@ impl Reader<'_> {
     }
     fn compare(&mut self, v: &Node, c: &mut CompareOptions) {
         let Some(entries) = v.as_map() else {
-            self.err(v.span, "`compare` must be a mapping of types, server_defaults, comments");
+            self.err(
+                v.span,
+                "`compare` must be a mapping of types, server_defaults, comments",
+            );
             return;
         };
         for (k, val) in entries {
@@ -460,8 +488,13 @@ mod tests {
     #[test]
     fn interpolation() {
         assert_eq!(interpolate("${DB}/a", &env).unwrap(), "postgres://x/a");
-        assert_eq!(interpolate("${NOPE:-sqlite://a.db}", &env).unwrap(), "sqlite://a.db");
-        assert!(interpolate("${NOPE}", &env).unwrap_err().contains("NOPE is not set"));
+        assert_eq!(
+            interpolate("${NOPE:-sqlite://a.db}", &env).unwrap(),
+            "sqlite://a.db"
+        );
+        assert!(interpolate("${NOPE}", &env)
+            .unwrap_err()
+            .contains("NOPE is not set"));
     }
 
     #[test]

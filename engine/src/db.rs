@@ -24,12 +24,7 @@ pub fn mask_url(url: &str) -> String {
     };
     let userinfo = &authority[..at];
     match userinfo.split_once(':') {
-        Some((user, _)) => format!(
-            "{}{}:***{}",
-            &url[..scheme_end + 3],
-            user,
-            &rest[at..]
-        ),
+        Some((user, _)) => format!("{}{}:***{}", &url[..scheme_end + 3], user, &rest[at..]),
         None => url.to_string(),
     }
 }
@@ -141,7 +136,8 @@ impl Connection {
             }
             Dialect::Postgres => {
                 let normalized = url.replacen("postgresql://", "postgres://", 1);
-                let opts = PgConnectOptions::from_str(&normalized).map_err(|e| fail(e.to_string()))?;
+                let opts =
+                    PgConnectOptions::from_str(&normalized).map_err(|e| fail(e.to_string()))?;
                 connect_with_timeout(PgConnection::connect_with(&opts))
                     .await
                     .map(Connection::Postgres)
@@ -149,7 +145,8 @@ impl Connection {
             }
             Dialect::MySql => {
                 let normalized = url.replacen("mariadb://", "mysql://", 1);
-                let opts = MySqlConnectOptions::from_str(&normalized).map_err(|e| fail(e.to_string()))?;
+                let opts =
+                    MySqlConnectOptions::from_str(&normalized).map_err(|e| fail(e.to_string()))?;
                 connect_with_timeout(MySqlConnection::connect_with(&opts))
                     .await
                     .map(Connection::MySql)
@@ -182,9 +179,18 @@ impl Connection {
     pub async fn query(&mut self, sql: &str) -> Result<Vec<TextRow>, DbError> {
         let q = sqlx::raw_sql(AssertSqlSafe(sql.to_string()));
         let res = match self {
-            Connection::Sqlite(c) => q.fetch_all(c).await.map(|rows| rows.iter().map(row_text).collect()),
-            Connection::Postgres(c) => q.fetch_all(c).await.map(|rows| rows.iter().map(row_text).collect()),
-            Connection::MySql(c) => q.fetch_all(c).await.map(|rows| rows.iter().map(row_text).collect()),
+            Connection::Sqlite(c) => q
+                .fetch_all(c)
+                .await
+                .map(|rows| rows.iter().map(row_text).collect()),
+            Connection::Postgres(c) => q
+                .fetch_all(c)
+                .await
+                .map(|rows| rows.iter().map(row_text).collect()),
+            Connection::MySql(c) => q
+                .fetch_all(c)
+                .await
+                .map(|rows| rows.iter().map(row_text).collect()),
         };
         res.map_err(|e| statement_error(sql, &e))
     }
@@ -230,14 +236,19 @@ fn connect_reason(e: &sqlx::Error, dialect: Dialect) -> String {
     match e {
         sqlx::Error::Database(d) => {
             let code = d.code().map(|c| c.to_string()).unwrap_or_default();
-            match (dialect, code.as_str()) {
-                (Dialect::Postgres, "28P01") | (Dialect::Postgres, "28000") | (Dialect::MySql, "1045") => {
-                    "authentication failed: check the user name and password".into()
-                }
-                (Dialect::Postgres, "3D000") | (Dialect::MySql, "1049") => {
-                    format!("unknown database: {}", d.message())
-                }
-                _ => d.message().to_string(),
+            let message = d.message();
+            // MySQL reports SQLSTATE codes here, so its messages are matched as well.
+            let auth = matches!(code.as_str(), "28P01" | "28000" | "1045")
+                || (dialect == Dialect::MySql && message.starts_with("Access denied for user"));
+            let unknown_db = (dialect == Dialect::Postgres && code == "3D000")
+                || (dialect == Dialect::MySql
+                    && (code == "1049" || message.starts_with("Unknown database")));
+            if auth {
+                "authentication failed: check the user name and password".into()
+            } else if unknown_db {
+                format!("unknown database: {message}")
+            } else {
+                message.to_string()
             }
         }
         sqlx::Error::Io(io) => match io.kind() {
@@ -305,7 +316,10 @@ mod tests {
             mask_url("postgres://u:p%40ss@h/x?sslmode=disable"),
             "postgres://u:***@h/x?sslmode=disable"
         );
-        assert_eq!(url_password("postgres://u:p%40ss@h/x").as_deref(), Some("p@ss"));
+        assert_eq!(
+            url_password("postgres://u:p%40ss@h/x").as_deref(),
+            Some("p@ss")
+        );
         let url = "postgres://u:p%40ss@h/x";
         assert_eq!(redact("bad p@ss and p%40ss", url), "bad *** and ***");
     }
@@ -313,13 +327,25 @@ mod tests {
     #[tokio::test]
     async fn sqlite_memory_round_trip() {
         let mut c = Connection::connect("sqlite::memory:").await.unwrap();
-        c.execute("CREATE TABLE t (a INTEGER, b TEXT); INSERT INTO t VALUES (1, 'x'), (NULL, NULL)")
-            .await
-            .unwrap();
+        c.execute(
+            "CREATE TABLE t (a INTEGER, b TEXT); INSERT INTO t VALUES (1, 'x'), (NULL, NULL)",
+        )
+        .await
+        .unwrap();
         let rows = c.query("SELECT a, b FROM t ORDER BY a").await.unwrap();
-        assert_eq!(rows, vec![vec![None, None], vec![Some("1".into()), Some("x".into())]]);
-        let err = c.execute("SELECT * FROM nope").await.unwrap_err().to_string();
-        assert!(err.contains("no such table") && err.contains("SQL: SELECT * FROM nope"), "{err}");
+        assert_eq!(
+            rows,
+            vec![vec![None, None], vec![Some("1".into()), Some("x".into())]]
+        );
+        let err = c
+            .execute("SELECT * FROM nope")
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("no such table") && err.contains("SQL: SELECT * FROM nope"),
+            "{err}"
+        );
     }
 
     #[tokio::test]

@@ -124,7 +124,11 @@ impl Dialect {
             (Dialect::Postgres, T::Double) => "DOUBLE PRECISION".into(),
             (_, T::Double) => "DOUBLE".into(),
             (d, T::Numeric { precision, scale }) => {
-                let name = if d == Dialect::MySql { "DECIMAL" } else { "NUMERIC" };
+                let name = if d == Dialect::MySql {
+                    "DECIMAL"
+                } else {
+                    "NUMERIC"
+                };
                 match (precision, scale) {
                     (Some(p), Some(s)) => format!("{name}({p},{s})"),
                     (Some(p), None) => format!("{name}({p})"),
@@ -158,7 +162,9 @@ impl Dialect {
                 let values = schema
                     .and_then(|s| s.enum_type(name))
                     .map(|e| e.values.clone())
-                    .ok_or_else(|| format!("enum `{name}` is not declared, so its values are unknown on MySQL"))?;
+                    .ok_or_else(|| {
+                        format!("enum `{name}` is not declared, so its values are unknown on MySQL")
+                    })?;
                 let lits: Vec<String> = values.iter().map(|v| self.literal(v)).collect();
                 format!("ENUM({})", lits.join(", "))
             }
@@ -192,9 +198,27 @@ mod tests {
         )
         .unwrap();
         for t in [
-            "smallint", "integer", "bigint", "boolean", "real", "double", "decimal(10,2)",
-            "numeric", "varchar(5)", "char(2)", "text", "blob", "date", "time", "timestamp",
-            "timestamptz", "json", "jsonb", "uuid", "enum(mood)", "inet",
+            "smallint",
+            "integer",
+            "bigint",
+            "boolean",
+            "real",
+            "double",
+            "decimal(10,2)",
+            "numeric",
+            "varchar(5)",
+            "char(2)",
+            "text",
+            "blob",
+            "date",
+            "time",
+            "timestamp",
+            "timestamptz",
+            "json",
+            "jsonb",
+            "uuid",
+            "enum(mood)",
+            "inet",
         ] {
             let ty = ColumnType::parse(t).unwrap();
             for d in [Dialect::Sqlite, Dialect::Postgres, Dialect::MySql] {
@@ -202,7 +226,9 @@ mod tests {
             }
         }
         assert_eq!(
-            Dialect::MySql.type_sql(&ColumnType::Enum("mood".into()), Some(&schema)).unwrap(),
+            Dialect::MySql
+                .type_sql(&ColumnType::Enum("mood".into()), Some(&schema))
+                .unwrap(),
             "ENUM('a', 'b')"
         );
     }

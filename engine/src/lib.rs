@@ -7,6 +7,7 @@ pub mod db;
 pub mod dialect;
 pub mod ops;
 pub mod project;
+pub mod runner;
 pub mod schema;
 pub mod script;
 pub mod sqltext;

@@ -1,6 +1,54 @@
-//! `retort init`: a new project's config, schema and versions directory.
+//! A project on disk: `retort init` creates one; [`Project::load`] reads its
+//! configuration, revision files and revision graph.
 
 use std::path::{Path, PathBuf};
+
+use crate::config::Config;
+use crate::script::graph::{RevisionGraph, RevisionNode};
+use crate::script::{load_revision_files, RevisionFile};
+
+/// A loaded project: its configuration, every revision file, and their graph.
+#[derive(Debug)]
+pub struct Project {
+    /// The configuration.
+    pub config: Config,
+    /// Every revision file, in directory order.
+    pub files: Vec<RevisionFile>,
+    /// The revision graph built from the files.
+    pub graph: RevisionGraph,
+}
+
+impl Project {
+    /// Reads every revision file and builds the graph. Errors list every problem,
+    /// each naming its file.
+    pub fn load(config: Config) -> Result<Project, Vec<String>> {
+        let files = load_revision_files(&config.versions)
+            .map_err(|d| d.0.iter().map(|x| x.to_string()).collect::<Vec<_>>())?;
+        let nodes = files
+            .iter()
+            .map(|f| RevisionNode {
+                id: f.id.clone(),
+                down_revisions: f.down_revisions.clone(),
+                depends_on: f.depends_on.clone(),
+                branch_labels: f.branch_labels.clone(),
+                message: f.message.clone(),
+                source: f.path.display().to_string(),
+            })
+            .collect();
+        let graph = RevisionGraph::new(nodes)
+            .map_err(|errs| errs.iter().map(|e| e.to_string()).collect::<Vec<_>>())?;
+        Ok(Project {
+            config,
+            files,
+            graph,
+        })
+    }
+
+    /// The file of revision `id`.
+    pub fn file(&self, id: &str) -> Option<&RevisionFile> {
+        self.files.iter().find(|f| f.id == id)
+    }
+}
 
 /// The `retort.yaml` written by `init`; `{template}` is filled in.
 const CONFIG_TEXT: &str = r#"# retort configuration. Every key is optional; shown here with its default.
@@ -70,7 +118,8 @@ pub fn init_project(dir: &Path, template: &str) -> anyhow::Result<InitReport> {
     std::fs::create_dir_all(dir)
         .map_err(|e| anyhow::anyhow!("cannot create directory {}: {e}", dir.display()))?;
     let write = |path: &Path, text: &str| {
-        std::fs::write(path, text).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))
+        std::fs::write(path, text)
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))
     };
     write(&config, &CONFIG_TEXT.replace("{template}", template))?;
     write(&schema, SCHEMA_TEXT)?;
@@ -93,7 +142,10 @@ mod tests {
         init_project(dir.path(), "sql").unwrap();
         let config = Config::load(&dir.path().join("retort.yaml"), &|_| None).unwrap();
         assert_eq!(config.template, "sql");
-        assert_eq!(config.url(None), format!("sqlite://{}", dir.path().join("retort.db").display()));
+        assert_eq!(
+            config.url(None),
+            format!("sqlite://{}", dir.path().join("retort.db").display())
+        );
         load_schema(&config.schema, &config.naming_convention).unwrap();
         assert!(init_project(dir.path(), "yaml").is_err());
     }

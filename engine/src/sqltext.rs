@@ -18,7 +18,10 @@ pub fn split_statements(sql: &str) -> Vec<String> {
                 i = end;
             }
             '-' if next == Some('-') => {
-                let end = chars[i..].iter().position(|&x| x == '\n').map_or(chars.len(), |p| i + p + 1);
+                let end = chars[i..]
+                    .iter()
+                    .position(|&x| x == '\n')
+                    .map_or(chars.len(), |p| i + p + 1);
                 cur.extend(&chars[i..end]);
                 i = end;
             }
@@ -34,7 +37,8 @@ pub fn split_statements(sql: &str) -> Vec<String> {
             '$' => match dollar_tag(&chars, i) {
                 Some(tag) => {
                     let body_start = i + tag.len();
-                    let end = find_seq(&chars, body_start, &tag).map_or(chars.len(), |p| p + tag.len());
+                    let end =
+                        find_seq(&chars, body_start, &tag).map_or(chars.len(), |p| p + tag.len());
                     cur.extend(&chars[i..end]);
                     i = end;
                 }
@@ -72,9 +76,15 @@ fn only_comments(s: &str) -> bool {
             return true;
         }
         if let Some(r) = rest.strip_prefix("--") {
-            rest = r.split_once('\n').map_or("", |(_, after)| after).trim_start();
+            rest = r
+                .split_once('\n')
+                .map_or("", |(_, after)| after)
+                .trim_start();
         } else if let Some(r) = rest.strip_prefix("/*") {
-            rest = r.split_once("*/").map_or("", |(_, after)| after).trim_start();
+            rest = r
+                .split_once("*/")
+                .map_or("", |(_, after)| after)
+                .trim_start();
         } else {
             return false;
         }
@@ -110,7 +120,10 @@ fn dollar_tag(chars: &[char], i: usize) -> Option<String> {
     while j < chars.len() && (chars[j].is_alphanumeric() || chars[j] == '_') {
         j += 1;
     }
-    if j < chars.len() && chars[j] == '$' && !chars[i + 1..j].first().is_some_and(|c| c.is_ascii_digit()) {
+    if j < chars.len()
+        && chars[j] == '$'
+        && !chars[i + 1..j].first().is_some_and(|c| c.is_ascii_digit())
+    {
         Some(chars[i..=j].iter().collect())
     } else {
         None
@@ -138,7 +151,8 @@ mod tests {
 
     #[test]
     fn dollar_quoted_bodies() {
-        let sql = "CREATE FUNCTION f() RETURNS int AS $body$ SELECT 1; $body$ LANGUAGE sql; SELECT $1;";
+        let sql =
+            "CREATE FUNCTION f() RETURNS int AS $body$ SELECT 1; $body$ LANGUAGE sql; SELECT $1;";
         let s = split_statements(sql);
         assert_eq!(s.len(), 2, "{s:?}");
         assert!(s[0].ends_with("LANGUAGE sql"));

@@ -248,18 +248,20 @@ impl MarkedEventReceiver for TreeBuilder {
         match ev {
             Event::Scalar(text, style, anchor, _tag) => {
                 let quoted = !matches!(style, TScalarStyle::Plain);
-                let value = if !quoted && matches!(text.as_str(), "" | "~" | "null" | "Null" | "NULL")
-                {
-                    NodeValue::Null
-                } else {
-                    NodeValue::Scalar { text, quoted }
-                };
+                let value =
+                    if !quoted && matches!(text.as_str(), "" | "~" | "null" | "Null" | "NULL") {
+                        NodeValue::Null
+                    } else {
+                        NodeValue::Scalar { text, quoted }
+                    };
                 self.finish(Node { value, span }, anchor);
             }
-            Event::SequenceStart(anchor, _) => self.stack.push((Frame::Seq(span, Vec::new()), anchor)),
-            Event::MappingStart(anchor, _) => {
-                self.stack.push((Frame::Map(span, Vec::new(), None), anchor))
+            Event::SequenceStart(anchor, _) => {
+                self.stack.push((Frame::Seq(span, Vec::new()), anchor))
             }
+            Event::MappingStart(anchor, _) => self
+                .stack
+                .push((Frame::Map(span, Vec::new(), None), anchor)),
             Event::SequenceEnd | Event::MappingEnd => {
                 if let Some((frame, anchor)) = self.stack.pop() {
                     let node = match frame {

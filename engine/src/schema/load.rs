@@ -75,6 +75,11 @@ pub fn load_schema(
     for file in &files {
         match std::fs::read_to_string(file) {
             Ok(text) => loader.add_text(file, &text, &mut diags),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => diags.push(
+                file,
+                Span { line: 1, col: 1 },
+                "schema file not found; create it (`retort init` writes an example) or point `schema:` in retort.yaml at yours",
+            ),
             Err(e) => diags.push(
                 file,
                 Span { line: 1, col: 1 },
@@ -334,7 +339,10 @@ impl<'a> SchemaLoader<'a> {
                         continue;
                     };
                     if !is_identifier(&name) {
-                        ctx.err(k.span, format!("enum name `{name}` must be a plain identifier"));
+                        ctx.err(
+                            k.span,
+                            format!("enum name `{name}` must be a plain identifier"),
+                        );
                     }
                     let values = ctx.names(v, &format!("values of enum `{name}`"));
                     let mut seen = HashSet::new();
@@ -343,7 +351,9 @@ impl<'a> SchemaLoader<'a> {
                             ctx.err(*span, format!("duplicate value `{value}` in enum `{name}`"));
                         }
                     }
-                    if let Some((_, file, first)) = self.enums.iter().find(|(e, _, _)| e.name == name) {
+                    if let Some((_, file, first)) =
+                        self.enums.iter().find(|(e, _, _)| e.name == name)
+                    {
                         let msg = format!(
                             "enum `{name}` is declared twice (first at {}:{}:{})",
                             file.display(),
@@ -390,7 +400,8 @@ impl<'a> SchemaLoader<'a> {
 
     /// Cross-table checks, then the finished schema.
     fn finish(self, diags: &mut Diagnostics) -> Schema {
-        let enum_names: HashSet<&str> = self.enums.iter().map(|(e, _, _)| e.name.as_str()).collect();
+        let enum_names: HashSet<&str> =
+            self.enums.iter().map(|(e, _, _)| e.name.as_str()).collect();
         let mut all_names: HashMap<String, (PathBuf, Span)> = HashMap::new();
         for draft in &self.tables {
             for (name, span) in &draft.enum_refs {
@@ -413,7 +424,10 @@ impl<'a> SchemaLoader<'a> {
                 }
             }
             for (fk, span) in draft.table.foreign_keys.iter().zip(&draft.fk_spans) {
-                let Some(target) = self.tables.iter().find(|t| t.table.name == fk.referred_table)
+                let Some(target) = self
+                    .tables
+                    .iter()
+                    .find(|t| t.table.name == fk.referred_table)
                 else {
                     diags.push(
                         &draft.file,
@@ -529,7 +543,10 @@ fn parse_table(
                         _ => {
                             ctx.err(
                                 v.span,
-                                format!("{cwhat} must be a type or a mapping, found {}", v.kind_name()),
+                                format!(
+                                    "{cwhat} must be a type or a mapping, found {}",
+                                    v.kind_name()
+                                ),
                             );
                             None
                         }
@@ -560,8 +577,9 @@ fn parse_table(
                             }
                         }
                         if let Some(n) = v.get("autoincrement").filter(|n| !n.is_null()) {
-                            column.autoincrement =
-                                ctx.boolean(n, &format!("`autoincrement` of {cwhat}")) == Some(true);
+                            column.autoincrement = ctx
+                                .boolean(n, &format!("`autoincrement` of {cwhat}"))
+                                == Some(true);
                             if column.autoincrement && !column.ty.is_integer() {
                                 ctx.err(
                                     n.span,
@@ -587,13 +605,20 @@ fn parse_table(
                         } else if indexed {
                             col_index.push((col_name.clone(), v.span));
                         }
-                        column.server_default =
-                            ctx.opt_string(v.get("server_default"), &format!("`server_default` of {cwhat}"));
-                        column.comment = ctx.opt_string(v.get("comment"), &format!("`comment` of {cwhat}"));
-                        column.renamed_from =
-                            ctx.opt_string(v.get("renamed_from"), &format!("`renamed_from` of {cwhat}"));
+                        column.server_default = ctx.opt_string(
+                            v.get("server_default"),
+                            &format!("`server_default` of {cwhat}"),
+                        );
+                        column.comment =
+                            ctx.opt_string(v.get("comment"), &format!("`comment` of {cwhat}"));
+                        column.renamed_from = ctx.opt_string(
+                            v.get("renamed_from"),
+                            &format!("`renamed_from` of {cwhat}"),
+                        );
                         if let Some(fkn) = v.get("foreign_key").filter(|n| !n.is_null()) {
-                            if let Some((fk, given)) = column_foreign_key(ctx, &col_name, fkn, &cwhat) {
+                            if let Some((fk, given)) =
+                                column_foreign_key(ctx, &col_name, fkn, &cwhat)
+                            {
                                 col_fks.push((fk, fkn.span, given));
                             }
                         }
@@ -610,9 +635,14 @@ fn parse_table(
     if let Some(pkn) = node.get("primary_key").filter(|n| !n.is_null()) {
         let (given_name, cols_node) = match &pkn.value {
             NodeValue::Map(_) => {
-                let m = ctx.map(pkn, &format!("primary key of {what}")).unwrap_or(&[]);
+                let m = ctx
+                    .map(pkn, &format!("primary key of {what}"))
+                    .unwrap_or(&[]);
                 ctx.check_keys(m, &["name", "columns"], &format!("primary key of {what}"));
-                (ctx.opt_string(pkn.get("name"), "a primary key name"), pkn.get("columns"))
+                (
+                    ctx.opt_string(pkn.get("name"), "a primary key name"),
+                    pkn.get("columns"),
+                )
             }
             _ => (None, Some(pkn)),
         };
@@ -645,7 +675,10 @@ fn parse_table(
     }
     for (c, span) in &pk_columns {
         if !has_column(table, c) {
-            ctx.err(*span, format!("primary key of {what} names column `{c}`, which is not declared"));
+            ctx.err(
+                *span,
+                format!("primary key of {what} names column `{c}`, which is not declared"),
+            );
         }
     }
     if !pk_columns.is_empty() {
@@ -663,7 +696,8 @@ fn parse_table(
             }
         }
         let columns: Vec<String> = pk_columns.iter().map(|(c, _)| c.clone()).collect();
-        let name = pk_name.unwrap_or_else(|| NamingConvention::apply(&naming.pk, name, &columns, "", ""));
+        let name =
+            pk_name.unwrap_or_else(|| NamingConvention::apply(&naming.pk, name, &columns, "", ""));
         draft.names.push((name.clone(), node.span));
         table.primary_key = Some(PrimaryKey {
             name: Some(name),
@@ -672,7 +706,11 @@ fn parse_table(
     }
     let auto: Vec<&Column> = table.columns.iter().filter(|c| c.autoincrement).collect();
     if let Some(col) = auto.first() {
-        let pk = table.primary_key.as_ref().map(|p| p.columns.clone()).unwrap_or_default();
+        let pk = table
+            .primary_key
+            .as_ref()
+            .map(|p| p.columns.clone())
+            .unwrap_or_default();
         if auto.len() > 1 || pk != [col.name.clone()] {
             ctx.err(
                 node.span,
@@ -714,7 +752,9 @@ fn parse_table(
     }
     for item in list_items(ctx, node.get("indexes"), &format!("indexes of {what}")) {
         let iwhat = format!("an index of {what}");
-        let Some(m) = ctx.map(item, &iwhat) else { continue };
+        let Some(m) = ctx.map(item, &iwhat) else {
+            continue;
+        };
         ctx.check_keys(m, &["name", "columns", "unique", "where"], &iwhat);
         let cols = columns_of(ctx, table, item, &iwhat);
         let unique = item
@@ -737,7 +777,15 @@ fn parse_table(
         ));
     }
     for (ix, span) in indexes {
-        push_unique_named(ctx, &mut table.indexes, ix, span, |a, b| a == b, &mut draft.names, |i| &i.name);
+        push_unique_named(
+            ctx,
+            &mut table.indexes,
+            ix,
+            span,
+            |a, b| a == b,
+            &mut draft.names,
+            |i| &i.name,
+        );
     }
 
     // Unique constraints.
@@ -754,7 +802,11 @@ fn parse_table(
             ));
         }
     }
-    for item in list_items(ctx, node.get("unique"), &format!("unique constraints of {what}")) {
+    for item in list_items(
+        ctx,
+        node.get("unique"),
+        &format!("unique constraints of {what}"),
+    ) {
         let uwhat = format!("a unique constraint of {what}");
         let (given, cols) = match &item.value {
             NodeValue::Map(_) => {
@@ -767,11 +819,26 @@ fn parse_table(
             }
             _ => (None, checked_names(ctx, table, item, &uwhat)),
         };
-        let name = given.unwrap_or_else(|| NamingConvention::apply(&naming.uq, name, &cols, "", ""));
-        uniques.push((UniqueConstraint { name, columns: cols }, item.span));
+        let name =
+            given.unwrap_or_else(|| NamingConvention::apply(&naming.uq, name, &cols, "", ""));
+        uniques.push((
+            UniqueConstraint {
+                name,
+                columns: cols,
+            },
+            item.span,
+        ));
     }
     for (uq, span) in uniques {
-        push_unique_named(ctx, &mut table.unique, uq, span, |a, b| a == b, &mut draft.names, |u| &u.name);
+        push_unique_named(
+            ctx,
+            &mut table.unique,
+            uq,
+            span,
+            |a, b| a == b,
+            &mut draft.names,
+            |u| &u.name,
+        );
     }
 
     // Foreign keys.
@@ -785,10 +852,20 @@ fn parse_table(
         });
         fks.push((fk, span));
     }
-    for item in list_items(ctx, node.get("foreign_keys"), &format!("foreign keys of {what}")) {
+    for item in list_items(
+        ctx,
+        node.get("foreign_keys"),
+        &format!("foreign keys of {what}"),
+    ) {
         let fwhat = format!("a foreign key of {what}");
-        let Some(m) = ctx.map(item, &fwhat) else { continue };
-        ctx.check_keys(m, &["name", "columns", "references", "on_delete", "on_update"], &fwhat);
+        let Some(m) = ctx.map(item, &fwhat) else {
+            continue;
+        };
+        ctx.check_keys(
+            m,
+            &["name", "columns", "references", "on_delete", "on_update"],
+            &fwhat,
+        );
         let cols = columns_of(ctx, table, item, &fwhat);
         let (referred_table, referred_columns) = match item.get("references") {
             None => {
@@ -799,28 +876,40 @@ fn parse_table(
                 NodeValue::Map(_) => {
                     let rm = ctx.map(r, "`references`").unwrap_or(&[]);
                     ctx.check_keys(rm, &["table", "columns"], "`references`");
-                    let t = r.get("table").and_then(|n| ctx.string(n, "the referred table"));
+                    let t = r
+                        .get("table")
+                        .and_then(|n| ctx.string(n, "the referred table"));
                     let c = r
                         .get("columns")
                         .map(|n| ctx.names(n, "the referred columns"))
                         .unwrap_or_default();
                     match t {
-                        Some(t) if !c.is_empty() => (t, c.into_iter().map(|(c, _)| c).collect::<Vec<_>>()),
+                        Some(t) if !c.is_empty() => {
+                            (t, c.into_iter().map(|(c, _)| c).collect::<Vec<_>>())
+                        }
                         _ => {
-                            ctx.err(r.span, format!("{fwhat}: `references` needs `table` and `columns`"));
+                            ctx.err(
+                                r.span,
+                                format!("{fwhat}: `references` needs `table` and `columns`"),
+                            );
                             continue;
                         }
                     }
                 }
-                NodeValue::Scalar { text, .. } => match parse_dotted(text) {
-                    Some((t, c)) => (t, vec![c]),
-                    None => {
-                        ctx.err(r.span, format!("{fwhat}: `references` must be TABLE.COLUMN or {{table, columns}}"));
-                        continue;
+                NodeValue::Scalar { text, .. } => {
+                    match parse_dotted(text) {
+                        Some((t, c)) => (t, vec![c]),
+                        None => {
+                            ctx.err(r.span, format!("{fwhat}: `references` must be TABLE.COLUMN or {{table, columns}}"));
+                            continue;
+                        }
                     }
-                },
+                }
                 _ => {
-                    ctx.err(r.span, format!("{fwhat}: `references` must be TABLE.COLUMN or {{table, columns}}"));
+                    ctx.err(
+                        r.span,
+                        format!("{fwhat}: `references` must be TABLE.COLUMN or {{table, columns}}"),
+                    );
                     continue;
                 }
             },
@@ -840,7 +929,9 @@ fn parse_table(
         let on_update = ctx.action(item.get("on_update"), "`on_update`");
         let name = ctx
             .opt_string(item.get("name"), "a foreign key name")
-            .unwrap_or_else(|| NamingConvention::apply(&naming.fk, name, &cols, &referred_table, ""));
+            .unwrap_or_else(|| {
+                NamingConvention::apply(&naming.fk, name, &cols, &referred_table, "")
+            });
         fks.push((
             ForeignKey {
                 name,
@@ -855,7 +946,15 @@ fn parse_table(
     }
     for (fk, span) in fks {
         let before = table.foreign_keys.len();
-        push_unique_named(ctx, &mut table.foreign_keys, fk, span, |a, b| a == b, &mut draft.names, |f| &f.name);
+        push_unique_named(
+            ctx,
+            &mut table.foreign_keys,
+            fk,
+            span,
+            |a, b| a == b,
+            &mut draft.names,
+            |f| &f.name,
+        );
         if table.foreign_keys.len() > before {
             draft.fk_spans.push(span);
         }
@@ -881,7 +980,13 @@ fn parse_table(
         };
         let Some(expr) = expr else { continue };
         let name = given.unwrap_or_else(|| {
-            NamingConvention::apply(&naming.ck, name, &[], "", &NamingConvention::check_fragment(&expr))
+            NamingConvention::apply(
+                &naming.ck,
+                name,
+                &[],
+                "",
+                &NamingConvention::check_fragment(&expr),
+            )
         });
         push_unique_named(
             ctx,
@@ -911,7 +1016,10 @@ fn push_unique_named<T>(
         if !same(existing, &item) {
             ctx.err(
                 span,
-                format!("duplicate index or constraint name `{}` with a different definition", name_of(&item)),
+                format!(
+                    "duplicate index or constraint name `{}` with a different definition",
+                    name_of(&item)
+                ),
             );
         }
         return;
@@ -927,7 +1035,10 @@ fn list_items<'n>(ctx: &mut Ctx<'_>, node: Option<&'n Node>, what: &str) -> Vec<
         Some(n) => match n.as_seq() {
             Some(items) => items.iter().collect(),
             None => {
-                ctx.err(n.span, format!("{what} must be a list, found {}", n.kind_name()));
+                ctx.err(
+                    n.span,
+                    format!("{what} must be a list, found {}", n.kind_name()),
+                );
                 Vec::new()
             }
         },
@@ -950,7 +1061,13 @@ fn checked_names(ctx: &mut Ctx<'_>, table: &Table, node: &Node, what: &str) -> V
     let mut out = Vec::new();
     for (c, span) in names {
         if table.column(&c).is_none() {
-            ctx.err(span, format!("{what} names column `{c}`, which is not declared in table `{}`", table.name));
+            ctx.err(
+                span,
+                format!(
+                    "{what} names column `{c}`, which is not declared in table `{}`",
+                    table.name
+                ),
+            );
         }
         out.push(c);
     }
@@ -975,12 +1092,21 @@ fn column_foreign_key(
     let (target, on_delete, on_update, name) = match &node.value {
         NodeValue::Scalar { text, .. } => (Some((text.clone(), node.span)), None, None, None),
         NodeValue::Map(_) => {
-            let m = ctx.map(node, &format!("`foreign_key` of {what}")).unwrap_or(&[]);
-            ctx.check_keys(m, &["references", "on_delete", "on_update", "name"], &format!("`foreign_key` of {what}"));
+            let m = ctx
+                .map(node, &format!("`foreign_key` of {what}"))
+                .unwrap_or(&[]);
+            ctx.check_keys(
+                m,
+                &["references", "on_delete", "on_update", "name"],
+                &format!("`foreign_key` of {what}"),
+            );
             let target = match node.get("references") {
                 Some(r) => ctx.string(r, "`references`").map(|s| (s, r.span)),
                 None => {
-                    ctx.err(node.span, format!("`foreign_key` of {what} has no `references`"));
+                    ctx.err(
+                        node.span,
+                        format!("`foreign_key` of {what} has no `references`"),
+                    );
                     None
                 }
             };
@@ -992,13 +1118,19 @@ fn column_foreign_key(
             )
         }
         _ => {
-            ctx.err(node.span, format!("`foreign_key` of {what} must be TABLE.COLUMN or a mapping"));
+            ctx.err(
+                node.span,
+                format!("`foreign_key` of {what} must be TABLE.COLUMN or a mapping"),
+            );
             return None;
         }
     };
     let (text, span) = target?;
     let Some((table, col)) = parse_dotted(&text) else {
-        ctx.err(span, format!("`references` of {what} must be TABLE.COLUMN, got `{text}`"));
+        ctx.err(
+            span,
+            format!("`references` of {what} must be TABLE.COLUMN, got `{text}`"),
+        );
         return None;
     };
     Some((
@@ -1061,12 +1193,22 @@ tables:
         assert!(users.column("bio").unwrap().nullable);
         assert_eq!(users.indexes[0].name, "ix_users_email");
         assert!(users.indexes[0].unique);
-        assert_eq!(users.primary_key.as_ref().unwrap().name.as_deref(), Some("pk_users"));
+        assert_eq!(
+            users.primary_key.as_ref().unwrap().name.as_deref(),
+            Some("pk_users")
+        );
         let scripts = s.table("scripts").unwrap();
-        assert_eq!(scripts.foreign_keys.len(), 1, "identical column- and table-level FKs merge");
+        assert_eq!(
+            scripts.foreign_keys.len(),
+            1,
+            "identical column- and table-level FKs merge"
+        );
         assert_eq!(scripts.foreign_keys[0].name, "fk_scripts_user_id_users");
         assert_eq!(scripts.indexes[0].name, "ix_scripts_user_id_file_size");
-        assert_eq!(scripts.indexes[1].where_clause.as_deref(), Some("file_size > 1000000"));
+        assert_eq!(
+            scripts.indexes[1].where_clause.as_deref(),
+            Some("file_size > 1000000")
+        );
         assert_eq!(scripts.unique[0].name, "uq_scripts_user_id_id");
         assert_eq!(scripts.checks[0].expr, "file_size > 0");
     }

@@ -100,7 +100,10 @@ mod tests {
             NamingConvention::apply(&nc.fk, "scripts", &cols[..1], "users", ""),
             "fk_scripts_user_id_users"
         );
-        assert_eq!(NamingConvention::check_fragment("file_size > 0"), "file_size_0");
+        assert_eq!(
+            NamingConvention::check_fragment("file_size > 0"),
+            "file_size_0"
+        );
     }
 
     #[test]

@@ -67,7 +67,9 @@ impl ColumnType {
             return Err(format!("invalid character {bad:?} in type {input:?}"));
         }
         let (head, args) = split_args(s).ok_or_else(|| {
-            format!("unbalanced parentheses in type {input:?}; write e.g. varchar(255)")
+            format!(
+                "unbalanced parentheses in type {input:?}; write e.g. varchar(255), and inside {{…}} quote a type with a comma: \"numeric(10,2)\""
+            )
         })?;
         let name = head
             .split_whitespace()
@@ -155,11 +157,7 @@ impl ColumnType {
                 ColumnType::Enum(arg.to_string())
             }
             _ => {
-                if !name
-                    .chars()
-                    .next()
-                    .is_some_and(|c| c.is_ascii_alphabetic())
-                {
+                if !name.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) {
                     return Err(format!("type {input:?} must start with a letter"));
                 }
                 let mut out = name.clone();

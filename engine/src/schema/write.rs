@@ -23,7 +23,11 @@ pub fn schema_to_yaml(schema: &Schema, naming: &NamingConvention) -> String {
     if !schema.enums.is_empty() {
         out.push_str("enums:\n");
         for e in &schema.enums {
-            out.push_str(&format!("  {}: {}\n", scalar(&e.name), flow_list(&e.values)));
+            out.push_str(&format!(
+                "  {}: {}\n",
+                scalar(&e.name),
+                flow_list(&e.values)
+            ));
         }
     }
     out.push_str("tables:");
@@ -93,7 +97,10 @@ pub fn table_body_to_yaml(t: &Table, naming: &NamingConvention, indent: usize) -
     if !t.indexes.is_empty() {
         out.push_str(&format!("{pad}indexes:\n"));
         for ix in &t.indexes {
-            let mut e = vec![("name", scalar(&ix.name)), ("columns", flow_list(&ix.columns))];
+            let mut e = vec![
+                ("name", scalar(&ix.name)),
+                ("columns", flow_list(&ix.columns)),
+            ];
             if ix.unique {
                 e.push(("unique", "true".into()));
             }
@@ -106,7 +113,10 @@ pub fn table_body_to_yaml(t: &Table, naming: &NamingConvention, indent: usize) -
     if !t.unique.is_empty() {
         out.push_str(&format!("{pad}unique:\n"));
         for u in &t.unique {
-            let e = [("name", scalar(&u.name)), ("columns", flow_list(&u.columns))];
+            let e = [
+                ("name", scalar(&u.name)),
+                ("columns", flow_list(&u.columns)),
+            ];
             out.push_str(&format!("{pad}  - {}\n", flow_map(&e)));
         }
     }

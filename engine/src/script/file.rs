@@ -78,7 +78,11 @@ pub fn load_revision_files(dirs: &[PathBuf]) -> Result<Vec<RevisionFile>, Diagno
         let mut paths: Vec<PathBuf> = match std::fs::read_dir(dir) {
             Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).collect(),
             Err(e) => {
-                diags.push(dir, Span::default(), format!("cannot read versions directory: {e}"));
+                diags.push(
+                    dir,
+                    Span::default(),
+                    format!("cannot read versions directory: {e}"),
+                );
                 continue;
             }
         };
@@ -110,7 +114,11 @@ pub fn load_revision_files(dirs: &[PathBuf]) -> Result<Vec<RevisionFile>, Diagno
 }
 
 /// Parses one revision file's text; the format follows the extension (`.sql` or YAML).
-pub fn parse_revision_text(path: &Path, text: &str, diags: &mut Diagnostics) -> Option<RevisionFile> {
+pub fn parse_revision_text(
+    path: &Path,
+    text: &str,
+    diags: &mut Diagnostics,
+) -> Option<RevisionFile> {
     if path.extension().and_then(|e| e.to_str()) == Some("sql") {
         parse_sql_revision(path, text, diags)
     } else {
@@ -145,7 +153,14 @@ fn parse_yaml_revision(path: &Path, text: &str, diags: &mut Diagnostics) -> Opti
     for (k, _) in map {
         let key = k.as_str().unwrap_or("");
         if !YAML_KEYS.contains(&key) {
-            diags.push(path, k.span, format!("unknown key `{key}` in revision file; expected one of: {}", YAML_KEYS.join(", ")));
+            diags.push(
+                path,
+                k.span,
+                format!(
+                    "unknown key `{key}` in revision file; expected one of: {}",
+                    YAML_KEYS.join(", ")
+                ),
+            );
         }
     }
     let id = match root.get("revision") {
@@ -164,7 +179,10 @@ fn parse_yaml_revision(path: &Path, text: &str, diags: &mut Diagnostics) -> Opti
     let down_revisions = id_list(path, root.get("down_revision"), "down_revision", diags);
     let branch_labels = id_list(path, root.get("branch_labels"), "branch_labels", diags);
     let depends_on = id_list(path, root.get("depends_on"), "depends_on", diags);
-    let message = root.get("message").and_then(scalar_text).unwrap_or_default();
+    let message = root
+        .get("message")
+        .and_then(scalar_text)
+        .unwrap_or_default();
     let transactional = match root.get("transactional") {
         None => true,
         Some(n) if n.is_null() => true,
@@ -179,13 +197,21 @@ fn parse_yaml_revision(path: &Path, text: &str, diags: &mut Diagnostics) -> Opti
     let section = |key: &str, diags: &mut Diagnostics| -> Node {
         match root.get(key) {
             None => {
-                diags.push(path, root.span, format!("missing `{key}` (use `{key}: []` for none)"));
+                diags.push(
+                    path,
+                    root.span,
+                    format!("missing `{key}` (use `{key}: []` for none)"),
+                );
                 empty_seq(root.span)
             }
             Some(n) if n.is_null() => empty_seq(n.span),
             Some(n) if n.as_seq().is_some() => n.clone(),
             Some(n) => {
-                diags.push(path, n.span, format!("`{key}` must be a list of operations"));
+                diags.push(
+                    path,
+                    n.span,
+                    format!("`{key}` must be a list of operations"),
+                );
                 empty_seq(n.span)
             }
         }
@@ -230,13 +256,21 @@ fn id_list(path: &Path, node: Option<&Node>, key: &str, diags: &mut Diagnostics)
             for item in items {
                 match scalar_text(item) {
                     Some(s) => out.push(s),
-                    None => diags.push(path, item.span, format!("items of `{key}` must be revision ids or labels")),
+                    None => diags.push(
+                        path,
+                        item.span,
+                        format!("items of `{key}` must be revision ids or labels"),
+                    ),
                 }
             }
             out
         }
         NodeValue::Map(_) => {
-            diags.push(path, node.span, format!("`{key}` must be null, an id, or a list of ids"));
+            diags.push(
+                path,
+                node.span,
+                format!("`{key}` must be null, an id, or a list of ids"),
+            );
             Vec::new()
         }
     }
@@ -245,7 +279,11 @@ fn id_list(path: &Path, node: Option<&Node>, key: &str, diags: &mut Diagnostics)
 /// Splits a comma-separated header value into ids (empty, `null` and `None` give nothing).
 fn split_ids(text: &str) -> Vec<String> {
     text.split(',')
-        .map(|s| s.trim().trim_matches(|c| c == '[' || c == ']' || c == '(' || c == ')').trim())
+        .map(|s| {
+            s.trim()
+                .trim_matches(|c| c == '[' || c == ']' || c == '(' || c == ')')
+                .trim()
+        })
         .filter(|s| !s.is_empty() && !matches!(*s, "null" | "None" | "~"))
         .map(str::to_string)
         .collect()
@@ -265,7 +303,10 @@ fn parse_sql_revision(path: &Path, text: &str, diags: &mut Diagnostics) -> Optio
     let mut seen_upgrade = false;
     let mut seen_downgrade = false;
     for (i, line) in text.lines().enumerate() {
-        let span = Span { line: i + 1, col: 1 };
+        let span = Span {
+            line: i + 1,
+            col: 1,
+        };
         let trimmed = line.trim();
         if trimmed.eq_ignore_ascii_case("-- +upgrade") {
             section = Some("upgrade");
@@ -298,7 +339,12 @@ fn parse_sql_revision(path: &Path, text: &str, diags: &mut Diagnostics) -> Optio
                     let k = k.trim().to_ascii_lowercase();
                     matches!(
                         k.as_str(),
-                        "revision" | "down_revision" | "branch_labels" | "depends_on" | "create_date" | "transactional"
+                        "revision"
+                            | "down_revision"
+                            | "branch_labels"
+                            | "depends_on"
+                            | "create_date"
+                            | "transactional"
                     )
                     .then(|| (k, v.trim().to_string()))
                 });
@@ -326,10 +372,18 @@ fn parse_sql_revision(path: &Path, text: &str, diags: &mut Diagnostics) -> Optio
     }
     let before = diags.0.len();
     if id.is_none() {
-        diags.push(path, Span { line: 1, col: 1 }, "missing `-- revision: ID` header line");
+        diags.push(
+            path,
+            Span { line: 1, col: 1 },
+            "missing `-- revision: ID` header line",
+        );
     }
     if !seen_upgrade || !seen_downgrade {
-        diags.push(path, Span { line: 1, col: 1 }, "a SQL revision needs both `-- +upgrade` and `-- +downgrade` sections");
+        diags.push(
+            path,
+            Span { line: 1, col: 1 },
+            "a SQL revision needs both `-- +upgrade` and `-- +downgrade` sections",
+        );
     }
     if diags.0.len() > before {
         return None;
@@ -395,7 +449,9 @@ mod tests {
         .unwrap();
         assert_eq!(f.down_revisions, vec!["d1", "d2"]);
         let mut d = Diagnostics::default();
-        assert!(parse_revision_text(Path::new("x.yaml"), "revison: e\nupgrade: []\n", &mut d).is_none());
+        assert!(
+            parse_revision_text(Path::new("x.yaml"), "revison: e\nupgrade: []\n", &mut d).is_none()
+        );
         let s = d.to_string();
         assert!(s.contains("x.yaml:1:1: unknown key `revison`"), "{s}");
         assert!(s.contains("missing `revision`"), "{s}");

@@ -1,6 +1,7 @@
 //! Revision scripts: the files, the templates that write them, and the revision graph.
 
 mod file;
+pub mod graph;
 mod template;
 
 pub use file::{load_revision_files, parse_revision_text, RevisionBody, RevisionFile};

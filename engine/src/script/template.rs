@@ -54,8 +54,14 @@ impl TemplateChoice {
 /// The available templates: the built-in ones, then `*.tera` files in `dir` (if given).
 pub fn list_templates(dir: Option<&Path>) -> Vec<(String, String)> {
     let mut out = vec![
-        ("yaml".to_string(), "dialect-neutral YAML operations (default)".to_string()),
-        ("sql".to_string(), "plain SQL with -- +upgrade / -- +downgrade sections".to_string()),
+        (
+            "yaml".to_string(),
+            "dialect-neutral YAML operations (default)".to_string(),
+        ),
+        (
+            "sql".to_string(),
+            "plain SQL with -- +upgrade / -- +downgrade sections".to_string(),
+        ),
     ];
     if let Some(rd) = dir.and_then(|d| std::fs::read_dir(d).ok()) {
         let mut extra: Vec<PathBuf> = rd
@@ -64,8 +70,15 @@ pub fn list_templates(dir: Option<&Path>) -> Vec<(String, String)> {
             .collect();
         extra.sort();
         for p in extra {
-            let kind = if p.to_string_lossy().ends_with(".sql.tera") { "SQL" } else { "YAML" };
-            out.push((p.display().to_string(), format!("your own template ({kind} revision)")));
+            let kind = if p.to_string_lossy().ends_with(".sql.tera") {
+                "SQL"
+            } else {
+                "YAML"
+            };
+            out.push((
+                p.display().to_string(),
+                format!("your own template ({kind} revision)"),
+            ));
         }
     }
     out
@@ -83,7 +96,10 @@ pub fn generate_rev_id() -> String {
 
 /// True when `id` can be a revision id: non-empty, no `@ - + :` and no white space.
 pub fn valid_rev_id(id: &str) -> bool {
-    !id.is_empty() && !id.chars().any(|c| matches!(c, '@' | '-' | '+' | ':') || c.is_whitespace())
+    !id.is_empty()
+        && !id
+            .chars()
+            .any(|c| matches!(c, '@' | '-' | '+' | ':') || c.is_whitespace())
 }
 
 /// The message as a file-name fragment: lower case, `_` between words, at most 40 characters.
@@ -93,7 +109,11 @@ pub fn slugify(message: &str) -> String {
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
     {
-        let next = if slug.is_empty() { word.to_lowercase() } else { format!("_{}", word.to_lowercase()) };
+        let next = if slug.is_empty() {
+            word.to_lowercase()
+        } else {
+            format!("_{}", word.to_lowercase())
+        };
         if slug.chars().count() + next.chars().count() > 40 {
             break;
         }
@@ -146,11 +166,21 @@ pub struct RevisionTemplateInput {
 }
 
 fn yaml_list(items: &[String]) -> String {
-    format!("[{}]", items.iter().map(|s| scalar(s)).collect::<Vec<_>>().join(", "))
+    format!(
+        "[{}]",
+        items
+            .iter()
+            .map(|s| scalar(s))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
 }
 
 /// Renders a new revision file's text.
-pub fn render_revision(choice: &TemplateChoice, input: &RevisionTemplateInput) -> anyhow::Result<String> {
+pub fn render_revision(
+    choice: &TemplateChoice,
+    input: &RevisionTemplateInput,
+) -> anyhow::Result<String> {
     let (name, source) = match choice {
         TemplateChoice::Yaml => ("yaml.tera".to_string(), YAML_TEMPLATE.to_string()),
         TemplateChoice::Sql => ("sql.tera".to_string(), SQL_TEMPLATE.to_string()),
@@ -172,15 +202,30 @@ pub fn render_revision(choice: &TemplateChoice, input: &RevisionTemplateInput) -
     ctx.insert("message", &input.message);
     ctx.insert(
         "message_comment",
-        &input.message.lines().map(|l| format!("# {l}").trim_end().to_string()).collect::<Vec<_>>().join("\n"),
+        &input
+            .message
+            .lines()
+            .map(|l| format!("# {l}").trim_end().to_string())
+            .collect::<Vec<_>>()
+            .join("\n"),
     );
-    ctx.insert("message_sql_comment", &format!("-- {}", input.message.lines().next().unwrap_or("")).trim_end());
+    ctx.insert(
+        "message_sql_comment",
+        &format!("-- {}", input.message.lines().next().unwrap_or("")).trim_end(),
+    );
     ctx.insert("message_yaml", &scalar(&input.message));
-    ctx.insert("create_date", &input.create_date.format("%Y-%m-%d %H:%M:%S%:z").to_string());
+    ctx.insert(
+        "create_date",
+        &input.create_date.format("%Y-%m-%d %H:%M:%S%:z").to_string(),
+    );
     ctx.insert("transactional", &input.transactional);
     ctx.insert(
         "revises",
-        &if input.down_revisions.is_empty() { "<base>".to_string() } else { input.down_revisions.join(", ") },
+        &if input.down_revisions.is_empty() {
+            "<base>".to_string()
+        } else {
+            input.down_revisions.join(", ")
+        },
     );
     ctx.insert(
         "down_revision_yaml",
@@ -192,12 +237,14 @@ pub fn render_revision(choice: &TemplateChoice, input: &RevisionTemplateInput) -
     );
     ctx.insert("branch_labels_yaml", &yaml_list(&input.branch_labels));
     ctx.insert("depends_on_yaml", &yaml_list(&input.depends_on));
-    let section = |s: &str| if choice.is_sql() {
-        s.trim_end().to_string()
-    } else if s.trim().is_empty() {
-        " []".to_string()
-    } else {
-        format!("\n{}", s.trim_end())
+    let section = |s: &str| {
+        if choice.is_sql() {
+            s.trim_end().to_string()
+        } else if s.trim().is_empty() {
+            " []".to_string()
+        } else {
+            format!("\n{}", s.trim_end())
+        }
     };
     ctx.insert("upgrade", &section(&input.upgrade));
     ctx.insert("downgrade", &section(&input.downgrade));
@@ -233,7 +280,9 @@ mod tests {
             branch_labels: vec!["feature".into()],
             depends_on: vec![],
             message: "add users: table".into(),
-            create_date: DateTime::parse_from_rfc3339("2026-11-22T10:15:03Z").unwrap().with_timezone(&Utc),
+            create_date: DateTime::parse_from_rfc3339("2026-11-22T10:15:03Z")
+                .unwrap()
+                .with_timezone(&Utc),
             transactional: false,
             upgrade: String::new(),
             downgrade: String::new(),
@@ -244,7 +293,8 @@ mod tests {
     fn yaml_template_reads_back() {
         let text = render_revision(&TemplateChoice::Yaml, &input()).unwrap();
         let mut d = Diagnostics::default();
-        let f = parse_revision_text(Path::new("x.yaml"), &text, &mut d).unwrap_or_else(|| panic!("{d}\n{text}"));
+        let f = parse_revision_text(Path::new("x.yaml"), &text, &mut d)
+            .unwrap_or_else(|| panic!("{d}\n{text}"));
         assert_eq!(f.id, "3f2a9c1b7d4e");
         assert_eq!(f.down_revisions, vec!["9b1d0e2c4a6f", "aaaabbbbcccc"]);
         assert_eq!(f.branch_labels, vec!["feature"]);
@@ -260,23 +310,37 @@ mod tests {
         i.downgrade = "DROP TABLE t;".into();
         let text = render_revision(&TemplateChoice::Sql, &i).unwrap();
         let mut d = Diagnostics::default();
-        let f = parse_revision_text(Path::new("x.sql"), &text, &mut d).unwrap_or_else(|| panic!("{d}\n{text}"));
+        let f = parse_revision_text(Path::new("x.sql"), &text, &mut d)
+            .unwrap_or_else(|| panic!("{d}\n{text}"));
         assert_eq!(f.down_revisions, vec!["9b1d0e2c4a6f", "aaaabbbbcccc"]);
         assert!(!f.transactional);
         assert_eq!(
             f.body,
-            RevisionBody::Sql { upgrade: "CREATE TABLE t (id INTEGER);".into(), downgrade: "DROP TABLE t;".into() }
+            RevisionBody::Sql {
+                upgrade: "CREATE TABLE t (id INTEGER);".into(),
+                downgrade: "DROP TABLE t;".into()
+            }
         );
     }
 
     #[test]
     fn names_and_ids() {
-        let now = DateTime::parse_from_rfc3339("2026-01-02T03:04:05Z").unwrap().with_timezone(&Utc);
-        assert_eq!(file_name("{rev}_{slug}", "abc", "Add users table!", now), "abc_add_users_table");
-        assert_eq!(file_name("{year}{month}{day}_{rev}", "abc", "", now), "20260102_abc");
+        let now = DateTime::parse_from_rfc3339("2026-01-02T03:04:05Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(
+            file_name("{rev}_{slug}", "abc", "Add users table!", now),
+            "abc_add_users_table"
+        );
+        assert_eq!(
+            file_name("{year}{month}{day}_{rev}", "abc", "", now),
+            "20260102_abc"
+        );
         let id = generate_rev_id();
         assert_eq!(id.len(), 12);
-        assert!(id.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        assert!(id
+            .chars()
+            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
         assert!(valid_rev_id("abc_1") && !valid_rev_id("a-b") && !valid_rev_id("a@b"));
         assert!(slugify(&"word ".repeat(30)).len() <= 40);
     }

@@ -1,0 +1,208 @@
+//! Shared helpers for the integration tests: run the real `retort` binary in a
+//! temporary project, against SQLite and (when their URLs are set) PostgreSQL and MariaDB.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use retort_engine::db::Connection;
+
+/// The binary under test.
+pub fn retort_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_retort"))
+}
+
+/// A finished run of the binary.
+pub struct Run {
+    /// Exit code (-1 when killed).
+    pub code: i32,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+}
+
+impl Run {
+    /// Both streams, for assertions and failure messages.
+    pub fn all(&self) -> String {
+        format!("{}{}", self.stdout, self.stderr)
+    }
+}
+
+impl From<Output> for Run {
+    fn from(o: Output) -> Run {
+        Run {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+}
+
+/// Runs `retort ARGS` in `dir` with a clean environment for retort's own variables.
+pub fn retort(dir: &Path, args: &[&str]) -> Run {
+    Command::new(retort_bin())
+        .args(args)
+        .current_dir(dir)
+        .env_remove("RETORT_CONFIG")
+        .env_remove("DATABASE_URL")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the retort binary runs")
+        .into()
+}
+
+/// A backend to test against.
+#[derive(Debug, Clone)]
+pub struct Backend {
+    /// `sqlite`, `postgres` or `mysql`.
+    pub name: &'static str,
+    /// The URL of a fresh, empty database for this test.
+    pub url: String,
+    /// The server URL the fresh database was created from (None for SQLite).
+    admin_url: Option<String>,
+    db_name: Option<String>,
+}
+
+fn require_all() -> bool {
+    std::env::var("RETORT_TEST_REQUIRE_ALL").is_ok_and(|v| v == "1")
+}
+
+fn unique_name(test: &str) -> String {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let n = N.fetch_add(1, Ordering::SeqCst);
+    let clean: String = test
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .take(30)
+        .collect();
+    format!("rt_{clean}_{}_{n}", std::process::id())
+}
+
+fn replace_db(url: &str, db: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let cut = base.rfind('/').expect("server URL has a database part");
+    let mut out = format!("{}/{db}", &base[..cut]);
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
+}
+
+/// Every backend available to this test, each with a fresh database. SQLite always;
+/// PostgreSQL and MariaDB when `RETORT_TEST_POSTGRES_URL` / `RETORT_TEST_MYSQL_URL`
+/// are set (skipped with a message otherwise, or a failure under `RETORT_TEST_REQUIRE_ALL=1`).
+pub async fn backends(test: &str, dir: &Path) -> Vec<Backend> {
+    let mut out = vec![Backend {
+        name: "sqlite",
+        url: format!(
+            "sqlite://{}",
+            dir.join(format!("{}.db", unique_name(test))).display()
+        ),
+        admin_url: None,
+        db_name: None,
+    }];
+    for (name, var) in [
+        ("postgres", "RETORT_TEST_POSTGRES_URL"),
+        ("mysql", "RETORT_TEST_MYSQL_URL"),
+    ] {
+        match std::env::var(var) {
+            Ok(server) if !server.is_empty() => {
+                let db = unique_name(test);
+                let mut conn = Connection::connect(&server)
+                    .await
+                    .unwrap_or_else(|e| panic!("{name} from {var} is unreachable: {e}"));
+                let create = if name == "postgres" {
+                    format!("CREATE DATABASE \"{db}\"")
+                } else {
+                    format!("CREATE DATABASE `{db}` CHARACTER SET utf8mb4")
+                };
+                conn.execute(&create)
+                    .await
+                    .unwrap_or_else(|e| panic!("{name}: {e}"));
+                conn.close().await;
+                out.push(Backend {
+                    name,
+                    url: replace_db(&server, &db),
+                    admin_url: Some(server),
+                    db_name: Some(db),
+                });
+            }
+            _ => {
+                assert!(
+                    !require_all(),
+                    "{var} is unset but RETORT_TEST_REQUIRE_ALL=1: {name} must be tested"
+                );
+                eprintln!("skipping {name} in {test}: {var} is unset (run the tests through scripts/with-databases.sh)");
+            }
+        }
+    }
+    out
+}
+
+impl Backend {
+    /// Drops the fresh database (best effort).
+    pub async fn drop(&self) {
+        if let (Some(admin), Some(db)) = (&self.admin_url, &self.db_name) {
+            if let Ok(mut conn) = Connection::connect(admin).await {
+                let sql = if self.name == "postgres" {
+                    format!("DROP DATABASE IF EXISTS \"{db}\" WITH (FORCE)")
+                } else {
+                    format!("DROP DATABASE IF EXISTS `{db}`")
+                };
+                let _ = conn.execute(&sql).await;
+                conn.close().await;
+            }
+        }
+    }
+
+    /// Runs a query on this backend's database.
+    pub async fn query(&self, sql: &str) -> Vec<Vec<Option<String>>> {
+        let mut conn = Connection::connect(&self.url).await.expect("connect");
+        let rows = conn
+            .query(sql)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", self.name));
+        conn.close().await;
+        rows
+    }
+
+    /// The URL with a wrong password (for failure tests).
+    pub fn with_password(&self, password: &str) -> Option<String> {
+        let url = &self.url;
+        let scheme_end = url.find("://")? + 3;
+        let at = url.rfind('@')?;
+        let userinfo = &url[scheme_end..at];
+        let user = userinfo.split(':').next()?;
+        Some(format!(
+            "{}{user}:{password}{}",
+            &url[..scheme_end],
+            &url[at..]
+        ))
+    }
+}
+
+/// A temporary directory holding a project.
+pub fn temp_project() -> tempfile::TempDir {
+    tempfile::tempdir().expect("temp dir")
+}
+
+/// Writes a file, creating parent directories.
+pub fn write(path: &Path, text: &str) {
+    if let Some(p) = path.parent() {
+        std::fs::create_dir_all(p).expect("mkdir");
+    }
+    std::fs::write(path, text).expect("write");
+}
