@@ -57,6 +57,87 @@ pub enum Command {
     },
     /// Check retort.yaml and schema.yaml without a database; report every error.
     Validate,
+    /// List the available revision templates.
+    ListTemplates,
+    /// Write a new revision file and print its path.
+    Revision {
+        /// The revision message.
+        #[arg(short, long)]
+        message: String,
+        /// The parent revision (default: the head); `base` starts a new root.
+        #[arg(long, value_name = "REV")]
+        head: Option<String>,
+        /// Allow a parent that is not a head, creating a new branch.
+        #[arg(long)]
+        splice: bool,
+        /// A label for the new branch.
+        #[arg(long, value_name = "LABEL")]
+        branch_label: Vec<String>,
+        /// A revision (id or label) this one depends on without merging; repeatable.
+        #[arg(long, value_name = "REV")]
+        depends_on: Vec<String>,
+        /// Use this id instead of a generated one.
+        #[arg(long, value_name = "ID")]
+        rev_id: Option<String>,
+        /// Write into this versions directory (one of those configured).
+        #[arg(long, value_name = "DIR")]
+        version_path: Option<PathBuf>,
+        /// The template: yaml, sql, or a .tera file.
+        #[arg(long, value_name = "T")]
+        template: Option<String>,
+    },
+    /// Write a merge revision over the given revisions (or `heads`).
+    Merge {
+        /// The revisions to merge.
+        #[arg(required = true, value_name = "REV")]
+        revisions: Vec<String>,
+        /// The revision message.
+        #[arg(short, long)]
+        message: String,
+        /// A label for the merged branch.
+        #[arg(long, value_name = "LABEL")]
+        branch_label: Vec<String>,
+        /// Use this id instead of a generated one.
+        #[arg(long, value_name = "ID")]
+        rev_id: Option<String>,
+    },
+    /// Show the revision graph, newest first.
+    History {
+        /// A range START:END (either side may be left out).
+        #[arg(short = 'r', long, value_name = "START:END")]
+        rev_range: Option<String>,
+        /// Show each revision in full.
+        #[arg(short, long)]
+        verbose: bool,
+        /// Mark the revisions the database is at (connects to it).
+        #[arg(short = 'i', long)]
+        indicate_current: bool,
+    },
+    /// Show the head revisions.
+    Heads {
+        /// Show each revision in full.
+        #[arg(short, long)]
+        verbose: bool,
+        /// Leave out heads that other heads depend on.
+        #[arg(long)]
+        resolve_dependencies: bool,
+    },
+    /// Show the branch points.
+    Branches {
+        /// Show each revision in full.
+        #[arg(short, long)]
+        verbose: bool,
+    },
+    /// Show one revision in full.
+    Show {
+        /// The revision.
+        rev: String,
+    },
+    /// Open a revision file in $EDITOR.
+    Edit {
+        /// The revision.
+        rev: String,
+    },
     /// Show the revision(s) the database is at.
     Current {
         /// Show each revision's details.

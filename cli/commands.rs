@@ -1,5 +1,6 @@
 //! One function per command; each loads what it needs and calls the engine.
 
+use std::collections::HashSet;
 use std::process::ExitCode;
 use std::sync::OnceLock;
 
@@ -7,10 +8,11 @@ use anyhow::Result;
 use retort_engine::config::{Config, ConfigError};
 use retort_engine::db::mask_url;
 use retort_engine::dialect::Dialect;
-use retort_engine::project::{init_project, Project};
+use retort_engine::project::{init_project, NewRevisionRequest, Project};
 use retort_engine::schema::load_schema;
 
 use crate::args::{Cli, Command, Format, InitTemplate};
+use crate::revisions;
 
 static CONFIGURED_URL: OnceLock<String> = OnceLock::new();
 
@@ -25,6 +27,87 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Init { dir, template } => init(dir, *template),
         Command::Validate => validate(&cli),
         Command::Current { verbose } => current(&cli, *verbose).await,
+        Command::ListTemplates => {
+            let project = load_project(&cli)?;
+            revisions::list(&project.config.dir)
+        }
+        Command::Revision {
+            message,
+            head,
+            splice,
+            branch_label,
+            depends_on,
+            rev_id,
+            version_path,
+            template,
+        } => {
+            let project = load_project(&cli)?;
+            let req = NewRevisionRequest {
+                message: message.clone(),
+                head: head.clone(),
+                splice: *splice,
+                branch_labels: branch_label.clone(),
+                depends_on: depends_on.clone(),
+                rev_id: rev_id.clone(),
+                version_path: version_path.clone(),
+                template: template.clone(),
+                ..NewRevisionRequest::default()
+            };
+            revisions::create(&project, &req, cli.quiet)
+        }
+        Command::Merge {
+            revisions: revs,
+            message,
+            branch_label,
+            rev_id,
+        } => {
+            let project = load_project(&cli)?;
+            let req = NewRevisionRequest {
+                message: message.clone(),
+                merge_of: revs.clone(),
+                branch_labels: branch_label.clone(),
+                rev_id: rev_id.clone(),
+                ..NewRevisionRequest::default()
+            };
+            revisions::create(&project, &req, cli.quiet)
+        }
+        Command::History {
+            rev_range,
+            verbose,
+            indicate_current,
+        } => {
+            let project = load_project(&cli)?;
+            let current: HashSet<String> = if *indicate_current {
+                let url = project.config.url(cli.url.as_deref());
+                retort_engine::runner::current(&project, &url)
+                    .await
+                    .map_err(|e| anyhow::anyhow!(e))?
+                    .into_iter()
+                    .collect()
+            } else {
+                HashSet::new()
+            };
+            revisions::history(&cli, &project, rev_range.as_deref(), *verbose, &current)
+        }
+        Command::Heads {
+            verbose,
+            resolve_dependencies,
+        } => {
+            let project = load_project(&cli)?;
+            revisions::heads(&cli, &project, *verbose, *resolve_dependencies)
+        }
+        Command::Branches { verbose } => {
+            let project = load_project(&cli)?;
+            revisions::branches(&cli, &project, *verbose)
+        }
+        Command::Show { rev } => {
+            let project = load_project(&cli)?;
+            revisions::show(&cli, &project, rev)
+        }
+        Command::Edit { rev } => {
+            let project = load_project(&cli)?;
+            revisions::edit(&project, rev)
+        }
     }
 }
 
@@ -138,6 +221,13 @@ fn validate(cli: &Cli) -> Result<ExitCode> {
             0
         }
     };
+    let revision_count = match Project::load(config.clone()) {
+        Ok(project) => project.files.len(),
+        Err(errs) => {
+            errors.extend(errs);
+            0
+        }
+    };
     if !errors.is_empty() {
         for e in &errors {
             eprintln!("{e}");
@@ -153,6 +243,7 @@ fn validate(cli: &Cli) -> Result<ExitCode> {
     if !cli.quiet {
         println!("config: {config_name}: ok");
         println!("schema: {}: ok ({tables} tables)", config.schema.display());
+        println!("revisions: ok ({revision_count} files)");
         println!("database URL: {}", mask_url(&url));
     }
     Ok(ExitCode::SUCCESS)

@@ -2,6 +2,7 @@
 
 mod args;
 mod commands;
+mod revisions;
 
 use std::process::ExitCode;
 

@@ -50,6 +50,192 @@ impl Project {
     }
 }
 
+/// What `revision` and `merge` are asked to create.
+#[derive(Debug, Clone, Default)]
+pub struct NewRevisionRequest {
+    /// The message.
+    pub message: String,
+    /// `--head`: the parent (`head` when absent; `base` starts a new root).
+    pub head: Option<String>,
+    /// `--splice`: allow a parent that is not a head.
+    pub splice: bool,
+    /// Parents given explicitly (a merge); overrides `head`.
+    pub merge_of: Vec<String>,
+    /// `--branch-label`.
+    pub branch_labels: Vec<String>,
+    /// `--depends-on`: ids, prefixes or labels.
+    pub depends_on: Vec<String>,
+    /// `--rev-id`.
+    pub rev_id: Option<String>,
+    /// `--version-path`.
+    pub version_path: Option<PathBuf>,
+    /// `--template`.
+    pub template: Option<String>,
+    /// The operations (YAML lines) or SQL for the upgrade, when known (autogenerate).
+    pub upgrade: String,
+    /// The same for the downgrade.
+    pub downgrade: String,
+}
+
+impl Project {
+    /// Works out the parents of a new revision the way Alembic does.
+    fn parents_for(&self, req: &NewRevisionRequest) -> Result<Vec<String>, String> {
+        if !req.merge_of.is_empty() {
+            let mut parents: Vec<String> = Vec::new();
+            for r in &req.merge_of {
+                for id in self.graph.resolve(r, &[]).map_err(|e| e.to_string())? {
+                    if !parents.contains(&id) {
+                        parents.push(id);
+                    }
+                }
+            }
+            if parents.len() < 2 {
+                return Err(format!(
+                    "a merge needs at least two revisions; {} resolved to {}",
+                    req.merge_of.join(" "),
+                    if parents.is_empty() {
+                        "none".to_string()
+                    } else {
+                        parents.join(", ")
+                    }
+                ));
+            }
+            return Ok(parents);
+        }
+        let head = req.head.as_deref().unwrap_or("head");
+        if head == "base" || (head == "head" && self.graph.is_empty()) {
+            return Ok(Vec::new());
+        }
+        let heads = self.graph.heads();
+        if head == "head" && heads.len() > 1 {
+            return Err(format!(
+                "Multiple heads are present ({}); please specify the head revision on which the new revision should be based with --head, or perform a merge (`retort merge heads -m MSG`)",
+                heads.join(", ")
+            ));
+        }
+        let ids = self.graph.resolve(head, &[]).map_err(|e| e.to_string())?;
+        if ids.len() != 1 {
+            return Err(format!(
+                "--head {head} must name exactly one revision, not {}",
+                ids.len()
+            ));
+        }
+        let id = ids[0].clone();
+        if !heads.contains(&id.as_str()) && !req.splice {
+            return Err(format!(
+                "Revision {id} is not a head revision; please specify --splice to create a new branch from this revision"
+            ));
+        }
+        Ok(vec![id])
+    }
+
+    /// Writes a new revision file and returns its path.
+    pub fn create_revision(&self, req: &NewRevisionRequest) -> Result<PathBuf, String> {
+        use crate::script::{
+            file_name, generate_rev_id, render_revision, valid_rev_id, RevisionTemplateInput,
+            TemplateChoice,
+        };
+        let id = match &req.rev_id {
+            Some(id) => {
+                if !valid_rev_id(id) {
+                    return Err(format!("revision id `{id}` is invalid: it must be non-empty, without @ - + : or spaces"));
+                }
+                id.clone()
+            }
+            None => loop {
+                let id = generate_rev_id();
+                if self.graph.get(&id).is_none() {
+                    break id;
+                }
+            },
+        };
+        if let Some(existing) = self.file(&id) {
+            return Err(format!(
+                "revision {id} already exists in {}",
+                existing.path.display()
+            ));
+        }
+        let down_revisions = self.parents_for(req)?;
+        for label in &req.branch_labels {
+            if let Some(f) = self.files.iter().find(|f| f.branch_labels.contains(label)) {
+                return Err(format!(
+                    "branch label `{label}` is already used by revision {} ({})",
+                    f.id,
+                    f.path.display()
+                ));
+            }
+        }
+        let mut depends_on = Vec::new();
+        for dep in &req.depends_on {
+            let is_label = self.files.iter().any(|f| f.branch_labels.contains(dep));
+            if is_label {
+                depends_on.push(dep.clone());
+                continue;
+            }
+            let ids = self
+                .graph
+                .resolve(dep, &[])
+                .map_err(|e| format!("--depends-on {dep}: {e}"))?;
+            depends_on.extend(ids);
+        }
+        let dir = match &req.version_path {
+            Some(p) => {
+                let abs = std::path::absolute(p).unwrap_or_else(|_| p.clone());
+                let known = self
+                    .config
+                    .versions
+                    .iter()
+                    .any(|v| std::path::absolute(v).map(|a| a == abs).unwrap_or(false));
+                if !known {
+                    return Err(format!(
+                        "--version-path {} is not one of the configured `versions` directories ({})",
+                        p.display(),
+                        self.config.versions.iter().map(|v| v.display().to_string()).collect::<Vec<_>>().join(", ")
+                    ));
+                }
+                abs
+            }
+            None => self
+                .config
+                .versions
+                .first()
+                .cloned()
+                .unwrap_or_else(|| self.config.dir.join("versions")),
+        };
+        let choice =
+            TemplateChoice::parse(req.template.as_deref().unwrap_or(&self.config.template));
+        let now = chrono::Utc::now();
+        let input = RevisionTemplateInput {
+            revision: id.clone(),
+            down_revisions,
+            branch_labels: req.branch_labels.clone(),
+            depends_on,
+            message: req.message.clone(),
+            create_date: now,
+            transactional: true,
+            upgrade: req.upgrade.clone(),
+            downgrade: req.downgrade.clone(),
+        };
+        let text = render_revision(&choice, &input).map_err(|e| e.to_string())?;
+        let name = format!(
+            "{}.{}",
+            file_name(&self.config.file_template, &id, &req.message, now),
+            choice.extension()
+        );
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        let path = dir.join(name);
+        if path.exists() {
+            return Err(format!(
+                "{} already exists; not overwriting it",
+                path.display()
+            ));
+        }
+        std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        Ok(path)
+    }
+}
+
 /// The `retort.yaml` written by `init`; `{template}` is filled in.
 const CONFIG_TEXT: &str = r#"# retort configuration. Every key is optional; shown here with its default.
 # ${VAR} and ${VAR:-default} are replaced from the environment.
