@@ -5,6 +5,7 @@
 pub mod config;
 pub mod db;
 pub mod dialect;
+pub mod normalize;
 pub mod ops;
 pub mod project;
 pub mod runner;
