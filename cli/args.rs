@@ -85,7 +85,23 @@ pub enum Command {
         /// The template: yaml, sql, or a .tera file.
         #[arg(long, value_name = "T")]
         template: Option<String>,
+        /// Fill in the operations by comparing schema.yaml with the database.
+        #[arg(long)]
+        autogenerate: bool,
+        /// With --autogenerate: write a revision even when nothing differs.
+        #[arg(long)]
+        allow_empty: bool,
     },
+    /// Exit 1 and list the operations if autogenerate would produce any.
+    Check,
+    /// Print the operations (or the SQL) autogenerate would produce, writing nothing.
+    Diff {
+        /// Print SQL for the database's backend instead of operations.
+        #[arg(long)]
+        sql: bool,
+    },
+    /// Print the live database's schema in schema.yaml form.
+    Reflect,
     /// Write a merge revision over the given revisions (or `heads`).
     Merge {
         /// The revisions to merge.
@@ -104,7 +120,12 @@ pub enum Command {
     /// Show the revision graph, newest first.
     History {
         /// A range START:END (either side may be left out).
-        #[arg(short = 'r', long, value_name = "START:END")]
+        #[arg(
+            short = 'r',
+            long,
+            value_name = "START:END",
+            allow_hyphen_values = true
+        )]
         rev_range: Option<String>,
         /// Show each revision in full.
         #[arg(short, long)]
@@ -137,6 +158,36 @@ pub enum Command {
     Edit {
         /// The revision.
         rev: String,
+    },
+    /// Apply revisions up to TARGET (head, heads, an id, +N, LABEL@head, ...).
+    Upgrade {
+        /// Where to go; with --sql, FROM:TO is accepted and needs no database.
+        #[arg(allow_hyphen_values = true)]
+        target: String,
+        /// Print the SQL instead of running it (offline mode).
+        #[arg(long)]
+        sql: bool,
+    },
+    /// Revert revisions down to TARGET (-N, base, an id, LABEL@-N, ...).
+    Downgrade {
+        /// Where to go; with --sql, give FROM:TO.
+        #[arg(allow_hyphen_values = true)]
+        target: String,
+        /// Print the SQL instead of running it (offline mode).
+        #[arg(long)]
+        sql: bool,
+    },
+    /// Set the version table to the given revisions without running them.
+    Stamp {
+        /// The revisions (e.g. head, an id, several heads).
+        #[arg(required = true, value_name = "REV")]
+        revisions: Vec<String>,
+        /// Empty the version table first (e.g. when it names revisions that no longer exist).
+        #[arg(long)]
+        purge: bool,
+        /// Print the SQL instead of running it (offline mode).
+        #[arg(long)]
+        sql: bool,
     },
     /// Show the revision(s) the database is at.
     Current {

@@ -10,9 +10,10 @@ use retort_engine::db::mask_url;
 use retort_engine::dialect::Dialect;
 use retort_engine::project::{init_project, NewRevisionRequest, Project};
 use retort_engine::schema::load_schema;
+use retort_engine::script::graph::Direction;
 
 use crate::args::{Cli, Command, Format, InitTemplate};
-use crate::revisions;
+use crate::{autogen, migrate, revisions};
 
 static CONFIGURED_URL: OnceLock<String> = OnceLock::new();
 
@@ -40,6 +41,8 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             rev_id,
             version_path,
             template,
+            autogenerate,
+            allow_empty,
         } => {
             let project = load_project(&cli)?;
             let req = NewRevisionRequest {
@@ -53,7 +56,23 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                 template: template.clone(),
                 ..NewRevisionRequest::default()
             };
-            revisions::create(&project, &req, cli.quiet)
+            if *autogenerate {
+                autogen::revision(&cli, &project, req, *allow_empty).await
+            } else {
+                revisions::create(&project, &req, cli.quiet)
+            }
+        }
+        Command::Check => {
+            let project = load_project(&cli)?;
+            autogen::check(&cli, &project).await
+        }
+        Command::Diff { sql } => {
+            let project = load_project(&cli)?;
+            autogen::diff(&cli, &project, *sql).await
+        }
+        Command::Reflect => {
+            let project = load_project(&cli)?;
+            autogen::reflect(&cli, &project).await
         }
         Command::Merge {
             revisions: revs,
@@ -103,6 +122,22 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Show { rev } => {
             let project = load_project(&cli)?;
             revisions::show(&cli, &project, rev)
+        }
+        Command::Upgrade { target, sql } => {
+            let project = load_project(&cli)?;
+            migrate::migrate(&cli, &project, target, *sql, true).await
+        }
+        Command::Downgrade { target, sql } => {
+            let project = load_project(&cli)?;
+            migrate::migrate(&cli, &project, target, *sql, false).await
+        }
+        Command::Stamp {
+            revisions: revs,
+            purge,
+            sql,
+        } => {
+            let project = load_project(&cli)?;
+            migrate::stamp(&cli, &project, revs, *purge, *sql).await
         }
         Command::Edit { rev } => {
             let project = load_project(&cli)?;
@@ -222,7 +257,16 @@ fn validate(cli: &Cli) -> Result<ExitCode> {
         }
     };
     let revision_count = match Project::load(config.clone()) {
-        Ok(project) => project.files.len(),
+        Ok(project) => {
+            for file in &project.files {
+                for direction in [Direction::Up, Direction::Down] {
+                    if let Err(e) = retort_engine::runner::operations(&project, file, direction) {
+                        errors.push(e.message.clone());
+                    }
+                }
+            }
+            project.files.len()
+        }
         Err(errs) => {
             errors.extend(errs);
             0

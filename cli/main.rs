@@ -1,7 +1,9 @@
 //! The `retort` binary: parses the command line and hands the work to `retort_engine`.
 
 mod args;
+mod autogen;
 mod commands;
+mod migrate;
 mod revisions;
 
 use std::process::ExitCode;

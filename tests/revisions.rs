@@ -395,3 +395,21 @@ fn edit_opens_the_file_in_editor() {
         std::fs::read_to_string(dir.path().join("versions/7c7c7c7c7c7c_to_edit.yaml")).unwrap();
     assert!(text.ends_with("# edited\n"), "{text}");
 }
+
+#[test]
+fn validate_checks_operations_in_revision_files() {
+    let dir = project();
+    write(
+        &dir.path().join("versions/ops.yaml"),
+        "revision: aaaa\ndown_revision: null\nmessage: x\nupgrade:\n  - create_tabel: {name: t}\n  - add_column: {table: t, name: c}\ndowngrade:\n  - drop_table: {nme: t}\n",
+    );
+    let run = retort(dir.path(), &["validate"]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    for needle in ["ops.yaml:5:", "create_tabel", "ops.yaml:6:", "ops.yaml:8:"] {
+        assert!(
+            run.stderr.contains(needle),
+            "missing {needle}: {}",
+            run.stderr
+        );
+    }
+}

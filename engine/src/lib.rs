@@ -2,12 +2,15 @@
 //! declared schema, per-dialect rendering, reflection, comparison, revision files,
 //! the revision graph and the runner that applies revisions.
 
+pub mod autogenerate;
+pub mod compare;
 pub mod config;
 pub mod db;
 pub mod dialect;
 pub mod normalize;
 pub mod ops;
 pub mod project;
+pub mod reflect;
 pub mod runner;
 pub mod schema;
 pub mod script;

@@ -150,7 +150,10 @@ pub fn canonical_type_sql(dialect: Dialect, sql: &str) -> String {
                 "bool" | "boolean" => "boolean".to_string(),
                 "float4" | "real" => "real".to_string(),
                 "float8" | "double precision" | "double" => "double precision".to_string(),
-                "decimal" | "numeric" => with("numeric"),
+                "decimal" | "numeric" => match args.as_deref() {
+                    Some(a) if !a.contains(',') => format!("numeric({a},0)"),
+                    _ => with("numeric"),
+                },
                 "varchar" | "character varying" => with("varchar"),
                 "char" | "character" | "bpchar" => match &args {
                     Some(a) => format!("char({a})"),
@@ -440,6 +443,7 @@ mod tests {
             (Postgres, "timestamp", "timestamp without time zone"),
             (Postgres, "double", "double precision"),
             (Postgres, "decimal(10,2)", "numeric(10, 2)"),
+            (Postgres, "numeric(10)", "numeric(10,0)"),
             (Postgres, "blob", "bytea"),
             (Postgres, "uuid", "uuid"),
             (Postgres, "time", "time without time zone"),

@@ -1,17 +1,635 @@
-//! The runner: the version table, and reading where a database stands.
+//! The runner: applies revisions while keeping the version table, inside the
+//! transactions SPEC §6 prescribes, under a lock; or prints the SQL it would run.
 
 pub mod lock;
 pub mod version_table;
 
-use crate::db::Connection;
-use crate::project::Project;
+use std::fmt;
+use std::time::Instant;
 
-/// Reads the current version rows (read-only: never creates the version table).
-pub async fn current(project: &Project, url: &str) -> Result<Vec<String>, String> {
-    let mut conn = Connection::connect(url).await.map_err(|e| e.to_string())?;
+use crate::db::Connection;
+use crate::dialect::Dialect;
+use crate::ops::RenderContext;
+use crate::project::Project;
+use crate::schema::EnumType;
+use crate::script::graph::{apply_changes, Direction, Step, VersionChange};
+
+mod statements;
+
+pub use statements::{known_enums, operations};
+
+/// What a failed run knows about the failure.
+#[derive(Debug, Default)]
+pub struct RunErrorData {
+    /// The revision that failed, if the failure was in one.
+    pub revision: Option<String>,
+    /// Its file.
+    pub file: Option<String>,
+    /// The operation (for YAML revisions) that failed.
+    pub operation: Option<String>,
+    /// The SQL statement that failed.
+    pub sql: Option<String>,
+    /// What went wrong (the database's message, or ours).
+    pub message: String,
+    /// What state the database was left in.
+    pub outcome: Option<String>,
+}
+
+/// A failed run, with everything needed to find and fix the problem.
+#[derive(Debug)]
+pub struct RunError(Box<RunErrorData>);
+
+impl std::ops::Deref for RunError {
+    type Target = RunErrorData;
+    fn deref(&self) -> &RunErrorData {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for RunError {
+    fn deref_mut(&mut self) -> &mut RunErrorData {
+        &mut self.0
+    }
+}
+
+impl From<RunErrorData> for RunError {
+    fn from(data: RunErrorData) -> RunError {
+        RunError(Box::new(data))
+    }
+}
+
+impl RunError {
+    fn plain(message: impl Into<String>) -> RunError {
+        RunErrorData {
+            message: message.into(),
+            ..RunErrorData::default()
+        }
+        .into()
+    }
+}
+
+impl fmt::Display for RunError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(rev) = &self.revision {
+            write!(f, "revision {rev}")?;
+            if let Some(file) = &self.file {
+                write!(f, " ({file})")?;
+            }
+            if let Some(op) = &self.operation {
+                write!(f, ", operation {op}")?;
+            }
+            writeln!(f, " failed:")?;
+            write!(f, "  {}", self.message.replace('\n', "\n  "))?;
+        } else {
+            write!(f, "{}", self.message)?;
+        }
+        if let Some(sql) = &self.sql {
+            if !self.message.contains("SQL: ") {
+                write!(f, "\n  SQL: {sql}")?;
+            }
+        }
+        if let Some(outcome) = &self.outcome {
+            write!(f, "\n{outcome}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for RunError {}
+
+/// What a command asks the runner to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// `upgrade TARGET`.
+    Upgrade(String),
+    /// `downgrade TARGET`.
+    Downgrade(String),
+}
+
+/// Progress reporting: one line per revision applied (suppressed with `-q`).
+pub type Progress<'a> = &'a mut dyn FnMut(&str);
+
+fn describe_step(project: &Project, step: &Step) -> String {
+    let (word, from, to) = match step.direction {
+        Direction::Up => {
+            let parents = project
+                .file(&step.revision)
+                .map(|f| f.down_revisions.join(", "))
+                .unwrap_or_default();
+            (
+                "upgrade",
+                if parents.is_empty() {
+                    "<base>".to_string()
+                } else {
+                    parents
+                },
+                step.revision.clone(),
+            )
+        }
+        Direction::Down => {
+            let parents = project
+                .file(&step.revision)
+                .map(|f| f.down_revisions.join(", "))
+                .unwrap_or_default();
+            (
+                "downgrade",
+                step.revision.clone(),
+                if parents.is_empty() {
+                    "<base>".to_string()
+                } else {
+                    parents
+                },
+            )
+        }
+    };
+    let message = project
+        .file(&step.revision)
+        .map(|f| f.message.as_str())
+        .unwrap_or("");
+    format!("Running {word} {from} -> {to}, {message}")
+}
+
+fn plan(project: &Project, rows: &[String], command: &Command) -> Result<Vec<Step>, RunError> {
+    let res = match command {
+        Command::Upgrade(t) => project.graph.plan_upgrade(rows, t),
+        Command::Downgrade(t) => project.graph.plan_downgrade(rows, t),
+    };
+    res.map_err(|e| RunError::plain(e.to_string()))
+}
+
+/// Checks that every version row names a known revision.
+fn check_rows(project: &Project, rows: &[String], table: &str) -> Result<(), RunError> {
+    let unknown: Vec<&String> = rows
+        .iter()
+        .filter(|r| project.graph.get(r).is_none())
+        .collect();
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    Err(RunError::plain(format!(
+        "the version table {table} names revision(s) {} that no file in {} defines; if the database is right and the files moved on, run `retort stamp --purge REV` to reset it",
+        unknown.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "),
+        project.config.versions.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+    )))
+}
+
+/// Reads the current version rows (read-only: never creates the table).
+pub async fn current(project: &Project, url: &str) -> Result<Vec<String>, RunError> {
+    let mut conn = Connection::connect(url)
+        .await
+        .map_err(|e| RunError::plain(e.to_string()))?;
     let rows = version_table::read(&mut conn, &project.config.version_table)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| RunError::plain(e.to_string()))?;
     conn.close().await;
     Ok(rows)
+}
+
+struct Txn {
+    open: bool,
+}
+
+async fn begin(conn: &mut Connection, txn: &mut Txn) -> Result<(), RunError> {
+    let sql = match conn.dialect() {
+        Dialect::Sqlite => "BEGIN IMMEDIATE",
+        _ => "BEGIN",
+    };
+    conn.execute(sql)
+        .await
+        .map_err(|e| RunError::plain(e.to_string()))?;
+    txn.open = true;
+    Ok(())
+}
+
+/// Checks SQLite's foreign keys (switched off for the run) before a commit.
+async fn foreign_key_check(conn: &mut Connection) -> Result<(), RunError> {
+    if conn.dialect() != Dialect::Sqlite {
+        return Ok(());
+    }
+    let rows = conn
+        .query("PRAGMA foreign_key_check")
+        .await
+        .map_err(|e| RunError::plain(e.to_string()))?;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let sample: Vec<String> = rows
+        .iter()
+        .take(5)
+        .map(|r| {
+            format!(
+                "table {} rowid {} -> {}",
+                r[0].clone().unwrap_or_default(),
+                r[1].clone().unwrap_or_default(),
+                r[2].clone().unwrap_or_default()
+            )
+        })
+        .collect();
+    Err(RunError::plain(format!(
+        "PRAGMA foreign_key_check found {} row(s) that break foreign keys, e.g. {}",
+        rows.len(),
+        sample.join("; ")
+    )))
+}
+
+async fn commit(conn: &mut Connection, txn: &mut Txn) -> Result<(), RunError> {
+    foreign_key_check(conn).await?;
+    conn.execute("COMMIT")
+        .await
+        .map_err(|e| RunError::plain(e.to_string()))?;
+    txn.open = false;
+    Ok(())
+}
+
+async fn rollback(conn: &mut Connection, txn: &mut Txn) {
+    if txn.open {
+        let _ = conn.execute("ROLLBACK").await;
+        txn.open = false;
+    }
+}
+
+/// Runs `upgrade`/`downgrade` against the database at `url`; returns the final rows.
+/// `declared_enums` (from `schema.yaml`, if any) complete what the revisions say about
+/// enum values.
+pub async fn run(
+    project: &Project,
+    url: &str,
+    command: &Command,
+    declared_enums: &[EnumType],
+    progress: Progress<'_>,
+) -> Result<Vec<String>, RunError> {
+    let mut conn = Connection::connect(url)
+        .await
+        .map_err(|e| RunError::plain(e.to_string()))?;
+    let table = project.config.version_table.clone();
+    lock::acquire(&mut conn, &table, &mut |m| progress(m))
+        .await
+        .map_err(RunError::plain)?;
+    let dialect = conn.dialect();
+    if dialect == Dialect::Sqlite {
+        conn.execute("PRAGMA foreign_keys = OFF")
+            .await
+            .map_err(|e| RunError::plain(e.to_string()))?;
+    }
+    let result = run_locked(project, &mut conn, command, declared_enums, progress).await;
+    if dialect == Dialect::Sqlite {
+        let _ = conn.execute("PRAGMA foreign_keys = ON").await;
+    }
+    lock::release(&mut conn, &table).await;
+    conn.close().await;
+    result
+}
+
+async fn run_locked(
+    project: &Project,
+    conn: &mut Connection,
+    command: &Command,
+    declared_enums: &[EnumType],
+    progress: Progress<'_>,
+) -> Result<Vec<String>, RunError> {
+    let dialect = conn.dialect();
+    let table = &project.config.version_table;
+    let per_migration = project.config.transaction_per_migration || !dialect.transactional_ddl();
+    let mut txn = Txn { open: false };
+    if !per_migration {
+        begin(conn, &mut txn).await?;
+    }
+    // Read the rows only now, under the lock (and inside the run's transaction).
+    let mut rows = match version_table::read(conn, table).await {
+        Ok(r) => r,
+        Err(e) => {
+            rollback(conn, &mut txn).await;
+            return Err(RunError::plain(e.to_string()));
+        }
+    };
+    let steps = match check_rows(project, &rows, table).and_then(|_| plan(project, &rows, command))
+    {
+        Ok(s) => s,
+        Err(e) => {
+            rollback(conn, &mut txn).await;
+            return Err(e);
+        }
+    };
+    if steps.is_empty() {
+        if txn.open {
+            commit(conn, &mut txn).await?;
+        }
+        return Ok(rows);
+    }
+    if let Err(e) = version_table::ensure(conn, table).await {
+        rollback(conn, &mut txn).await;
+        return Err(RunError::plain(e.to_string()));
+    }
+    let mut ctx = RenderContext::default();
+    ctx.schema.enums = known_enums(project, &rows, declared_enums);
+    let mut last_good = rows.clone();
+    for step in &steps {
+        let Some(file) = project.file(&step.revision) else {
+            rollback(conn, &mut txn).await;
+            return Err(RunError::plain(format!(
+                "revision {} has no file",
+                step.revision
+            )));
+        };
+        let started = Instant::now();
+        let outside = !file.transactional && dialect.transactional_ddl();
+        if outside && txn.open {
+            commit(conn, &mut txn).await?;
+            last_good = rows.clone();
+        }
+        if per_migration && !outside && dialect.transactional_ddl() {
+            begin(conn, &mut txn).await?;
+            if dialect == Dialect::Sqlite {
+                // No session lock on SQLite: make sure nobody moved the rows meanwhile.
+                let now = version_table::read(conn, table)
+                    .await
+                    .map_err(|e| RunError::plain(e.to_string()))?;
+                if now != rows {
+                    rollback(conn, &mut txn).await;
+                    return Err(RunError::plain(format!(
+                        "the version table changed while this run was waiting (now {}); another retort run is migrating this database — run again when it has finished",
+                        now.join(", ")
+                    )));
+                }
+            }
+        }
+        let outcome = |txn_open: bool, last_good: &[String]| -> String {
+            let at = if last_good.is_empty() {
+                "<base>".to_string()
+            } else {
+                last_good.join(", ")
+            };
+            if !dialect.transactional_ddl() {
+                format!(
+                    "MySQL commits DDL as it runs: revision {} may be partly applied; the version table is at {at}. Check the database before running again.",
+                    step.revision
+                )
+            } else if txn_open && !per_migration {
+                "The run was rolled back: the database is as it was before the run.".to_string()
+            } else if txn_open {
+                format!(
+                    "Revision {} was rolled back; the database is at {at}.",
+                    step.revision
+                )
+            } else {
+                format!("Revision {} ran outside a transaction and may be partly applied; the version table is at {at}.", step.revision)
+            }
+        };
+        if let Err(mut e) =
+            statements::run_revision(project, file, step.direction, conn, &mut ctx).await
+        {
+            e.outcome = Some(outcome(txn.open, &last_good));
+            rollback(conn, &mut txn).await;
+            return Err(e);
+        }
+        for change in &step.changes {
+            if let Err(msg) = version_table::apply(conn, table, change).await {
+                let mut e = RunError::plain(msg);
+                e.revision = Some(step.revision.clone());
+                e.outcome = Some(outcome(txn.open, &last_good));
+                rollback(conn, &mut txn).await;
+                return Err(e);
+            }
+        }
+        apply_changes(&mut rows, &step.changes).map_err(|e| RunError::plain(e.to_string()))?;
+        rows.sort();
+        if txn.open && (per_migration || outside) {
+            commit(conn, &mut txn).await?;
+        }
+        if !per_migration && !txn.open {
+            begin(conn, &mut txn).await?;
+        }
+        if per_migration || !dialect.transactional_ddl() {
+            last_good = rows.clone();
+        }
+        progress(&format!(
+            "{} ({} ms)",
+            describe_step(project, step),
+            started.elapsed().as_millis()
+        ));
+    }
+    if txn.open {
+        if let Err(mut e) = commit(conn, &mut txn).await {
+            rollback(conn, &mut txn).await;
+            e.outcome =
+                Some("The run was rolled back: the database is as it was before the run.".into());
+            return Err(e);
+        }
+    }
+    Ok(rows)
+}
+
+/// `stamp`: sets the version table to `targets` without running revisions.
+pub async fn stamp(
+    project: &Project,
+    url: &str,
+    targets: &[String],
+    purge: bool,
+) -> Result<Vec<String>, RunError> {
+    let mut conn = Connection::connect(url)
+        .await
+        .map_err(|e| RunError::plain(e.to_string()))?;
+    let table = project.config.version_table.clone();
+    lock::acquire(&mut conn, &table, &mut |_| {})
+        .await
+        .map_err(RunError::plain)?;
+    let result = async {
+        let mut txn = Txn { open: false };
+        if conn.dialect().transactional_ddl() {
+            begin(&mut conn, &mut txn).await?;
+        }
+        let inner = async {
+            version_table::ensure(&mut conn, &table)
+                .await
+                .map_err(|e| RunError::plain(e.to_string()))?;
+            let mut rows = version_table::read(&mut conn, &table)
+                .await
+                .map_err(|e| RunError::plain(e.to_string()))?;
+            if purge {
+                conn.execute(&format!("DELETE FROM {}", conn.dialect().quote(&table)))
+                    .await
+                    .map_err(|e| RunError::plain(e.to_string()))?;
+                rows.clear();
+            } else {
+                check_rows(project, &rows, &table)?;
+            }
+            let changes = project
+                .graph
+                .plan_stamp(&rows, targets)
+                .map_err(|e| RunError::plain(e.to_string()))?;
+            for change in &changes {
+                version_table::apply(&mut conn, &table, change)
+                    .await
+                    .map_err(RunError::plain)?;
+            }
+            apply_changes(&mut rows, &changes).map_err(|e| RunError::plain(e.to_string()))?;
+            rows.sort();
+            Ok::<_, RunError>(rows)
+        }
+        .await;
+        match inner {
+            Ok(rows) => {
+                if txn.open {
+                    commit(&mut conn, &mut txn).await?;
+                }
+                Ok(rows)
+            }
+            Err(e) => {
+                rollback(&mut conn, &mut txn).await;
+                Err(e)
+            }
+        }
+    }
+    .await;
+    lock::release(&mut conn, &table).await;
+    conn.close().await;
+    result
+}
+
+/// Offline mode: the SQL script `command` would run, starting from `start` rows
+/// (base when `None`), for `dialect`; no connection is made.
+pub fn offline_script(
+    project: &Project,
+    dialect: Dialect,
+    start: Option<&str>,
+    command: &Command,
+    declared_enums: &[EnumType],
+) -> Result<String, RunError> {
+    let table = &project.config.version_table;
+    let mut rows: Vec<String> = match start {
+        None => Vec::new(),
+        Some(s) => project
+            .graph
+            .resolve(s, &[])
+            .map_err(|e| RunError::plain(e.to_string()))?,
+    };
+    let steps = plan(project, &rows, command)?;
+    let per_migration = project.config.transaction_per_migration;
+    let mut out = String::new();
+    let stmt = |out: &mut String, sql: &str| {
+        out.push_str(sql.trim_end().trim_end_matches(';'));
+        out.push_str(";\n\n");
+    };
+    let mut ctx = replay(project, &rows, dialect, declared_enums)?;
+    if dialect == Dialect::Sqlite {
+        stmt(&mut out, "PRAGMA foreign_keys = OFF");
+    }
+    let transactional = dialect.transactional_ddl();
+    let mut open = false;
+    if transactional && !per_migration {
+        stmt(&mut out, "BEGIN");
+        open = true;
+    }
+    if start.is_none() {
+        stmt(&mut out, &version_table::create_sql(dialect, table));
+    }
+    for step in &steps {
+        let file = project
+            .file(&step.revision)
+            .ok_or_else(|| RunError::plain(format!("revision {} has no file", step.revision)))?;
+        let outside = !file.transactional && transactional;
+        if outside && open {
+            stmt(&mut out, "COMMIT");
+            open = false;
+        }
+        if transactional && per_migration && !outside {
+            stmt(&mut out, "BEGIN");
+            open = true;
+        }
+        out.push_str(&format!("-- {}\n\n", describe_step(project, step)));
+        for sql in statements::offline_statements(project, file, step.direction, dialect, &mut ctx)?
+        {
+            stmt(&mut out, &sql);
+        }
+        for change in &step.changes {
+            stmt(&mut out, &version_table::change_sql(dialect, table, change));
+        }
+        apply_changes(&mut rows, &step.changes).map_err(|e| RunError::plain(e.to_string()))?;
+        if open && (per_migration || outside) {
+            stmt(&mut out, "COMMIT");
+            open = false;
+        }
+        if transactional && !per_migration && !open {
+            stmt(&mut out, "BEGIN");
+            open = true;
+        }
+    }
+    if open {
+        stmt(&mut out, "COMMIT");
+    }
+    if dialect == Dialect::Sqlite {
+        stmt(&mut out, "PRAGMA foreign_keys = ON");
+    }
+    Ok(out)
+}
+
+/// Offline `stamp`: the version-table statements only.
+pub fn offline_stamp(
+    project: &Project,
+    dialect: Dialect,
+    start: Option<&str>,
+    targets: &[String],
+    purge: bool,
+) -> Result<String, RunError> {
+    let table = &project.config.version_table;
+    let mut out = String::new();
+    let rows: Vec<String> = match start {
+        None => {
+            out.push_str(&format!(
+                "{};\n\n",
+                version_table::create_sql(dialect, table)
+            ));
+            Vec::new()
+        }
+        Some(s) => project
+            .graph
+            .resolve(s, &[])
+            .map_err(|e| RunError::plain(e.to_string()))?,
+    };
+    let rows = if purge {
+        out.push_str(&format!("DELETE FROM {};\n\n", dialect.quote(table)));
+        Vec::new()
+    } else {
+        rows
+    };
+    let changes: Vec<VersionChange> = project
+        .graph
+        .plan_stamp(&rows, targets)
+        .map_err(|e| RunError::plain(e.to_string()))?;
+    for change in &changes {
+        out.push_str(&format!(
+            "{};\n\n",
+            version_table::change_sql(dialect, table, change)
+        ));
+    }
+    Ok(out)
+}
+
+/// The schema as the upgrades from base to `rows` built it, for offline rendering.
+fn replay(
+    project: &Project,
+    rows: &[String],
+    dialect: Dialect,
+    declared_enums: &[EnumType],
+) -> Result<RenderContext, RunError> {
+    let mut ctx = RenderContext::default();
+    let mut have: Vec<String> = Vec::new();
+    for r in rows {
+        let steps = project
+            .graph
+            .plan_upgrade(&have, r)
+            .map_err(|e| RunError::plain(e.to_string()))?;
+        for step in &steps {
+            apply_changes(&mut have, &step.changes).map_err(|e| RunError::plain(e.to_string()))?;
+            if let Some(file) = project.file(&step.revision) {
+                statements::offline_statements(project, file, Direction::Up, dialect, &mut ctx)?;
+            }
+        }
+    }
+    for e in declared_enums {
+        if ctx.schema.enum_type(&e.name).is_none() {
+            ctx.schema.enums.push(e.clone());
+        }
+    }
+    Ok(ctx)
 }

@@ -5,9 +5,14 @@ use super::naming::NamingConvention;
 use super::{Schema, Table};
 use crate::yaml::scalar;
 
-/// `{k: v, …}` from already-rendered values.
+/// `{k: v, …}` from already-rendered values. An empty `name` is left out (a reflected
+/// constraint SQLite keeps no name for), so that the naming convention names it on reading.
 pub(crate) fn flow_map(entries: &[(&str, String)]) -> String {
-    let inner: Vec<String> = entries.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+    let inner: Vec<String> = entries
+        .iter()
+        .filter(|(k, v)| !(*k == "name" && v == "\"\""))
+        .map(|(k, v)| format!("{k}: {v}"))
+        .collect();
     format!("{{{}}}", inner.join(", "))
 }
 

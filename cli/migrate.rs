@@ -1,0 +1,119 @@
+//! Commands that move a database: upgrade, downgrade, stamp (online, or printing SQL offline).
+
+use std::process::ExitCode;
+
+use anyhow::{anyhow, Result};
+use retort_engine::dialect::Dialect;
+use retort_engine::project::Project;
+use retort_engine::runner::{self, Command as RunCommand};
+use retort_engine::schema::{load_schema, EnumType};
+
+use crate::args::Cli;
+
+/// The declared enums, when `schema.yaml` loads (revisions may rely on them for values).
+fn declared_enums(project: &Project) -> Vec<EnumType> {
+    load_schema(&project.config.schema, &project.config.naming_convention)
+        .map(|(s, _)| s.enums)
+        .unwrap_or_default()
+}
+
+/// The backend named by the URL's scheme (offline mode needs no connection).
+fn dialect_of(url: &str) -> Result<Dialect> {
+    Dialect::from_url(url).ok_or_else(|| {
+        anyhow!(
+            "cannot tell the backend from {}; use sqlite://, postgres:// or mysql://",
+            retort_engine::db::mask_url(url)
+        )
+    })
+}
+
+/// `FROM:TO` → (Some(FROM), TO); `TO` → (None, TO). `base` as FROM means the empty database.
+fn split_range(target: &str) -> (Option<&str>, &str) {
+    match target.split_once(':') {
+        Some((from, to)) if !from.is_empty() && from != "base" => (Some(from), to),
+        Some((_, to)) => (None, to),
+        None => (None, target),
+    }
+}
+
+/// `upgrade` / `downgrade`.
+pub async fn migrate(
+    cli: &Cli,
+    project: &Project,
+    target: &str,
+    sql: bool,
+    up: bool,
+) -> Result<ExitCode> {
+    let url = project.config.url(cli.url.as_deref());
+    let enums = declared_enums(project);
+    if sql {
+        let dialect = dialect_of(&url)?;
+        let (start, to) = split_range(target);
+        if !up && !target.contains(':') {
+            return Err(anyhow!("downgrade with --sql needs a range FROM:TO, e.g. `retort downgrade head:base --sql`"));
+        }
+        let command = if up {
+            RunCommand::Upgrade(to.to_string())
+        } else {
+            RunCommand::Downgrade(to.to_string())
+        };
+        let script = runner::offline_script(project, dialect, start, &command, &enums)
+            .map_err(|e| anyhow!(e.to_string()))?;
+        print!("{script}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let command = if up {
+        RunCommand::Upgrade(target.to_string())
+    } else {
+        RunCommand::Downgrade(target.to_string())
+    };
+    let quiet = cli.quiet;
+    let mut progress = |line: &str| {
+        if !quiet {
+            println!("{line}");
+        }
+    };
+    runner::run(project, &url, &command, &enums, &mut progress)
+        .await
+        .map_err(|e| anyhow!(e.to_string()))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `stamp`.
+pub async fn stamp(
+    cli: &Cli,
+    project: &Project,
+    revisions: &[String],
+    purge: bool,
+    sql: bool,
+) -> Result<ExitCode> {
+    let url = project.config.url(cli.url.as_deref());
+    if sql {
+        let dialect = dialect_of(&url)?;
+        let (start, targets): (Option<&str>, Vec<String>) = match revisions {
+            [one] if one.contains(':') => {
+                let (s, t) = split_range(one);
+                (s, vec![t.to_string()])
+            }
+            _ => (None, revisions.to_vec()),
+        };
+        let script = runner::offline_stamp(project, dialect, start, &targets, purge)
+            .map_err(|e| anyhow!(e.to_string()))?;
+        print!("{script}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let rows = runner::stamp(project, &url, revisions, purge)
+        .await
+        .map_err(|e| anyhow!(e.to_string()))?;
+    if !cli.quiet {
+        println!(
+            "Stamped {}",
+            if rows.is_empty() {
+                "<base>".to_string()
+            } else {
+                rows.join(", ")
+            }
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

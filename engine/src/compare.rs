@@ -1,0 +1,911 @@
+//! Autogenerate's comparison: the declared schema against the reflected one, giving
+//! the upgrade operations, their exact reverse as the downgrade, warnings for
+//! destructive changes, and rename hints.
+//!
+//! Every change is found as an (upgrade, downgrade) pair in one of several phases;
+//! the phases order the upgrade so that it runs (enums and tables before the foreign
+//! keys that need them, drops after the constraints that depend on them), and the
+//! downgrade is the pairs' downgrade halves in exactly the reverse order.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::config::CompareOptions;
+use crate::dialect::Dialect;
+use crate::normalize::{
+    canonical_default, canonical_predicate, canonical_type, enum_spelling, is_narrowing,
+};
+use crate::ops::{AlterColumn, ConstraintKind, EnumValuePosition, Operation};
+use crate::schema::{
+    CheckConstraint, Column, ColumnType, EnumType, FkAction, ForeignKey, Index, Schema, Table,
+    UniqueConstraint,
+};
+
+/// The result of a comparison.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Diff {
+    /// Operations that bring the database to the declared schema.
+    pub upgrade: Vec<Operation>,
+    /// Operations that undo them, in order.
+    pub downgrade: Vec<Operation>,
+    /// Destructive changes, one line each (also written as comments into the revision).
+    pub warnings: Vec<(usize, String)>,
+    /// Other things worth saying: declared renames, possible renames.
+    pub notes: Vec<String>,
+}
+
+impl Diff {
+    /// True when nothing differs.
+    pub fn is_empty(&self) -> bool {
+        self.upgrade.is_empty()
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+enum Phase {
+    CreateEnums,
+    RenameTables,
+    RenameColumns,
+    DropForeignKeys,
+    DropConstraints,
+    CreateTables,
+    AddColumns,
+    AlterColumns,
+    CreateConstraints,
+    CreateForeignKeys,
+    DropColumns,
+    DropTables,
+    DropEnums,
+}
+
+struct Pair {
+    phase: Phase,
+    up: Vec<Operation>,
+    down: Vec<Operation>,
+    warning: Option<String>,
+}
+
+struct Ctx<'a> {
+    dialect: Dialect,
+    options: &'a CompareOptions,
+    declared: &'a Schema,
+    reflected: &'a Schema,
+    pairs: Vec<Pair>,
+    notes: Vec<String>,
+}
+
+impl Ctx<'_> {
+    fn push(&mut self, phase: Phase, up: Vec<Operation>, down: Vec<Operation>) {
+        self.pairs.push(Pair {
+            phase,
+            up,
+            down,
+            warning: None,
+        });
+    }
+    fn push_warned(
+        &mut self,
+        phase: Phase,
+        up: Vec<Operation>,
+        down: Vec<Operation>,
+        warning: String,
+    ) {
+        self.pairs.push(Pair {
+            phase,
+            up,
+            down,
+            warning: Some(warning),
+        });
+    }
+    fn ctype(&self, ty: &ColumnType, autoincrement: bool, declared: bool) -> String {
+        let enums = if declared {
+            &self.declared.enums
+        } else {
+            &self.reflected.enums
+        };
+        canonical_type(self.dialect, ty, autoincrement, enums)
+    }
+}
+
+/// Compares `declared` with `reflected` as seen on `dialect`.
+pub fn compare(
+    declared: &Schema,
+    reflected: &Schema,
+    dialect: Dialect,
+    options: &CompareOptions,
+) -> Diff {
+    let mut ctx = Ctx {
+        dialect,
+        options,
+        declared,
+        reflected,
+        pairs: Vec::new(),
+        notes: Vec::new(),
+    };
+    compare_enums(&mut ctx);
+    let reflected_by_name: HashMap<&str, &Table> = reflected
+        .tables
+        .iter()
+        .map(|t| (t.name.as_str(), t))
+        .collect();
+    let mut matched_reflected: HashSet<String> = HashSet::new();
+    let mut new_tables: Vec<&Table> = Vec::new();
+    for table in &declared.tables {
+        if let Some(old) = reflected_by_name.get(table.name.as_str()) {
+            matched_reflected.insert(old.name.clone());
+            compare_table(&mut ctx, table, old);
+            continue;
+        }
+        let renamed = table
+            .renamed_from
+            .as_deref()
+            .and_then(|r| reflected_by_name.get(r))
+            .filter(|old| !declared.tables.iter().any(|t| t.name == old.name));
+        match renamed {
+            Some(old) => {
+                matched_reflected.insert(old.name.clone());
+                ctx.notes.push(format!(
+                    "table `{}` is renamed to `{}` (renamed_from)",
+                    old.name, table.name
+                ));
+                ctx.push(
+                    Phase::RenameTables,
+                    vec![Operation::RenameTable {
+                        name: old.name.clone(),
+                        new_name: table.name.clone(),
+                    }],
+                    vec![Operation::RenameTable {
+                        name: table.name.clone(),
+                        new_name: old.name.clone(),
+                    }],
+                );
+                let mut as_renamed = (*old).clone();
+                as_renamed.name = table.name.clone();
+                compare_table(&mut ctx, table, &as_renamed);
+            }
+            None => new_tables.push(table),
+        }
+    }
+    create_tables(&mut ctx, &new_tables);
+    let dropped: Vec<&Table> = reflected
+        .tables
+        .iter()
+        .filter(|t| !matched_reflected.contains(&t.name))
+        .collect();
+    drop_tables(&mut ctx, &dropped);
+    drop_unused_enums(&mut ctx);
+
+    let mut pairs = ctx.pairs;
+    pairs.sort_by_key(|p| p.phase);
+    let mut diff = Diff {
+        notes: ctx.notes,
+        ..Diff::default()
+    };
+    for p in &pairs {
+        if let Some(w) = &p.warning {
+            diff.warnings.push((diff.upgrade.len(), w.clone()));
+        }
+        diff.upgrade.extend(p.up.iter().cloned());
+    }
+    for p in pairs.iter().rev() {
+        diff.downgrade.extend(p.down.iter().cloned());
+    }
+    diff
+}
+
+fn compare_enums(ctx: &mut Ctx<'_>) {
+    if !ctx.dialect.has_enum_types() {
+        return;
+    }
+    for e in &ctx.declared.enums {
+        match ctx.reflected.enum_type(&e.name) {
+            None => ctx.push(
+                Phase::CreateEnums,
+                vec![Operation::CreateEnum(e.clone())],
+                vec![Operation::DropEnum {
+                    name: e.name.clone(),
+                }],
+            ),
+            Some(old) if old.values != e.values => enum_values_changed(ctx, e, old),
+            Some(_) => {}
+        }
+    }
+}
+
+/// New values in a PostgreSQL enum: `add_enum_value` for each (values cannot be
+/// removed in place, so the downgrade recreates the type without them).
+fn enum_values_changed(ctx: &mut Ctx<'_>, new: &EnumType, old: &EnumType) {
+    let kept_in_order = new
+        .values
+        .iter()
+        .filter(|v| old.values.contains(v))
+        .cloned()
+        .collect::<Vec<_>>()
+        == old.values;
+    if !kept_in_order {
+        ctx.notes.push(format!(
+            "enum `{}` lost or reordered values ({} -> {}); PostgreSQL cannot do that in place: write the change by hand (rename the type, create the new one, convert the columns)",
+            new.name,
+            old.values.join(", "),
+            new.values.join(", ")
+        ));
+        return;
+    }
+    let mut up = Vec::new();
+    for (i, v) in new.values.iter().enumerate() {
+        if old.values.contains(v) {
+            continue;
+        }
+        let position = new.values[i + 1..]
+            .iter()
+            .find(|n| old.values.contains(n))
+            .map(|n| EnumValuePosition::Before(n.clone()));
+        up.push(Operation::AddEnumValue {
+            name: new.name.clone(),
+            value: v.clone(),
+            position,
+        });
+    }
+    let down = recreate_enum_sql(ctx, old);
+    ctx.push(Phase::CreateEnums, up, down);
+}
+
+/// Statements that put a PostgreSQL enum back to `old`'s values, converting every column that uses it.
+fn recreate_enum_sql(ctx: &Ctx<'_>, old: &EnumType) -> Vec<Operation> {
+    let d = Dialect::Postgres;
+    let name = d.quote(&old.name);
+    let tmp = d.quote(&format!("{}_old", old.name));
+    let mut sql = vec![format!("ALTER TYPE {name} RENAME TO {tmp}")];
+    let values: Vec<String> = old.values.iter().map(|v| d.literal(v)).collect();
+    sql.push(format!(
+        "CREATE TYPE {name} AS ENUM ({})",
+        values.join(", ")
+    ));
+    for t in &ctx.declared.tables {
+        for c in &t.columns {
+            if c.ty == ColumnType::Enum(old.name.clone()) {
+                let (tq, cq) = (d.quote(&t.name), d.quote(&c.name));
+                if c.server_default.is_some() {
+                    sql.push(format!("ALTER TABLE {tq} ALTER COLUMN {cq} DROP DEFAULT"));
+                }
+                sql.push(format!(
+                    "ALTER TABLE {tq} ALTER COLUMN {cq} TYPE {name} USING {cq}::text::{name}"
+                ));
+                if let Some(def) = &c.server_default {
+                    sql.push(format!(
+                        "ALTER TABLE {tq} ALTER COLUMN {cq} SET DEFAULT {def}"
+                    ));
+                }
+            }
+        }
+    }
+    sql.push(format!("DROP TYPE {tmp}"));
+    sql.into_iter()
+        .map(|s| Operation::Execute {
+            sql: s,
+            dialect: Some(Dialect::Postgres),
+        })
+        .collect()
+}
+
+fn drop_unused_enums(ctx: &mut Ctx<'_>) {
+    if !ctx.dialect.has_enum_types() {
+        return;
+    }
+    for e in &ctx.reflected.enums {
+        if ctx.declared.enum_type(&e.name).is_none() {
+            ctx.push(
+                Phase::DropEnums,
+                vec![Operation::DropEnum {
+                    name: e.name.clone(),
+                }],
+                vec![Operation::CreateEnum(e.clone())],
+            );
+        }
+    }
+}
+
+/// New tables, parents before children; foreign keys in a cycle become separate operations.
+fn create_tables(ctx: &mut Ctx<'_>, tables: &[&Table]) {
+    let names: HashSet<&str> = tables.iter().map(|t| t.name.as_str()).collect();
+    let mut done: HashSet<String> = HashSet::new();
+    let mut remaining: Vec<&Table> = tables.to_vec();
+    let mut ordered: Vec<(Table, Vec<ForeignKey>)> = Vec::new();
+    while !remaining.is_empty() {
+        let ready = remaining.iter().position(|t| {
+            t.foreign_keys.iter().all(|fk| {
+                fk.referred_table == t.name
+                    || !names.contains(fk.referred_table.as_str())
+                    || done.contains(&fk.referred_table)
+            })
+        });
+        let (t, deferred) = match ready {
+            Some(i) => (remaining.remove(i), Vec::new()),
+            None => {
+                // A cycle: create the first table without the keys that point forward.
+                let t = remaining.remove(0);
+                let deferred: Vec<ForeignKey> = t
+                    .foreign_keys
+                    .iter()
+                    .filter(|fk| {
+                        fk.referred_table != t.name
+                            && names.contains(fk.referred_table.as_str())
+                            && !done.contains(&fk.referred_table)
+                    })
+                    .cloned()
+                    .collect();
+                (t, deferred)
+            }
+        };
+        let mut table = t.clone();
+        table.renamed_from = None;
+        table.foreign_keys.retain(|fk| !deferred.contains(fk));
+        for c in &mut table.columns {
+            c.renamed_from = None;
+        }
+        done.insert(t.name.clone());
+        ordered.push((table, deferred));
+    }
+    for (table, deferred) in ordered {
+        let name = table.name.clone();
+        ctx.push(
+            Phase::CreateTables,
+            vec![Operation::CreateTable(table)],
+            vec![Operation::DropTable { name: name.clone() }],
+        );
+        for fk in deferred {
+            ctx.push(
+                Phase::CreateForeignKeys,
+                vec![Operation::CreateForeignKey {
+                    table: name.clone(),
+                    foreign_key: fk.clone(),
+                }],
+                vec![Operation::DropConstraint {
+                    name: fk.name.clone(),
+                    table: name.clone(),
+                    kind: ConstraintKind::ForeignKey,
+                }],
+            );
+        }
+    }
+}
+
+/// Dropped tables, children before parents; the downgrade recreates each in full.
+fn drop_tables(ctx: &mut Ctx<'_>, tables: &[&Table]) {
+    let names: HashSet<&str> = tables.iter().map(|t| t.name.as_str()).collect();
+    let mut remaining: Vec<&Table> = tables.to_vec();
+    let mut order: Vec<&Table> = Vec::new();
+    while !remaining.is_empty() {
+        // A table can go once no other remaining table refers to it.
+        let free = remaining.iter().position(|t| {
+            !remaining.iter().any(|o| {
+                o.name != t.name && o.foreign_keys.iter().any(|fk| fk.referred_table == t.name)
+            })
+        });
+        order.push(remaining.remove(free.unwrap_or(0)));
+    }
+    for t in order {
+        let mut recreated = t.clone();
+        // Keys to tables that are also dropped are restored with the tables (parents first on the way back).
+        recreated.foreign_keys.retain(|fk| {
+            names.contains(fk.referred_table.as_str())
+                || ctx.reflected.table(&fk.referred_table).is_some()
+        });
+        ctx.push_warned(
+            Phase::DropTables,
+            vec![Operation::DropTable {
+                name: t.name.clone(),
+            }],
+            vec![Operation::CreateTable(recreated)],
+            format!("drops table `{}` and all its rows", t.name),
+        );
+    }
+}
+
+fn compare_table(ctx: &mut Ctx<'_>, new: &Table, old: &Table) {
+    let table = new.name.clone();
+    let old_cols: HashMap<&str, &Column> =
+        old.columns.iter().map(|c| (c.name.as_str(), c)).collect();
+    let mut matched: HashSet<String> = HashSet::new();
+    let mut added: Vec<&Column> = Vec::new();
+    for col in &new.columns {
+        if let Some(o) = old_cols.get(col.name.as_str()) {
+            matched.insert(o.name.clone());
+            compare_column(ctx, &table, col, o);
+            continue;
+        }
+        let renamed = col
+            .renamed_from
+            .as_deref()
+            .and_then(|r| old_cols.get(r))
+            .filter(|o| !new.columns.iter().any(|c| c.name == o.name));
+        match renamed {
+            Some(o) => {
+                matched.insert(o.name.clone());
+                ctx.notes.push(format!(
+                    "column `{table}.{}` is renamed to `{}` (renamed_from)",
+                    o.name, col.name
+                ));
+                ctx.push(
+                    Phase::RenameColumns,
+                    vec![Operation::AlterColumn(AlterColumn {
+                        table: table.clone(),
+                        name: o.name.clone(),
+                        new_name: Some(col.name.clone()),
+                        existing_type: Some(o.ty.clone()),
+                        existing_nullable: Some(o.nullable),
+                        existing_server_default: Some(o.server_default.clone()),
+                        ..AlterColumn::default()
+                    })],
+                    vec![Operation::AlterColumn(AlterColumn {
+                        table: table.clone(),
+                        name: col.name.clone(),
+                        new_name: Some(o.name.clone()),
+                        existing_type: Some(o.ty.clone()),
+                        existing_nullable: Some(o.nullable),
+                        existing_server_default: Some(o.server_default.clone()),
+                        ..AlterColumn::default()
+                    })],
+                );
+                let mut as_renamed = (*o).clone();
+                as_renamed.name = col.name.clone();
+                compare_column(ctx, &table, col, &as_renamed);
+            }
+            None => added.push(col),
+        }
+    }
+    let dropped: Vec<&Column> = old
+        .columns
+        .iter()
+        .filter(|c| !matched.contains(&c.name))
+        .collect();
+    for col in &added {
+        let mut c = (*col).clone();
+        c.renamed_from = None;
+        ctx.push(
+            Phase::AddColumns,
+            vec![Operation::AddColumn {
+                table: table.clone(),
+                column: c,
+                foreign_key: None,
+            }],
+            vec![Operation::DropColumn {
+                table: table.clone(),
+                name: col.name.clone(),
+                existing_type: Some(col.ty.clone()),
+                existing_nullable: Some(col.nullable),
+                existing_server_default: col.server_default.clone(),
+            }],
+        );
+    }
+    for col in &dropped {
+        let mut restored = (*col).clone();
+        restored.renamed_from = None;
+        ctx.push_warned(
+            Phase::DropColumns,
+            vec![Operation::DropColumn {
+                table: table.clone(),
+                name: col.name.clone(),
+                existing_type: Some(col.ty.clone()),
+                existing_nullable: Some(col.nullable),
+                existing_server_default: col.server_default.clone(),
+            }],
+            vec![Operation::AddColumn {
+                table: table.clone(),
+                column: restored,
+                foreign_key: None,
+            }],
+            format!("drops column `{table}.{}` and its data", col.name),
+        );
+    }
+    for d in &dropped {
+        for a in &added {
+            if ctx.ctype(&d.ty, d.autoincrement, false) == ctx.ctype(&a.ty, a.autoincrement, true) {
+                ctx.notes.push(format!(
+                    "table `{table}`: column `{}` is dropped and `{}` of the same type is added — did you mean to rename? Declare `renamed_from: {}` on `{}`",
+                    d.name, a.name, d.name, a.name
+                ));
+            }
+        }
+    }
+    compare_primary_key(ctx, new, old);
+    compare_indexes_and_uniques(ctx, new, old);
+    compare_foreign_keys(ctx, new, old);
+    compare_checks(ctx, new, old);
+    if ctx.options.comments && ctx.dialect.has_comments() && new.comment != old.comment {
+        ctx.push(
+            Phase::AlterColumns,
+            vec![Operation::CreateTableComment {
+                table: table.clone(),
+                comment: new.comment.clone(),
+                existing_comment: old.comment.clone(),
+            }],
+            vec![Operation::CreateTableComment {
+                table,
+                comment: old.comment.clone(),
+                existing_comment: new.comment.clone(),
+            }],
+        );
+    }
+}
+
+fn compare_column(ctx: &mut Ctx<'_>, table: &str, new: &Column, old: &Column) {
+    let type_changed = ctx.options.types
+        && ctx.ctype(&new.ty, new.autoincrement, true)
+            != ctx.ctype(&old.ty, old.autoincrement, false);
+    let null_changed = new.nullable != old.nullable;
+    let default_changed = ctx.options.server_defaults
+        && !new.autoincrement
+        && canonical_default(ctx.dialect, new.server_default.as_deref(), &new.ty)
+            != canonical_default(ctx.dialect, old.server_default.as_deref(), &old.ty);
+    let comment_changed =
+        ctx.options.comments && ctx.dialect.has_comments() && new.comment != old.comment;
+    if !(type_changed || null_changed || default_changed || comment_changed) {
+        return;
+    }
+    let old_ty = reflected_type_for_ops(ctx, &old.ty);
+    let up = AlterColumn {
+        table: table.to_string(),
+        name: new.name.clone(),
+        ty: type_changed.then(|| new.ty.clone()),
+        nullable: null_changed.then_some(new.nullable),
+        server_default: default_changed.then(|| new.server_default.clone()),
+        comment: comment_changed.then(|| new.comment.clone()),
+        existing_type: Some(old_ty.clone()),
+        existing_nullable: Some(old.nullable),
+        existing_server_default: Some(old.server_default.clone()),
+        existing_comment: Some(old.comment.clone()),
+        existing_autoincrement: Some(old.autoincrement),
+        ..AlterColumn::default()
+    };
+    let down = AlterColumn {
+        table: table.to_string(),
+        name: new.name.clone(),
+        ty: type_changed.then(|| old_ty.clone()),
+        nullable: null_changed.then_some(old.nullable),
+        server_default: default_changed.then(|| old.server_default.clone()),
+        comment: comment_changed.then(|| old.comment.clone()),
+        existing_type: Some(new.ty.clone()),
+        existing_nullable: Some(new.nullable),
+        existing_server_default: Some(new.server_default.clone()),
+        existing_comment: Some(new.comment.clone()),
+        existing_autoincrement: Some(new.autoincrement),
+        ..AlterColumn::default()
+    };
+    let warning = (type_changed && is_narrowing(&old.ty, &new.ty)).then(|| {
+        format!(
+            "narrows `{table}.{}` from {} to {}: values may not fit",
+            new.name, old.ty, new.ty
+        )
+    });
+    let pair = (
+        Phase::AlterColumns,
+        vec![Operation::AlterColumn(up)],
+        vec![Operation::AlterColumn(down)],
+    );
+    match warning {
+        Some(w) => ctx.push_warned(pair.0, pair.1, pair.2, w),
+        None => ctx.push(pair.0, pair.1, pair.2),
+    }
+}
+
+/// A reflected type as operations should carry it: an inline enum that matches a
+/// declared enum's values becomes that enum, so that every backend can render it.
+fn reflected_type_for_ops(ctx: &Ctx<'_>, ty: &ColumnType) -> ColumnType {
+    if let ColumnType::Custom(s) = ty {
+        if let Some(e) = ctx
+            .declared
+            .enums
+            .iter()
+            .find(|e| enum_spelling(&e.values) == *s)
+        {
+            return ColumnType::Enum(e.name.clone());
+        }
+    }
+    ty.clone()
+}
+
+fn compare_primary_key(ctx: &mut Ctx<'_>, new: &Table, old: &Table) {
+    let new_cols = new
+        .primary_key
+        .as_ref()
+        .map(|p| p.columns.clone())
+        .unwrap_or_default();
+    let old_cols = old
+        .primary_key
+        .as_ref()
+        .map(|p| p.columns.clone())
+        .unwrap_or_default();
+    if new_cols == old_cols {
+        return;
+    }
+    let table = new.name.clone();
+    let new_name = new
+        .primary_key
+        .as_ref()
+        .and_then(|p| p.name.clone())
+        .unwrap_or_else(|| format!("pk_{table}"));
+    let old_name = old
+        .primary_key
+        .as_ref()
+        .and_then(|p| p.name.clone())
+        .unwrap_or_else(|| match ctx.dialect {
+            Dialect::MySql => "PRIMARY".to_string(),
+            Dialect::Postgres => format!("{table}_pkey"),
+            Dialect::Sqlite => format!("pk_{table}"),
+        });
+    if !old_cols.is_empty() {
+        ctx.push(
+            Phase::DropConstraints,
+            vec![Operation::DropConstraint {
+                name: old_name.clone(),
+                table: table.clone(),
+                kind: ConstraintKind::Primary,
+            }],
+            vec![Operation::CreatePrimaryKey {
+                table: table.clone(),
+                name: old_name.clone(),
+                columns: old_cols.clone(),
+            }],
+        );
+    }
+    if !new_cols.is_empty() {
+        ctx.push(
+            Phase::CreateConstraints,
+            vec![Operation::CreatePrimaryKey {
+                table: table.clone(),
+                name: new_name.clone(),
+                columns: new_cols,
+            }],
+            vec![Operation::DropConstraint {
+                name: new_name,
+                table,
+                kind: ConstraintKind::Primary,
+            }],
+        );
+    }
+}
+
+/// Indexes and unique constraints. On MySQL a unique constraint *is* a unique index, so
+/// there the two are compared as one kind.
+#[derive(Clone, Debug, PartialEq)]
+enum Keyed {
+    Index(Index),
+    Unique(UniqueConstraint),
+}
+
+impl Keyed {
+    fn name(&self) -> &str {
+        match self {
+            Keyed::Index(i) => &i.name,
+            Keyed::Unique(u) => &u.name,
+        }
+    }
+    /// What makes two of them the same, names aside.
+    fn shape(&self, dialect: Dialect) -> (bool, Vec<String>, bool, Option<String>) {
+        match self {
+            Keyed::Index(i) => {
+                let unique_key = dialect == Dialect::MySql && i.unique && i.where_clause.is_none();
+                (
+                    unique_key,
+                    i.columns.clone(),
+                    i.unique,
+                    i.where_clause.as_deref().map(canonical_predicate),
+                )
+            }
+            Keyed::Unique(u) => (true, u.columns.clone(), true, None),
+        }
+    }
+    fn same(&self, other: &Keyed, dialect: Dialect) -> bool {
+        if dialect == Dialect::MySql {
+            return self.shape(dialect) == other.shape(dialect);
+        }
+        match (self, other) {
+            (Keyed::Index(_), Keyed::Index(_)) | (Keyed::Unique(_), Keyed::Unique(_)) => {
+                self.shape(dialect) == other.shape(dialect)
+            }
+            _ => false,
+        }
+    }
+    fn create(&self, table: &str) -> Operation {
+        match self {
+            Keyed::Index(i) => Operation::CreateIndex {
+                table: table.to_string(),
+                index: i.clone(),
+                concurrently: false,
+            },
+            Keyed::Unique(u) => Operation::CreateUniqueConstraint {
+                table: table.to_string(),
+                constraint: u.clone(),
+            },
+        }
+    }
+    fn drop(&self, table: &str) -> Operation {
+        match self {
+            Keyed::Index(i) => Operation::DropIndex {
+                name: i.name.clone(),
+                table: table.to_string(),
+            },
+            Keyed::Unique(u) => Operation::DropConstraint {
+                name: u.name.clone(),
+                table: table.to_string(),
+                kind: ConstraintKind::Unique,
+            },
+        }
+    }
+}
+
+/// Pairs up items by name, then leftovers by shape (a renamed but identical index is
+/// not a change); returns (only in new, only in old, changed pairs).
+fn match_items<T: Clone>(
+    new: &[T],
+    old: &[T],
+    name: impl Fn(&T) -> String,
+    same: impl Fn(&T, &T) -> bool,
+) -> (Vec<T>, Vec<T>, Vec<(T, T)>) {
+    let mut only_new = Vec::new();
+    let mut changed = Vec::new();
+    let mut old_left: Vec<Option<&T>> = old.iter().map(Some).collect();
+    let mut unmatched_new = Vec::new();
+    for n in new {
+        match old_left
+            .iter()
+            .position(|o| o.is_some_and(|o| name(o) == name(n)))
+        {
+            Some(i) => {
+                let o = old_left[i].take().cloned();
+                if let Some(o) = o {
+                    if !same(n, &o) {
+                        changed.push((n.clone(), o));
+                    }
+                }
+            }
+            None => unmatched_new.push(n),
+        }
+    }
+    for n in unmatched_new {
+        match old_left.iter().position(|o| o.is_some_and(|o| same(n, o))) {
+            Some(i) => {
+                old_left[i] = None;
+            }
+            None => only_new.push(n.clone()),
+        }
+    }
+    let only_old = old_left.into_iter().flatten().cloned().collect();
+    (only_new, only_old, changed)
+}
+
+fn compare_indexes_and_uniques(ctx: &mut Ctx<'_>, new: &Table, old: &Table) {
+    let d = ctx.dialect;
+    let collect = |t: &Table| -> Vec<Keyed> {
+        t.indexes
+            .iter()
+            .cloned()
+            .map(Keyed::Index)
+            .chain(t.unique.iter().cloned().map(Keyed::Unique))
+            .collect()
+    };
+    let (added, removed, changed) = match_items(
+        &collect(new),
+        &collect(old),
+        |k| k.name().to_string(),
+        |a, b| a.same(b, d),
+    );
+    let table = new.name.clone();
+    for k in removed {
+        ctx.push(
+            Phase::DropConstraints,
+            vec![k.drop(&table)],
+            vec![k.create(&table)],
+        );
+    }
+    for (n, o) in changed {
+        ctx.push(
+            Phase::DropConstraints,
+            vec![o.drop(&table)],
+            vec![o.create(&table)],
+        );
+        ctx.push(
+            Phase::CreateConstraints,
+            vec![n.create(&table)],
+            vec![n.drop(&table)],
+        );
+    }
+    for k in added {
+        ctx.push(
+            Phase::CreateConstraints,
+            vec![k.create(&table)],
+            vec![k.drop(&table)],
+        );
+    }
+}
+
+fn action(a: Option<FkAction>, dialect: Dialect) -> FkAction {
+    match a.unwrap_or(FkAction::NoAction) {
+        FkAction::Restrict if dialect == Dialect::MySql => FkAction::NoAction,
+        other => other,
+    }
+}
+
+fn compare_foreign_keys(ctx: &mut Ctx<'_>, new: &Table, old: &Table) {
+    let d = ctx.dialect;
+    let same = |a: &ForeignKey, b: &ForeignKey| {
+        a.columns == b.columns
+            && a.referred_table == b.referred_table
+            && a.referred_columns == b.referred_columns
+            && action(a.on_delete, d) == action(b.on_delete, d)
+            && action(a.on_update, d) == action(b.on_update, d)
+    };
+    let (added, removed, changed) = match_items(
+        &new.foreign_keys,
+        &old.foreign_keys,
+        |f| f.name.clone(),
+        same,
+    );
+    let table = new.name.clone();
+    let create = |fk: &ForeignKey| Operation::CreateForeignKey {
+        table: table.clone(),
+        foreign_key: fk.clone(),
+    };
+    let drop = |fk: &ForeignKey| Operation::DropConstraint {
+        name: fk.name.clone(),
+        table: table.clone(),
+        kind: ConstraintKind::ForeignKey,
+    };
+    for fk in removed {
+        ctx.push(Phase::DropForeignKeys, vec![drop(&fk)], vec![create(&fk)]);
+    }
+    for (n, o) in changed {
+        ctx.push(Phase::DropForeignKeys, vec![drop(&o)], vec![create(&o)]);
+        ctx.push(Phase::CreateForeignKeys, vec![create(&n)], vec![drop(&n)]);
+    }
+    for fk in added {
+        ctx.push(Phase::CreateForeignKeys, vec![create(&fk)], vec![drop(&fk)]);
+    }
+}
+
+/// Checks are matched by name; an unnamed match is made on the expression. A changed
+/// expression under the same name is not reported: backends rewrite check
+/// expressions too freely to tell an edit from their own rewording.
+fn compare_checks(ctx: &mut Ctx<'_>, new: &Table, old: &Table) {
+    let (added, removed, _) = match_items(
+        &new.checks,
+        &old.checks,
+        |c| c.name.clone(),
+        |a: &CheckConstraint, b| {
+            canonical_predicate(&a.expr) == canonical_predicate(&b.expr) || a.name == b.name
+        },
+    );
+    let table = new.name.clone();
+    for c in removed {
+        ctx.push(
+            Phase::DropConstraints,
+            vec![Operation::DropConstraint {
+                name: c.name.clone(),
+                table: table.clone(),
+                kind: ConstraintKind::Check,
+            }],
+            vec![Operation::CreateCheckConstraint {
+                table: table.clone(),
+                check: c.clone(),
+            }],
+        );
+    }
+    for c in added {
+        ctx.push(
+            Phase::CreateConstraints,
+            vec![Operation::CreateCheckConstraint {
+                table: table.clone(),
+                check: c.clone(),
+            }],
+            vec![Operation::DropConstraint {
+                name: c.name.clone(),
+                table: table.clone(),
+                kind: ConstraintKind::Check,
+            }],
+        );
+    }
+}
+
+#[cfg(test)]
+#[path = "compare_tests.rs"]
+mod tests;

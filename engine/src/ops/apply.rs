@@ -1,0 +1,343 @@
+//! The model-level effect of each operation, so that a caller (the runner, offline SQL)
+//! can keep a running [`Schema`] as it applies operations and pass it to rendering.
+
+use super::{
+    expr_mentions, rename_identifier_in_expr, ConstraintKind, EnumValuePosition, Operation,
+};
+use crate::schema::{EnumType, PrimaryKey, Schema, Table};
+
+/// Applies the model-level effect of `op` to `schema`. On error (a missing or duplicate
+/// table, column, index, constraint or enum) `schema` is left unchanged and the message
+/// says what is wrong. `execute` and `bulk_insert` do not change the model (the effect
+/// of arbitrary SQL is unknown).
+///
+/// Dropping a column also drops the indexes and constraints that use it (as PostgreSQL
+/// does); renaming a table or column follows the rename into indexes, constraints,
+/// check expressions and the foreign keys of other tables.
+pub fn apply_to_schema(op: &Operation, schema: &mut Schema) -> Result<(), String> {
+    let mut next = schema.clone();
+    apply(op, &mut next)?;
+    *schema = next;
+    Ok(())
+}
+
+fn table_mut<'a>(schema: &'a mut Schema, name: &str) -> Result<&'a mut Table, String> {
+    schema
+        .tables
+        .iter_mut()
+        .find(|t| t.name == name)
+        .ok_or_else(|| format!("table `{name}` does not exist"))
+}
+
+fn apply(op: &Operation, schema: &mut Schema) -> Result<(), String> {
+    match op {
+        Operation::CreateTable(t) => {
+            if schema.table(&t.name).is_some() {
+                return Err(format!("table `{}` already exists", t.name));
+            }
+            schema.tables.push(t.clone());
+        }
+        Operation::DropTable { name } => {
+            let before = schema.tables.len();
+            schema.tables.retain(|t| t.name != *name);
+            if schema.tables.len() == before {
+                return Err(format!("table `{name}` does not exist"));
+            }
+        }
+        Operation::RenameTable { name, new_name } => {
+            if schema.table(new_name).is_some() {
+                return Err(format!("table `{new_name}` already exists"));
+            }
+            table_mut(schema, name)?.name = new_name.clone();
+            for t in &mut schema.tables {
+                for fk in &mut t.foreign_keys {
+                    if fk.referred_table == *name {
+                        fk.referred_table = new_name.clone();
+                    }
+                }
+            }
+        }
+        Operation::AddColumn {
+            table,
+            column,
+            foreign_key,
+        } => {
+            let t = table_mut(schema, table)?;
+            if t.column(&column.name).is_some() {
+                return Err(format!("column `{table}`.`{}` already exists", column.name));
+            }
+            t.columns.push(column.clone());
+            if let Some(fk) = foreign_key {
+                t.foreign_keys.push(fk.clone());
+            }
+        }
+        Operation::DropColumn { table, name, .. } => {
+            let t = table_mut(schema, table)?;
+            if t.column(name).is_none() {
+                return Err(format!("column `{table}`.`{name}` does not exist"));
+            }
+            drop_column(t, name);
+        }
+        Operation::AlterColumn(a) => {
+            {
+                let t = table_mut(schema, &a.table)?;
+                if let Some(n) = &a.new_name {
+                    if n != &a.name && t.column(n).is_some() {
+                        return Err(format!("column `{}`.`{n}` already exists", a.table));
+                    }
+                }
+                let Some(col) = t.columns.iter_mut().find(|c| c.name == a.name) else {
+                    return Err(format!("column `{}`.`{}` does not exist", a.table, a.name));
+                };
+                if let Some(ty) = &a.ty {
+                    col.ty = ty.clone();
+                }
+                if let Some(n) = a.nullable {
+                    col.nullable = n;
+                }
+                if let Some(d) = &a.server_default {
+                    col.server_default = d.clone();
+                }
+                if let Some(c) = &a.comment {
+                    col.comment = c.clone();
+                }
+            }
+            if let Some(new_name) = &a.new_name {
+                rename_column(schema, &a.table, &a.name, new_name);
+            }
+        }
+        Operation::CreateIndex { table, index, .. } => {
+            let t = table_mut(schema, table)?;
+            check_columns(t, &index.columns)?;
+            if t.indexes.iter().any(|i| i.name == index.name) {
+                return Err(format!(
+                    "index `{}` already exists on `{table}`",
+                    index.name
+                ));
+            }
+            t.indexes.push(index.clone());
+        }
+        Operation::DropIndex { name, table } => {
+            let t = table_mut(schema, table)?;
+            let before = t.indexes.len();
+            t.indexes.retain(|i| i.name != *name);
+            if t.indexes.len() == before {
+                return Err(format!("index `{name}` does not exist on `{table}`"));
+            }
+        }
+        Operation::CreateUniqueConstraint { table, constraint } => {
+            let t = table_mut(schema, table)?;
+            check_columns(t, &constraint.columns)?;
+            if t.unique.iter().any(|u| u.name == constraint.name) {
+                return Err(format!(
+                    "unique constraint `{}` already exists on `{table}`",
+                    constraint.name
+                ));
+            }
+            t.unique.push(constraint.clone());
+        }
+        Operation::CreateForeignKey { table, foreign_key } => {
+            let t = table_mut(schema, table)?;
+            check_columns(t, &foreign_key.columns)?;
+            if t.foreign_keys.iter().any(|f| f.name == foreign_key.name) {
+                return Err(format!(
+                    "foreign key `{}` already exists on `{table}`",
+                    foreign_key.name
+                ));
+            }
+            t.foreign_keys.push(foreign_key.clone());
+        }
+        Operation::CreateCheckConstraint { table, check } => {
+            let t = table_mut(schema, table)?;
+            if t.checks.iter().any(|c| c.name == check.name) {
+                return Err(format!(
+                    "check constraint `{}` already exists on `{table}`",
+                    check.name
+                ));
+            }
+            t.checks.push(check.clone());
+        }
+        Operation::CreatePrimaryKey {
+            table,
+            name,
+            columns,
+        } => {
+            let t = table_mut(schema, table)?;
+            check_columns(t, columns)?;
+            if t.primary_key.is_some() {
+                return Err(format!("table `{table}` already has a primary key"));
+            }
+            for c in &mut t.columns {
+                if columns.contains(&c.name) {
+                    c.nullable = false;
+                }
+            }
+            t.primary_key = Some(PrimaryKey {
+                name: Some(name.clone()),
+                columns: columns.clone(),
+            });
+        }
+        Operation::DropConstraint { name, table, kind } => {
+            let t = table_mut(schema, table)?;
+            let found = match kind {
+                ConstraintKind::Unique => remove_named(&mut t.unique, name, |u| &u.name),
+                ConstraintKind::ForeignKey => remove_named(&mut t.foreign_keys, name, |f| &f.name),
+                ConstraintKind::Check => remove_named(&mut t.checks, name, |c| &c.name),
+                ConstraintKind::Primary => {
+                    // A table has at most one primary key; some backends do not keep its name.
+                    let had = t.primary_key.is_some();
+                    t.primary_key = None;
+                    for c in &mut t.columns {
+                        c.autoincrement = false;
+                    }
+                    had
+                }
+            };
+            if !found {
+                return Err(format!(
+                    "{kind} constraint `{name}` does not exist on `{table}`"
+                ));
+            }
+        }
+        Operation::CreateEnum(e) => {
+            if schema.enum_type(&e.name).is_some() {
+                return Err(format!("enum `{}` already exists", e.name));
+            }
+            schema.enums.push(e.clone());
+        }
+        Operation::DropEnum { name } => {
+            let before = schema.enums.len();
+            schema.enums.retain(|e| e.name != *name);
+            if schema.enums.len() == before {
+                return Err(format!("enum `{name}` does not exist"));
+            }
+        }
+        Operation::AddEnumValue {
+            name,
+            value,
+            position,
+        } => {
+            let e = schema
+                .enums
+                .iter_mut()
+                .find(|e| e.name == *name)
+                .ok_or_else(|| format!("enum `{name}` does not exist"))?;
+            *e = with_value(e, value, position.as_ref())?;
+        }
+        Operation::CreateTableComment { table, comment, .. } => {
+            table_mut(schema, table)?.comment = comment.clone();
+        }
+        Operation::Execute { .. } | Operation::BulkInsert { .. } => {}
+    }
+    Ok(())
+}
+
+/// `e` with `value` added at `position` (the end when none).
+pub(crate) fn with_value(
+    e: &EnumType,
+    value: &str,
+    position: Option<&EnumValuePosition>,
+) -> Result<EnumType, String> {
+    if e.values.iter().any(|v| v == value) {
+        return Err(format!("enum `{}` already has the value `{value}`", e.name));
+    }
+    let index = match position {
+        None => e.values.len(),
+        Some(EnumValuePosition::Before(v) | EnumValuePosition::After(v)) => {
+            let i = e
+                .values
+                .iter()
+                .position(|x| x == v)
+                .ok_or_else(|| format!("enum `{}` has no value `{v}`", e.name))?;
+            if matches!(position, Some(EnumValuePosition::After(_))) {
+                i + 1
+            } else {
+                i
+            }
+        }
+    };
+    let mut out = e.clone();
+    out.values.insert(index, value.to_string());
+    Ok(out)
+}
+
+fn check_columns(t: &Table, columns: &[String]) -> Result<(), String> {
+    for c in columns {
+        if t.column(c).is_none() {
+            return Err(format!("column `{}`.`{c}` does not exist", t.name));
+        }
+    }
+    Ok(())
+}
+
+fn remove_named<T>(list: &mut Vec<T>, name: &str, name_of: impl Fn(&T) -> &String) -> bool {
+    let before = list.len();
+    list.retain(|x| name_of(x) != name);
+    list.len() != before
+}
+
+/// Removes a column and everything that uses it.
+pub(crate) fn drop_column(t: &mut Table, name: &str) {
+    let uses = |cols: &[String]| cols.iter().any(|c| c == name);
+    t.columns.retain(|c| c.name != name);
+    if t.primary_key.as_ref().is_some_and(|pk| uses(&pk.columns)) {
+        t.primary_key = None;
+    }
+    t.indexes.retain(|i| {
+        !uses(&i.columns)
+            && !i
+                .where_clause
+                .as_deref()
+                .is_some_and(|w| expr_mentions(w, name))
+    });
+    t.unique.retain(|u| !uses(&u.columns));
+    t.foreign_keys.retain(|f| !uses(&f.columns));
+    t.checks.retain(|c| !expr_mentions(&c.expr, name));
+}
+
+/// Renames a column of `table` everywhere the model mentions it.
+pub(crate) fn rename_column(schema: &mut Schema, table: &str, old: &str, new: &str) {
+    let fix = |cols: &mut Vec<String>| {
+        for c in cols.iter_mut() {
+            if c == old {
+                *c = new.to_string();
+            }
+        }
+    };
+    for t in &mut schema.tables {
+        if t.name == table {
+            for c in &mut t.columns {
+                if c.name == old {
+                    c.name = new.to_string();
+                }
+            }
+            if let Some(pk) = &mut t.primary_key {
+                fix(&mut pk.columns);
+            }
+            for i in &mut t.indexes {
+                fix(&mut i.columns);
+                if let Some(w) = &mut i.where_clause {
+                    *w = rename_identifier_in_expr(w, old, new);
+                }
+            }
+            for u in &mut t.unique {
+                fix(&mut u.columns);
+            }
+            for f in &mut t.foreign_keys {
+                fix(&mut f.columns);
+                if f.referred_table == table {
+                    fix(&mut f.referred_columns);
+                }
+            }
+            for c in &mut t.checks {
+                c.expr = rename_identifier_in_expr(&c.expr, old, new);
+            }
+        } else {
+            for f in &mut t.foreign_keys {
+                if f.referred_table == table {
+                    fix(&mut f.referred_columns);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,378 @@
+//! Reflection: a live database → the schema model ([`Schema`]).
+//!
+//! [`reflect_schema`] reads the catalog of the connection's current schema
+//! (PostgreSQL: `current_schema()`; MySQL/MariaDB: `DATABASE()`; SQLite: `main`, without
+//! its internal `sqlite_*` tables) in a fixed, small number of batched catalog queries
+//! (PostgreSQL 5, MySQL/MariaDB 6, SQLite 5), whatever the number of tables.
+//!
+//! # The contract (what comparison has to normalise)
+//!
+//! Reflection reports what the catalog says, with only the mechanical clean-up listed
+//! here. Everything is sorted deterministically: tables and enums by name, columns in
+//! ordinal order, indexes and constraints by name (then by columns).
+//!
+//! ## Types
+//! A catalog type becomes a portable [`ColumnType`] only where the mapping is exact;
+//! anything else is [`ColumnType::Custom`] holding the catalog spelling in lower case.
+//! - PostgreSQL (`format_type` spelling): `integer` `bigint` `smallint` `boolean` `real`
+//!   `double precision` `numeric[(p,s)]` `character varying[(n)]` `character(n)` `text`
+//!   `bytea`→`Blob` `date` `time without time zone` `timestamp without time zone`
+//!   `timestamp with time zone` `json` `jsonb` `uuid`. `numeric(p)` is reported as
+//!   `numeric(p,0)` (that is what PostgreSQL keeps). A column of an enum type of the
+//!   current schema is [`ColumnType::Enum`]`(type name)`, and every enum type of the
+//!   schema is listed in [`Schema::enums`] (values in their sort order).
+//! - MySQL/MariaDB (`COLUMN_TYPE`): `smallint` `int` `bigint` (with or without a display
+//!   width such as `int(11)`, never `unsigned`) → `SmallInt`/`Integer`/`BigInt`;
+//!   `tinyint(1)`→`Boolean`; `float`→`Real`; `double`→`Double`; `decimal(p,s)`→`Numeric`;
+//!   `varchar(n)`; `char(n)` (so `uuid`, rendered `char(36)`, comes back as
+//!   `Char(Some(36))`); `text`; `longblob`→`Blob`; `date`; `time`; `datetime`→`Timestamp`
+//!   (both `timestamp` and `timestamptz` render as `datetime`); `json`→`Json`, and on
+//!   MariaDB a `longtext` column carrying MariaDB's own `CHECK (json_valid(`col`))` →
+//!   `Json` (that check is not reported). Inline enums are
+//!   `Custom("enum('a','b')")` in the canonical spelling of [`enum_type_spelling`].
+//! - SQLite (the declared type of `PRAGMA table_info`): exactly the spellings
+//!   [`crate::dialect::Dialect::type_sql`] produces — `INTEGER` `BIGINT` `SMALLINT`
+//!   `BOOLEAN` `REAL` `DOUBLE` `NUMERIC[(p[,s])]` `VARCHAR[(n)]` `CHAR(n)` `TEXT` `BLOB`
+//!   `DATE` `TIME` `TIMESTAMP` `TIMESTAMPTZ` `JSON` (any case, spaces ignored) — map to
+//!   portable types (`CHAR(36)` stays `Char(Some(36))`); anything else is `Custom` in lower
+//!   case (a column declared without a type is `Custom("")`). A `VARCHAR`/`TEXT` column
+//!   with a column-level, unnamed `CHECK ("col" IN ('a', 'b'))` — how retort renders an
+//!   enum column there — is reported as `Custom("enum('a','b')")` (the same canonical
+//!   spelling as MySQL) and that check is **not** listed in [`Table::checks`].
+//!
+//! ## Nullability and autoincrement
+//! `nullable` is the catalog's flag. `autoincrement` is true for a PostgreSQL identity
+//! column or a column whose default is `nextval(…)` (serial; no `server_default` is then
+//! reported), for MySQL `auto_increment`, and for SQLite's rowid alias (a single-column
+//! primary key declared exactly `INTEGER`, in a rowid table); the rowid alias is
+//! reported `nullable: false`, as it can never hold NULL.
+//!
+//! ## Defaults
+//! `server_default` is the catalog's default expression text, unchanged except:
+//! - PostgreSQL: `pg_get_expr(adbin)` as is (`'pending'::script_status`,
+//!   `CURRENT_TIMESTAMP`, `now()`, `0`, `true`); generated columns report no default.
+//! - MariaDB: `COLUMN_DEFAULT` as is (literals quoted: `'pending'`, numbers as stored:
+//!   `0.00`, `current_timestamp()`, booleans `1`/`0`); the string `NULL` means no default
+//!   (a default of the string 'NULL' is `'NULL'`, quoted). MySQL 8, which reports string
+//!   literals unquoted, has them quoted here the same way, so both read alike.
+//! - SQLite: `dflt_value` of `PRAGMA table_info` as is (`'pending'`, `CURRENT_TIMESTAMP`,
+//!   `0`, an expression as written, possibly parenthesised; `NULL` for `DEFAULT NULL`).
+//!
+//! ## Keys, indexes and constraints
+//! - Primary key: its columns in key order; `name` where the backend keeps one
+//!   (PostgreSQL always; MySQL never — always `None`; SQLite only when the `CREATE TABLE`
+//!   declared `CONSTRAINT name PRIMARY KEY`).
+//! - [`Table::indexes`] never lists the indexes behind the primary key or unique
+//!   constraints (PostgreSQL: indexes owned by a constraint; SQLite: `sqlite_autoindex_*`).
+//!   PostgreSQL expression columns of an index appear as their expression text.
+//!   `where_clause` is PostgreSQL's `pg_get_expr(indpred)` (parenthesised, with casts) or
+//!   the text after `WHERE` in SQLite's `CREATE INDEX` as written.
+//! - MySQL/MariaDB cannot tell a unique constraint from a unique index: **every unique
+//!   index other than PRIMARY is reported as a unique constraint** in [`Table::unique`],
+//!   never in `indexes`; comparison must treat a declared unique index and a declared
+//!   unique constraint with the same columns as equal there. MySQL also creates an index
+//!   for a foreign key that no index covers, named after the constraint (after its first
+//!   column when the constraint was unnamed and so got a `<table>_ibfk_<n>` name): a
+//!   non-unique index with exactly that name and the foreign key's columns is not
+//!   reported (a user index of that very name and columns is indistinguishable from it).
+//!   Functional (expression) indexes of MySQL 8 are not reported.
+//! - Unique constraints: PostgreSQL `contype = 'u'`; SQLite the `PRAGMA index_list`
+//!   entries of origin `u`, named from the `CREATE TABLE` text where it says
+//!   `CONSTRAINT name UNIQUE`. **An unnamed SQLite constraint (unique, foreign key,
+//!   check) is reported with an empty name**: SQLite keeps none.
+//! - Foreign keys: columns and referred columns in key order. The backend's default
+//!   action is reported as `None`: PostgreSQL and SQLite `NO ACTION` → `None` (`RESTRICT`
+//!   and the others as `Some`); on MySQL/MariaDB `RESTRICT` **and** `NO ACTION` → `None`,
+//!   because InnoDB treats them alike and the catalog reports an unspecified action as
+//!   `RESTRICT` (MariaDB) or `NO ACTION` (MySQL 8), so a declared `restrict`/`no action`
+//!   must compare equal to `None` there. SQLite names come from the `CREATE TABLE` text
+//!   (`CONSTRAINT name FOREIGN KEY …` or a column's `CONSTRAINT name REFERENCES …`); a
+//!   `REFERENCES t` without columns is reported with `t`'s primary-key columns, and
+//!   referred names written in another case are reported as the table and columns are
+//!   named. A foreign key to a table left out by the filter is still reported.
+//! - Checks: PostgreSQL `pg_get_expr(conbin)` (deparsed: parenthesised, with casts);
+//!   MySQL/MariaDB `CHECK_CLAUSE` (identifiers in backticks); SQLite the text between
+//!   the parentheses of `CHECK (…)` in the `CREATE TABLE`, as written, table-level and
+//!   column-level alike (except the enum checks above).
+//! - Comments: PostgreSQL `obj_description`/`col_description`; MySQL `TABLE_COMMENT` /
+//!   `COLUMN_COMMENT` (empty means none). SQLite has none.
+
+mod mysql;
+mod postgres;
+mod sqlite;
+mod sqltext;
+
+use crate::db::{Connection, DbError, TextRow};
+use crate::dialect::Dialect;
+use crate::schema::{ColumnType, Schema, Table};
+
+/// Which tables reflection reads. The version table is always left out; a filter (such as
+/// the config's `table_included`) can leave out more.
+pub struct ReflectOptions<'a> {
+    version_table: String,
+    filter: Option<TableFilter<'a>>,
+}
+
+/// A predicate on table names: true keeps the table.
+pub type TableFilter<'a> = Box<dyn Fn(&str) -> bool + Send + Sync + 'a>;
+
+impl Default for ReflectOptions<'_> {
+    /// Every table except `retort_version`.
+    fn default() -> Self {
+        ReflectOptions::new("retort_version")
+    }
+}
+
+impl<'a> ReflectOptions<'a> {
+    /// Every table except the version table `version_table`.
+    pub fn new(version_table: impl Into<String>) -> Self {
+        ReflectOptions {
+            version_table: version_table.into(),
+            filter: None,
+        }
+    }
+
+    /// Also leaves out every table for which `include` returns false, e.g.
+    /// `ReflectOptions::new(&config.version_table).with_filter(|t| config.table_included(t))`.
+    pub fn with_filter(mut self, include: impl Fn(&str) -> bool + Send + Sync + 'a) -> Self {
+        self.filter = Some(Box::new(include));
+        self
+    }
+
+    /// What a project's config selects: its `include_tables`/`exclude_tables`, without its
+    /// version table.
+    pub fn from_config(config: &'a crate::config::Config) -> Self {
+        ReflectOptions::new(config.version_table.clone())
+            .with_filter(move |t| config.table_included(t))
+    }
+
+    /// The version table's name.
+    pub fn version_table(&self) -> &str {
+        &self.version_table
+    }
+
+    /// True when `table` is reflected.
+    pub fn includes(&self, table: &str) -> bool {
+        table != self.version_table && self.filter.as_ref().is_none_or(|f| f(table))
+    }
+}
+
+/// Why reflection failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ReflectError {
+    /// A catalog query failed.
+    #[error("reading the database schema failed: {0}")]
+    Db(#[from] DbError),
+    /// The catalog answered something reflection cannot read.
+    #[error("reading the database schema failed: unexpected catalog answer: {0}")]
+    Catalog(String),
+}
+
+/// How a reflection went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ReflectStats {
+    /// The number of catalog queries sent.
+    pub queries: usize,
+}
+
+/// Reads the schema of the connection's database (see the module documentation for
+/// what is reported and how).
+pub async fn reflect_schema(
+    conn: &mut Connection,
+    options: &ReflectOptions<'_>,
+) -> Result<Schema, ReflectError> {
+    Ok(reflect_schema_with_stats(conn, options).await?.0)
+}
+
+/// [`reflect_schema`], also saying how many catalog queries it took.
+pub async fn reflect_schema_with_stats(
+    conn: &mut Connection,
+    options: &ReflectOptions<'_>,
+) -> Result<(Schema, ReflectStats), ReflectError> {
+    let dialect = conn.dialect();
+    let mut cat = Catalog { conn, queries: 0 };
+    let mut schema = match dialect {
+        Dialect::Sqlite => sqlite::reflect(&mut cat, options).await?,
+        Dialect::Postgres => postgres::reflect(&mut cat, options).await?,
+        Dialect::MySql => mysql::reflect(&mut cat, options).await?,
+    };
+    finish(&mut schema);
+    Ok((
+        schema,
+        ReflectStats {
+            queries: cat.queries,
+        },
+    ))
+}
+
+/// The canonical spelling of an inline enum type, as reported for MySQL `ENUM` columns
+/// and SQLite enum-check columns: lower-case `enum`, values single-quoted with `'`
+/// doubled, separated by commas without spaces: `enum('a','it''s')`.
+pub fn enum_type_spelling(values: &[String]) -> String {
+    let lits: Vec<String> = values
+        .iter()
+        .map(|v| format!("'{}'", v.replace('\'', "''")))
+        .collect();
+    format!("enum({})", lits.join(","))
+}
+
+/// A connection that counts the catalog queries sent through it.
+pub(crate) struct Catalog<'c> {
+    conn: &'c mut Connection,
+    queries: usize,
+}
+
+impl Catalog<'_> {
+    async fn query(&mut self, sql: &str) -> Result<Vec<TextRow>, ReflectError> {
+        self.queries += 1;
+        Ok(self.conn.query(sql).await?)
+    }
+}
+
+/// Column `i` of a row, `None` when NULL or missing.
+fn cell(row: &TextRow, i: usize) -> Option<&str> {
+    row.get(i).and_then(|v| v.as_deref())
+}
+
+/// Column `i` of a row, which the catalog never leaves NULL.
+fn need<'r>(row: &'r TextRow, i: usize, what: &str) -> Result<&'r str, ReflectError> {
+    cell(row, i).ok_or_else(|| ReflectError::Catalog(format!("no {what} in a catalog row")))
+}
+
+/// A catalog truth value (`t`, `true`, `1`, `YES`, …).
+fn truthy(s: Option<&str>) -> bool {
+    matches!(
+        s.map(|s| s.trim().to_ascii_lowercase()).as_deref(),
+        Some("t" | "true" | "1" | "yes" | "y")
+    )
+}
+
+/// Splits `name(a,b)` into the lower-cased name (spaces folded) and its trimmed
+/// arguments; `None` arguments when there are no parentheses.
+fn split_type(s: &str) -> (String, Option<Vec<String>>) {
+    let s = s.trim();
+    let fold = |x: &str| {
+        x.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_ascii_lowercase()
+    };
+    match (s.find('('), s.ends_with(')')) {
+        (Some(open), true) => {
+            let args = s[open + 1..s.len() - 1]
+                .split(',')
+                .map(|a| a.trim().to_string())
+                .collect();
+            (fold(&s[..open]), Some(args))
+        }
+        _ => (fold(s), None),
+    }
+}
+
+/// The numeric arguments of a type (`None` when any is not a number).
+fn numbers(args: &Option<Vec<String>>) -> Option<Vec<u32>> {
+    match args {
+        None => Some(vec![]),
+        Some(a) => a.iter().map(|x| x.parse().ok()).collect(),
+    }
+}
+
+/// `numeric`/`varchar`/`char` with numeric arguments, shared by every backend.
+fn sized_type(base: &str, args: &Option<Vec<String>>) -> Option<ColumnType> {
+    let n = numbers(args)?;
+    match (base, n.as_slice()) {
+        ("numeric" | "decimal", [] | [_] | [_, _]) => Some(ColumnType::Numeric {
+            precision: n.first().copied(),
+            scale: n.get(1).copied(),
+        }),
+        ("varchar" | "character varying", [] | [_]) => {
+            Some(ColumnType::Varchar(n.first().copied()))
+        }
+        ("char" | "character", [_]) => Some(ColumnType::Char(n.first().copied())),
+        _ => None,
+    }
+}
+
+/// Lower case with whitespace folded: the `Custom` spelling of a catalog type.
+fn custom(s: &str) -> ColumnType {
+    ColumnType::Custom(
+        s.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_ascii_lowercase(),
+    )
+}
+
+/// The table called `name` in a list being built, if it is there.
+fn table_mut<'t>(tables: &'t mut [Table], name: &str) -> Option<&'t mut Table> {
+    tables.iter_mut().find(|t| t.name == name)
+}
+
+/// Sorts everything that has no order of its own.
+fn finish(schema: &mut Schema) {
+    schema.enums.sort_by(|a, b| a.name.cmp(&b.name));
+    schema.tables.sort_by(|a, b| a.name.cmp(&b.name));
+    for t in &mut schema.tables {
+        t.indexes
+            .sort_by(|a, b| (&a.name, &a.columns).cmp(&(&b.name, &b.columns)));
+        t.unique
+            .sort_by(|a, b| (&a.name, &a.columns).cmp(&(&b.name, &b.columns)));
+        t.foreign_keys.sort_by(|a, b| {
+            (&a.name, &a.columns, &a.referred_table).cmp(&(&b.name, &b.columns, &b.referred_table))
+        });
+        t.checks
+            .sort_by(|a, b| (&a.name, &a.expr).cmp(&(&b.name, &b.expr)));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_filter_tables() {
+        let opts = ReflectOptions::new("ver");
+        assert!(!opts.includes("ver"));
+        assert!(opts.includes("users"));
+        let excluded = ["tmp".to_string()];
+        let opts = ReflectOptions::new("ver").with_filter(|t| !excluded.iter().any(|e| e == t));
+        assert!(!opts.includes("tmp"));
+        assert!(!opts.includes("ver"));
+        assert!(opts.includes("users"));
+        assert_eq!(opts.version_table(), "ver");
+        assert!(!ReflectOptions::default().includes("retort_version"));
+
+        let mut config = crate::config::Config::defaults(std::path::Path::new("."));
+        config.version_table = "ver".into();
+        config.exclude_tables = vec!["tmp_*".into()];
+        let opts = ReflectOptions::from_config(&config);
+        assert!(!opts.includes("ver"));
+        assert!(!opts.includes("tmp_x"));
+        assert!(opts.includes("users"));
+    }
+
+    #[test]
+    fn enum_spelling_is_canonical() {
+        assert_eq!(
+            enum_type_spelling(&["a".into(), "it's".into()]),
+            "enum('a','it''s')"
+        );
+    }
+
+    #[test]
+    fn type_splitting() {
+        assert_eq!(
+            split_type("NUMERIC(10, 2)"),
+            ("numeric".into(), Some(vec!["10".into(), "2".into()]))
+        );
+        assert_eq!(
+            split_type("double  Precision"),
+            ("double precision".into(), None)
+        );
+        assert_eq!(
+            sized_type("varchar", &Some(vec!["20".into()])),
+            Some(ColumnType::Varchar(Some(20)))
+        );
+        assert_eq!(sized_type("char", &Some(vec!["x".into()])), None);
+    }
+}

@@ -1,0 +1,396 @@
+//! MySQL/MariaDB reflection: the tables of `DATABASE()` from `information_schema`, in
+//! six queries (server version, tables, columns, index columns, foreign-key columns,
+//! checks) for all tables at once. Rows are grouped by exact names in Rust, since
+//! `information_schema` sorts names case-insensitively.
+
+use std::collections::HashMap;
+
+use super::sqltext::enum_type_values;
+use super::{
+    cell, custom, enum_type_spelling, need, sized_type, split_type, table_mut, Catalog,
+    ReflectError, ReflectOptions,
+};
+use crate::dialect::Dialect;
+use crate::schema::{
+    CheckConstraint, Column, ColumnType, FkAction, ForeignKey, Index, PrimaryKey, Schema, Table,
+    UniqueConstraint,
+};
+
+/// What the server is.
+struct Server {
+    mariadb: bool,
+    /// `information_schema.CHECK_CONSTRAINTS` exists (MariaDB 10.2+, MySQL 8.0.16+).
+    has_checks: bool,
+}
+
+impl Server {
+    fn from_version(version: &str) -> Server {
+        let mariadb = version.to_ascii_lowercase().contains("mariadb");
+        let nums: Vec<u32> = version
+            .split(|c: char| !c.is_ascii_digit())
+            .take(3)
+            .map(|n| n.parse().unwrap_or(0))
+            .collect();
+        let v = (
+            nums.first().copied().unwrap_or(0),
+            nums.get(1).copied().unwrap_or(0),
+            nums.get(2).copied().unwrap_or(0),
+        );
+        let has_checks = if mariadb {
+            v >= (10, 2, 0)
+        } else {
+            v >= (8, 0, 16)
+        };
+        Server {
+            mariadb,
+            has_checks,
+        }
+    }
+}
+
+pub(super) async fn reflect(
+    cat: &mut Catalog<'_>,
+    options: &ReflectOptions<'_>,
+) -> Result<Schema, ReflectError> {
+    let version = cat.query("SELECT VERSION()").await?;
+    let server = Server::from_version(version.first().and_then(|r| cell(r, 0)).unwrap_or_default());
+
+    let mut tables = Vec::new();
+    for r in cat
+        .query(
+            "SELECT TABLE_NAME, TABLE_COMMENT FROM information_schema.TABLES \
+             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE'",
+        )
+        .await?
+    {
+        let name = need(&r, 0, "table name")?;
+        if options.includes(name) {
+            tables.push(Table {
+                name: name.to_string(),
+                comment: cell(&r, 1).filter(|c| !c.is_empty()).map(str::to_string),
+                ..Table::default()
+            });
+        }
+    }
+
+    let col_rows = cat
+        .query(
+            "SELECT TABLE_NAME, COLUMN_NAME, COLUMN_DEFAULT, IS_NULLABLE, DATA_TYPE, \
+                    COLUMN_TYPE, EXTRA, COLUMN_COMMENT \
+             FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() \
+             ORDER BY TABLE_NAME, ORDINAL_POSITION",
+        )
+        .await?;
+    for r in &col_rows {
+        let Some(t) = table_mut(&mut tables, need(r, 0, "table name")?) else {
+            continue;
+        };
+        let data_type = cell(r, 4).unwrap_or_default().to_ascii_lowercase();
+        let extra = cell(r, 6).unwrap_or_default().to_ascii_lowercase();
+        t.columns.push(Column {
+            name: need(r, 1, "column name")?.to_string(),
+            ty: mysql_type(need(r, 5, "column type")?),
+            nullable: cell(r, 3).is_some_and(|n| n.eq_ignore_ascii_case("YES")),
+            server_default: default(&server, cell(r, 2), &data_type, &extra),
+            autoincrement: extra.contains("auto_increment"),
+            comment: cell(r, 7).filter(|c| !c.is_empty()).map(str::to_string),
+            renamed_from: None,
+        });
+    }
+
+    // Foreign keys, one row per column.
+    let fk_rows = cat
+        .query(
+            "SELECT k.TABLE_NAME, k.CONSTRAINT_NAME, k.COLUMN_NAME, k.REFERENCED_TABLE_NAME, \
+                    k.REFERENCED_COLUMN_NAME, r.UPDATE_RULE, r.DELETE_RULE \
+             FROM information_schema.KEY_COLUMN_USAGE k \
+             JOIN information_schema.REFERENTIAL_CONSTRAINTS r \
+               ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND r.TABLE_NAME = k.TABLE_NAME \
+              AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME \
+             WHERE k.TABLE_SCHEMA = DATABASE() AND k.REFERENCED_TABLE_NAME IS NOT NULL \
+             ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION",
+        )
+        .await?;
+    let mut fk_at: HashMap<(String, String), usize> = HashMap::new();
+    for r in &fk_rows {
+        let table = need(r, 0, "table name")?;
+        let name = need(r, 1, "constraint name")?;
+        let Some(t) = table_mut(&mut tables, table) else {
+            continue;
+        };
+        let at = *fk_at
+            .entry((table.to_string(), name.to_string()))
+            .or_insert_with(|| {
+                t.foreign_keys.push(ForeignKey {
+                    name: name.to_string(),
+                    columns: vec![],
+                    referred_table: cell(r, 3).unwrap_or_default().to_string(),
+                    referred_columns: vec![],
+                    on_delete: action(cell(r, 6)),
+                    on_update: action(cell(r, 5)),
+                });
+                t.foreign_keys.len() - 1
+            });
+        let fk = &mut t.foreign_keys[at];
+        fk.columns
+            .push(need(r, 2, "foreign key column")?.to_string());
+        fk.referred_columns
+            .push(cell(r, 4).unwrap_or_default().to_string());
+    }
+
+    // Index columns: PRIMARY, unique indexes (reported as unique constraints), others.
+    let index_rows = cat
+        .query(
+            "SELECT TABLE_NAME, INDEX_NAME, CAST(NON_UNIQUE AS CHAR), COLUMN_NAME \
+             FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() \
+             ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX",
+        )
+        .await?;
+    // ((table, index), unique, columns; None when one is an expression)
+    type IndexEntry = ((String, String), bool, Option<Vec<String>>);
+    let mut indexes: Vec<IndexEntry> = Vec::new();
+    let mut index_at: HashMap<(String, String), usize> = HashMap::new();
+    for r in &index_rows {
+        let key = (
+            need(r, 0, "table name")?.to_string(),
+            need(r, 1, "index name")?.to_string(),
+        );
+        let at = *index_at.entry(key.clone()).or_insert_with(|| {
+            indexes.push((key, cell(r, 2) == Some("0"), Some(vec![])));
+            indexes.len() - 1
+        });
+        let entry = &mut indexes[at].2;
+        match cell(r, 3) {
+            Some(col) => {
+                if let Some(cols) = entry.as_mut() {
+                    cols.push(col.to_string());
+                }
+            }
+            None => *entry = None,
+        }
+    }
+    for ((table, name), unique, columns) in indexes {
+        let (Some(t), Some(columns)) = (table_mut(&mut tables, &table), columns) else {
+            continue;
+        };
+        if name == "PRIMARY" {
+            t.primary_key = Some(PrimaryKey {
+                name: None,
+                columns,
+            });
+        } else if unique {
+            t.unique.push(UniqueConstraint { name, columns });
+        } else if !t
+            .foreign_keys
+            .iter()
+            .any(|fk| is_foreign_key_index(&table, fk, &name, &columns))
+        {
+            t.indexes.push(Index {
+                name,
+                columns,
+                unique: false,
+                where_clause: None,
+            });
+        }
+    }
+
+    if server.has_checks {
+        let sql = if server.mariadb {
+            "SELECT TABLE_NAME, CONSTRAINT_NAME, CHECK_CLAUSE \
+             FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE()"
+        } else {
+            "SELECT tc.TABLE_NAME, cc.CONSTRAINT_NAME, cc.CHECK_CLAUSE \
+             FROM information_schema.TABLE_CONSTRAINTS tc \
+             JOIN information_schema.CHECK_CONSTRAINTS cc \
+               ON cc.CONSTRAINT_SCHEMA = tc.CONSTRAINT_SCHEMA \
+              AND cc.CONSTRAINT_NAME = tc.CONSTRAINT_NAME \
+             WHERE tc.TABLE_SCHEMA = DATABASE() AND tc.CONSTRAINT_TYPE = 'CHECK'"
+        };
+        for r in cat.query(sql).await? {
+            let Some(t) = table_mut(&mut tables, need(&r, 0, "table name")?) else {
+                continue;
+            };
+            let name = need(&r, 1, "check name")?;
+            let expr = need(&r, 2, "check expression")?;
+            if server.mariadb && mariadb_json_check(t, name, expr) {
+                continue;
+            }
+            t.checks.push(CheckConstraint {
+                name: name.to_string(),
+                expr: expr.to_string(),
+            });
+        }
+    }
+
+    Ok(Schema {
+        enums: vec![],
+        tables,
+    })
+}
+
+/// True for the index MySQL creates for a foreign key that no index covered: named
+/// after the constraint, or after its first column when the constraint was unnamed (and
+/// so got a generated `<table>_ibfk_<n>` name).
+fn is_foreign_key_index(table: &str, fk: &ForeignKey, name: &str, columns: &[String]) -> bool {
+    let generated = fk
+        .name
+        .strip_prefix(table)
+        .and_then(|rest| rest.strip_prefix("_ibfk_"))
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+    fk.columns == columns
+        && (fk.name == name || (generated && fk.columns.first().is_some_and(|c| c == name)))
+}
+
+/// MariaDB's JSON is `longtext` plus a check named after the column,
+/// `json_valid(`col`)`: when `name`/`expr` is that, the column becomes `Json` and the
+/// check is not a user check (true is returned).
+fn mariadb_json_check(t: &mut Table, name: &str, expr: &str) -> bool {
+    let Some(col) = t.columns.iter_mut().find(|c| c.name == name) else {
+        return false;
+    };
+    let expected = format!("json_valid({})", Dialect::MySql.quote(&col.name));
+    let is_json_check = expr.trim().eq_ignore_ascii_case(&expected);
+    if is_json_check && col.ty == ColumnType::Custom("longtext".into()) {
+        col.ty = ColumnType::Json;
+        return true;
+    }
+    false
+}
+
+/// The column default as MariaDB spells it (see the module documentation of `reflect`).
+fn default(server: &Server, value: Option<&str>, data_type: &str, extra: &str) -> Option<String> {
+    let value = value?;
+    if server.mariadb {
+        return (value != "NULL").then(|| value.to_string());
+    }
+    // MySQL 8 reports literals unquoted and expressions as DEFAULT_GENERATED.
+    let numeric = matches!(
+        data_type,
+        "tinyint"
+            | "smallint"
+            | "mediumint"
+            | "int"
+            | "integer"
+            | "bigint"
+            | "decimal"
+            | "numeric"
+            | "float"
+            | "double"
+            | "real"
+            | "bit"
+            | "year"
+    );
+    if extra.contains("default_generated") || numeric {
+        Some(value.to_string())
+    } else {
+        Some(Dialect::MySql.literal(value))
+    }
+}
+
+/// `REFERENTIAL_CONSTRAINTS` rules; `RESTRICT` and `NO ACTION` (alike in InnoDB, and what
+/// the catalog says for an unspecified action) are `None`.
+fn action(rule: Option<&str>) -> Option<FkAction> {
+    FkAction::parse(rule?).filter(|a| !matches!(a, FkAction::Restrict | FkAction::NoAction))
+}
+
+/// The portable type for a `COLUMN_TYPE` where it is exact; else `Custom`.
+fn mysql_type(s: &str) -> ColumnType {
+    let (base, args) = split_type(s);
+    let plain = args.is_none();
+    let width_only = args.as_ref().is_none_or(|a| {
+        a.len() == 1 && !a[0].is_empty() && a[0].bytes().all(|b| b.is_ascii_digit())
+    });
+    match base.as_str() {
+        "tinyint" if args.as_deref() == Some(&["1".to_string()]) => ColumnType::Boolean,
+        "smallint" if width_only => ColumnType::SmallInt,
+        "int" if width_only => ColumnType::Integer,
+        "bigint" if width_only => ColumnType::BigInt,
+        "float" if plain => ColumnType::Real,
+        "double" if plain => ColumnType::Double,
+        "text" if plain => ColumnType::Text,
+        "longblob" if plain => ColumnType::Blob,
+        "date" if plain => ColumnType::Date,
+        "time" if plain => ColumnType::Time,
+        "datetime" if plain => ColumnType::Timestamp,
+        "json" if plain => ColumnType::Json,
+        "decimal" | "varchar" | "char" => sized_type(&base, &args).unwrap_or_else(|| custom(s)),
+        "enum" => enum_type_values(s)
+            .map(|v| ColumnType::Custom(enum_type_spelling(&v)))
+            .unwrap_or_else(|| custom(s)),
+        _ => custom(s),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn column_types() {
+        for (spelling, ty) in [
+            ("int(11)", ColumnType::Integer),
+            ("int", ColumnType::Integer),
+            (
+                "int(10) unsigned",
+                ColumnType::Custom("int(10) unsigned".into()),
+            ),
+            ("bigint(20)", ColumnType::BigInt),
+            ("smallint(6)", ColumnType::SmallInt),
+            ("tinyint(1)", ColumnType::Boolean),
+            ("tinyint(4)", ColumnType::Custom("tinyint(4)".into())),
+            (
+                "decimal(10,2)",
+                ColumnType::Numeric {
+                    precision: Some(10),
+                    scale: Some(2),
+                },
+            ),
+            ("varchar(255)", ColumnType::Varchar(Some(255))),
+            ("char(36)", ColumnType::Char(Some(36))),
+            ("longblob", ColumnType::Blob),
+            ("datetime", ColumnType::Timestamp),
+            ("datetime(6)", ColumnType::Custom("datetime(6)".into())),
+            ("timestamp", ColumnType::Custom("timestamp".into())),
+            ("longtext", ColumnType::Custom("longtext".into())),
+            (
+                "enum('a','b''c')",
+                ColumnType::Custom("enum('a','b''c')".into()),
+            ),
+            ("ENUM('a', 'b')", ColumnType::Custom("enum('a','b')".into())),
+        ] {
+            assert_eq!(mysql_type(spelling), ty, "{spelling}");
+        }
+    }
+
+    #[test]
+    fn actions_and_defaults() {
+        assert_eq!(action(Some("RESTRICT")), None);
+        assert_eq!(action(Some("NO ACTION")), None);
+        assert_eq!(action(Some("SET NULL")), Some(FkAction::SetNull));
+        let maria = Server::from_version("10.11.19-MariaDB-0+deb12u1");
+        assert!(maria.mariadb && maria.has_checks);
+        assert_eq!(default(&maria, Some("NULL"), "int", ""), None);
+        assert_eq!(
+            default(&maria, Some("'NULL'"), "varchar", "").as_deref(),
+            Some("'NULL'")
+        );
+        let mysql = Server::from_version("8.0.36");
+        assert!(!mysql.mariadb && mysql.has_checks);
+        assert!(!Server::from_version("5.7.44").has_checks);
+        assert_eq!(
+            default(&mysql, Some("it's"), "varchar", "").as_deref(),
+            Some("'it''s'")
+        );
+        assert_eq!(default(&mysql, Some("0"), "int", "").as_deref(), Some("0"));
+        assert_eq!(
+            default(
+                &mysql,
+                Some("CURRENT_TIMESTAMP"),
+                "datetime",
+                "default_generated"
+            )
+            .as_deref(),
+            Some("CURRENT_TIMESTAMP")
+        );
+    }
+}

@@ -1,0 +1,303 @@
+//! PostgreSQL reflection: the tables of `current_schema()` from `pg_catalog`, in five
+//! queries (tables, columns, constraints, indexes, enums) for all tables at once. Every
+//! value is cast to text in SQL, so that decoding never depends on catalog types.
+
+use super::{
+    cell, custom, need, sized_type, split_type, table_mut, truthy, Catalog, ReflectError,
+    ReflectOptions,
+};
+use crate::schema::{
+    CheckConstraint, Column, ColumnType, EnumType, FkAction, ForeignKey, Index, PrimaryKey, Schema,
+    Table, UniqueConstraint,
+};
+
+/// The oid of the current schema (NULL when `search_path` names no existing schema).
+const NS: &str = "(SELECT oid FROM pg_catalog.pg_namespace WHERE nspname = current_schema())";
+
+/// Ordinary and partitioned tables of the current schema (not partitions).
+fn tables_filter(alias: &str) -> String {
+    format!("{alias}.relnamespace = {NS} AND {alias}.relkind IN ('r', 'p') AND NOT {alias}.relispartition")
+}
+
+pub(super) async fn reflect(
+    cat: &mut Catalog<'_>,
+    options: &ReflectOptions<'_>,
+) -> Result<Schema, ReflectError> {
+    let c_tables = tables_filter("c");
+
+    let mut tables = Vec::new();
+    for r in cat
+        .query(&format!(
+            "SELECT c.relname::text, obj_description(c.oid, 'pg_class') \
+             FROM pg_catalog.pg_class c WHERE {c_tables} ORDER BY c.relname"
+        ))
+        .await?
+    {
+        let name = need(&r, 0, "table name")?;
+        if options.includes(name) {
+            tables.push(Table {
+                name: name.to_string(),
+                comment: cell(&r, 1).map(str::to_string),
+                ..Table::default()
+            });
+        }
+    }
+
+    let enum_rows = cat
+        .query(&format!(
+            "SELECT t.typname::text, e.enumlabel::text \
+             FROM pg_catalog.pg_type t JOIN pg_catalog.pg_enum e ON e.enumtypid = t.oid \
+             WHERE t.typnamespace = {NS} ORDER BY t.typname, e.enumsortorder"
+        ))
+        .await?;
+    let mut enums: Vec<EnumType> = Vec::new();
+    for r in &enum_rows {
+        let name = need(r, 0, "enum name")?;
+        let value = need(r, 1, "enum value")?.to_string();
+        match enums.last_mut() {
+            Some(e) if e.name == name => e.values.push(value),
+            _ => enums.push(EnumType {
+                name: name.to_string(),
+                values: vec![value],
+            }),
+        }
+    }
+
+    let col_rows = cat
+        .query(&format!(
+            "SELECT c.relname::text, a.attname::text, \
+                    pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull::text, \
+                    pg_catalog.pg_get_expr(d.adbin, d.adrelid), a.attidentity::text, \
+                    a.attgenerated::text, t.typtype::text, t.typname::text, \
+                    (t.typnamespace = {NS})::text, col_description(c.oid, a.attnum) \
+             FROM pg_catalog.pg_attribute a \
+             JOIN pg_catalog.pg_class c ON c.oid = a.attrelid \
+             JOIN pg_catalog.pg_type t ON t.oid = a.atttypid \
+             LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
+             WHERE {c_tables} AND a.attnum > 0 AND NOT a.attisdropped \
+             ORDER BY c.relname, a.attnum"
+        ))
+        .await?;
+    for r in &col_rows {
+        let Some(t) = table_mut(&mut tables, need(r, 0, "table name")?) else {
+            continue;
+        };
+        let name = need(r, 1, "column name")?;
+        let catalog_type = need(r, 2, "column type")?;
+        let identity = cell(r, 5).is_some_and(|s| !s.trim().is_empty());
+        let generated = cell(r, 6).is_some_and(|s| !s.trim().is_empty());
+        let mut default = cell(r, 4).filter(|_| !generated).map(str::to_string);
+        let serial = default
+            .as_deref()
+            .is_some_and(|d| d.trim_start().to_ascii_lowercase().starts_with("nextval("));
+        if serial {
+            default = None;
+        }
+        let is_enum = cell(r, 7) == Some("e") && truthy(cell(r, 9));
+        let ty = match cell(r, 8) {
+            Some(enum_name) if is_enum => ColumnType::Enum(enum_name.to_string()),
+            _ => pg_type(catalog_type),
+        };
+        t.columns.push(Column {
+            name: name.to_string(),
+            ty,
+            nullable: !truthy(cell(r, 3)),
+            server_default: default,
+            autoincrement: identity || serial,
+            comment: cell(r, 10).map(str::to_string),
+            renamed_from: None,
+        });
+    }
+
+    // Constraints, one row per column position (checks on no column have one row).
+    let con_rows = cat
+        .query(&format!(
+            "SELECT c.relname::text, con.conname::text, con.contype::text, k.ord::text, \
+                    a.attname::text, fc.relname::text, fa.attname::text, \
+                    con.confdeltype::text, con.confupdtype::text, \
+                    pg_catalog.pg_get_expr(con.conbin, con.conrelid) \
+             FROM pg_catalog.pg_constraint con \
+             JOIN pg_catalog.pg_class c ON c.oid = con.conrelid \
+             LEFT JOIN LATERAL unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord) ON true \
+             LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum \
+             LEFT JOIN pg_catalog.pg_class fc ON fc.oid = con.confrelid \
+             LEFT JOIN pg_catalog.pg_attribute fa ON fa.attrelid = con.confrelid \
+                  AND fa.attnum = con.confkey[k.ord::int] \
+             WHERE {c_tables} AND con.contype IN ('p', 'u', 'f', 'c') \
+             ORDER BY c.relname, con.conname, k.ord"
+        ))
+        .await?;
+    let mut current: Option<(String, String)> = None;
+    for r in &con_rows {
+        let table = need(r, 0, "table name")?;
+        let name = need(r, 1, "constraint name")?;
+        let Some(t) = table_mut(&mut tables, table) else {
+            continue;
+        };
+        let first = current.as_ref() != Some(&(table.to_string(), name.to_string()));
+        current = Some((table.to_string(), name.to_string()));
+        let column = cell(r, 4).map(str::to_string);
+        match need(r, 2, "constraint type")? {
+            "p" => {
+                if first {
+                    t.primary_key = Some(PrimaryKey {
+                        name: Some(name.to_string()),
+                        columns: vec![],
+                    });
+                }
+                if let (Some(pk), Some(col)) = (t.primary_key.as_mut(), column) {
+                    pk.columns.push(col);
+                }
+            }
+            "u" => {
+                if first {
+                    t.unique.push(UniqueConstraint {
+                        name: name.to_string(),
+                        columns: vec![],
+                    });
+                }
+                if let (Some(u), Some(col)) = (t.unique.last_mut(), column) {
+                    u.columns.push(col);
+                }
+            }
+            "f" => {
+                if first {
+                    t.foreign_keys.push(ForeignKey {
+                        name: name.to_string(),
+                        columns: vec![],
+                        referred_table: need(r, 5, "referred table")?.to_string(),
+                        referred_columns: vec![],
+                        on_delete: action(cell(r, 7)),
+                        on_update: action(cell(r, 8)),
+                    });
+                }
+                if let (Some(fk), Some(col)) = (t.foreign_keys.last_mut(), column) {
+                    fk.columns.push(col);
+                    fk.referred_columns
+                        .push(cell(r, 6).unwrap_or_default().to_string());
+                }
+            }
+            "c" if first => t.checks.push(CheckConstraint {
+                name: name.to_string(),
+                expr: need(r, 9, "check expression")?.to_string(),
+            }),
+            _ => {}
+        }
+    }
+
+    // Indexes not owned by a constraint, one row per key column.
+    let index_rows = cat
+        .query(&format!(
+            "SELECT c.relname::text, i.relname::text, ix.indisunique::text, \
+                    pg_catalog.pg_get_expr(ix.indpred, ix.indrelid), \
+                    a.attname::text, pg_catalog.pg_get_indexdef(ix.indexrelid, k.ord::int, true) \
+             FROM pg_catalog.pg_index ix \
+             JOIN pg_catalog.pg_class i ON i.oid = ix.indexrelid \
+             JOIN pg_catalog.pg_class c ON c.oid = ix.indrelid \
+             CROSS JOIN LATERAL unnest(ix.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord) \
+             LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = ix.indrelid \
+                  AND a.attnum = k.attnum AND k.attnum <> 0 \
+             WHERE {c_tables} AND k.ord <= ix.indnkeyatts \
+               AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint con \
+                               WHERE con.conindid = ix.indexrelid AND con.conrelid = ix.indrelid \
+                                 AND con.contype IN ('p', 'u', 'x')) \
+             ORDER BY c.relname, i.relname, k.ord"
+        ))
+        .await?;
+    let mut current: Option<(String, String)> = None;
+    for r in &index_rows {
+        let table = need(r, 0, "table name")?;
+        let name = need(r, 1, "index name")?;
+        let Some(t) = table_mut(&mut tables, table) else {
+            continue;
+        };
+        if current.as_ref() != Some(&(table.to_string(), name.to_string())) {
+            t.indexes.push(Index {
+                name: name.to_string(),
+                columns: vec![],
+                unique: truthy(cell(r, 2)),
+                where_clause: cell(r, 3).map(str::to_string),
+            });
+            current = Some((table.to_string(), name.to_string()));
+        }
+        let column = cell(r, 4).or(cell(r, 5)).unwrap_or_default().to_string();
+        if let Some(ix) = t.indexes.last_mut() {
+            ix.columns.push(column);
+        }
+    }
+
+    Ok(Schema { enums, tables })
+}
+
+/// `pg_constraint.confdeltype`/`confupdtype`; `a` (NO ACTION, the default) is `None`.
+fn action(code: Option<&str>) -> Option<FkAction> {
+    match code?.trim() {
+        "c" => Some(FkAction::Cascade),
+        "r" => Some(FkAction::Restrict),
+        "n" => Some(FkAction::SetNull),
+        "d" => Some(FkAction::SetDefault),
+        _ => None,
+    }
+}
+
+/// The portable type for a `format_type` spelling where it is exact; else `Custom`.
+fn pg_type(s: &str) -> ColumnType {
+    let (base, args) = split_type(s);
+    let plain = args.is_none();
+    match base.as_str() {
+        "integer" if plain => ColumnType::Integer,
+        "bigint" if plain => ColumnType::BigInt,
+        "smallint" if plain => ColumnType::SmallInt,
+        "boolean" if plain => ColumnType::Boolean,
+        "real" if plain => ColumnType::Real,
+        "double precision" if plain => ColumnType::Double,
+        "text" if plain => ColumnType::Text,
+        "bytea" if plain => ColumnType::Blob,
+        "date" if plain => ColumnType::Date,
+        "time without time zone" if plain => ColumnType::Time,
+        "timestamp without time zone" if plain => ColumnType::Timestamp,
+        "timestamp with time zone" if plain => ColumnType::TimestampTz,
+        "json" if plain => ColumnType::Json,
+        "jsonb" if plain => ColumnType::Jsonb,
+        "uuid" if plain => ColumnType::Uuid,
+        "numeric" | "character varying" | "character" => {
+            sized_type(&base, &args).unwrap_or_else(|| custom(s))
+        }
+        _ => custom(s),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn catalog_types() {
+        for (spelling, ty) in [
+            ("integer", ColumnType::Integer),
+            ("double precision", ColumnType::Double),
+            (
+                "numeric(10,2)",
+                ColumnType::Numeric {
+                    precision: Some(10),
+                    scale: Some(2),
+                },
+            ),
+            ("character varying(255)", ColumnType::Varchar(Some(255))),
+            ("character varying", ColumnType::Varchar(None)),
+            ("character(36)", ColumnType::Char(Some(36))),
+            ("bpchar", ColumnType::Custom("bpchar".into())),
+            ("timestamp with time zone", ColumnType::TimestampTz),
+            (
+                "timestamp(3) without time zone",
+                ColumnType::Custom("timestamp(3) without time zone".into()),
+            ),
+            ("integer[]", ColumnType::Custom("integer[]".into())),
+            ("INET", ColumnType::Custom("inet".into())),
+        ] {
+            assert_eq!(pg_type(spelling), ty, "{spelling}");
+        }
+        assert_eq!(action(Some("a")), None);
+        assert_eq!(action(Some("r")), Some(FkAction::Restrict));
+    }
+}

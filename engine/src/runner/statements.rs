@@ -1,0 +1,184 @@
+//! Running a revision's body: SQL sections statement by statement, or YAML operations
+//! rendered for the connection's dialect one at a time (each rendered after the
+//! previous one ran, since SQLite rebuilds and MySQL `MODIFY COLUMN` read the live
+//! table); and the same rendering without a database for offline mode.
+
+use crate::db::{Connection, DbError};
+use crate::dialect::Dialect;
+use crate::ops::{parse_operations, render, render_live, Operation, RenderContext};
+use crate::project::Project;
+use crate::schema::{EnumType, Schema};
+use crate::script::graph::{apply_changes, Direction};
+use crate::script::{RevisionBody, RevisionFile};
+use crate::sqltext::split_statements;
+use crate::yaml::Diagnostics;
+
+use super::{RunError, RunErrorData};
+
+fn revision_error(file: &RevisionFile, message: String) -> RunError {
+    RunErrorData {
+        revision: Some(file.id.clone()),
+        file: Some(file.path.display().to_string()),
+        message,
+        ..RunErrorData::default()
+    }
+    .into()
+}
+
+/// The operations of one direction of a YAML revision (empty for SQL revisions).
+pub fn operations(
+    project: &Project,
+    file: &RevisionFile,
+    direction: Direction,
+) -> Result<Vec<Operation>, RunError> {
+    let RevisionBody::Yaml { upgrade, downgrade } = &file.body else {
+        return Ok(Vec::new());
+    };
+    let node = match direction {
+        Direction::Up => upgrade,
+        Direction::Down => downgrade,
+    };
+    let mut diags = Diagnostics::default();
+    let ops = parse_operations(
+        &file.path,
+        node,
+        &project.config.naming_convention,
+        &mut diags,
+    );
+    if diags.is_empty() {
+        Ok(ops)
+    } else {
+        Err(revision_error(
+            file,
+            format!("the revision file has mistakes:\n{diags}"),
+        ))
+    }
+}
+
+fn applies_here(op: &Operation, dialect: Dialect) -> bool {
+    !matches!(op, Operation::Execute { dialect: Some(d), .. } if *d != dialect)
+}
+
+/// The enums the revisions up to `rows` have created (replayed from their operations),
+/// completed by the declared schema's, so that MySQL's inline `ENUM(...)` and SQLite's
+/// CHECKs know their values.
+pub fn known_enums(project: &Project, rows: &[String], declared: &[EnumType]) -> Vec<EnumType> {
+    let mut schema = Schema::default();
+    let mut have: Vec<String> = Vec::new();
+    for r in rows {
+        let Ok(steps) = project.graph.plan_upgrade(&have, r) else {
+            continue;
+        };
+        for step in &steps {
+            if apply_changes(&mut have, &step.changes).is_err() {
+                break;
+            }
+            let Some(file) = project.file(&step.revision) else {
+                continue;
+            };
+            for op in operations(project, file, Direction::Up).unwrap_or_default() {
+                if matches!(
+                    op,
+                    Operation::CreateEnum(_)
+                        | Operation::DropEnum { .. }
+                        | Operation::AddEnumValue { .. }
+                ) {
+                    let _ = crate::ops::apply_to_schema(&op, &mut schema);
+                }
+            }
+        }
+    }
+    for e in declared {
+        if schema.enum_type(&e.name).is_none() {
+            schema.enums.push(e.clone());
+        }
+    }
+    schema.enums
+}
+
+/// Runs one direction of a revision on a live connection.
+pub async fn run_revision(
+    project: &Project,
+    file: &RevisionFile,
+    direction: Direction,
+    conn: &mut Connection,
+    ctx: &mut RenderContext,
+) -> Result<(), RunError> {
+    let fail = |op: Option<String>, sql: &str, e: DbError| {
+        let message = match e {
+            DbError::Statement { message, .. } => message,
+            other => other.to_string(),
+        };
+        RunError::from(RunErrorData {
+            revision: Some(file.id.clone()),
+            file: Some(file.path.display().to_string()),
+            operation: op,
+            sql: Some(sql.to_string()),
+            message,
+            outcome: None,
+        })
+    };
+    if let RevisionBody::Sql { upgrade, downgrade } = &file.body {
+        let text = if direction == Direction::Up {
+            upgrade
+        } else {
+            downgrade
+        };
+        for sql in split_statements(text) {
+            conn.execute(&sql).await.map_err(|e| fail(None, &sql, e))?;
+        }
+        return Ok(());
+    }
+    let dialect = conn.dialect();
+    for (i, op) in operations(project, file, direction)?.iter().enumerate() {
+        if !applies_here(op, dialect) {
+            continue;
+        }
+        let label = format!("#{} {}", i + 1, op.describe());
+        let statements = render_live(op, conn, ctx).await.map_err(|e| {
+            let mut err = revision_error(file, e.message.clone());
+            err.operation = Some(label.clone());
+            err
+        })?;
+        for sql in &statements {
+            conn.execute(sql)
+                .await
+                .map_err(|e| fail(Some(label.clone()), sql, e))?;
+        }
+        let _ = ctx.apply(op);
+    }
+    Ok(())
+}
+
+/// The statements of one direction of a revision for `dialect`, without a database;
+/// `ctx` is the schema as the revisions so far have built it, and is kept current.
+pub fn offline_statements(
+    project: &Project,
+    file: &RevisionFile,
+    direction: Direction,
+    dialect: Dialect,
+    ctx: &mut RenderContext,
+) -> Result<Vec<String>, RunError> {
+    if let RevisionBody::Sql { upgrade, downgrade } = &file.body {
+        let text = if direction == Direction::Up {
+            upgrade
+        } else {
+            downgrade
+        };
+        return Ok(split_statements(text));
+    }
+    let mut out = Vec::new();
+    for (i, op) in operations(project, file, direction)?.iter().enumerate() {
+        if !applies_here(op, dialect) {
+            continue;
+        }
+        let statements = render(op, dialect, ctx).map_err(|e| {
+            let mut err = revision_error(file, e.message.clone());
+            err.operation = Some(format!("#{} {}", i + 1, op.describe()));
+            err
+        })?;
+        out.extend(statements);
+        let _ = ctx.apply(op);
+    }
+    Ok(out)
+}
