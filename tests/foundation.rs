@@ -291,7 +291,14 @@ async fn connects_to_every_backend() {
         );
         let tables = match b.name {
             "sqlite" => b.query("SELECT name FROM sqlite_master WHERE name = 'retort_version'").await,
-            _ => b.query("SELECT table_name FROM information_schema.tables WHERE table_name = 'retort_version'").await,
+            "postgres" => {
+                b.query("SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'retort_version'")
+                    .await
+            }
+            _ => {
+                b.query("SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'retort_version'")
+                    .await
+            }
         };
         assert!(
             tables.is_empty(),

@@ -7,7 +7,9 @@ use crate::dialect::Dialect;
 use crate::ops::{render, write_operations, Operation, RenderContext};
 use crate::project::Project;
 use crate::reflect::{reflect_schema, ReflectOptions};
-use crate::schema::{load_schema, schema_to_yaml, ColumnType, EnumType, Schema};
+use crate::schema::{
+    inline_enum_values, load_schema, schema_to_yaml, ColumnType, EnumType, Schema,
+};
 
 /// A comparison of the project's declared schema with one live database.
 #[derive(Debug)]
@@ -179,44 +181,4 @@ pub fn reflected_yaml(project: &Project, reflected: &Schema) -> String {
     }
     schema.enums = named;
     schema_to_yaml(&schema, &project.config.naming_convention)
-}
-
-/// The values of a reflected inline enum spelling `enum('a','b')`.
-fn inline_enum_values(spelling: &str) -> Option<Vec<String>> {
-    let inner = spelling.strip_prefix("enum(")?.strip_suffix(')')?;
-    let mut values = Vec::new();
-    let mut chars = inner.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c != '\'' {
-            continue;
-        }
-        let mut v = String::new();
-        while let Some(c) = chars.next() {
-            if c == '\'' {
-                if chars.peek() == Some(&'\'') {
-                    chars.next();
-                    v.push('\'');
-                    continue;
-                }
-                break;
-            }
-            v.push(c);
-        }
-        values.push(v);
-    }
-    Some(values)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn inline_enum_spellings() {
-        assert_eq!(
-            inline_enum_values("enum('a','it''s')"),
-            Some(vec!["a".into(), "it's".into()])
-        );
-        assert_eq!(inline_enum_values("varchar(5)"), None);
-    }
 }

@@ -7,7 +7,7 @@
 //! catalog spells it, and both are then reduced to one canonical spelling per backend.
 
 use crate::dialect::Dialect;
-use crate::schema::{ColumnType, EnumType};
+use crate::schema::{inline_enum_spelling, inline_enum_values, ColumnType, EnumType};
 
 /// Lower case, single spaces, no spaces around parentheses or after commas.
 fn squash(s: &str) -> String {
@@ -46,50 +46,9 @@ fn squash(s: &str) -> String {
     out
 }
 
-/// The values of an `enum('a','b')`-style spelling, if that is what `s` is.
-fn enum_values(s: &str) -> Option<Vec<String>> {
-    let inner = s.strip_prefix("enum(")?.strip_suffix(')')?;
-    let mut values = Vec::new();
-    let chars: Vec<char> = inner.chars().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        match chars[i] {
-            '\'' => {
-                let mut v = String::new();
-                i += 1;
-                while i < chars.len() {
-                    if chars[i] == '\'' {
-                        if chars.get(i + 1) == Some(&'\'') {
-                            v.push('\'');
-                            i += 2;
-                            continue;
-                        }
-                        break;
-                    }
-                    if chars[i] == '\\' && i + 1 < chars.len() {
-                        v.push(chars[i + 1]);
-                        i += 2;
-                        continue;
-                    }
-                    v.push(chars[i]);
-                    i += 1;
-                }
-                values.push(v);
-                i += 1;
-            }
-            _ => i += 1,
-        }
-    }
-    Some(values)
-}
-
 /// The canonical spelling of an inline enum type.
 pub fn enum_spelling(values: &[String]) -> String {
-    let lits: Vec<String> = values
-        .iter()
-        .map(|v| format!("'{}'", v.replace('\'', "''")))
-        .collect();
-    format!("enum({})", lits.join(","))
+    inline_enum_spelling(values)
 }
 
 /// The canonical type of a column on `dialect`. `enums` supplies enum values (inline
@@ -125,7 +84,7 @@ pub fn canonical_type(
 /// Reduces a type as some backend spells it to the canonical spelling for `dialect`.
 pub fn canonical_type_sql(dialect: Dialect, sql: &str) -> String {
     let s = squash(sql);
-    if let Some(values) = enum_values(&s) {
+    if let Some(values) = inline_enum_values(&s) {
         return enum_spelling(&values);
     }
     let (base, args) = match s.find('(') {

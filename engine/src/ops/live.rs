@@ -7,7 +7,7 @@
 use super::render::{render_with, RenderContext, RenderError};
 use super::sqlite_ddl::{index_where, parse_create_table};
 use super::sqlite_rebuild::{SqliteLive, SqliteTableExtras, TEMP_PREFIX};
-use super::Operation;
+use super::{ConstraintKind, Operation};
 use crate::db::{Connection, DbError};
 use crate::dialect::Dialect;
 use crate::schema::{
@@ -73,7 +73,30 @@ pub async fn render_live(
                     ctx2.schema.tables.push(t);
                 }
             }
-            render_with(op, dialect, &ctx2, None).map(|r| r.statements)
+            let mut statements = render_with(op, dialect, &ctx2, None).map(|r| r.statements)?;
+            if let Operation::DropConstraint {
+                name,
+                table,
+                kind: ConstraintKind::ForeignKey,
+            } = op
+            {
+                // MySQL keeps the index it made for a foreign key after the key is dropped;
+                // it carries the key's name, so it goes with the key.
+                let sql = format!(
+                    "SELECT index_name FROM information_schema.statistics WHERE table_schema = DATABASE() AND table_name = {} AND index_name = {} LIMIT 1",
+                    dialect.literal(table),
+                    dialect.literal(name)
+                );
+                let found = conn.query(&sql).await.map_err(|e| fail(e.to_string()))?;
+                if !found.is_empty() {
+                    statements.push(format!(
+                        "ALTER TABLE {} DROP INDEX {}",
+                        dialect.quote(table),
+                        dialect.quote(name)
+                    ));
+                }
+            }
+            Ok(statements)
         }
         Dialect::Sqlite => {
             let tables: Vec<String> = match op {
@@ -281,22 +304,26 @@ async fn read_sqlite_table_full(
                 live: None,
                 rebuilt: false,
             };
+            // The values of a column CHECK written exactly as retort writes enum checks.
+            let enum_check_values = |expr: &str| -> Option<Vec<String>> {
+                let inner = expr.split_once(" IN (")?.1.strip_suffix(')')?;
+                let values = crate::schema::inline_enum_values(&format!("enum({inner})"))?;
+                (r.sqlite_enum_check(&cname, &values) == expr).then_some(values)
+            };
             let found = checks.iter().position(|c| {
                 c.column
                     .as_deref()
                     .is_some_and(|cc| cc.eq_ignore_ascii_case(&cname))
                     && c.name.is_none()
-                    && enums
-                        .iter()
-                        .any(|en| r.sqlite_enum_check(&cname, &en.values) == c.expr)
+                    && enum_check_values(&c.expr).is_some()
             });
             if let Some(i) = found {
                 let expr = checks.remove(i).expr;
-                if let Some(en) = enums
-                    .iter()
-                    .find(|en| r.sqlite_enum_check(&cname, &en.values) == expr)
-                {
-                    ty = ColumnType::Enum(en.name.clone());
+                if let Some(values) = enum_check_values(&expr) {
+                    ty = match enums.iter().find(|en| en.values == values) {
+                        Some(en) => ColumnType::Enum(en.name.clone()),
+                        None => ColumnType::Custom(crate::schema::inline_enum_spelling(&values)),
+                    };
                 }
             }
         }

@@ -277,6 +277,10 @@ impl R<'_> {
     fn col_type(&self, ty: &ColumnType, sqlite_rowid: bool) -> Res<String> {
         match (self.d, ty) {
             (Dialect::Sqlite, _) if sqlite_rowid => Ok("INTEGER".into()),
+            (Dialect::Sqlite, t) if t.inline_enum().is_some() => Ok("VARCHAR".into()),
+            (Dialect::Postgres, t) if t.inline_enum().is_some() => Err(format!(
+                "{t} is an inline enum, which PostgreSQL does not have; declare a named enum under `enums:` and use enum(NAME)"
+            )),
             (_, ColumnType::Custom(s)) if s.contains('\'') || s.is_empty() => Ok(s.clone()),
             (Dialect::MySql, ColumnType::Enum(name)) => {
                 let values = self.enum_values(name)?;
@@ -373,8 +377,11 @@ impl R<'_> {
                 if let Some(d) = &col.server_default {
                     s.push_str(&format!(" DEFAULT {}", self.default_sql(d)));
                 }
-                if let ColumnType::Enum(name) = &col.ty {
-                    let values = self.enum_values(name)?;
+                let values = match &col.ty {
+                    ColumnType::Enum(name) => Some(self.enum_values(name)?),
+                    other => other.inline_enum(),
+                };
+                if let Some(values) = values {
                     s.push_str(&format!(
                         " CHECK ({})",
                         self.sqlite_enum_check(&col.name, &values)

@@ -147,6 +147,19 @@ impl ColumnType {
             "json" => no_args(ColumnType::Json)?,
             "jsonb" => no_args(ColumnType::Jsonb)?,
             "uuid" => no_args(ColumnType::Uuid)?,
+            "enum"
+                if args
+                    .as_deref()
+                    .is_some_and(|a| a.trim_start().starts_with('\'')) =>
+            {
+                let values =
+                    inline_enum_values(&format!("enum({})", args.as_deref().unwrap_or("")))
+                        .filter(|v| !v.is_empty())
+                        .ok_or_else(|| {
+                            format!("inline enum {input:?} needs quoted values, e.g. enum('a','b')")
+                        })?;
+                ColumnType::Custom(inline_enum_spelling(&values))
+            }
             "enum" => {
                 let arg = args.as_deref().map(str::trim).unwrap_or("");
                 if !is_identifier(arg) {
@@ -169,6 +182,14 @@ impl ColumnType {
                 ColumnType::Custom(out)
             }
         })
+    }
+
+    /// The values of an inline enum (`enum('a','b')`, as MySQL and SQLite hold enums).
+    pub fn inline_enum(&self) -> Option<Vec<String>> {
+        match self {
+            ColumnType::Custom(s) => inline_enum_values(s),
+            _ => None,
+        }
     }
 
     /// True for the integer types that can carry `autoincrement`.
@@ -211,6 +232,53 @@ impl fmt::Display for ColumnType {
             ColumnType::Custom(s) => f.write_str(s),
         }
     }
+}
+
+/// The canonical spelling of an inline enum: `enum('a','it''s')`.
+pub fn inline_enum_spelling(values: &[String]) -> String {
+    let lits: Vec<String> = values
+        .iter()
+        .map(|v| format!("'{}'", v.replace('\'', "''")))
+        .collect();
+    format!("enum({})", lits.join(","))
+}
+
+/// The values of an inline enum spelling `enum('a','b')` (any case, any spacing).
+pub fn inline_enum_values(spelling: &str) -> Option<Vec<String>> {
+    let t = spelling.trim();
+    let inner = t
+        .get(..5)
+        .filter(|p| p.eq_ignore_ascii_case("enum("))
+        .and_then(|_| t[5..].trim_end().strip_suffix(')'))?;
+    let mut values = Vec::new();
+    let mut chars = inner.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => {
+                let mut v = String::new();
+                loop {
+                    match chars.next() {
+                        None => return None,
+                        Some('\'') if chars.peek() == Some(&'\'') => {
+                            chars.next();
+                            v.push('\'');
+                        }
+                        Some('\'') => break,
+                        Some('\\') => {
+                            if let Some(n) = chars.next() {
+                                v.push(n);
+                            }
+                        }
+                        Some(ch) => v.push(ch),
+                    }
+                }
+                values.push(v);
+            }
+            ',' | ' ' => {}
+            _ => return None,
+        }
+    }
+    Some(values)
 }
 
 /// Splits `name(args)` into its parts; `None` when parentheses are unbalanced or
@@ -265,6 +333,7 @@ mod tests {
             ("MEDIUMTEXT", "mediumtext"),
             ("bit varying(5)", "bit varying(5)"),
             ("integer[]", "integer[]"),
+            ("ENUM('a', 'it''s')", "enum('a','it''s')"),
         ] {
             let t = ColumnType::parse(input).unwrap();
             assert_eq!(t.to_string(), printed, "{input}");
