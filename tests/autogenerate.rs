@@ -606,3 +606,151 @@ async fn example_project_history_builds_exactly_its_schema() {
         b.drop().await;
     }
 }
+
+#[tokio::test]
+async fn warnings_hints_json_sql_and_table_filters() {
+    let root = temp_project();
+    for b in backends("warnings_hints", root.path()).await {
+        let dir = temp_project();
+        write(&dir.path().join("schema.yaml"), BASE);
+        ok(
+            dir.path(),
+            &b,
+            &["revision", "--autogenerate", "-m", "base"],
+        );
+        ok(dir.path(), &b, &["upgrade", "head"]);
+        // Destructive: drop a column, narrow a type; plus a lookalike drop/add pair.
+        let changed = BASE
+            .replace("      descr: {type: text, comment: about it}\n", "")
+            .replace("name: {type: varchar(50)", "name: {type: varchar(20)")
+            .replace("      owner_id: integer\n", "      holder_id: integer\n");
+        write(&dir.path().join("schema.yaml"), &changed);
+        let check = run(dir.path(), &b, &["check"]);
+        assert_eq!(check.code, 1);
+        assert!(
+            check.stderr.contains("WARNING: drops column `item.descr`"),
+            "{}: {}",
+            b.name,
+            check.stderr
+        );
+        assert!(
+            check.stderr.contains("WARNING: narrows `item.name`"),
+            "{}",
+            check.stderr
+        );
+        assert!(
+            check.stderr.contains("did you mean to rename?")
+                && check.stderr.contains("renamed_from: owner_id"),
+            "{}",
+            check.stderr
+        );
+        let json = ok(dir.path(), &b, &["--format", "json", "diff"]);
+        let v: serde_json::Value =
+            serde_json::from_str(&json.stdout).expect("diff --format json is JSON");
+        let kinds: Vec<&str> = v["operations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["operation"].as_str().unwrap())
+            .collect();
+        assert!(
+            kinds.contains(&"drop_column")
+                && kinds.contains(&"add_column")
+                && kinds.contains(&"alter_column"),
+            "{kinds:?}"
+        );
+        let cj = run(dir.path(), &b, &["--format", "json", "check"]);
+        assert_eq!(cj.code, 1);
+        let v: serde_json::Value =
+            serde_json::from_str(&cj.stdout).expect("check --format json is JSON");
+        assert_eq!(v["warnings"].as_array().unwrap().len(), 3, "{}", cj.stdout);
+        let sql = ok(dir.path(), &b, &["diff", "--sql"]);
+        assert!(
+            sql.stdout.contains("-- WARNING: drops column `item.descr`"),
+            "{}: {}",
+            b.name,
+            sql.stdout
+        );
+        assert!(
+            sql.stdout.to_ascii_uppercase().contains("ALTER TABLE")
+                || sql.stdout.contains("CREATE TABLE"),
+            "{}",
+            sql.stdout
+        );
+        let gen = ok(
+            dir.path(),
+            &b,
+            &["revision", "--autogenerate", "-m", "destructive"],
+        );
+        let path = gen
+            .stdout
+            .trim()
+            .strip_prefix("Generating ")
+            .and_then(|p| p.strip_suffix(" ... done"))
+            .unwrap()
+            .to_string();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.contains("  # WARNING: drops column `item.descr` and its data\n  - drop_column:"),
+            "{text}"
+        );
+        // A declared rename is a rename, and it says so.
+        write(
+            &dir.path().join("schema.yaml"),
+            &changed.replace(
+                "      holder_id: integer\n",
+                "      holder_id: {type: integer, renamed_from: owner_id}\n",
+            ),
+        );
+        std::fs::remove_file(&path).unwrap();
+        let renamed = run(dir.path(), &b, &["check"]);
+        assert!(
+            renamed.stdout.contains("alter_column `item`.`owner_id`")
+                && !renamed.stdout.contains("add_column"),
+            "{}",
+            renamed.stdout
+        );
+        assert!(
+            renamed
+                .stderr
+                .contains("is renamed to `holder_id` (renamed_from)"),
+            "{}",
+            renamed.stderr
+        );
+        // include_tables / exclude_tables: an excluded table is neither created nor dropped.
+        write(
+            &dir.path().join("schema.yaml"),
+            &format!(
+                "{BASE}  scratch:\n    columns:\n      id: {{type: integer, primary_key: true}}\n"
+            ),
+        );
+        write(
+            &dir.path().join("retort.yaml"),
+            "exclude_tables: [scratch, note]\n",
+        );
+        assert_eq!(
+            check_ops(dir.path(), &b),
+            Vec::<String>::new(),
+            "{}: excluded tables are ignored",
+            b.name
+        );
+        write(
+            &dir.path().join("retort.yaml"),
+            "include_tables: [\"it*\"]\n",
+        );
+        write(
+            &dir.path().join("schema.yaml"),
+            &BASE.replace(
+                "  note:\n    columns:\n      id: {type: integer, primary_key: true}\n",
+                "",
+            ),
+        );
+        assert_eq!(
+            check_ops(dir.path(), &b),
+            Vec::<String>::new(),
+            "{}: only included tables are compared",
+            b.name
+        );
+        b.drop().await;
+    }
+}

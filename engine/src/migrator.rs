@@ -1,0 +1,120 @@
+//! The library entry point for applications: run `upgrade head` at start-up without
+//! the command line.
+//!
+//! ```no_run
+//! # async fn start() -> Result<(), Box<dyn std::error::Error>> {
+//! let migrator = retort_engine::migrator::Migrator::from_config_file("retort.yaml")?;
+//! let heads = migrator.upgrade("sqlite://app.db", "head").await?;
+//! println!("database at {heads:?}");
+//! # Ok(()) }
+//! ```
+
+use std::path::Path;
+
+use crate::config::{Config, ConfigError};
+use crate::project::Project;
+use crate::runner::{self, Command, RunError};
+use crate::schema::{load_schema, EnumType};
+
+/// Why a project could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum MigratorError {
+    /// The configuration is missing or wrong.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// Revision files or their graph have mistakes.
+    #[error("invalid revision files:\n{0}")]
+    Revisions(String),
+}
+
+/// A loaded project, ready to migrate databases.
+#[derive(Debug)]
+pub struct Migrator {
+    project: Project,
+    enums: Vec<EnumType>,
+}
+
+impl Migrator {
+    /// Loads the project of a `retort.yaml` (relative paths resolve against its directory).
+    pub fn from_config_file(path: impl AsRef<Path>) -> Result<Migrator, MigratorError> {
+        let config = Config::load(path.as_ref(), &|name| std::env::var(name).ok())?;
+        Migrator::from_config(config)
+    }
+
+    /// Uses an already loaded configuration.
+    pub fn from_config(config: Config) -> Result<Migrator, MigratorError> {
+        let enums = load_schema(&config.schema, &config.naming_convention)
+            .map(|(s, _)| s.enums)
+            .unwrap_or_default();
+        let project = Project::load(config).map_err(|e| MigratorError::Revisions(e.join("\n")))?;
+        Ok(Migrator { project, enums })
+    }
+
+    /// The configured database URL (`database_url`, else the SQLite default).
+    pub fn configured_url(&self) -> String {
+        self.project.config.url(None)
+    }
+
+    /// Applies revisions up to `target` (`head`, `heads`, an id, `+N`, …) and returns
+    /// the version rows afterwards. Safe to call from several processes at once.
+    pub async fn upgrade(&self, url: &str, target: &str) -> Result<Vec<String>, RunError> {
+        runner::run(
+            &self.project,
+            url,
+            &Command::Upgrade(target.to_string()),
+            &self.enums,
+            &mut |_| {},
+        )
+        .await
+    }
+
+    /// Reverts revisions down to `target` (`-1`, `base`, an id, …).
+    pub async fn downgrade(&self, url: &str, target: &str) -> Result<Vec<String>, RunError> {
+        runner::run(
+            &self.project,
+            url,
+            &Command::Downgrade(target.to_string()),
+            &self.enums,
+            &mut |_| {},
+        )
+        .await
+    }
+
+    /// The version rows of the database (none: it is at base).
+    pub async fn current(&self, url: &str) -> Result<Vec<String>, RunError> {
+        runner::current(&self.project, url).await
+    }
+
+    /// The head revisions of the project.
+    pub fn heads(&self) -> Vec<String> {
+        self.project
+            .graph
+            .heads()
+            .into_iter()
+            .map(str::to_string)
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn upgrades_the_example_project() {
+        let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("../retort.yaml");
+        let migrator = Migrator::from_config_file(&config).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("app.db").display());
+        assert!(migrator.current(&url).await.unwrap().is_empty());
+        let rows = migrator.upgrade(&url, "head").await.unwrap();
+        assert_eq!(rows, migrator.heads());
+        assert_eq!(
+            migrator.upgrade(&url, "head").await.unwrap(),
+            rows,
+            "a second run changes nothing"
+        );
+        migrator.downgrade(&url, "base").await.unwrap();
+        assert!(migrator.current(&url).await.unwrap().is_empty());
+    }
+}
