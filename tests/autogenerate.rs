@@ -5,7 +5,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{backends, retort, temp_project, write, Backend};
+use common::{backends, temp_project, write, Backend};
 
 /// Every type and feature of SPEC §3 (the partial index is left out on MySQL, which has none).
 fn fixture(backend: &str) -> String {
@@ -66,15 +66,11 @@ tables:
 }
 
 fn run(dir: &Path, b: &Backend, args: &[&str]) -> common::Run {
-    let mut all: Vec<&str> = args.to_vec();
-    all.extend(["--url", &b.url]);
-    retort(dir, &all)
+    b.run(dir, args)
 }
 
 fn ok(dir: &Path, b: &Backend, args: &[&str]) -> common::Run {
-    let r = run(dir, b, args);
-    assert_eq!(r.code, 0, "{}: retort {args:?}: {}", b.name, r.all());
-    r
+    b.ok(dir, args)
 }
 
 /// The operations `check` lists (exit 1), or none (exit 0).
@@ -96,23 +92,7 @@ fn check_ops(dir: &Path, b: &Backend) -> Vec<String> {
 }
 
 async fn user_tables(b: &Backend) -> Vec<String> {
-    let sql = match b.name {
-        "sqlite" => {
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-        }
-        "postgres" => {
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
-        }
-        _ => "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE()",
-    };
-    let mut v: Vec<String> = b
-        .query(sql)
-        .await
-        .into_iter()
-        .filter_map(|r| r.into_iter().next().flatten())
-        .collect();
-    v.sort();
-    v
+    b.tables().await
 }
 
 #[tokio::test]

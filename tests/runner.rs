@@ -28,11 +28,7 @@ fn put(dir: &Path, id: &str, text: &str) {
 }
 
 fn run_ok(dir: &Path, b: &Backend, args: &[&str]) -> String {
-    let mut all: Vec<&str> = args.to_vec();
-    all.extend(["--url", &b.url]);
-    let r = retort(dir, &all);
-    assert_eq!(r.code, 0, "{}: retort {args:?}: {}", b.name, r.all());
-    r.stdout
+    b.ok(dir, args).stdout
 }
 
 async fn rows(b: &Backend) -> Vec<String> {
@@ -50,23 +46,7 @@ async fn rows(b: &Backend) -> Vec<String> {
 }
 
 async fn tables(b: &Backend) -> Vec<String> {
-    let sql = match b.name {
-        "sqlite" => {
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-        }
-        "postgres" => {
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
-        }
-        _ => "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE()",
-    };
-    let mut v: Vec<String> = b
-        .query(sql)
-        .await
-        .into_iter()
-        .filter_map(|r| r.into_iter().next().flatten())
-        .collect();
-    v.sort();
-    v
+    b.tables().await
 }
 
 fn project() -> tempfile::TempDir {

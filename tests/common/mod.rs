@@ -179,6 +179,37 @@ impl Backend {
         rows
     }
 
+    /// Runs `retort ARGS --url URL` in `dir`.
+    pub fn run(&self, dir: &Path, args: &[&str]) -> Run {
+        let mut all: Vec<&str> = args.to_vec();
+        all.extend(["--url", &self.url]);
+        retort(dir, &all)
+    }
+
+    /// Like [`Backend::run`], asserting success.
+    pub fn ok(&self, dir: &Path, args: &[&str]) -> Run {
+        let r = self.run(dir, args);
+        assert_eq!(r.code, 0, "{}: retort {args:?}: {}", self.name, r.all());
+        r
+    }
+
+    /// The tables of this backend's database, sorted, by catalog query.
+    pub async fn tables(&self) -> Vec<String> {
+        let sql = match self.name {
+            "sqlite" => "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+            "postgres" => "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()",
+            _ => "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE()",
+        };
+        let mut v: Vec<String> = self
+            .query(sql)
+            .await
+            .into_iter()
+            .filter_map(|r| r.into_iter().next().flatten())
+            .collect();
+        v.sort();
+        v
+    }
+
     /// The URL with a wrong password (for failure tests).
     pub fn with_password(&self, password: &str) -> Option<String> {
         let url = &self.url;
