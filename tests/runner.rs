@@ -568,3 +568,104 @@ async fn stamp_sets_rows_without_running() {
         b.drop().await;
     }
 }
+
+#[tokio::test]
+async fn non_transactional_revision_and_waiting_runner() {
+    let dir = project();
+    put(dir.path(), "n1", &revision("n1n1", &[], &[], &[], ""));
+    write(
+        &dir.path().join("versions/n2.yaml"),
+        "revision: n2n2\ndown_revision: n1n1\nmessage: concurrent index\ntransactional: false\nupgrade:\n  - create_index: {name: ix_t_n1n1_id, table: t_n1n1, columns: [id], concurrently: true}\ndowngrade:\n  - drop_index: {name: ix_t_n1n1_id, table: t_n1n1}\n",
+    );
+    write(
+        &dir.path().join("versions/n3.yaml"),
+        "revision: n3n3\ndown_revision: n2n2\nmessage: slow\nupgrade:\n  - execute: {sql: \"SELECT pg_sleep(2)\", dialect: postgres}\n  - execute: {sql: \"SELECT SLEEP(2)\", dialect: mysql}\n  - execute: {sql: \"WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 30000000) SELECT count(*) FROM c\", dialect: sqlite}\ndowngrade: []\n",
+    );
+    for b in backends("non_transactional", dir.path()).await {
+        // Two runners: the second starts while the first sleeps inside n3, and waits for it.
+        let first = std::process::Command::new(common::retort_bin())
+            .args(["upgrade", "head", "--url", &b.url])
+            .current_dir(dir.path())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+        let second = retort(dir.path(), &["upgrade", "head", "--url", &b.url]);
+        let first = first.wait_with_output().expect("first runner");
+        assert!(first.status.success(), "{}", b.name);
+        assert_eq!(second.code, 0, "{}: {}", b.name, second.all());
+        assert!(
+            second.stdout.contains("Waiting for another retort run"),
+            "{}: the waiting runner says so: {}",
+            b.name,
+            second.all()
+        );
+        assert_eq!(rows(&b).await, vec!["n3n3"], "{}", b.name);
+        let indexes = match b.name {
+            "sqlite" => b.query("SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'ix_t_n1n1_id'").await,
+            "postgres" => b.query("SELECT indexname FROM pg_indexes WHERE indexname = 'ix_t_n1n1_id'").await,
+            _ => b.query("SELECT index_name FROM information_schema.statistics WHERE table_schema = DATABASE() AND index_name = 'ix_t_n1n1_id'").await,
+        };
+        assert_eq!(
+            indexes.len(),
+            1,
+            "{}: the non-transactional revision ran",
+            b.name
+        );
+        run_ok(dir.path(), &b, &["downgrade", "base"]);
+        assert!(rows(&b).await.is_empty());
+        b.drop().await;
+    }
+}
+
+/// The README's first command on the example project: the default URL creates retort.db
+/// next to retort.yaml; history, current and downgrade -1 behave as documented.
+#[test]
+fn example_project_with_its_default_database() {
+    let dir = temp_project();
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for item in ["retort.yaml", "schema.yaml"] {
+        std::fs::copy(repo.join(item), dir.path().join(item)).unwrap();
+    }
+    std::fs::create_dir(dir.path().join("versions")).unwrap();
+    for e in std::fs::read_dir(repo.join("versions")).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, dir.path().join("versions").join(p.file_name().unwrap())).unwrap();
+    }
+    let up = retort(dir.path(), &["upgrade", "head"]);
+    assert_eq!(up.code, 0, "{}", up.all());
+    assert!(
+        up.stdout
+            .starts_with("Running upgrade <base> -> 1a2b3c4d5e6f, users and scripts ("),
+        "{}",
+        up.stdout
+    );
+    assert!(
+        dir.path().join("retort.db").is_file(),
+        "the default URL creates retort.db beside retort.yaml"
+    );
+    let history = retort(dir.path(), &["history", "-i"]);
+    assert_eq!(
+        history.stdout.lines().next(),
+        Some("3c4d5e6f7081 -> 4d5e6f708192 (head) (current), broker links and contract ids"),
+        "{}",
+        history.stdout
+    );
+    let down = retort(dir.path(), &["downgrade", "-1"]);
+    assert!(
+        down.stdout.starts_with(
+            "Running downgrade 4d5e6f708192 -> 3c4d5e6f7081, broker links and contract ids"
+        ),
+        "{}",
+        down.all()
+    );
+    assert_eq!(
+        retort(dir.path(), &["current"]).stdout.trim(),
+        "3c4d5e6f7081"
+    );
+    let check = retort(dir.path(), &["check"]);
+    assert_eq!(
+        check.code, 1,
+        "one revision behind, check lists its changes"
+    );
+}

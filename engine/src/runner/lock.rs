@@ -1,5 +1,7 @@
 //! Serialising concurrent runs against one database: an advisory lock on PostgreSQL,
-//! `GET_LOCK` on MySQL. (On SQLite the run's write transaction is the lock.)
+//! `GET_LOCK` on MySQL, and on SQLite an OS lock on the database file (held for the
+//! whole run, so that revisions run outside a transaction, or in one transaction each,
+//! are serialised too; on Linux it is independent of SQLite's own locks).
 
 use crate::db::Connection;
 use crate::dialect::Dialect;
@@ -49,6 +51,63 @@ fn first_value(rows: Vec<Vec<Option<String>>>) -> Option<String> {
 
 /// Takes the run lock, saying so on `notice` when another run holds it and we wait.
 pub async fn acquire(
+    conn: &mut Connection,
+    url: &str,
+    table: &str,
+    notice: &mut dyn FnMut(&str),
+) -> Result<RunLock, String> {
+    if conn.dialect() == Dialect::Sqlite {
+        return Ok(RunLock {
+            file: lock_sqlite_file(url, notice).await?,
+        });
+    }
+    acquire_server_lock(conn, table, notice).await?;
+    Ok(RunLock { file: None })
+}
+
+/// A held run lock; [`release`] gives it back (dropping it releases a SQLite file lock).
+#[derive(Debug)]
+pub struct RunLock {
+    file: Option<std::fs::File>,
+}
+
+/// The database file of a SQLite URL (none for in-memory databases).
+fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or("");
+    (!path.is_empty() && !path.contains(":memory:")).then(|| std::path::PathBuf::from(path))
+}
+
+async fn lock_sqlite_file(
+    url: &str,
+    notice: &mut dyn FnMut(&str),
+) -> Result<Option<std::fs::File>, String> {
+    let Some(path) = sqlite_file(url) else {
+        return Ok(None);
+    };
+    let file = std::fs::File::open(&path)
+        .map_err(|e| format!("cannot open {} to lock it: {e}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => return Ok(Some(file)),
+        Err(std::fs::TryLockError::WouldBlock) => {}
+        Err(std::fs::TryLockError::Error(e)) => {
+            return Err(format!("cannot lock {}: {e}", path.display()))
+        }
+    }
+    notice(&format!(
+        "Waiting for another retort run on {} to finish",
+        path.display()
+    ));
+    tokio::task::spawn_blocking(move || file.lock().map(|()| file))
+        .await
+        .map_err(|e| format!("waiting for the lock on {} failed: {e}", path.display()))?
+        .map(Some)
+        .map_err(|e| format!("cannot lock {}: {e}", path.display()))
+}
+
+async fn acquire_server_lock(
     conn: &mut Connection,
     table: &str,
     notice: &mut dyn FnMut(&str),
@@ -102,7 +161,8 @@ pub async fn acquire(
 }
 
 /// Releases the run lock (best effort: closing the connection releases it too).
-pub async fn release(conn: &mut Connection, table: &str) {
+pub async fn release(conn: &mut Connection, table: &str, lock: RunLock) {
+    drop(lock.file);
     let Ok(db) = database_name(conn).await else {
         return;
     };

@@ -262,7 +262,7 @@ pub async fn run(
         .await
         .map_err(|e| RunError::plain(e.to_string()))?;
     let table = project.config.version_table.clone();
-    lock::acquire(&mut conn, &table, &mut |m| progress(m))
+    let held = lock::acquire(&mut conn, url, &table, &mut |m| progress(m))
         .await
         .map_err(RunError::plain)?;
     let dialect = conn.dialect();
@@ -275,7 +275,7 @@ pub async fn run(
     if dialect == Dialect::Sqlite {
         let _ = conn.execute("PRAGMA foreign_keys = ON").await;
     }
-    lock::release(&mut conn, &table).await;
+    lock::release(&mut conn, &table, held).await;
     conn.close().await;
     result
 }
@@ -430,7 +430,7 @@ pub async fn stamp(
         .await
         .map_err(|e| RunError::plain(e.to_string()))?;
     let table = project.config.version_table.clone();
-    lock::acquire(&mut conn, &table, &mut |_| {})
+    let held = lock::acquire(&mut conn, url, &table, &mut |_| {})
         .await
         .map_err(RunError::plain)?;
     let result = async {
@@ -481,7 +481,7 @@ pub async fn stamp(
         }
     }
     .await;
-    lock::release(&mut conn, &table).await;
+    lock::release(&mut conn, &table, held).await;
     conn.close().await;
     result
 }
