@@ -219,9 +219,9 @@ async fn foreign_key_check(conn: &mut Connection) -> Result<(), RunError> {
         .map(|r| {
             format!(
                 "table {} rowid {} -> {}",
-                r[0].clone().unwrap_or_default(),
-                r[1].clone().unwrap_or_default(),
-                r[2].clone().unwrap_or_default()
+                r.first().cloned().flatten().unwrap_or_default(),
+                r.get(1).cloned().flatten().unwrap_or_default(),
+                r.get(2).cloned().flatten().unwrap_or_default()
             )
         })
         .collect();
