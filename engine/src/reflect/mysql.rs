@@ -5,12 +5,12 @@
 
 use std::collections::HashMap;
 
-use super::sqltext::enum_type_values;
 use super::{
     cell, custom, enum_type_spelling, need, sized_type, split_type, table_mut, Catalog,
     ReflectError, ReflectOptions,
 };
 use crate::dialect::Dialect;
+use crate::schema::inline_enum_values;
 use crate::schema::{
     CheckConstraint, Column, ColumnType, FkAction, ForeignKey, Index, PrimaryKey, Schema, Table,
     UniqueConstraint,
@@ -314,7 +314,7 @@ fn mysql_type(s: &str) -> ColumnType {
         "datetime" if plain => ColumnType::Timestamp,
         "json" if plain => ColumnType::Json,
         "decimal" | "varchar" | "char" => sized_type(&base, &args).unwrap_or_else(|| custom(s)),
-        "enum" => enum_type_values(s)
+        "enum" => inline_enum_values(s)
             .map(|v| ColumnType::Custom(enum_type_spelling(&v)))
             .unwrap_or_else(|| custom(s)),
         _ => custom(s),

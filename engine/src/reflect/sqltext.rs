@@ -383,22 +383,6 @@ pub(crate) fn enum_check_values(expr: &str, column: &str) -> Option<Vec<String>>
     string_list(values)
 }
 
-/// The values of an `enum('a','b')` type spelling (MySQL's `COLUMN_TYPE`).
-pub(crate) fn enum_type_values(spelling: &str) -> Option<Vec<String>> {
-    let toks = tokenize(spelling);
-    let [kw, open, rest @ ..] = toks.as_slice() else {
-        return None;
-    };
-    if !kw.is_kw("enum") || !open.is('(') {
-        return None;
-    }
-    let (close, values) = rest.split_last()?;
-    if !close.is(')') {
-        return None;
-    }
-    string_list(values)
-}
-
 /// `'a' , 'b' , …` → the strings; `None` for anything else.
 fn string_list(toks: &[Tok]) -> Option<Vec<String>> {
     let mut values = Vec::new();
@@ -524,10 +508,5 @@ mod tests {
         assert_eq!(enum_check_values("\"st\" IN ('a', 1)", "st"), None);
         assert_eq!(enum_check_values("\"st\" IN ('a') OR 1", "st"), None);
         assert_eq!(enum_check_values("\"st\" IN ()", "st"), None);
-        assert_eq!(
-            enum_type_values("enum('a','b''c',' ')"),
-            Some(vec!["a".to_string(), "b'c".to_string(), " ".to_string()])
-        );
-        assert_eq!(enum_type_values("set('a')"), None);
     }
 }

@@ -342,6 +342,21 @@ mod tests {
     }
 
     #[test]
+    fn inline_enum_spellings() {
+        assert_eq!(
+            inline_enum_values("enum('a','b''c',' ')"),
+            Some(vec!["a".to_string(), "b'c".to_string(), " ".to_string()])
+        );
+        assert_eq!(
+            inline_enum_values("ENUM( 'x' , 'y' )"),
+            Some(vec!["x".to_string(), "y".to_string()])
+        );
+        assert_eq!(inline_enum_values("set('a')"), None);
+        assert_eq!(inline_enum_values("enum('a)"), None);
+        assert_eq!(inline_enum_values("enum(a)"), None);
+    }
+
+    #[test]
     fn bad_types_are_rejected() {
         for input in [
             "",
