@@ -9,7 +9,7 @@ use crate::schema::{
     table_from_node, CheckConstraint, Column, ColumnType, EnumType, FkAction, ForeignKey, Index,
     NamingConvention, UniqueConstraint,
 };
-use crate::yaml::{Diagnostics, Node, NodeValue, Span};
+use crate::yaml::{closest, Diagnostics, Node, NodeValue, Span};
 
 /// Every operation name, in the order of SPEC §4.
 pub const OPERATION_NAMES: &[&str] = &[
@@ -105,30 +105,6 @@ struct Parser<'a> {
     file: &'a Path,
     naming: &'a NamingConvention,
     diags: &'a mut Diagnostics,
-}
-
-/// Did-you-mean: the closest candidate within a small edit distance.
-pub(crate) fn closest<'a>(key: &str, candidates: &[&'a str]) -> Option<&'a str> {
-    candidates
-        .iter()
-        .map(|c| (edit_distance(key, c), *c))
-        .filter(|(d, c)| *d <= 2.max(c.len() / 3))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 /// Is `text` (an unquoted scalar) a number as `bulk_insert` understands it?

@@ -10,7 +10,7 @@ use super::{
     CheckConstraint, Column, EnumType, FkAction, ForeignKey, Index, PrimaryKey, Schema, Table,
     UniqueConstraint,
 };
-use crate::yaml::{parse_file, Diagnostics, Node, NodeValue, Span};
+use crate::yaml::{closest, parse_file, Diagnostics, Node, NodeValue, Span};
 
 const TABLE_KEYS: &[&str] = &[
     "columns",
@@ -262,30 +262,6 @@ impl Ctx<'_> {
             }
         }
     }
-}
-
-/// The closest allowed key, for "did you mean" hints.
-fn closest<'a>(key: &str, allowed: &[&'a str]) -> Option<&'a str> {
-    allowed
-        .iter()
-        .map(|a| (edit_distance(key, a), *a))
-        .filter(|(d, a)| *d <= 2.max(a.len() / 4))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, a)| a)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 /// A parsed table plus the source positions needed for cross-table checks.
