@@ -9,6 +9,7 @@ use retort_engine::autogenerate::{
     require_at_head,
 };
 use retort_engine::db::Connection;
+use retort_engine::ops::Operation;
 use retort_engine::project::{NewRevisionRequest, Project};
 use retort_engine::script::TemplateChoice;
 
@@ -76,6 +77,21 @@ pub async fn revision(
     crate::revisions::create(project, &req, cli.quiet)
 }
 
+/// Operations as JSON objects (`operation`, `description`, and with `yaml` their YAML form).
+fn ops_json(project: &Project, ops: &[Operation], yaml: bool) -> Vec<serde_json::Value> {
+    ops.iter()
+        .map(|op| {
+            let mut v = serde_json::json!({"operation": op.kind(), "description": op.describe()});
+            if yaml {
+                v["yaml"] = operations_yaml(project, std::slice::from_ref(op), &[])
+                    .trim_end()
+                    .into();
+            }
+            v
+        })
+        .collect()
+}
+
 /// `check`.
 pub async fn check(cli: &Cli, project: &Project) -> Result<ExitCode> {
     let url = project.config.url(cli.url.as_deref());
@@ -83,12 +99,7 @@ pub async fn check(cli: &Cli, project: &Project) -> Result<ExitCode> {
         .await
         .map_err(|e| anyhow!(e))?;
     if cli.format == Format::Json {
-        let ops: Vec<serde_json::Value> = cmp
-            .diff
-            .upgrade
-            .iter()
-            .map(|op| serde_json::json!({"operation": op.kind(), "description": op.describe()}))
-            .collect();
+        let ops = ops_json(project, &cmp.diff.upgrade, false);
         let warnings: Vec<&String> = cmp.diff.warnings.iter().map(|(_, w)| w).collect();
         println!(
             "{}",
@@ -120,18 +131,7 @@ pub async fn diff(cli: &Cli, project: &Project, sql: bool) -> Result<ExitCode> {
         .await
         .map_err(|e| anyhow!(e))?;
     if cli.format == Format::Json {
-        let ops: Vec<serde_json::Value> = cmp
-            .diff
-            .upgrade
-            .iter()
-            .map(|op| {
-                serde_json::json!({
-                    "operation": op.kind(),
-                    "description": op.describe(),
-                    "yaml": operations_yaml(project, std::slice::from_ref(op), &[]).trim_end(),
-                })
-            })
-            .collect();
+        let ops = ops_json(project, &cmp.diff.upgrade, true);
         println!("{}", serde_json::json!({"operations": ops}));
         return Ok(ExitCode::SUCCESS);
     }

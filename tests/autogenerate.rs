@@ -560,17 +560,9 @@ async fn reflect_adopts_a_hand_built_database() {
 #[tokio::test]
 async fn example_project_history_builds_exactly_its_schema() {
     let root = temp_project();
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     for b in backends("example_project", root.path()).await {
         let dir = temp_project();
-        for item in ["retort.yaml", "schema.yaml"] {
-            std::fs::copy(repo.join(item), dir.path().join(item)).unwrap();
-        }
-        std::fs::create_dir(dir.path().join("versions")).unwrap();
-        for e in std::fs::read_dir(repo.join("versions")).unwrap() {
-            let p = e.unwrap().path();
-            std::fs::copy(&p, dir.path().join("versions").join(p.file_name().unwrap())).unwrap();
-        }
+        common::copy_example_project(dir.path());
         let up = ok(dir.path(), &b, &["upgrade", "head"]);
         assert_eq!(up.stdout.lines().count(), 4, "{}", up.stdout);
         assert_eq!(

@@ -623,15 +623,7 @@ async fn non_transactional_revision_and_waiting_runner() {
 #[test]
 fn example_project_with_its_default_database() {
     let dir = temp_project();
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    for item in ["retort.yaml", "schema.yaml"] {
-        std::fs::copy(repo.join(item), dir.path().join(item)).unwrap();
-    }
-    std::fs::create_dir(dir.path().join("versions")).unwrap();
-    for e in std::fs::read_dir(repo.join("versions")).unwrap() {
-        let p = e.unwrap().path();
-        std::fs::copy(&p, dir.path().join("versions").join(p.file_name().unwrap())).unwrap();
-    }
+    common::copy_example_project(dir.path());
     let up = retort(dir.path(), &["upgrade", "head"]);
     assert_eq!(up.code, 0, "{}", up.all());
     assert!(

@@ -230,6 +230,21 @@ pub fn temp_project() -> tempfile::TempDir {
     tempfile::tempdir().expect("temp dir")
 }
 
+/// Copies the example project at the repository root (config, schema, versions) into `dir`.
+pub fn copy_example_project(dir: &Path) {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for item in ["retort.yaml", "schema.yaml"] {
+        std::fs::copy(repo.join(item), dir.join(item)).expect("copy example file");
+    }
+    std::fs::create_dir_all(dir.join("versions")).expect("mkdir versions");
+    for e in std::fs::read_dir(repo.join("versions")).expect("example versions") {
+        let p = e.expect("dir entry").path();
+        if let Some(name) = p.file_name() {
+            std::fs::copy(&p, dir.join("versions").join(name)).expect("copy revision");
+        }
+    }
+}
+
 /// Writes a file, creating parent directories.
 pub fn write(path: &Path, text: &str) {
     if let Some(p) = path.parent() {
