@@ -321,7 +321,11 @@ async fn run_locked(
         return Err(RunError::plain(e.to_string()));
     }
     let mut ctx = RenderContext::default();
-    ctx.schema.enums = known_enums(project, &rows, declared_enums);
+    // Enum values matter where enums are inline (MySQL) or CHECKs (SQLite); PostgreSQL
+    // enums are named types, so the revisions need not be replayed there.
+    if dialect != Dialect::Postgres {
+        ctx.schema.enums = known_enums(project, &rows, declared_enums);
+    }
     let mut last_good = rows.clone();
     for step in &steps {
         let Some(file) = project.file(&step.revision) else {
