@@ -252,3 +252,64 @@ pub fn write(path: &Path, text: &str) {
     }
     std::fs::write(path, text).expect("write");
 }
+
+/// Every file under `dir` (relative path → bytes), to prove a command changed nothing.
+pub fn snapshot_tree(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
+    fn walk(root: &Path, at: &Path, out: &mut std::collections::BTreeMap<PathBuf, Vec<u8>>) {
+        let Ok(entries) = std::fs::read_dir(at) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            let rel = p.strip_prefix(root).unwrap_or(&p).to_path_buf();
+            match std::fs::symlink_metadata(&p) {
+                Ok(m) if m.is_dir() => {
+                    out.insert(rel, Vec::new());
+                    walk(root, &p, out);
+                }
+                Ok(m) if m.file_type().is_symlink() => {
+                    let target = std::fs::read_link(&p).unwrap_or_default();
+                    out.insert(rel, target.to_string_lossy().into_owned().into_bytes());
+                }
+                Ok(_) => {
+                    out.insert(rel, std::fs::read(&p).unwrap_or_default());
+                }
+                Err(_) => {}
+            }
+        }
+    }
+    let mut out = std::collections::BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+/// Runs `retort ARGS` in `dir` and asserts a refusal a user can act on: exit 1, no
+/// panic, every `needles` text in the output (e.g. `schema.yaml:3:5`), and no file
+/// under `dir` created, changed or removed.
+pub fn assert_refused(dir: &Path, args: &[&str], needles: &[&str]) -> Run {
+    let before = snapshot_tree(dir);
+    let run = retort(dir, args);
+    let all = run.all();
+    assert_eq!(run.code, 1, "`retort {}` should exit 1:\n{all}", args.join(" "));
+    assert!(
+        !all.contains("panicked") && !all.contains("RUST_BACKTRACE"),
+        "`retort {}` panicked:\n{all}",
+        args.join(" ")
+    );
+    for n in needles {
+        assert!(
+            all.contains(n),
+            "`retort {}` output lacks {n:?}:\n{all}",
+            args.join(" ")
+        );
+    }
+    let after = snapshot_tree(dir);
+    assert!(
+        before == after,
+        "`retort {}` changed the project: before {:?}, after {:?}",
+        args.join(" "),
+        before.keys().collect::<Vec<_>>(),
+        after.keys().collect::<Vec<_>>()
+    );
+    run
+}
