@@ -403,7 +403,7 @@ fn reversible_operations_reverse() {
                                 | Operation::DropIndex { .. }
                                 | Operation::DropConstraint { .. }
                                 | Operation::DropEnum { .. }
-                                | Operation::AddEnumValue { .. }
+                                | Operation::DropEnumValue { .. }
                                 | Operation::Execute { .. }
                                 | Operation::BulkInsert { .. }
                                 | Operation::DropColumn {
