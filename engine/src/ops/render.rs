@@ -268,7 +268,7 @@ impl R<'_> {
             .map(|e| e.values.clone())
             .ok_or_else(|| {
                 format!(
-                    "enum `{name}` is unknown, so its values are too; create it with create_enum earlier in the migration, or pass a RenderContext whose schema declares it"
+                    "enum `{name}` is not defined by any earlier operation, so its values are unknown (revisions carry their enums; schema.yaml is not read when migrating): add `- create_enum: {{name: {name}, values: [...]}}` before its first use, in this or an earlier revision"
                 )
             })
     }

@@ -389,7 +389,8 @@ fn reversible_operations_reverse() {
                                 ..
                             },
                         )
-                        | (Operation::CreateEnum(_), Operation::DropEnum { .. }) => {}
+                        | (Operation::CreateEnum(_), Operation::DropEnum { .. })
+                        | (Operation::AddEnumValue { .. }, Operation::DropEnumValue { .. }) => {}
                         other => panic!("unexpected reverse {other:?}"),
                     }
                 }
