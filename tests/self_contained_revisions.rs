@@ -290,7 +290,11 @@ fn history_project() -> (tempfile::TempDir, Vec<String>) {
         "{}",
         texts[1]
     );
-    assert!(texts[3].contains("drop_enum: {name: level}"), "{}", texts[3]);
+    assert!(
+        texts[3].contains("drop_enum: {name: level}"),
+        "{}",
+        texts[3]
+    );
     assert!(
         texts[3].contains("create_enum: {name: level, values: [low, mid, high]}"),
         "the downgrade restores the enum with the values of its time:\n{}",
@@ -423,7 +427,8 @@ fn offline_scripts_work_straight_out_of_init() {
         &["upgrade", "base:head", "--sql", "--url", "postgres://h/db"],
     );
     assert!(
-        pg.stdout.contains("CREATE TYPE \"account_status\" AS ENUM ('active', 'suspended')"),
+        pg.stdout
+            .contains("CREATE TYPE \"account_status\" AS ENUM ('active', 'suspended')"),
         "{}",
         pg.stdout
     );

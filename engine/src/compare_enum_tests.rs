@@ -56,7 +56,12 @@ fn diff_inline(declared: &Schema, db: &Schema, history: Vec<EnumType>, d: Dialec
 fn a_database_built_from_the_declaration_compares_equal_with_or_without_history() {
     let declared = schema(DECLARED);
     for d in [Dialect::Sqlite, Dialect::MySql] {
-        let with = diff_inline(&declared, &declared, vec![level(&["low", "mid", "high"])], d);
+        let with = diff_inline(
+            &declared,
+            &declared,
+            vec![level(&["low", "mid", "high"])],
+            d,
+        );
         assert!(with.is_empty(), "{d}: {:?}", kinds(&with.upgrade));
         let without = diff_inline(&declared, &declared, Vec::new(), d);
         assert!(without.is_empty(), "{d}: {:?}", kinds(&without.upgrade));
@@ -111,7 +116,12 @@ fn added_values_are_enum_operations_not_column_changes() {
 fn removed_values_are_dropped_with_a_warning_and_restored_in_place() {
     let declared = schema(&DECLARED.replace("[low, mid, high]", "[low, high, top]"));
     let db = schema(DECLARED);
-    let diff = compare(&declared, &db, Dialect::Postgres, &CompareOptions::default());
+    let diff = compare(
+        &declared,
+        &db,
+        Dialect::Postgres,
+        &CompareOptions::default(),
+    );
     assert_eq!(
         kinds(&diff.upgrade),
         vec![
@@ -135,13 +145,19 @@ fn removed_values_are_dropped_with_a_warning_and_restored_in_place() {
         ]
     );
     let reordered = schema(&DECLARED.replace("[low, mid, high]", "[high, mid, low]"));
-    let diff = compare(&reordered, &db, Dialect::Postgres, &CompareOptions::default());
+    let diff = compare(
+        &reordered,
+        &db,
+        Dialect::Postgres,
+        &CompareOptions::default(),
+    );
     assert!(diff.is_empty() && diff.notes.len() == 1, "{diff:?}");
 }
 
 #[test]
 fn enums_the_history_defines_and_the_declaration_dropped_are_dropped() {
-    let declared = schema(&DECLARED.replace("      level: {type: enum(level), nullable: false}\n", ""));
+    let declared =
+        schema(&DECLARED.replace("      level: {type: enum(level), nullable: false}\n", ""));
     let declared = Schema {
         enums: Vec::new(),
         ..declared

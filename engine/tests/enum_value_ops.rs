@@ -5,8 +5,7 @@ use std::path::Path;
 
 use retort_engine::dialect::Dialect;
 use retort_engine::ops::{
-    apply_to_schema, parse_operations, render, reverse, write_operations, Operation,
-    RenderContext,
+    apply_to_schema, parse_operations, render, reverse, write_operations, Operation, RenderContext,
 };
 use retort_engine::schema::{parse_schema_text, NamingConvention};
 use retort_engine::yaml::Diagnostics;
@@ -50,7 +49,10 @@ fn drop_enum_value_parses_writes_applies_and_reverses_add_enum_value() {
 
     let mut schema = parse_schema_text(Path::new("s.yaml"), SCHEMA, &nc).unwrap();
     apply_to_schema(&op, &mut schema).unwrap();
-    assert_eq!(schema.enum_type("mood").unwrap().values, vec!["happy", "sad"]);
+    assert_eq!(
+        schema.enum_type("mood").unwrap().values,
+        vec!["happy", "sad"]
+    );
     apply_to_schema(&add, &mut schema).unwrap();
     assert_eq!(
         schema.enum_type("mood").unwrap().values,
@@ -95,6 +97,8 @@ fn drop_enum_value_redefines_the_columns_on_every_backend() {
     );
     // Without the enum in the context, MySQL and SQLite say what the revision lacks.
     let empty = RenderContext::default();
-    let err = render(&op, Dialect::Sqlite, &empty).unwrap_err().to_string();
+    let err = render(&op, Dialect::Sqlite, &empty)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("create_enum"), "{err}");
 }

@@ -54,8 +54,8 @@ pub async fn render_live(
                 | Operation::DropConstraint { table, .. } => vec![table.clone()],
                 Operation::AddEnumValue { .. } | Operation::DropEnumValue { .. } => {
                     mysql_table_names(conn)
-                    .await
-                    .map_err(|e| fail(e.to_string()))?
+                        .await
+                        .map_err(|e| fail(e.to_string()))?
                 }
                 _ => Vec::new(),
             };
@@ -114,8 +114,8 @@ pub async fn render_live(
                 }
                 Operation::AddEnumValue { .. } | Operation::DropEnumValue { .. } => {
                     sqlite_table_names(conn)
-                    .await
-                    .map_err(|e| fail(e.to_string()))?
+                        .await
+                        .map_err(|e| fail(e.to_string()))?
                 }
                 _ => Vec::new(),
             };

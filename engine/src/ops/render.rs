@@ -28,7 +28,9 @@
 //!   in the same transaction (put it in a revision with `transactional: false`, or use
 //!   the value in a later revision run separately). MySQL re-defines every column using
 //!   the enum (`MODIFY COLUMN`), SQLite rebuilds every table using it; both need the
-//!   schema in the [`RenderContext`] (or [`super::render_live`]).
+//!   schema in the [`RenderContext`] (or [`super::render_live`]). `drop_enum_value`
+//!   re-defines the same columns without the value on MySQL and SQLite; PostgreSQL
+//!   recreates the type in one `DO` block that finds the columns in the catalog.
 //! - Partial indexes (`where`) are not supported by MySQL/MariaDB: an error.
 //! - SQLite cannot alter columns or add/drop constraints: those are done by rebuilding
 //!   the table ([`super::sqlite_rebuild`]), which needs the table's current definition

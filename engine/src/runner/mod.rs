@@ -607,11 +607,7 @@ pub fn offline_stamp(
 }
 
 /// The schema as the upgrades from base to `rows` built it, for offline rendering.
-fn replay(
-    project: &Project,
-    rows: &[String],
-    dialect: Dialect,
-) -> Result<RenderContext, RunError> {
+fn replay(project: &Project, rows: &[String], dialect: Dialect) -> Result<RenderContext, RunError> {
     let mut ctx = RenderContext::default();
     let mut have: Vec<String> = Vec::new();
     for r in rows {
