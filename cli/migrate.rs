@@ -6,16 +6,8 @@ use anyhow::{anyhow, Result};
 use retort_engine::dialect::Dialect;
 use retort_engine::project::Project;
 use retort_engine::runner::{self, Command as RunCommand};
-use retort_engine::schema::{load_schema, EnumType};
 
 use crate::args::Cli;
-
-/// The declared enums, when `schema.yaml` loads (revisions may rely on them for values).
-fn declared_enums(project: &Project) -> Vec<EnumType> {
-    load_schema(&project.config.schema, &project.config.naming_convention)
-        .map(|(s, _)| s.enums)
-        .unwrap_or_default()
-}
 
 /// The backend named by the URL's scheme (offline mode needs no connection).
 fn dialect_of(url: &str) -> Result<Dialect> {
@@ -45,7 +37,6 @@ pub async fn migrate(
     up: bool,
 ) -> Result<ExitCode> {
     let url = project.config.url(cli.url.as_deref());
-    let enums = declared_enums(project);
     if sql {
         let dialect = dialect_of(&url)?;
         let (start, to) = split_range(target);
@@ -57,7 +48,7 @@ pub async fn migrate(
         } else {
             RunCommand::Downgrade(to.to_string())
         };
-        let script = runner::offline_script(project, dialect, start, &command, &enums)
+        let script = runner::offline_script(project, dialect, start, &command)
             .map_err(|e| anyhow!(e.to_string()))?;
         print!("{script}");
         return Ok(ExitCode::SUCCESS);
@@ -73,7 +64,7 @@ pub async fn migrate(
             println!("{line}");
         }
     };
-    runner::run(project, &url, &command, &enums, &mut progress)
+    runner::run(project, &url, &command, &mut progress)
         .await
         .map_err(|e| anyhow!(e.to_string()))?;
     Ok(ExitCode::SUCCESS)

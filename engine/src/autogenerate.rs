@@ -1,7 +1,7 @@
 //! Autogenerate: load the declared schema, reflect the live database, compare them,
 //! and write the differences as revision text (YAML operations or SQL).
 
-use crate::compare::{compare, Diff};
+use crate::compare::{compare, resolve_inline_enums, Diff};
 use crate::db::Connection;
 use crate::dialect::Dialect;
 use crate::ops::{render, write_operations, Operation, RenderContext};
@@ -42,14 +42,25 @@ pub async fn reflect_database(project: &Project, conn: &mut Connection) -> Resul
         .map_err(|e| format!("reflecting the database failed: {e}"))
 }
 
-/// Compares the declared schema with the database at `url`.
+/// Compares the declared schema with the database at `url`. Where enums are inline
+/// (MySQL, SQLite), the database's enums are those the revision history defines up to
+/// its current revision, completed from its columns (see [`resolve_inline_enums`]).
 pub async fn compare_with_database(project: &Project, url: &str) -> Result<Comparison, String> {
     let declared = declared_schema(project)?;
     let mut conn = Connection::connect(url).await.map_err(|e| e.to_string())?;
     let dialect = conn.dialect();
     let reflected = reflect_database(project, &mut conn).await;
+    let rows = if dialect.has_enum_types() {
+        Ok(Vec::new())
+    } else {
+        crate::runner::version_table::read(&mut conn, &project.config.version_table)
+            .await
+            .map_err(|e| format!("reading the version table failed: {e}"))
+    };
     conn.close().await;
-    let reflected = reflected?;
+    let mut reflected = reflected?;
+    let history = crate::runner::known_enums(project, &rows?);
+    resolve_inline_enums(&declared, &mut reflected, history, dialect);
     let diff = compare(&declared, &reflected, dialect, &project.config.compare);
     Ok(Comparison {
         declared,

@@ -192,10 +192,11 @@ pub fn compare(
     diff
 }
 
+/// Enums are compared by name on every backend, so that revisions carry
+/// `create_enum`/`drop_enum`/value changes wherever they are generated. Where enums are
+/// inline (MySQL, SQLite) the reflected schema's enums are the ones the database has as
+/// far as the revision history and its columns tell (see [`resolve_inline_enums`]).
 fn compare_enums(ctx: &mut Ctx<'_>) {
-    if !ctx.dialect.has_enum_types() {
-        return;
-    }
     for e in &ctx.declared.enums {
         match ctx.reflected.enum_type(&e.name) {
             None => ctx.push(
@@ -211,86 +212,81 @@ fn compare_enums(ctx: &mut Ctx<'_>) {
     }
 }
 
-/// New values in a PostgreSQL enum: `add_enum_value` for each (values cannot be
-/// removed in place, so the downgrade recreates the type without them).
+/// Changed values of an enum: `drop_enum_value` for each value gone, then
+/// `add_enum_value` for each new one (in place, before the next kept value); the
+/// downgrade is the exact reverse. Reordered values cannot be changed in place: a note.
 fn enum_values_changed(ctx: &mut Ctx<'_>, new: &EnumType, old: &EnumType) {
-    let kept_in_order = new
+    let kept_new: Vec<&String> = new
         .values
         .iter()
         .filter(|v| old.values.contains(v))
-        .cloned()
-        .collect::<Vec<_>>()
-        == old.values;
-    if !kept_in_order {
+        .collect();
+    let kept_old: Vec<&String> = old
+        .values
+        .iter()
+        .filter(|v| new.values.contains(v))
+        .collect();
+    if kept_new != kept_old || kept_new.is_empty() {
         ctx.notes.push(format!(
-            "enum `{}` lost or reordered values ({} -> {}); PostgreSQL cannot do that in place: write the change by hand (rename the type, create the new one, convert the columns)",
+            "enum `{}` changed its values ({} -> {}) in a way that cannot be done in place (values reordered, or none kept): write the change by hand (e.g. create a new enum, convert the columns, drop the old one)",
             new.name,
             old.values.join(", "),
             new.values.join(", ")
         ));
         return;
     }
-    let mut up = Vec::new();
-    for (i, v) in new.values.iter().enumerate() {
-        if old.values.contains(v) {
-            continue;
-        }
-        let position = new.values[i + 1..]
+    // Values of `to` not in `from`, each placed before the next value `from` has.
+    let additions = |to: &EnumType, from: &EnumType| -> Vec<Operation> {
+        to.values
             .iter()
-            .find(|n| old.values.contains(n))
-            .map(|n| EnumValuePosition::Before(n.clone()));
-        up.push(Operation::AddEnumValue {
-            name: new.name.clone(),
-            value: v.clone(),
-            position,
-        });
+            .enumerate()
+            .filter(|(_, v)| !from.values.contains(v))
+            .map(|(i, v)| Operation::AddEnumValue {
+                name: to.name.clone(),
+                value: v.clone(),
+                position: to.values[i + 1..]
+                    .iter()
+                    .find(|n| from.values.contains(n))
+                    .map(|n| EnumValuePosition::Before(n.clone())),
+            })
+            .collect()
+    };
+    let removals = |from: &EnumType, to: &EnumType| -> Vec<Operation> {
+        from.values
+            .iter()
+            .filter(|v| !to.values.contains(v))
+            .map(|v| Operation::DropEnumValue {
+                name: from.name.clone(),
+                value: v.clone(),
+            })
+            .collect()
+    };
+    let removed: Vec<&String> = old
+        .values
+        .iter()
+        .filter(|v| !new.values.contains(v))
+        .collect();
+    let mut up = removals(old, new);
+    up.extend(additions(new, old));
+    let mut down: Vec<Operation> = removals(new, old).into_iter().rev().collect();
+    down.extend(additions(old, new));
+    if removed.is_empty() {
+        ctx.push(Phase::CreateEnums, up, down);
+    } else {
+        let warning = format!(
+            "removes value(s) {} from enum `{}`: rows holding them make the upgrade fail",
+            removed
+                .iter()
+                .map(|v| format!("`{v}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            new.name
+        );
+        ctx.push_warned(Phase::CreateEnums, up, down, warning);
     }
-    let down = recreate_enum_sql(ctx, old);
-    ctx.push(Phase::CreateEnums, up, down);
-}
-
-/// Statements that put a PostgreSQL enum back to `old`'s values, converting every column that uses it.
-fn recreate_enum_sql(ctx: &Ctx<'_>, old: &EnumType) -> Vec<Operation> {
-    let d = Dialect::Postgres;
-    let name = d.quote(&old.name);
-    let tmp = d.quote(&format!("{}_old", old.name));
-    let mut sql = vec![format!("ALTER TYPE {name} RENAME TO {tmp}")];
-    let values: Vec<String> = old.values.iter().map(|v| d.literal(v)).collect();
-    sql.push(format!(
-        "CREATE TYPE {name} AS ENUM ({})",
-        values.join(", ")
-    ));
-    for t in &ctx.declared.tables {
-        for c in &t.columns {
-            if c.ty == ColumnType::Enum(old.name.clone()) {
-                let (tq, cq) = (d.quote(&t.name), d.quote(&c.name));
-                if c.server_default.is_some() {
-                    sql.push(format!("ALTER TABLE {tq} ALTER COLUMN {cq} DROP DEFAULT"));
-                }
-                sql.push(format!(
-                    "ALTER TABLE {tq} ALTER COLUMN {cq} TYPE {name} USING {cq}::text::{name}"
-                ));
-                if let Some(def) = &c.server_default {
-                    sql.push(format!(
-                        "ALTER TABLE {tq} ALTER COLUMN {cq} SET DEFAULT {def}"
-                    ));
-                }
-            }
-        }
-    }
-    sql.push(format!("DROP TYPE {tmp}"));
-    sql.into_iter()
-        .map(|s| Operation::Execute {
-            sql: s,
-            dialect: Some(Dialect::Postgres),
-        })
-        .collect()
 }
 
 fn drop_unused_enums(ctx: &mut Ctx<'_>) {
-    if !ctx.dialect.has_enum_types() {
-        return;
-    }
     for e in &ctx.reflected.enums {
         if ctx.declared.enum_type(&e.name).is_none() {
             ctx.push(
@@ -302,6 +298,93 @@ fn drop_unused_enums(ctx: &mut Ctx<'_>) {
             );
         }
     }
+}
+
+/// Prepares a schema reflected from a backend with inline enums (MySQL `ENUM(...)`,
+/// SQLite CHECKs) for [`compare`], which compares enums by name:
+///
+/// - the database's enums are `history`: the enums the revision history defines up to
+///   the database's current revision (so that a second autogenerate writes no
+///   `create_enum` again, and an enum left out of `schema.yaml` is dropped);
+/// - plus each declared enum the history does not define (nor another under its
+///   values) whose declared columns all exist with exactly its values: a database built
+///   without revisions (by hand, or adopted with `reflect`) has it already;
+/// - each inline enum column becomes `enum(NAME)` when its values are those of the
+///   database's enum the declared column names (or, failing that, of one with the same
+///   values), so that a change of values is the enum's operation, not the column's.
+///
+/// Does nothing where the backend has named enum types (PostgreSQL).
+pub fn resolve_inline_enums(
+    declared: &Schema,
+    reflected: &mut Schema,
+    history: Vec<EnumType>,
+    dialect: Dialect,
+) {
+    if dialect.has_enum_types() {
+        return;
+    }
+    let inline_values = |table: &str, column: &str| -> Option<Option<Vec<String>>> {
+        let c = reflected
+            .table(table)?
+            .columns
+            .iter()
+            .find(|c| c.name == column)?;
+        Some(match &c.ty {
+            ColumnType::Custom(spelling) => crate::schema::inline_enum_values(spelling),
+            _ => None,
+        })
+    };
+    let mut known = history;
+    for e in &declared.enums {
+        if known
+            .iter()
+            .any(|k| k.name == e.name || k.values == e.values)
+        {
+            continue;
+        }
+        let mut used = false;
+        let mut all_match = true;
+        for t in &declared.tables {
+            for c in t
+                .columns
+                .iter()
+                .filter(|c| c.ty == ColumnType::Enum(e.name.clone()))
+            {
+                match inline_values(&t.name, &c.name) {
+                    None => {}
+                    Some(values) => {
+                        used = true;
+                        all_match &= values.as_ref() == Some(&e.values);
+                    }
+                }
+            }
+        }
+        if used && all_match {
+            known.push(e.clone());
+        }
+    }
+    for t in &mut reflected.tables {
+        let declared_table = declared.table(&t.name);
+        for c in &mut t.columns {
+            let ColumnType::Custom(spelling) = &c.ty else {
+                continue;
+            };
+            let Some(values) = crate::schema::inline_enum_values(spelling) else {
+                continue;
+            };
+            let declared_enum = declared_table
+                .and_then(|dt| dt.columns.iter().find(|d| d.name == c.name))
+                .and_then(|d| match &d.ty {
+                    ColumnType::Enum(name) => known.iter().find(|k| &k.name == name),
+                    _ => None,
+                })
+                .filter(|k| k.values == values);
+            if let Some(k) = declared_enum.or_else(|| known.iter().find(|k| k.values == values)) {
+                c.ty = ColumnType::Enum(k.name.clone());
+            }
+        }
+    }
+    reflected.enums = known;
 }
 
 /// New tables, parents before children; foreign keys in a cycle become separate operations.
@@ -529,9 +612,16 @@ fn compare_table(ctx: &mut Ctx<'_>, new: &Table, old: &Table) {
 }
 
 fn compare_column(ctx: &mut Ctx<'_>, table: &str, new: &Column, old: &Column) {
+    // A column of a named enum keeps its type while the enum's values change: those
+    // changes are the enum's own operations.
     let type_changed = ctx.options.types
-        && ctx.ctype(&new.ty, new.autoincrement, true)
-            != ctx.ctype(&old.ty, old.autoincrement, false);
+        && match (&new.ty, &old.ty) {
+            (ColumnType::Enum(a), ColumnType::Enum(b)) => a != b,
+            _ => {
+                ctx.ctype(&new.ty, new.autoincrement, true)
+                    != ctx.ctype(&old.ty, old.autoincrement, false)
+            }
+        };
     let null_changed = new.nullable != old.nullable;
     let default_changed = ctx.options.server_defaults
         && !new.autoincrement
@@ -909,3 +999,7 @@ fn compare_checks(ctx: &mut Ctx<'_>, new: &Table, old: &Table) {
 #[cfg(test)]
 #[path = "compare_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "compare_enum_tests.rs"]
+mod enum_tests;

@@ -236,15 +236,16 @@ fn enum_values_are_added_in_place_on_postgres() {
             },
         ]
     );
-    assert!(diff.downgrade.iter().all(|o| matches!(
-        o,
-        Operation::Execute {
-            dialect: Some(Dialect::Postgres),
-            ..
-        }
-    )));
+    assert_eq!(
+        kinds(&diff.downgrade),
+        vec![
+            "drop_enum_value `archived` from `status`",
+            "drop_enum_value `review` from `status`"
+        ]
+    );
+    // Enums are compared by name on every backend (the columns keep enum(status)).
     let mysql = compare(&new, &old, Dialect::MySql, &CompareOptions::default());
-    assert_eq!(kinds(&mysql.upgrade), vec!["alter_column `posts`.`status`"]);
+    assert_eq!(mysql.upgrade, diff.upgrade);
 }
 
 #[test]

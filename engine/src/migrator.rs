@@ -14,7 +14,6 @@ use std::path::Path;
 use crate::config::{Config, ConfigError};
 use crate::project::Project;
 use crate::runner::{self, Command, RunError};
-use crate::schema::{load_schema, EnumType};
 
 /// Why a project could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -31,7 +30,6 @@ pub enum MigratorError {
 #[derive(Debug)]
 pub struct Migrator {
     project: Project,
-    enums: Vec<EnumType>,
 }
 
 impl Migrator {
@@ -43,11 +41,8 @@ impl Migrator {
 
     /// Uses an already loaded configuration.
     pub fn from_config(config: Config) -> Result<Migrator, MigratorError> {
-        let enums = load_schema(&config.schema, &config.naming_convention)
-            .map(|(s, _)| s.enums)
-            .unwrap_or_default();
         let project = Project::load(config).map_err(|e| MigratorError::Revisions(e.join("\n")))?;
-        Ok(Migrator { project, enums })
+        Ok(Migrator { project })
     }
 
     /// The configured database URL (`database_url`, else the SQLite default).
@@ -62,7 +57,6 @@ impl Migrator {
             &self.project,
             url,
             &Command::Upgrade(target.to_string()),
-            &self.enums,
             &mut |_| {},
         )
         .await
@@ -74,7 +68,6 @@ impl Migrator {
             &self.project,
             url,
             &Command::Downgrade(target.to_string()),
-            &self.enums,
             &mut |_| {},
         )
         .await

@@ -224,6 +224,14 @@ fn apply(op: &Operation, schema: &mut Schema) -> Result<(), String> {
                 .ok_or_else(|| format!("enum `{name}` does not exist"))?;
             *e = with_value(e, value, position.as_ref())?;
         }
+        Operation::DropEnumValue { name, value } => {
+            let e = schema
+                .enums
+                .iter_mut()
+                .find(|e| e.name == *name)
+                .ok_or_else(|| format!("enum `{name}` does not exist"))?;
+            *e = without_value(e, value)?;
+        }
         Operation::CreateTableComment { table, comment, .. } => {
             table_mut(schema, table)?.comment = comment.clone();
         }
@@ -258,6 +266,22 @@ pub(crate) fn with_value(
     };
     let mut out = e.clone();
     out.values.insert(index, value.to_string());
+    Ok(out)
+}
+
+/// `e` without `value`.
+pub(crate) fn without_value(e: &EnumType, value: &str) -> Result<EnumType, String> {
+    if !e.values.iter().any(|v| v == value) {
+        return Err(format!("enum `{}` has no value `{value}`", e.name));
+    }
+    if e.values.len() == 1 {
+        return Err(format!(
+            "`{value}` is the only value of enum `{}`, and an enum needs at least one; drop the enum instead",
+            e.name
+        ));
+    }
+    let mut out = e.clone();
+    out.values.retain(|v| v != value);
     Ok(out)
 }
 

@@ -52,9 +52,11 @@ pub async fn render_live(
                 Operation::DropColumn { table, .. }
                 | Operation::DropIndex { table, .. }
                 | Operation::DropConstraint { table, .. } => vec![table.clone()],
-                Operation::AddEnumValue { .. } => mysql_table_names(conn)
-                    .await
-                    .map_err(|e| fail(e.to_string()))?,
+                Operation::AddEnumValue { .. } | Operation::DropEnumValue { .. } => {
+                    mysql_table_names(conn)
+                        .await
+                        .map_err(|e| fail(e.to_string()))?
+                }
                 _ => Vec::new(),
             };
             let mut ctx2 = ctx.clone();
@@ -110,9 +112,11 @@ pub async fn render_live(
                 | Operation::DropConstraint { .. } => {
                     op.table().map(|t| vec![t.to_string()]).unwrap_or_default()
                 }
-                Operation::AddEnumValue { .. } => sqlite_table_names(conn)
-                    .await
-                    .map_err(|e| fail(e.to_string()))?,
+                Operation::AddEnumValue { .. } | Operation::DropEnumValue { .. } => {
+                    sqlite_table_names(conn)
+                        .await
+                        .map_err(|e| fail(e.to_string()))?
+                }
                 _ => Vec::new(),
             };
             if tables.is_empty() {

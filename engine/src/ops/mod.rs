@@ -149,6 +149,15 @@ pub enum Operation {
         /// Where it goes (`before`/`after` an existing value); absent: at the end.
         position: Option<EnumValuePosition>,
     },
+    /// `drop_enum_value`: the reverse of `add_enum_value` (PostgreSQL recreates the type
+    /// and converts the columns using it; MySQL and SQLite re-define those columns).
+    /// Fails where rows still hold the value.
+    DropEnumValue {
+        /// The enum.
+        name: String,
+        /// The value to remove.
+        value: String,
+    },
     /// `create_table_comment`; `comment: None` drops the comment.
     CreateTableComment {
         /// The table.
@@ -309,6 +318,7 @@ impl Operation {
             Operation::CreateEnum(_) => "create_enum",
             Operation::DropEnum { .. } => "drop_enum",
             Operation::AddEnumValue { .. } => "add_enum_value",
+            Operation::DropEnumValue { .. } => "drop_enum_value",
             Operation::CreateTableComment { .. } => "create_table_comment",
             Operation::Execute { .. } => "execute",
             Operation::BulkInsert { .. } => "bulk_insert",
@@ -335,6 +345,7 @@ impl Operation {
             Operation::CreateEnum(_)
             | Operation::DropEnum { .. }
             | Operation::AddEnumValue { .. }
+            | Operation::DropEnumValue { .. }
             | Operation::Execute { .. } => None,
         }
     }
@@ -376,6 +387,9 @@ impl Operation {
             Operation::CreateEnum(e) => format!("{kind} `{}`", e.name),
             Operation::DropEnum { name } => format!("{kind} `{name}`"),
             Operation::AddEnumValue { name, value, .. } => format!("{kind} `{value}` to `{name}`"),
+            Operation::DropEnumValue { name, value } => {
+                format!("{kind} `{value}` from `{name}`")
+            }
             Operation::CreateTableComment { table, .. } => format!("{kind} on `{table}`"),
             Operation::Execute { .. } => kind.to_string(),
             Operation::BulkInsert { table, rows } => {

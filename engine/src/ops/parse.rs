@@ -29,6 +29,7 @@ pub const OPERATION_NAMES: &[&str] = &[
     "create_enum",
     "drop_enum",
     "add_enum_value",
+    "drop_enum_value",
     "create_table_comment",
     "execute",
     "bulk_insert",
@@ -435,6 +436,15 @@ impl Parser<'_> {
                     name: name?,
                     value: value?,
                     position,
+                })
+            }
+            "drop_enum_value" => {
+                self.fields(body, &what, &["name", "value"]);
+                let name = self.req_name(body, "name", &what);
+                let value = self.req_name(body, "value", &what);
+                Some(Operation::DropEnumValue {
+                    name: name?,
+                    value: value?,
                 })
             }
             "create_table_comment" => {

@@ -28,7 +28,9 @@
 //!   in the same transaction (put it in a revision with `transactional: false`, or use
 //!   the value in a later revision run separately). MySQL re-defines every column using
 //!   the enum (`MODIFY COLUMN`), SQLite rebuilds every table using it; both need the
-//!   schema in the [`RenderContext`] (or [`super::render_live`]).
+//!   schema in the [`RenderContext`] (or [`super::render_live`]). `drop_enum_value`
+//!   re-defines the same columns without the value on MySQL and SQLite; PostgreSQL
+//!   recreates the type in one `DO` block that finds the columns in the catalog.
 //! - Partial indexes (`where`) are not supported by MySQL/MariaDB: an error.
 //! - SQLite cannot alter columns or add/drop constraints: those are done by rebuilding
 //!   the table ([`super::sqlite_rebuild`]), which needs the table's current definition
@@ -41,7 +43,7 @@ use sea_query::{
     Table as SqTable,
 };
 
-use super::apply::{drop_column, rename_column, with_value};
+use super::apply::{drop_column, rename_column, with_value, without_value};
 use super::parse::is_number;
 use super::sqlite_rebuild::{children_of, rebuild_table, Rebuild, SqliteLive};
 use super::{AlterColumn, ConstraintKind, EnumValuePosition, InsertValue, Operation, Row};
@@ -268,7 +270,7 @@ impl R<'_> {
             .map(|e| e.values.clone())
             .ok_or_else(|| {
                 format!(
-                    "enum `{name}` is unknown, so its values are too; create it with create_enum earlier in the migration, or pass a RenderContext whose schema declares it"
+                    "enum `{name}` is not defined by any earlier operation, so its values are unknown (revisions carry their enums; schema.yaml is not read when migrating): add `- create_enum: {{name: {name}, values: [...]}}` before its first use, in this or an earlier revision"
                 )
             })
     }
@@ -767,6 +769,7 @@ impl R<'_> {
                 value,
                 position,
             } => self.add_enum_value(name, value, position.as_ref()),
+            Operation::DropEnumValue { name, value } => self.drop_enum_value(name, value),
             Operation::CreateTableComment { table, comment, .. } => Ok(match d {
                 Dialect::Postgres => vec![format!(
                     "COMMENT ON TABLE {} IS {}",
@@ -1242,13 +1245,73 @@ impl R<'_> {
             }
             return Ok(vec![s]);
         }
-        let old_enum = self.ctx.schema.enum_type(name).cloned().ok_or_else(|| {
+        let old_enum = self.inline_enum(name, "adding")?;
+        let new_enum: EnumType = with_value(&old_enum, value, position)?;
+        self.redefine_enum_columns(new_enum)
+    }
+
+    /// The enum `name` as the context knows it, where its values live in the columns
+    /// (MySQL, SQLite); `doing` says what changes it, for the message.
+    fn inline_enum(&self, name: &str, doing: &str) -> Res<EnumType> {
+        self.ctx.schema.enum_type(name).cloned().ok_or_else(|| {
             format!(
-                "on {}, enum values live in the columns that use the enum, so adding one re-defines those columns; the enum `{name}` is unknown to the render context: pass a RenderContext whose schema declares it and its tables",
+                "on {}, enum values live in the columns that use the enum, so {doing} one re-defines those columns; the enum `{name}` is not defined by any earlier operation: create it with create_enum (with its values) in this or an earlier revision",
                 self.d
             )
-        })?;
-        let new_enum: EnumType = with_value(&old_enum, value, position)?;
+        })
+    }
+
+    /// PostgreSQL cannot remove a value from an enum type: the type is renamed, created
+    /// again without the value, every column using it converted (defaults dropped and
+    /// restored), and the old type dropped, in one `DO` block that finds the values and
+    /// the columns in the catalog. MySQL and SQLite re-define the columns using it.
+    fn drop_enum_value(&mut self, name: &str, value: &str) -> Res<Vec<String>> {
+        if self.d != Dialect::Postgres {
+            let old_enum = self.inline_enum(name, "removing")?;
+            let new_enum = without_value(&old_enum, value)?;
+            return self.redefine_enum_columns(new_enum);
+        }
+        let ty = self.q(name);
+        let old = self.q(&format!("{name}_retort_old"));
+        let (ty_lit, old_lit) = (self.lit(&ty), self.lit(&old));
+        let val = self.lit(value);
+        let block = [
+            "DO $retort$".to_string(),
+            "DECLARE".into(),
+            "    r record;".into(),
+            "    vals text;".into(),
+            "BEGIN".into(),
+            "    SELECT string_agg(quote_literal(e.enumlabel), ', ' ORDER BY e.enumsortorder) INTO vals".into(),
+            format!("        FROM pg_enum e WHERE e.enumtypid = {ty_lit}::regtype AND e.enumlabel <> {val};"),
+            "    IF vals IS NULL THEN".into(),
+            format!("        RAISE EXCEPTION 'enum %: cannot remove %, its only value', {ty_lit}, {val};"),
+            "    END IF;".into(),
+            format!("    ALTER TYPE {ty} RENAME TO {old};"),
+            format!("    EXECUTE format('CREATE TYPE %s AS ENUM (%s)', {ty_lit}, vals);"),
+            "    FOR r IN SELECT a.attrelid::regclass::text AS tbl, quote_ident(a.attname) AS col,".into(),
+            "            pg_get_expr(d.adbin, d.adrelid) AS def".into(),
+            "        FROM pg_attribute a".into(),
+            "        LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum".into(),
+            format!("        WHERE a.atttypid = {old_lit}::regtype AND a.attnum > 0 AND NOT a.attisdropped"),
+            "    LOOP".into(),
+            "        EXECUTE format('ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT', r.tbl, r.col);".into(),
+            format!("        EXECUTE format('ALTER TABLE %s ALTER COLUMN %s TYPE %s USING %s::text::%s', r.tbl, r.col, {ty_lit}, r.col, {ty_lit});"),
+            "        IF r.def IS NOT NULL THEN".into(),
+            "            EXECUTE format('ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s', r.tbl, r.col, regexp_replace(r.def, '::[^:]+$', ''));".into(),
+            "        END IF;".into(),
+            "    END LOOP;".into(),
+            format!("    DROP TYPE {old};"),
+            "END".into(),
+            "$retort$".into(),
+        ];
+        Ok(vec![block.join("\n")])
+    }
+
+    /// MySQL and SQLite: re-defines every column of type `enum(NAME)` with `new_enum`'s
+    /// values (`MODIFY COLUMN` on MySQL, a table rebuild on SQLite).
+    fn redefine_enum_columns(&mut self, new_enum: EnumType) -> Res<Vec<String>> {
+        let name = new_enum.name.clone();
+        let name = name.as_str();
         let mut ctx = self.ctx.clone();
         if let Some(e) = ctx.schema.enums.iter_mut().find(|e| e.name == name) {
             *e = new_enum;

@@ -50,8 +50,9 @@ fn missing(op: &Operation, fields: &[&str], why: &str) -> NotReversible {
 /// - `alter_column` needs the `existing_*` of everything it changes: `existing_type` for
 ///   `type`, `existing_nullable` for `nullable`, `existing_server_default` (possibly
 ///   `null`) for `server_default`, `existing_comment` (possibly `null`) for `comment`;
-/// - `drop_table`, `drop_index`, `drop_constraint`, `drop_enum`, `add_enum_value`
-///   (PostgreSQL cannot remove an enum value), `execute` and `bulk_insert` are never
+/// - `add_enum_value` reverses to `drop_enum_value`;
+/// - `drop_table`, `drop_index`, `drop_constraint`, `drop_enum`, `drop_enum_value`
+///   (where the value went is not part of it), `execute` and `bulk_insert` are never
 ///   reversible by themselves.
 pub fn reverse(op: &Operation) -> Result<Operation, NotReversible> {
     Ok(match op {
@@ -153,10 +154,14 @@ pub fn reverse(op: &Operation) -> Result<Operation, NotReversible> {
                 "the enum's values are not part of the operation; write the downgrade's create_enum by hand",
             ))
         }
-        Operation::AddEnumValue { .. } => {
+        Operation::AddEnumValue { name, value, .. } => Operation::DropEnumValue {
+            name: name.clone(),
+            value: value.clone(),
+        },
+        Operation::DropEnumValue { .. } => {
             return Err(not(
                 op,
-                "PostgreSQL cannot remove a value from an enum type; recreate the type in the downgrade by hand (execute)",
+                "where the value stood is not part of the operation; write the downgrade's add_enum_value (with before/after) by hand",
             ))
         }
         Operation::CreateTableComment {

@@ -389,7 +389,8 @@ fn reversible_operations_reverse() {
                                 ..
                             },
                         )
-                        | (Operation::CreateEnum(_), Operation::DropEnum { .. }) => {}
+                        | (Operation::CreateEnum(_), Operation::DropEnum { .. })
+                        | (Operation::AddEnumValue { .. }, Operation::DropEnumValue { .. }) => {}
                         other => panic!("unexpected reverse {other:?}"),
                     }
                 }
@@ -403,7 +404,7 @@ fn reversible_operations_reverse() {
                                 | Operation::DropIndex { .. }
                                 | Operation::DropConstraint { .. }
                                 | Operation::DropEnum { .. }
-                                | Operation::AddEnumValue { .. }
+                                | Operation::DropEnumValue { .. }
                                 | Operation::Execute { .. }
                                 | Operation::BulkInsert { .. }
                                 | Operation::DropColumn {

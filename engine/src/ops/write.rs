@@ -210,6 +210,9 @@ fn write_one(
             }
             line(out, &f);
         }
+        Operation::DropEnumValue { name, value } => {
+            line(out, &[("name", scalar(name)), ("value", scalar(value))])
+        }
         Operation::CreateTableComment {
             table,
             comment,

@@ -11,12 +11,11 @@ use crate::db::Connection;
 use crate::dialect::Dialect;
 use crate::ops::RenderContext;
 use crate::project::Project;
-use crate::schema::EnumType;
 use crate::script::graph::{apply_changes, Direction, Step, VersionChange};
 
 mod statements;
 
-pub use statements::{known_enums, operations};
+pub use statements::{known_enums, operations, EnumHistory};
 
 /// What a failed run knows about the failure.
 #[derive(Debug, Default)]
@@ -249,13 +248,12 @@ async fn rollback(conn: &mut Connection, txn: &mut Txn) {
 }
 
 /// Runs `upgrade`/`downgrade` against the database at `url`; returns the final rows.
-/// `declared_enums` (from `schema.yaml`, if any) complete what the revisions say about
-/// enum values.
+/// Enum values come from the revision history ([`EnumHistory`]), never from
+/// `schema.yaml`.
 pub async fn run(
     project: &Project,
     url: &str,
     command: &Command,
-    declared_enums: &[EnumType],
     progress: Progress<'_>,
 ) -> Result<Vec<String>, RunError> {
     let mut conn = Connection::connect(url)
@@ -271,7 +269,7 @@ pub async fn run(
             .await
             .map_err(|e| RunError::plain(e.to_string()))?;
     }
-    let result = run_locked(project, &mut conn, command, declared_enums, progress).await;
+    let result = run_locked(project, &mut conn, command, progress).await;
     if dialect == Dialect::Sqlite {
         let _ = conn.execute("PRAGMA foreign_keys = ON").await;
     }
@@ -284,7 +282,6 @@ async fn run_locked(
     project: &Project,
     conn: &mut Connection,
     command: &Command,
-    declared_enums: &[EnumType],
     progress: Progress<'_>,
 ) -> Result<Vec<String>, RunError> {
     let dialect = conn.dialect();
@@ -321,13 +318,12 @@ async fn run_locked(
         return Err(RunError::plain(e.to_string()));
     }
     let mut ctx = RenderContext::default();
-    // Enum values matter where enums are inline (MySQL) or CHECKs (SQLite); PostgreSQL
-    // enums are named types, so the revisions need not be replayed there.
-    if dialect != Dialect::Postgres {
-        ctx.schema.enums = known_enums(project, &rows, declared_enums);
-    }
+    let mut history = EnumHistory::new(project);
     let mut last_good = rows.clone();
     for step in &steps {
+        // The enums as the history defines them where this step starts (a downgrade
+        // that cannot say how to take an enum value back still leaves them right).
+        ctx.schema.enums = history.enums_at(&rows);
         let Some(file) = project.file(&step.revision) else {
             rollback(conn, &mut txn).await;
             return Err(RunError::plain(format!(
@@ -497,7 +493,6 @@ pub fn offline_script(
     dialect: Dialect,
     start: Option<&str>,
     command: &Command,
-    declared_enums: &[EnumType],
 ) -> Result<String, RunError> {
     let table = &project.config.version_table;
     let mut rows: Vec<String> = match start {
@@ -514,7 +509,8 @@ pub fn offline_script(
         out.push_str(sql.trim_end().trim_end_matches(';'));
         out.push_str(";\n\n");
     };
-    let mut ctx = replay(project, &rows, dialect, declared_enums)?;
+    let mut ctx = replay(project, &rows, dialect)?;
+    let mut history = EnumHistory::new(project);
     if dialect == Dialect::Sqlite {
         stmt(&mut out, "PRAGMA foreign_keys = OFF");
     }
@@ -541,6 +537,7 @@ pub fn offline_script(
             open = true;
         }
         out.push_str(&format!("-- {}\n\n", describe_step(project, step)));
+        ctx.schema.enums = history.enums_at(&rows);
         for sql in statements::offline_statements(project, file, step.direction, dialect, &mut ctx)?
         {
             stmt(&mut out, &sql);
@@ -610,12 +607,7 @@ pub fn offline_stamp(
 }
 
 /// The schema as the upgrades from base to `rows` built it, for offline rendering.
-fn replay(
-    project: &Project,
-    rows: &[String],
-    dialect: Dialect,
-    declared_enums: &[EnumType],
-) -> Result<RenderContext, RunError> {
+fn replay(project: &Project, rows: &[String], dialect: Dialect) -> Result<RenderContext, RunError> {
     let mut ctx = RenderContext::default();
     let mut have: Vec<String> = Vec::new();
     for r in rows {
@@ -628,11 +620,6 @@ fn replay(
             if let Some(file) = project.file(&step.revision) {
                 statements::offline_statements(project, file, Direction::Up, dialect, &mut ctx)?;
             }
-        }
-    }
-    for e in declared_enums {
-        if ctx.schema.enum_type(&e.name).is_none() {
-            ctx.schema.enums.push(e.clone());
         }
     }
     Ok(ctx)

@@ -3,6 +3,8 @@
 //! previous one ran, since SQLite rebuilds and MySQL `MODIFY COLUMN` read the live
 //! table); and the same rendering without a database for offline mode.
 
+use std::collections::HashMap;
+
 use crate::db::{Connection, DbError};
 use crate::dialect::Dialect;
 use crate::ops::{parse_operations, render, render_live, Operation, RenderContext};
@@ -59,41 +61,74 @@ fn applies_here(op: &Operation, dialect: Dialect) -> bool {
     !matches!(op, Operation::Execute { dialect: Some(d), .. } if *d != dialect)
 }
 
-/// The enums the revisions up to `rows` have created (replayed from their operations),
-/// completed by the declared schema's, so that MySQL's inline `ENUM(...)` and SQLite's
-/// CHECKs know their values.
-pub fn known_enums(project: &Project, rows: &[String], declared: &[EnumType]) -> Vec<EnumType> {
-    let mut schema = Schema::default();
-    let mut have: Vec<String> = Vec::new();
-    for r in rows {
-        let Ok(steps) = project.graph.plan_upgrade(&have, r) else {
-            continue;
-        };
-        for step in &steps {
-            if apply_changes(&mut have, &step.changes).is_err() {
-                break;
-            }
-            let Some(file) = project.file(&step.revision) else {
+/// The enums as the revision history defines them: replays the `create_enum`,
+/// `add_enum_value`, `drop_enum_value` and `drop_enum` operations of the upgrades from
+/// base to a set of version rows, in graph order. This is where the runner takes enum
+/// values from (MySQL's inline `ENUM(...)`, SQLite's CHECKs): never from `schema.yaml`,
+/// so that a revision renders the same whatever the declared schema says today.
+/// Each revision's operations are parsed once.
+pub struct EnumHistory<'a> {
+    project: &'a Project,
+    parsed: HashMap<String, Vec<Operation>>,
+}
+
+impl<'a> EnumHistory<'a> {
+    /// A history over `project`'s revisions.
+    pub fn new(project: &'a Project) -> Self {
+        EnumHistory {
+            project,
+            parsed: HashMap::new(),
+        }
+    }
+
+    fn enum_operations(&mut self, revision: &str) -> &[Operation] {
+        let project = self.project;
+        self.parsed.entry(revision.to_string()).or_insert_with(|| {
+            // A revision that does not parse defines nothing here; running it reports why.
+            project
+                .file(revision)
+                .and_then(|file| operations(project, file, Direction::Up).ok())
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|op| {
+                    matches!(
+                        op,
+                        Operation::CreateEnum(_)
+                            | Operation::DropEnum { .. }
+                            | Operation::AddEnumValue { .. }
+                            | Operation::DropEnumValue { .. }
+                    )
+                })
+                .collect()
+        })
+    }
+
+    /// The enums (with their values) once the revisions up to `rows` have run.
+    pub fn enums_at(&mut self, rows: &[String]) -> Vec<EnumType> {
+        let mut schema = Schema::default();
+        let mut have: Vec<String> = Vec::new();
+        for r in rows {
+            let Ok(steps) = self.project.graph.plan_upgrade(&have, r) else {
                 continue;
             };
-            for op in operations(project, file, Direction::Up).unwrap_or_default() {
-                if matches!(
-                    op,
-                    Operation::CreateEnum(_)
-                        | Operation::DropEnum { .. }
-                        | Operation::AddEnumValue { .. }
-                ) {
-                    let _ = crate::ops::apply_to_schema(&op, &mut schema);
+            for step in &steps {
+                if apply_changes(&mut have, &step.changes).is_err() {
+                    break;
+                }
+                for op in self.enum_operations(&step.revision) {
+                    // An operation the history contradicts (e.g. a second create_enum)
+                    // leaves the enums as they were.
+                    let _ = crate::ops::apply_to_schema(op, &mut schema);
                 }
             }
         }
+        schema.enums
     }
-    for e in declared {
-        if schema.enum_type(&e.name).is_none() {
-            schema.enums.push(e.clone());
-        }
-    }
-    schema.enums
+}
+
+/// The enums the revisions up to `rows` define (see [`EnumHistory`]).
+pub fn known_enums(project: &Project, rows: &[String]) -> Vec<EnumType> {
+    EnumHistory::new(project).enums_at(rows)
 }
 
 /// Runs one direction of a revision on a live connection.
