@@ -116,6 +116,9 @@ pub enum Command {
         /// Use this id instead of a generated one.
         #[arg(long, value_name = "ID")]
         rev_id: Option<String>,
+        /// Allow revisions that are not heads (at least one must still be a head).
+        #[arg(long)]
+        splice: bool,
     },
     /// Show the revision graph, newest first.
     History {

@@ -4,6 +4,7 @@ mod args;
 mod autogen;
 mod commands;
 mod migrate;
+mod revision_display;
 mod revisions;
 
 use std::process::ExitCode;

@@ -101,21 +101,10 @@ impl RevisionGraph {
 
     /// Refuses a merge of `parents` (resolved ids) that Alembic would refuse or that
     /// would leave more heads than there are now: a parent that is not a head (unless
-    /// `splice`), a parent that is an ancestor of another, or (with `splice`) a merge
-    /// of revisions none of which is a head.
+    /// `splice`), a parent that is an ancestor (through down_revisions) of another, or
+    /// (with `splice`) a merge of revisions none of which is a head.
     pub fn check_merge(&self, parents: &[String], splice: bool) -> Result<(), String> {
-        for a in parents {
-            if let Some(b) = parents.iter().find(|b| self.is_ancestor_of(a, b)) {
-                return Err(format!(
-                    "Revision {a} is an ancestor of {b}: a merge of the two would add a head instead of joining two; merge heads only (`retort heads` lists them)"
-                ));
-            }
-        }
         let heads = self.heads();
-        let merged_heads = parents
-            .iter()
-            .filter(|p| heads.contains(&p.as_str()))
-            .count();
         if !splice {
             if let Some(p) = parents.iter().find(|p| !heads.contains(&p.as_str())) {
                 return Err(format!(
@@ -123,7 +112,25 @@ impl RevisionGraph {
                     heads.join(", ")
                 ));
             }
-        } else if merged_heads == 0 {
+        }
+        let index = |id: &str| self.by_id.get(id).copied();
+        for a in parents {
+            let Some(ai) = index(a) else { continue };
+            for b in parents {
+                let Some(bi) = index(b) else { continue };
+                if ai != bi && self.reach(&[bi], Edges::Down)[ai] {
+                    return Err(format!(
+                        "Revision {a} is an ancestor of {b}: a merge of the two joins nothing; merge head revisions (`retort heads` lists them: {})",
+                        heads.join(", ")
+                    ));
+                }
+            }
+        }
+        let merged_heads = parents
+            .iter()
+            .filter(|p| heads.contains(&p.as_str()))
+            .count();
+        if merged_heads == 0 {
             return Err(format!(
                 "None of {} is a head revision: this merge would add a head ({} now) instead of joining heads; include at least one head (`retort heads` lists them: {})",
                 parents.join(", "),
