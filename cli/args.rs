@@ -199,3 +199,21 @@ pub enum Command {
         verbose: bool,
     },
 }
+
+impl Command {
+    /// Whether `--format json` changes what this command prints (the read commands);
+    /// elsewhere it is a usage error.
+    pub fn prints_json(&self) -> bool {
+        matches!(
+            self,
+            Command::Current { .. }
+                | Command::Heads { .. }
+                | Command::Branches { .. }
+                | Command::History { .. }
+                | Command::Show { .. }
+                | Command::Check
+                | Command::Diff { .. }
+                | Command::Validate
+        )
+    }
+}

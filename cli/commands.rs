@@ -232,11 +232,17 @@ fn init(dir: &std::path::Path, template: InitTemplate) -> Result<ExitCode> {
 }
 
 fn validate(cli: &Cli) -> Result<ExitCode> {
+    let json = cli.format == Format::Json;
     let config = match Config::discover(cli.config.as_deref()) {
         Ok(c) => c,
         Err(ConfigError::Invalid(d)) => {
-            eprintln!("{d}");
-            eprintln!("{} error(s)", d.0.len());
+            if json {
+                let errors: Vec<String> = d.0.iter().map(|x| x.to_string()).collect();
+                println!("{}", serde_json::json!({"valid": false, "errors": errors}));
+            } else {
+                eprintln!("{d}");
+                eprintln!("{} error(s)", d.0.len());
+            }
             return Ok(ExitCode::from(1));
         }
         Err(e) => return Err(e.into()),
@@ -273,6 +279,26 @@ fn validate(cli: &Cli) -> Result<ExitCode> {
             0
         }
     };
+    let config_name = config
+        .file
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "defaults (no retort.yaml)".into());
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "valid": errors.is_empty(),
+                "errors": errors,
+                "config": config_name,
+                "schema": config.schema.display().to_string(),
+                "tables": tables,
+                "revisions": revision_count,
+                "database_url": mask_url(&url),
+            })
+        );
+        return Ok(ExitCode::from(u8::from(!errors.is_empty())));
+    }
     if !errors.is_empty() {
         for e in &errors {
             eprintln!("{e}");
@@ -280,11 +306,6 @@ fn validate(cli: &Cli) -> Result<ExitCode> {
         eprintln!("{} error(s)", errors.len());
         return Ok(ExitCode::from(1));
     }
-    let config_name = config
-        .file
-        .as_ref()
-        .map(|p| p.display().to_string())
-        .unwrap_or_else(|| "defaults (no retort.yaml)".into());
     if !cli.quiet {
         println!("config: {config_name}: ok");
         println!("schema: {}: ok ({tables} tables)", config.schema.display());
