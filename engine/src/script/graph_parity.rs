@@ -144,7 +144,11 @@ impl RevisionGraph {
     /// Refuses `stamp A B` where one target is an ancestor of another: the version
     /// table holds heads only, so Alembic's silent choice of the descendant is made
     /// explicit. Targets that do not resolve are left for the stamp plan to report.
-    pub fn check_stamp_targets(&self, current: &[String], targets: &[String]) -> Result<(), String> {
+    pub fn check_stamp_targets(
+        &self,
+        current: &[String],
+        targets: &[String],
+    ) -> Result<(), String> {
         let resolved: Vec<(&String, Vec<String>)> = targets
             .iter()
             .filter_map(|t| self.resolve(t, current).ok().map(|ids| (t, ids)))
@@ -203,3 +207,7 @@ impl RevisionGraph {
         Ok(())
     }
 }
+
+#[cfg(test)]
+#[path = "graph_parity_tests.rs"]
+mod tests;
