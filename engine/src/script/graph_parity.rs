@@ -82,21 +82,34 @@ impl RevisionGraph {
     /// Refuses version-table rows where one row is an ancestor of another, with
     /// Alembic's "Requested revision X overlaps with other requested revisions Y".
     pub fn check_rows_overlap(&self, rows: &[String]) -> Result<(), String> {
-        for row in rows {
-            let below: Vec<&str> = rows
-                .iter()
-                .filter(|other| self.is_ancestor_of(other, row))
-                .map(String::as_str)
-                .collect();
-            if !below.is_empty() {
-                return Err(format!(
-                    "Requested revision {row} overlaps with other requested revisions {}: the version table holds {row} and its ancestor(s) {}",
-                    below.join(", "),
-                    below.join(", ")
-                ));
-            }
-        }
-        Ok(())
+        let indices: Vec<usize> = rows
+            .iter()
+            .filter_map(|r| self.by_id.get(r).copied())
+            .collect();
+        // One traversal from every row's parents and dependencies: the strict ancestors.
+        let parents: Vec<usize> = indices
+            .iter()
+            .flat_map(|&i| self.all_parents[i].iter().copied())
+            .collect();
+        let below = self.reach(&parents, Edges::DownAndDeps);
+        let Some(&ancestor) = indices.iter().find(|&&i| below[i]) else {
+            return Ok(());
+        };
+        let above = self.reach(&[ancestor], Edges::UpAndDeps);
+        let row = indices
+            .iter()
+            .find(|&&i| i != ancestor && above[i])
+            .map_or("?", |&i| self.nodes[i].id.as_str());
+        let below_row: Vec<&str> = rows
+            .iter()
+            .filter(|other| self.is_ancestor_of(other, row))
+            .map(String::as_str)
+            .collect();
+        Err(format!(
+            "Requested revision {row} overlaps with other requested revisions {}: the version table holds {row} and its ancestor(s) {}",
+            below_row.join(", "),
+            below_row.join(", ")
+        ))
     }
 
     /// Refuses a merge of `parents` (resolved ids) that Alembic would refuse or that

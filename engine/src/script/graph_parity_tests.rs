@@ -137,3 +137,28 @@ fn overlapping_rows_stamp_targets_and_backwards_ranges() {
         assert!(g.resolve(zero, &strs(&["c"])).is_err(), "{zero}");
     }
 }
+
+#[test]
+fn overlap_check_of_many_rows_is_linear() {
+    let started = std::time::Instant::now();
+    let mut nodes = Vec::new();
+    for i in 0..3000 {
+        let base = format!("w{i:05}a");
+        nodes.push(rev(&base, &[], &[], &[]));
+        nodes.push(rev(&format!("w{i:05}b"), &[base.as_str()], &[], &[]));
+    }
+    let g = build(nodes);
+    let heads: Vec<String> = g.heads().into_iter().map(str::to_string).collect();
+    assert!(g.check_rows_overlap(&heads).is_ok());
+    let mut overlapping = heads.clone();
+    overlapping.push("w02999a".to_string());
+    assert!(g
+        .check_rows_overlap(&overlapping)
+        .unwrap_err()
+        .starts_with("Requested revision w02999b overlaps with other requested revisions w02999a"));
+    let elapsed = started.elapsed();
+    assert!(
+        elapsed < std::time::Duration::from_secs(2),
+        "took {elapsed:?}"
+    );
+}
