@@ -167,7 +167,10 @@ impl<'a> Revisions<'a> {
             out.push_str(&format!("Parent: {}\n", self.parents_text(id)));
         }
         if !node.depends_on.is_empty() {
-            out.push_str(&format!("Also depends on: {}\n", node.depends_on.join(", ")));
+            out.push_str(&format!(
+                "Also depends on: {}\n",
+                node.depends_on.join(", ")
+            ));
         }
         let children = self.project.graph.children(id);
         if children.len() > 1 {

@@ -158,7 +158,12 @@ pub fn show(cli: &Cli, project: &Project, rev: &str, current: &[String]) -> Resu
     let body = rev.rsplit_once('@').map_or(rev, |(_, b)| b);
     let several = matches!(body, "heads" | "base" | "current");
     let ids: Vec<String> = if rev == "heads" {
-        project.graph.heads().into_iter().map(str::to_string).collect()
+        project
+            .graph
+            .heads()
+            .into_iter()
+            .map(str::to_string)
+            .collect()
     } else if several {
         project
             .graph
