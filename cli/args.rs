@@ -116,6 +116,9 @@ pub enum Command {
         /// Use this id instead of a generated one.
         #[arg(long, value_name = "ID")]
         rev_id: Option<String>,
+        /// Allow revisions that are not heads (at least one must still be a head).
+        #[arg(long)]
+        splice: bool,
     },
     /// Show the revision graph, newest first.
     History {
@@ -195,4 +198,22 @@ pub enum Command {
         #[arg(short, long)]
         verbose: bool,
     },
+}
+
+impl Command {
+    /// Whether `--format json` changes what this command prints (the read commands);
+    /// elsewhere it is a usage error.
+    pub fn prints_json(&self) -> bool {
+        matches!(
+            self,
+            Command::Current { .. }
+                | Command::Heads { .. }
+                | Command::Branches { .. }
+                | Command::History { .. }
+                | Command::Show { .. }
+                | Command::Check
+                | Command::Diff { .. }
+                | Command::Validate
+        )
+    }
 }

@@ -92,9 +92,39 @@ fn ops_json(project: &Project, ops: &[Operation], yaml: bool) -> Vec<serde_json:
         .collect()
 }
 
-/// `check`.
+/// The revisions an `upgrade heads` would run from the database's current revisions.
+async fn pending_revisions(project: &Project, url: &str) -> Result<Vec<String>> {
+    let rows = retort_engine::runner::current(project, url)
+        .await
+        .map_err(|e| anyhow!(e))?;
+    let steps = project
+        .graph
+        .plan_upgrade(&rows, "heads")
+        .map_err(|e| anyhow!("cannot tell which revisions are pending: {e}"))?;
+    Ok(steps.into_iter().map(|s| s.revision).collect())
+}
+
+/// `check`. Like Alembic's, it compares only a database that is at head: otherwise it
+/// exits 1 with "Target database is not up to date" and the pending revisions.
 pub async fn check(cli: &Cli, project: &Project) -> Result<ExitCode> {
     let url = project.config.url(cli.url.as_deref());
+    let pending = pending_revisions(project, &url).await?;
+    if !pending.is_empty() {
+        if cli.format == Format::Json {
+            println!(
+                "{}",
+                serde_json::json!({"up_to_date": false, "pending": pending, "operations": []})
+            );
+        } else {
+            println!(
+                "Target database is not up to date: {} revision(s) pending: {}",
+                pending.len(),
+                pending.join(", ")
+            );
+            eprintln!("Run `retort upgrade heads` first, then `retort check` compares the schema.");
+        }
+        return Ok(ExitCode::from(1));
+    }
     let cmp = compare_with_database(project, &url)
         .await
         .map_err(|e| anyhow!(e))?;
@@ -103,7 +133,7 @@ pub async fn check(cli: &Cli, project: &Project) -> Result<ExitCode> {
         let warnings: Vec<&String> = cmp.diff.warnings.iter().map(|(_, w)| w).collect();
         println!(
             "{}",
-            serde_json::json!({"operations": ops, "warnings": warnings, "notes": cmp.diff.notes})
+            serde_json::json!({"up_to_date": true, "operations": ops, "warnings": warnings, "notes": cmp.diff.notes})
         );
     } else if cmp.diff.is_empty() {
         println!("No changes detected");
@@ -132,7 +162,19 @@ pub async fn diff(cli: &Cli, project: &Project, sql: bool) -> Result<ExitCode> {
         .map_err(|e| anyhow!(e))?;
     if cli.format == Format::Json {
         let ops = ops_json(project, &cmp.diff.upgrade, true);
-        println!("{}", serde_json::json!({"operations": ops}));
+        let mut out = serde_json::json!({"operations": ops});
+        if sql {
+            out["sql"] = operations_sql(
+                &cmp.diff.upgrade,
+                &cmp.diff.warnings,
+                cmp.dialect,
+                &cmp.reflected,
+                &cmp.declared.enums,
+            )
+            .map_err(|e| anyhow!(e))?
+            .into();
+        }
+        println!("{out}");
         return Ok(ExitCode::SUCCESS);
     }
     if cmp.diff.is_empty() {

@@ -1,6 +1,5 @@
 //! One function per command; each loads what it needs and calls the engine.
 
-use std::collections::HashSet;
 use std::process::ExitCode;
 use std::sync::OnceLock;
 
@@ -13,6 +12,7 @@ use retort_engine::schema::load_schema;
 use retort_engine::script::graph::Direction;
 
 use crate::args::{Cli, Command, Format, InitTemplate};
+use crate::revision_display::{mentions_current, Revisions};
 use crate::{autogen, migrate, revisions};
 
 static CONFIGURED_URL: OnceLock<String> = OnceLock::new();
@@ -79,11 +79,13 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             message,
             branch_label,
             rev_id,
+            splice,
         } => {
             let project = load_project(&cli)?;
             let req = NewRevisionRequest {
                 message: message.clone(),
                 merge_of: revs.clone(),
+                splice: *splice,
                 branch_labels: branch_label.clone(),
                 rev_id: rev_id.clone(),
                 ..NewRevisionRequest::default()
@@ -96,17 +98,25 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             indicate_current,
         } => {
             let project = load_project(&cli)?;
-            let current: HashSet<String> = if *indicate_current {
-                let url = project.config.url(cli.url.as_deref());
-                retort_engine::runner::current(&project, &url)
-                    .await
-                    .map_err(|e| anyhow::anyhow!(e))?
-                    .into_iter()
-                    .collect()
+            // Like Alembic: the database is read for -i and whenever the range names `current`.
+            let names_current = rev_range
+                .as_deref()
+                .and_then(|r| r.split_once(':'))
+                .is_some_and(|(a, b)| mentions_current(a) || mentions_current(b));
+            let current = if *indicate_current || names_current {
+                read_current(&cli, &project).await?
             } else {
-                HashSet::new()
+                Vec::new()
             };
-            revisions::history(&cli, &project, rev_range.as_deref(), *verbose, &current)
+            let marked: &[String] = if *indicate_current { &current } else { &[] };
+            revisions::history(
+                &cli,
+                &project,
+                rev_range.as_deref(),
+                *verbose,
+                &current,
+                marked,
+            )
         }
         Command::Heads {
             verbose,
@@ -121,7 +131,13 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Show { rev } => {
             let project = load_project(&cli)?;
-            revisions::show(&cli, &project, rev)
+            // Only `current` needs the database.
+            let current = if mentions_current(rev) {
+                read_current(&cli, &project).await?
+            } else {
+                Vec::new()
+            };
+            revisions::show(&cli, &project, rev, &current)
         }
         Command::Upgrade { target, sql } => {
             let project = load_project(&cli)?;
@@ -158,47 +174,32 @@ fn load_project(cli: &Cli) -> Result<Project> {
         .map_err(|errors| anyhow::anyhow!("invalid revision files:\n{}", errors.join("\n")))
 }
 
-/// One revision as `current`, `heads` and `history -v` print it.
-fn revision_line(project: &Project, id: &str, verbose: bool) -> String {
-    let head = if project.graph.heads().contains(&id) {
-        " (head)"
-    } else {
-        ""
-    };
-    match (verbose, project.file(id)) {
-        (true, Some(f)) => format!(
-            "Rev: {id}{head}\nParent: {}\nPath: {}\n\n    {}\n",
-            if f.down_revisions.is_empty() {
-                "<base>".to_string()
-            } else {
-                f.down_revisions.join(", ")
-            },
-            f.path.display(),
-            f.message
-        ),
-        _ => format!("{id}{head}"),
-    }
+/// The database's current revisions (read-only).
+async fn read_current(cli: &Cli, project: &Project) -> Result<Vec<String>> {
+    let url = project.config.url(cli.url.as_deref());
+    retort_engine::runner::current(project, &url)
+        .await
+        .map_err(|e| anyhow::anyhow!(e))
 }
 
 async fn current(cli: &Cli, verbose: bool) -> Result<ExitCode> {
     let project = load_project(cli)?;
     let url = project.config.url(cli.url.as_deref());
-    let rows = retort_engine::runner::current(&project, &url)
-        .await
-        .map_err(|e| anyhow::anyhow!(e))?;
+    let rows = read_current(cli, &project).await?;
+    let view = Revisions::new(&project, &[]);
     if cli.format == Format::Json {
-        let items: Vec<serde_json::Value> = rows
-            .iter()
-            .map(|r| serde_json::json!({"revision": r, "head": project.graph.heads().contains(&r.as_str())}))
-            .collect();
-        println!("{}", serde_json::Value::Array(items));
+        println!("{}", view.json_list(&rows));
         return Ok(ExitCode::SUCCESS);
     }
     if !cli.quiet && verbose {
         println!("Current revision(s) for {}:", mask_url(&url));
     }
     for r in &rows {
-        println!("{}", revision_line(&project, r, verbose));
+        if verbose {
+            println!("{}", view.long_entry(r));
+        } else {
+            println!("{}", view.current_line(r));
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -231,11 +232,17 @@ fn init(dir: &std::path::Path, template: InitTemplate) -> Result<ExitCode> {
 }
 
 fn validate(cli: &Cli) -> Result<ExitCode> {
+    let json = cli.format == Format::Json;
     let config = match Config::discover(cli.config.as_deref()) {
         Ok(c) => c,
         Err(ConfigError::Invalid(d)) => {
-            eprintln!("{d}");
-            eprintln!("{} error(s)", d.0.len());
+            if json {
+                let errors: Vec<String> = d.0.iter().map(|x| x.to_string()).collect();
+                println!("{}", serde_json::json!({"valid": false, "errors": errors}));
+            } else {
+                eprintln!("{d}");
+                eprintln!("{} error(s)", d.0.len());
+            }
             return Ok(ExitCode::from(1));
         }
         Err(e) => return Err(e.into()),
@@ -272,6 +279,26 @@ fn validate(cli: &Cli) -> Result<ExitCode> {
             0
         }
     };
+    let config_name = config
+        .file
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "defaults (no retort.yaml)".into());
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "valid": errors.is_empty(),
+                "errors": errors,
+                "config": config_name,
+                "schema": config.schema.display().to_string(),
+                "tables": tables,
+                "revisions": revision_count,
+                "database_url": mask_url(&url),
+            })
+        );
+        return Ok(ExitCode::from(u8::from(!errors.is_empty())));
+    }
     if !errors.is_empty() {
         for e in &errors {
             eprintln!("{e}");
@@ -279,11 +306,6 @@ fn validate(cli: &Cli) -> Result<ExitCode> {
         eprintln!("{} error(s)", errors.len());
         return Ok(ExitCode::from(1));
     }
-    let config_name = config
-        .file
-        .as_ref()
-        .map(|p| p.display().to_string())
-        .unwrap_or_else(|| "defaults (no retort.yaml)".into());
     if !cli.quiet {
         println!("config: {config_name}: ok");
         println!("schema: {}: ok ({tables} tables)", config.schema.display());

@@ -4,6 +4,7 @@ mod args;
 mod autogen;
 mod commands;
 mod migrate;
+mod revision_display;
 mod revisions;
 
 use std::process::ExitCode;
@@ -14,6 +15,15 @@ use args::Cli;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if cli.format == args::Format::Json && !cli.command.prints_json() {
+        use clap::CommandFactory;
+        Cli::command()
+            .error(
+                clap::error::ErrorKind::ArgumentConflict,
+                "--format json is accepted only by current, heads, branches, history, show, check, diff and validate",
+            )
+            .exit();
+    }
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -1,7 +1,6 @@
 //! Commands over revision files and their graph: revision, merge, history, heads,
 //! branches, show, edit, list-templates.
 
-use std::collections::HashSet;
 use std::process::ExitCode;
 
 use anyhow::{anyhow, Result};
@@ -9,124 +8,18 @@ use retort_engine::project::{NewRevisionRequest, Project};
 use retort_engine::script::list_templates;
 
 use crate::args::{Cli, Format};
+use crate::revision_display::Revisions;
 
-/// The `(head)`, `(branchpoint)`, `(mergepoint)`, `(current)` markers and labels after an id.
-fn flags(project: &Project, id: &str, current: &HashSet<String>) -> String {
-    let mut out = String::new();
-    if let Some(node) = project.graph.get(id) {
-        if !node.branch_labels.is_empty() {
-            out.push_str(&format!(" ({})", node.branch_labels.join(", ")));
-        }
-        if node.down_revisions.len() > 1 {
-            out.push_str(" (mergepoint)");
-        }
-    }
-    if project.graph.children(id).len() > 1 {
-        out.push_str(" (branchpoint)");
-    }
-    if project.graph.heads().contains(&id) {
-        out.push_str(" (head)");
-    }
-    if current.contains(id) {
-        out.push_str(" (current)");
-    }
-    out
-}
-
-fn parents_text(parents: &[String]) -> String {
-    if parents.is_empty() {
-        "<base>".to_string()
-    } else {
-        parents.join(", ")
-    }
-}
-
-/// `PARENT -> REV (head), message`.
-fn short_line(project: &Project, id: &str, current: &HashSet<String>) -> String {
-    let (parents, message) = project
-        .graph
-        .get(id)
-        .map(|n| (n.down_revisions.clone(), n.message.clone()))
-        .unwrap_or_default();
-    format!(
-        "{} -> {id}{}, {message}",
-        parents_text(&parents),
-        flags(project, id, current)
-    )
-}
-
-/// The verbose, multi-line form of one revision.
-fn long_entry(project: &Project, id: &str, current: &HashSet<String>) -> String {
-    let Some(node) = project.graph.get(id) else {
-        return id.to_string();
-    };
-    let mut out = format!("Rev: {id}{}\n", flags(project, id, current));
-    if node.down_revisions.len() > 1 {
-        out.push_str(&format!("Merges: {}\n", node.down_revisions.join(", ")));
-    } else {
-        out.push_str(&format!("Parent: {}\n", parents_text(&node.down_revisions)));
-    }
-    let children = project.graph.children(id);
-    if children.len() > 1 {
-        out.push_str(&format!("Branches into: {}\n", children.join(", ")));
-    }
-    if !node.branch_labels.is_empty() {
-        out.push_str(&format!(
-            "Branch names: {}\n",
-            node.branch_labels.join(", ")
-        ));
-    }
-    if !node.depends_on.is_empty() {
-        out.push_str(&format!("Depends on: {}\n", node.depends_on.join(", ")));
-    }
-    if let Some(file) = project.file(id) {
-        out.push_str(&format!("Path: {}\n", file.path.display()));
-        out.push_str(&format!("\n    {}\n\n", file.message));
-        out.push_str(&format!(
-            "    Revision ID: {id}\n    Revises: {}\n",
-            parents_text(&file.down_revisions)
-        ));
-        if let Some(d) = &file.create_date {
-            out.push_str(&format!("    Create Date: {d}\n"));
-        }
-    }
-    out
-}
-
-fn json_entry(project: &Project, id: &str, current: &HashSet<String>) -> serde_json::Value {
-    let node = project.graph.get(id);
-    serde_json::json!({
-        "revision": id,
-        "down_revisions": node.map(|n| n.down_revisions.clone()).unwrap_or_default(),
-        "branch_labels": node.map(|n| n.branch_labels.clone()).unwrap_or_default(),
-        "depends_on": node.map(|n| n.depends_on.clone()).unwrap_or_default(),
-        "message": node.map(|n| n.message.clone()).unwrap_or_default(),
-        "head": project.graph.heads().contains(&id),
-        "current": current.contains(id),
-        "path": project.file(id).map(|f| f.path.display().to_string()),
-    })
-}
-
-fn print_entries(
-    cli: &Cli,
-    project: &Project,
-    ids: &[String],
-    verbose: bool,
-    current: &HashSet<String>,
-) {
+fn print_entries(cli: &Cli, view: &Revisions<'_>, ids: &[String], verbose: bool) {
     if cli.format == Format::Json {
-        let items: Vec<serde_json::Value> = ids
-            .iter()
-            .map(|id| json_entry(project, id, current))
-            .collect();
-        println!("{}", serde_json::Value::Array(items));
+        println!("{}", view.json_list(ids));
         return;
     }
     for id in ids {
         if verbose {
-            println!("{}", long_entry(project, id, current));
+            println!("{}", view.long_entry(id));
         } else {
-            println!("{}", short_line(project, id, current));
+            println!("{}", view.history_line(id));
         }
     }
 }
@@ -152,15 +45,16 @@ pub fn create(project: &Project, req: &NewRevisionRequest, quiet: bool) -> Resul
     Ok(ExitCode::SUCCESS)
 }
 
-/// `history`.
+/// `history`; `current` holds the database's revisions (empty when not read), `marked`
+/// those to mark `(current)` (with `-i`).
 pub fn history(
     cli: &Cli,
     project: &Project,
     range: Option<&str>,
     verbose: bool,
-    current: &HashSet<String>,
+    current: &[String],
+    marked: &[String],
 ) -> Result<ExitCode> {
-    let current_rows: Vec<String> = current.iter().cloned().collect();
     let nodes = match range {
         None => project.graph.history(),
         Some(r) => {
@@ -171,22 +65,23 @@ pub fn history(
             let end = Some(end).filter(|s| !s.is_empty());
             project
                 .graph
-                .history_range(start, end, &current_rows)
+                .history_range(start, end, current)
                 .map_err(|e| anyhow!(e.to_string()))?
         }
     };
     let ids: Vec<String> = nodes.iter().map(|n| n.id.clone()).collect();
+    let view = Revisions::new(project, marked);
     if cli.format == Format::Text && !verbose {
         // One buffered write: history of thousands of revisions stays fast.
         let mut out = String::with_capacity(ids.len() * 64);
         for id in &ids {
-            out.push_str(&short_line(project, id, current));
+            out.push_str(&view.history_line(id));
             out.push('\n');
         }
         print!("{out}");
         return Ok(ExitCode::SUCCESS);
     }
-    print_entries(cli, project, &ids, verbose, current);
+    print_entries(cli, &view, &ids, verbose);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -205,19 +100,20 @@ pub fn heads(
     .into_iter()
     .map(str::to_string)
     .collect();
+    let view = Revisions::new(project, &[]);
     if cli.format == Format::Text && !verbose {
         for id in &ids {
-            println!("{id}{}", flags(project, id, &HashSet::new()));
+            println!("{}", view.head_line(id));
         }
         return Ok(ExitCode::SUCCESS);
     }
-    print_entries(cli, project, &ids, verbose, &HashSet::new());
+    print_entries(cli, &view, &ids, verbose);
     Ok(ExitCode::SUCCESS)
 }
 
 /// `branches`.
 pub fn branches(cli: &Cli, project: &Project, verbose: bool) -> Result<ExitCode> {
-    let none = HashSet::new();
+    let view = Revisions::new(project, &[]);
     let points: Vec<String> = project
         .graph
         .branch_points()
@@ -225,22 +121,17 @@ pub fn branches(cli: &Cli, project: &Project, verbose: bool) -> Result<ExitCode>
         .map(str::to_string)
         .collect();
     if cli.format == Format::Json {
-        print_entries(cli, project, &points, verbose, &none);
+        print_entries(cli, &view, &points, verbose);
         return Ok(ExitCode::SUCCESS);
     }
     for id in &points {
         if verbose {
-            println!("{}", long_entry(project, id, &none));
+            println!("{}", view.long_entry(id));
         } else {
-            println!("{}", short_line(project, id, &none));
+            println!("{}", view.history_line(id));
         }
         for child in project.graph.children(id) {
-            let message = project
-                .graph
-                .get(child)
-                .map(|n| n.message.clone())
-                .unwrap_or_default();
-            println!("  -> {child}{}, {message}", flags(project, child, &none));
+            println!("{}", view.child_line(child));
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -261,19 +152,42 @@ fn resolve_one(project: &Project, rev: &str) -> Result<String> {
     }
 }
 
-/// `show REV`.
-pub fn show(cli: &Cli, project: &Project, rev: &str) -> Result<ExitCode> {
-    let id = resolve_one(project, rev)?;
-    let none = HashSet::new();
+/// `show REV`: every revision REV names (`heads`: every head; `base`: none), in
+/// full; `current` holds the database's revisions when REV needs them.
+pub fn show(cli: &Cli, project: &Project, rev: &str, current: &[String]) -> Result<ExitCode> {
+    let body = rev.rsplit_once('@').map_or(rev, |(_, b)| b);
+    let several = matches!(body, "heads" | "base" | "current");
+    let ids: Vec<String> = if rev == "heads" {
+        project
+            .graph
+            .heads()
+            .into_iter()
+            .map(str::to_string)
+            .collect()
+    } else if several {
+        project
+            .graph
+            .resolve(rev, current)
+            .map_err(|e| anyhow!(e.to_string()))?
+    } else {
+        vec![resolve_one(project, rev)?]
+    };
+    let view = Revisions::new(project, &[]);
     if cli.format == Format::Json {
-        println!("{}", json_entry(project, &id, &none));
+        if several {
+            println!("{}", view.json_list(&ids));
+        } else {
+            println!("{}", view.json(&ids[0]));
+        }
         return Ok(ExitCode::SUCCESS);
     }
-    print!("{}", long_entry(project, &id, &none));
-    if let Some(file) = project.file(&id) {
-        let text = std::fs::read_to_string(&file.path)
-            .map_err(|e| anyhow!("cannot read {}: {e}", file.path.display()))?;
-        println!("\n{text}");
+    for id in &ids {
+        print!("{}", view.long_entry(id));
+        if let Some(file) = project.file(id) {
+            let text = std::fs::read_to_string(&file.path)
+                .map_err(|e| anyhow!("cannot read {}: {e}", file.path.display()))?;
+            println!("\n{text}");
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

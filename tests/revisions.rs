@@ -107,7 +107,7 @@ fn revision_creates_linear_history_and_refuses_a_second_head() {
     );
     let heads = retort(dir.path(), &["heads"]);
     assert!(
-        heads.stdout.contains("d4d4d4d4d4d4 (head)"),
+        heads.stdout.contains("d4d4d4d4d4d4 (side) (head)"),
         "{}",
         heads.stdout
     );
@@ -200,13 +200,13 @@ fn merge_depends_on_and_graph_views() {
     let history = retort(dir.path(), &["history"]);
     let lines: Vec<&str> = history.stdout.lines().collect();
     assert_eq!(
-        lines[0], "dddd00000001 -> eeee00000001 (head), after",
+        lines[0], "dddd00000001 (left) -> eeee00000001 (left) (head), after",
         "{}",
         history.stdout
     );
     assert_eq!(
         lines[1],
-        "bbbb00000001, cccc00000001 -> dddd00000001 (mergepoint), join"
+        "bbbb00000001, cccc00000001 -> dddd00000001 (left) (mergepoint), join"
     );
     assert_eq!(
         lines.last().copied(),
@@ -216,7 +216,8 @@ fn merge_depends_on_and_graph_views() {
     assert_eq!(ranged.stdout.lines().count(), 2, "{}", ranged.stdout);
     let show = retort(dir.path(), &["show", "eeee"]);
     assert!(
-        show.stdout.contains("Depends on: left") && show.stdout.contains("revision: eeee00000001"),
+        show.stdout.contains("Also depends on: left")
+            && show.stdout.contains("revision: eeee00000001"),
         "{}",
         show.stdout
     );

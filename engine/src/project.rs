@@ -100,6 +100,7 @@ impl Project {
                     }
                 ));
             }
+            self.graph.check_merge(&parents, req.splice)?;
             return Ok(parents);
         }
         let head = req.head.as_deref().unwrap_or("head");

@@ -149,6 +149,14 @@ fn describe_step(project: &Project, step: &Step) -> String {
 }
 
 fn plan(project: &Project, rows: &[String], command: &Command) -> Result<Vec<Step>, RunError> {
+    if let Command::Upgrade(_) = command {
+        project.graph.check_rows_overlap(rows).map_err(|e| {
+            RunError::plain(format!(
+                "{e}. Run `retort current` to see the rows and `retort stamp --purge REV` to reset the version table {} to the revision the database is really at",
+                project.config.version_table
+            ))
+        })?;
+    }
     let res = match command {
         Command::Upgrade(t) => project.graph.plan_upgrade(rows, t),
         Command::Downgrade(t) => project.graph.plan_downgrade(rows, t),
@@ -453,6 +461,10 @@ pub async fn stamp(
             } else {
                 check_rows(project, &rows, &table)?;
             }
+            project
+                .graph
+                .check_stamp_targets(&rows, targets)
+                .map_err(RunError::plain)?;
             let changes = project
                 .graph
                 .plan_stamp(&rows, targets)
@@ -502,6 +514,12 @@ pub fn offline_script(
             .resolve(s, &[])
             .map_err(|e| RunError::plain(e.to_string()))?,
     };
+    if let (Some(s), Command::Upgrade(t)) = (start, command) {
+        project
+            .graph
+            .check_upgrade_range(s, &rows, t)
+            .map_err(RunError::plain)?;
+    }
     let steps = plan(project, &rows, command)?;
     let per_migration = project.config.transaction_per_migration;
     let mut out = String::new();
@@ -574,6 +592,11 @@ pub fn offline_stamp(
 ) -> Result<String, RunError> {
     let table = &project.config.version_table;
     let mut out = String::new();
+    // Like every other offline script: one transaction where DDL is transactional.
+    let transactional = dialect.transactional_ddl();
+    if transactional {
+        out.push_str("BEGIN;\n\n");
+    }
     let rows: Vec<String> = match start {
         None => {
             out.push_str(&format!(
@@ -587,6 +610,10 @@ pub fn offline_stamp(
             .resolve(s, &[])
             .map_err(|e| RunError::plain(e.to_string()))?,
     };
+    project
+        .graph
+        .check_stamp_targets(&rows, targets)
+        .map_err(RunError::plain)?;
     let rows = if purge {
         out.push_str(&format!("DELETE FROM {};\n\n", dialect.quote(table)));
         Vec::new()
@@ -602,6 +629,9 @@ pub fn offline_stamp(
             "{};\n\n",
             version_table::change_sql(dialect, table, change)
         ));
+    }
+    if transactional {
+        out.push_str("COMMIT;\n\n");
     }
     Ok(out)
 }

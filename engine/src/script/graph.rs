@@ -1337,7 +1337,7 @@ impl RevisionGraph {
                         .parse()
                         .map_err(|_| invalid("the relative step count is too large"))?;
                     let symbol = if pos == 0 { None } else { Some(&body[..pos]) };
-                    if symbol.is_none() && steps == 0 {
+                    if steps == 0 {
                         return Err(invalid("a relative step count must not be zero"));
                     }
                     return Ok(Ident {
@@ -2068,6 +2068,9 @@ fn cyclic_components(
     }
     components
 }
+
+#[path = "graph_parity.rs"]
+mod parity;
 
 #[cfg(test)]
 #[path = "graph_tests.rs"]
