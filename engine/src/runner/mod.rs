@@ -543,7 +543,15 @@ pub fn offline_script(
         out.push_str(&format!("-- {}\n\n", describe_step(project, step)));
         for sql in statements::offline_statements(project, file, step.direction, dialect, &mut ctx)?
         {
-            stmt(&mut out, &sql);
+            if dialect == Dialect::MySql && crate::sqltext::has_inner_semicolon(&sql) {
+                // The mysql client cuts at every `;` unless told otherwise.
+                out.push_str(&format!(
+                    "DELIMITER //\n{}\n//\nDELIMITER ;\n\n",
+                    sql.trim_end().trim_end_matches(';')
+                ));
+            } else {
+                stmt(&mut out, &sql);
+            }
         }
         for change in &step.changes {
             stmt(&mut out, &version_table::change_sql(dialect, table, change));
