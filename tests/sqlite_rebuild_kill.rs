@@ -367,3 +367,39 @@ fn offline_sql_shows_the_rebuild_transaction() {
         "the rebuilds and the version update share one transaction:\n{out}"
     );
 }
+
+#[tokio::test]
+async fn execute_operations_still_run_outside_any_transaction() {
+    let dir = temp_project();
+    let p = dir.path();
+    project(p);
+    // VACUUM cannot run inside a transaction: it works between two atomic rebuilds.
+    write(
+        &p.join("versions/k3.yaml"),
+        &format!(
+            "revision: k3k3k3k3\ndown_revision: {REV2}\nmessage: vacuum between rebuilds\ntransactional: false\nupgrade:\n  - alter_column: {{table: items, name: note, type: varchar(300), existing_type: varchar(200)}}\n  - execute: VACUUM\n  - alter_column: {{table: items, name: qty, type: bigint, existing_type: integer}}\ndowngrade: []\n"
+        ),
+    );
+    let url = format!("sqlite://{}", p.join("vacuum.db").display());
+    let r = retort(p, &["upgrade", "head", "--url", &url]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let objects = names(&url, "SELECT type || ' ' || name FROM sqlite_master").await;
+    assert!(
+        !objects.iter().any(|o| o.contains("_retort_tmp_")),
+        "{objects:?}"
+    );
+    assert_eq!(
+        names(&url, "SELECT version_num FROM retort_version").await,
+        ["k3k3k3k3"]
+    );
+    let sql = names(
+        &url,
+        "SELECT lower(sql) FROM sqlite_master WHERE name = 'items'",
+    )
+    .await;
+    assert!(
+        sql.first()
+            .is_some_and(|s| s.contains("varchar(300)") && s.contains("bigint")),
+        "{sql:?}"
+    );
+}
