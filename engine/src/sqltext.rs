@@ -44,6 +44,8 @@ struct Compound {
     begin_not: bool,
     /// Open blocks.
     depth: usize,
+    /// Open parentheses (a PostgreSQL rule's `DO (…; …)` actions).
+    parens: usize,
     /// The previous token was `END`: a following `IF`/`CASE`/`LOOP`/… names what it closes.
     after_end: bool,
     before: Before,
@@ -57,6 +59,7 @@ impl Compound {
             first: String::new(),
             begin_not: false,
             depth: 0,
+            parens: 0,
             after_end: false,
             before: Before::StatementStart,
         }
@@ -130,6 +133,11 @@ impl Compound {
 
     /// Any other token (punctuation, a quoted run).
     fn other(&mut self, c: char) {
+        match c {
+            '(' => self.parens += 1,
+            ')' => self.parens = self.parens.saturating_sub(1),
+            _ => {}
+        }
         self.after_end = false;
         self.before = if c == ':' {
             Before::StatementStart
@@ -138,11 +146,11 @@ impl Compound {
         };
     }
 
-    /// A top-level `;`: whether it ends the statement.
+    /// A `;` outside quotes and comments: whether it ends the statement.
     fn semicolon(&mut self) -> bool {
         self.after_end = false;
         self.before = Before::StatementStart;
-        self.depth == 0
+        self.depth == 0 && self.parens == 0
     }
 }
 
@@ -423,6 +431,15 @@ COMMIT;
         let sql = "CREATE TABLE function (\"begin\" int, `end` int, case_no int);\nSELECT CASE WHEN 1 THEN 2 END FROM t;\nBEGIN TRANSACTION;\nUPDATE t SET begin_at = 1;\nEND;\nCREATE TABLE x (y int)";
         let s = split_statements(sql);
         assert_eq!(s.len(), 6, "{s:#?}");
+    }
+
+    #[test]
+    fn nested_labelled_blocks_and_parenthesised_actions() {
+        let sql = "CREATE PROCEDURE p() outer_block: BEGIN inner_block: BEGIN SELECT 1; END inner_block; SELECT 2; END outer_block;\nCREATE RULE r AS ON INSERT TO t DO ALSO (INSERT INTO a VALUES (1); INSERT INTO b VALUES (2));\nSELECT (1)";
+        let s = split_statements(sql);
+        assert_eq!(s.len(), 3, "{s:#?}");
+        assert!(s[0].ends_with("END outer_block"), "{s:#?}");
+        assert!(s[1].ends_with("VALUES (2))"), "{s:#?}");
     }
 
     #[test]
