@@ -192,7 +192,8 @@ pub async fn current(project: &Project, url: &str) -> Result<Vec<String>, RunErr
     Ok(rows)
 }
 
-struct Txn {
+/// Whether the runner's connection has a transaction open.
+pub(crate) struct Txn {
     open: bool,
 }
 
@@ -379,12 +380,19 @@ async fn run_locked(
                     "Revision {} was rolled back; the database is at {at}.",
                     step.revision
                 )
+            } else if dialect == Dialect::Sqlite
+                && matches!(file.body, crate::script::RevisionBody::Yaml { .. })
+            {
+                format!("Revision {} ran outside a transaction (transactional: false): its operations since the last execute were rolled back together, and earlier ones stay applied; the version table is at {at}.", step.revision)
             } else {
                 format!("Revision {} ran outside a transaction and may be partly applied; the version table is at {at}.", step.revision)
             }
         };
+        // SQLite can make every rendered operation atomic even here (see run_revision).
+        let atomic_ops = (outside && dialect == Dialect::Sqlite).then_some(&mut txn);
         if let Err(mut e) =
-            statements::run_revision(project, file, step.direction, conn, &mut ctx).await
+            statements::run_revision(project, file, step.direction, conn, &mut ctx, atomic_ops)
+                .await
         {
             e.outcome = Some(outcome(txn.open, &last_good));
             rollback(conn, &mut txn).await;
@@ -556,9 +564,26 @@ pub fn offline_script(
         }
         out.push_str(&format!("-- {}\n\n", describe_step(project, step)));
         ctx.schema.enums = history.enums_at(&rows);
-        for sql in statements::offline_statements(project, file, step.direction, dialect, &mut ctx)?
-        {
-            stmt(&mut out, &sql);
+        let atomic_ops = outside && dialect == Dialect::Sqlite;
+        let (body, group_open) = statements::offline_statements(
+            project,
+            file,
+            step.direction,
+            dialect,
+            &mut ctx,
+            atomic_ops,
+        )?;
+        open = open || group_open;
+        for sql in body {
+            if dialect == Dialect::MySql && crate::sqltext::has_inner_semicolon(&sql) {
+                // The mysql client cuts at every `;` unless told otherwise.
+                out.push_str(&format!(
+                    "DELIMITER //\n{}\n//\nDELIMITER ;\n\n",
+                    sql.trim_end().trim_end_matches(';')
+                ));
+            } else {
+                stmt(&mut out, &sql);
+            }
         }
         for change in &step.changes {
             stmt(&mut out, &version_table::change_sql(dialect, table, change));
@@ -648,7 +673,14 @@ fn replay(project: &Project, rows: &[String], dialect: Dialect) -> Result<Render
         for step in &steps {
             apply_changes(&mut have, &step.changes).map_err(|e| RunError::plain(e.to_string()))?;
             if let Some(file) = project.file(&step.revision) {
-                statements::offline_statements(project, file, Direction::Up, dialect, &mut ctx)?;
+                statements::offline_statements(
+                    project,
+                    file,
+                    Direction::Up,
+                    dialect,
+                    &mut ctx,
+                    false,
+                )?;
             }
         }
     }

@@ -15,7 +15,7 @@ use crate::script::{RevisionBody, RevisionFile};
 use crate::sqltext::split_statements;
 use crate::yaml::Diagnostics;
 
-use super::{RunError, RunErrorData};
+use super::{begin, commit, rollback, RunError, RunErrorData, Txn};
 
 fn revision_error(file: &RevisionFile, message: String) -> RunError {
     RunErrorData {
@@ -132,12 +132,20 @@ pub fn known_enums(project: &Project, rows: &[String]) -> Vec<EnumType> {
 }
 
 /// Runs one direction of a revision on a live connection.
+///
+/// With `atomic_ops` (a SQLite revision running outside the run's transaction), the
+/// operations retort renders (everything but `execute`) are each made atomic, so that a
+/// crash or kill can never leave a table rebuild half done: consecutive ones share one
+/// transaction (`txn`), committed before the next `execute` operation, which runs as
+/// written. A transaction still open at the end is left open in `txn` for the caller
+/// to add the version-table update to and commit.
 pub async fn run_revision(
     project: &Project,
     file: &RevisionFile,
     direction: Direction,
     conn: &mut Connection,
     ctx: &mut RenderContext,
+    atomic_ops: Option<&mut Txn>,
 ) -> Result<(), RunError> {
     let fail = |op: Option<String>, sql: &str, e: DbError| {
         let message = match e {
@@ -165,20 +173,48 @@ pub async fn run_revision(
         return Ok(());
     }
     let dialect = conn.dialect();
+    let mut group = atomic_ops;
     for (i, op) in operations(project, file, direction)?.iter().enumerate() {
         if !applies_here(op, dialect) {
             continue;
         }
         let label = format!("#{} {}", i + 1, op.describe());
-        let statements = render_live(op, conn, ctx).await.map_err(|e| {
-            let mut err = revision_error(file, e.message.clone());
-            err.operation = Some(label.clone());
-            err
-        })?;
-        for sql in &statements {
-            conn.execute(sql)
-                .await
-                .map_err(|e| fail(Some(label.clone()), sql, e))?;
+        if let Some(txn) = group.as_deref_mut() {
+            let atomic = !matches!(op, Operation::Execute { .. });
+            let step = if atomic && !txn.open {
+                begin(conn, txn).await
+            } else if !atomic && txn.open {
+                commit(conn, txn).await
+            } else {
+                Ok(())
+            };
+            if let Err(mut e) = step {
+                rollback(conn, txn).await;
+                e.revision = Some(file.id.clone());
+                e.file = Some(file.path.display().to_string());
+                e.operation = Some(label);
+                return Err(e);
+            }
+        }
+        let result = async {
+            let statements = render_live(op, conn, ctx).await.map_err(|e| {
+                let mut err = revision_error(file, e.message.clone());
+                err.operation = Some(label.clone());
+                err
+            })?;
+            for sql in &statements {
+                conn.execute(sql)
+                    .await
+                    .map_err(|e| fail(Some(label.clone()), sql, e))?;
+            }
+            Ok::<_, RunError>(())
+        }
+        .await;
+        if let Err(e) = result {
+            if let Some(txn) = group.as_deref_mut() {
+                rollback(conn, txn).await;
+            }
+            return Err(e);
         }
         let _ = ctx.apply(op);
     }
@@ -187,25 +223,38 @@ pub async fn run_revision(
 
 /// The statements of one direction of a revision for `dialect`, without a database;
 /// `ctx` is the schema as the revisions so far have built it, and is kept current.
+/// With `atomic_ops`, `BEGIN`/`COMMIT` surround the rendered operations as
+/// [`run_revision`] runs them; the second value says a transaction is left open.
 pub fn offline_statements(
     project: &Project,
     file: &RevisionFile,
     direction: Direction,
     dialect: Dialect,
     ctx: &mut RenderContext,
-) -> Result<Vec<String>, RunError> {
+    atomic_ops: bool,
+) -> Result<(Vec<String>, bool), RunError> {
     if let RevisionBody::Sql { upgrade, downgrade } = &file.body {
         let text = if direction == Direction::Up {
             upgrade
         } else {
             downgrade
         };
-        return Ok(split_statements(text));
+        return Ok((split_statements(text), false));
     }
     let mut out = Vec::new();
+    let mut open = false;
     for (i, op) in operations(project, file, direction)?.iter().enumerate() {
         if !applies_here(op, dialect) {
             continue;
+        }
+        if atomic_ops {
+            let atomic = !matches!(op, Operation::Execute { .. });
+            if atomic && !open {
+                out.push("BEGIN".to_string());
+            } else if !atomic && open {
+                out.push("COMMIT".to_string());
+            }
+            open = atomic;
         }
         let statements = render(op, dialect, ctx).map_err(|e| {
             let mut err = revision_error(file, e.message.clone());
@@ -215,5 +264,5 @@ pub fn offline_statements(
         out.extend(statements);
         let _ = ctx.apply(op);
     }
-    Ok(out)
+    Ok((out, open))
 }

@@ -277,6 +277,16 @@ pub enum GraphError {
         /// The target as given.
         target: String,
     },
+    /// A downgrade target that is applied only as another branch's dependency, so
+    /// that nothing descends from it to revert.
+    DowngradeTargetOnlyDependency {
+        /// The target as given.
+        target: String,
+        /// The applied revisions that depend on it directly.
+        dependants: Vec<String>,
+        /// The commands that would revert those dependants.
+        undo: Vec<String>,
+    },
     /// A `START:END` history range whose ends are not related.
     RangeNotAncestor {
         /// The start as given.
@@ -453,6 +463,16 @@ impl fmt::Display for GraphError {
             GraphError::InvalidDowngradeTarget { target } => write!(
                 f,
                 "Destination {target} is not a valid downgrade target from current head(s)"
+            ),
+            GraphError::DowngradeTargetOnlyDependency {
+                target,
+                dependants,
+                undo,
+            } => write!(
+                f,
+                "Destination {target} is not a valid downgrade target from current head(s): nothing descends from it through down_revision, it is applied only because {} depend(s) on it, and a downgrade never reverts another branch; to revert them, run {}",
+                join(dependants),
+                undo.join(" or ")
             ),
             GraphError::RangeNotAncestor { start, end } => write!(
                 f,
@@ -1109,7 +1129,9 @@ impl RevisionGraph {
                         target: target.to_string(),
                     });
                 }
-                let mut roots = self.all_children[t].clone();
+                // Only the target's down_revision children are roots (Alembic's
+                // `nextrev`): a revision that merely depends_on the target stays.
+                let mut roots = self.children[t].clone();
                 if let Some(b) = branch {
                     let lineage = self.lineage(b, false);
                     roots.retain(|&r| lineage[r]);
@@ -1125,6 +1147,30 @@ impl RevisionGraph {
             .copied()
             .filter(|&i| doomed[i] && applied[i])
             .collect();
+        if let Pos::Rev(t) = pos {
+            if todo.is_empty() && !rows.contains(&t) {
+                // Applied only because something depends on it: reverting to it would
+                // mean reverting revisions that do not descend from it.
+                let dependants: Vec<usize> = self
+                    .sorted
+                    .iter()
+                    .copied()
+                    .filter(|&i| applied[i] && self.deps[i].contains(&t))
+                    .collect();
+                let undo: Vec<String> = dependants
+                    .iter()
+                    .map(|&d| match self.parents[d].first() {
+                        Some(&p) => format!("`retort downgrade {}`", self.nodes[p].id),
+                        None => format!("`retort downgrade {}@base`", self.nodes[d].id),
+                    })
+                    .collect();
+                return Err(GraphError::DowngradeTargetOnlyDependency {
+                    target: target.to_string(),
+                    dependants: self.owned_ids(&dependants),
+                    undo,
+                });
+            }
+        }
         self.simulate(&todo, Direction::Down, &rows)
     }
 

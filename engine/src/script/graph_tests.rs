@@ -1534,3 +1534,128 @@ fn stamp_with_no_targets_changes_nothing_and_duplicates_are_ignored() {
     let steps = g.plan_downgrade(&strs(&["d1", "d1"]), "-1").unwrap();
     assert_eq!(step_ids(&steps), ["d1"]);
 }
+
+// ----- 9. downgrading to a dependency ------------------------------------------------------
+
+/// Two roots: a1 -> a2 ; b1 (a base of its own, depends_on a1).
+fn two_roots_with_dependency() -> RevisionGraph {
+    build(vec![
+        rev("a1", &[]),
+        rev("a2", &["a1"]),
+        with_deps(rev("b1", &[]), &["a1"]),
+    ])
+}
+
+/// One root r with two branches: r -> a1 -> a2 ; r -> b1 -> b2 (depends_on a1).
+fn mixed_with_dependency() -> RevisionGraph {
+    build(vec![
+        rev("r", &[]),
+        rev("a1", &["r"]),
+        rev("a2", &["a1"]),
+        rev("b1", &["r"]),
+        with_deps(rev("b2", &["b1"]), &["a1"]),
+    ])
+}
+
+#[test]
+fn downgrade_to_dependency_two_roots_keeps_the_dependant() {
+    let g = two_roots_with_dependency();
+    let steps = g.plan_upgrade(&[], "heads").unwrap();
+    let current = rows_after(&[], &steps);
+    assert_eq!(current, ["a2", "b1"]);
+
+    // Only a2 descends from a1 through down_revision; b1 merely depends on a1.
+    let steps = g.plan_downgrade(&current, "a1").unwrap();
+    assert_all_direction(&steps, Direction::Down);
+    assert_eq!(step_ids(&steps), ["a2"]);
+    // a1 stays implied by b1, so a2's row goes rather than becoming a1 (Alembic).
+    assert_eq!(steps[0].changes, [del("a2")]);
+    let current = rows_after(&["a2", "b1"], &steps);
+    assert_eq!(current, ["b1"]);
+
+    // Nothing left to revert down to a1 while b1 is applied: refused, naming b1.
+    let err = g.plan_downgrade(&current, "a1").unwrap_err();
+    assert!(
+        matches!(&err, GraphError::DowngradeTargetOnlyDependency { dependants, .. } if dependants == &strs(&["b1"])),
+        "{err:?}"
+    );
+    let text = err.to_string();
+    assert!(
+        text.starts_with("Destination a1 is not a valid downgrade target from current head(s)"),
+        "{text}"
+    );
+    assert!(text.contains("`retort downgrade b1@base`"), "{text}");
+
+    // The suggested command works, and then a1 is the only row.
+    let steps = g.plan_downgrade(&current, "b1@base").unwrap();
+    assert_eq!(step_ids(&steps), ["b1"]);
+    assert_eq!(steps[0].changes, [upd("b1", "a1")]);
+    assert_eq!(rows_after(&["b1"], &steps), ["a1"]);
+
+    // A target that is itself a row is an empty, valid downgrade.
+    assert!(g.plan_downgrade(&strs(&["a1"]), "a1").unwrap().is_empty());
+    // base still reverts everything, dependants first.
+    let steps = g.plan_downgrade(&strs(&["a2", "b1"]), "base").unwrap();
+    assert_eq!(step_ids(&steps), ["b1", "a2", "a1"]);
+    assert!(rows_after(&["a2", "b1"], &steps).is_empty());
+}
+
+#[test]
+fn downgrade_to_dependency_mixed_graph_keeps_the_dependant() {
+    let g = mixed_with_dependency();
+    let steps = g.plan_upgrade(&[], "heads").unwrap();
+    let current = rows_after(&[], &steps);
+    assert_eq!(current, ["a2", "b2"]);
+
+    let steps = g.plan_downgrade(&current, "a1").unwrap();
+    assert_eq!(step_ids(&steps), ["a2"]);
+    assert_eq!(steps[0].changes, [del("a2")]);
+    let after = rows_after(&["a2", "b2"], &steps);
+    assert_eq!(after, ["b2"]);
+    // a1 is still applied (b2 needs it): b2 is untouched, and a1 is not a valid target.
+    assert!(matches!(
+        g.plan_downgrade(&after, "a1"),
+        Err(GraphError::DowngradeTargetOnlyDependency { .. })
+    ));
+    let text = err_text(g.plan_downgrade(&after, "a1"));
+    assert!(text.contains("`retort downgrade b1`"), "{text}");
+
+    // Downgrading the dependant's own branch restores a1 as a row.
+    let steps = g.plan_downgrade(&after, "b1").unwrap();
+    assert_eq!(step_ids(&steps), ["b2"]);
+    assert_eq!(steps[0].changes, [ins("b1"), upd("b2", "a1")]);
+    assert_eq!(rows_after(&["b2"], &steps), ["a1", "b1"]);
+
+    // From both heads, downgrading b1 keeps the a branch whole.
+    let steps = g.plan_downgrade(&current, "b1").unwrap();
+    assert_eq!(step_ids(&steps), ["b2"]);
+    assert_eq!(steps[0].changes, [upd("b2", "b1")]);
+    assert_eq!(rows_after(&["a2", "b2"], &steps), ["a2", "b1"]);
+
+    // Downgrading to the common root reverts both branches, dependant first.
+    let steps = g.plan_downgrade(&strs(&["b2"]), "r").unwrap();
+    let ids = step_ids(&steps);
+    let at = |id: &str| ids.iter().position(|x| *x == id).unwrap();
+    assert_eq!(ids.len(), 3, "{ids:?}");
+    assert!(at("b2") < at("a1") && at("b2") < at("b1"), "{ids:?}");
+    assert_eq!(rows_after(&["b2"], &steps), ["r"]);
+}
+
+#[test]
+fn downgrade_to_dependency_reverts_dependants_of_what_goes() {
+    // b2 depends on a2: downgrading to a1 removes a2, so b2 (and b3) must go too.
+    let g = dependent();
+    let steps = g.plan_downgrade(&strs(&["a2", "b3"]), "a1").unwrap();
+    assert_eq!(step_ids(&steps), ["b3", "b2", "a2"]);
+    // b2 depends on a2 only: downgrading to a2 reverts nothing and is no error
+    // when a2 is a row.
+    assert!(g
+        .plan_downgrade(&strs(&["a2", "b1"]), "a2")
+        .unwrap()
+        .is_empty());
+    // From b3 alone, a2 is applied only as b2's dependency.
+    assert!(matches!(
+        g.plan_downgrade(&strs(&["b3"]), "a2"),
+        Err(GraphError::DowngradeTargetOnlyDependency { .. })
+    ));
+}
