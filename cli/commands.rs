@@ -167,7 +167,10 @@ fn announce_config(cli: &Cli, config: &Config) {
         .map(|p| p.display().to_string())
         .unwrap_or_else(|| "(none)".into());
     eprintln!("Using config {file}");
-    eprintln!("Using database {}", mask_url(&config.url(cli.url.as_deref())));
+    eprintln!(
+        "Using database {}",
+        mask_url(&config.url(cli.url.as_deref()))
+    );
 }
 
 /// `list-templates`: works without a project; with one, also lists its `templates/`.

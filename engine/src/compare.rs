@@ -529,9 +529,12 @@ fn compare_table(ctx: &mut Ctx<'_>, new: &Table, old: &Table) {
 }
 
 fn compare_column(ctx: &mut Ctx<'_>, table: &str, new: &Column, old: &Column) {
-    let type_changed = ctx.options.types
-        && ctx.ctype(&new.ty, new.autoincrement, true)
-            != ctx.ctype(&old.ty, old.autoincrement, false);
+    // SQLite spells an autoincrementing key INTEGER whatever integer type is declared;
+    // where only one side autoincrements (an existing plain BIGINT key declared without
+    // `autoincrement`, which now means "auto"), the declared types are compared as written.
+    let auto = new.autoincrement && old.autoincrement;
+    let type_changed =
+        ctx.options.types && ctx.ctype(&new.ty, auto, true) != ctx.ctype(&old.ty, auto, false);
     let null_changed = new.nullable != old.nullable;
     let default_changed = ctx.options.server_defaults
         && !new.autoincrement

@@ -257,7 +257,7 @@ pub fn find_config_file(
     if let Some(p) = named {
         let path = cwd.join(p);
         return if path.is_file() {
-            Ok(path)
+            Ok(std::fs::canonicalize(&path).unwrap_or(path))
         } else {
             Err(ConfigError::Missing(p.to_path_buf()))
         };
@@ -563,11 +563,11 @@ mod tests {
         let env = Path::new("other.yaml");
         assert_eq!(
             find_config_file(None, Some(env), &sub).unwrap(),
-            sub.join("other.yaml")
+            sub.join("other.yaml").canonicalize().unwrap()
         );
         assert_eq!(
             find_config_file(Some(Path::new("../retort.yaml")), Some(env), &sub).unwrap(),
-            sub.join("../retort.yaml")
+            root.path().join("a/retort.yaml").canonicalize().unwrap()
         );
         assert!(matches!(
             find_config_file(Some(Path::new("nope.yaml")), None, &sub),

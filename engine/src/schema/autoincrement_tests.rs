@@ -70,7 +70,10 @@ fn written_schema_reads_back_the_same() {
     let back = load(&text);
     assert_eq!(back, s, "written:\n{text}");
     let explicit_false = s.table("explicit_false").unwrap();
-    assert!(autoincrement_auto(explicit_false, &explicit_false.columns[0]));
+    assert!(autoincrement_auto(
+        explicit_false,
+        &explicit_false.columns[0]
+    ));
 }
 
 fn create_table_ops(body: &str) -> Vec<Operation> {

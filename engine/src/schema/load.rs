@@ -7,9 +7,8 @@ use std::path::{Path, PathBuf};
 use super::naming::NamingConvention;
 use super::types::{is_identifier, ColumnType};
 use super::{
-    autoincrement_auto,
-    CheckConstraint, Column, EnumType, FkAction, ForeignKey, Index, PrimaryKey, Schema, Table,
-    UniqueConstraint,
+    autoincrement_auto, CheckConstraint, Column, EnumType, FkAction, ForeignKey, Index, PrimaryKey,
+    Schema, Table, UniqueConstraint,
 };
 use crate::yaml::{closest, parse_file, Diagnostics, Node, NodeValue, Span};
 
