@@ -542,6 +542,24 @@ fn compare_column(ctx: &mut Ctx<'_>, table: &str, new: &Column, old: &Column) {
             != canonical_default(ctx.dialect, old.server_default.as_deref(), &old.ty);
     let comment_changed =
         ctx.options.comments && ctx.dialect.has_comments() && new.comment != old.comment;
+    // Like Alembic, autogenerate does not add or remove autoincrement; it says so. (On
+    // SQLite an INTEGER key is the rowid whatever was declared, so there is nothing to say.)
+    if new.autoincrement != old.autoincrement && ctx.dialect != Dialect::Sqlite {
+        let state = |on: bool| {
+            if on {
+                "autoincrements"
+            } else {
+                "does not autoincrement"
+            }
+        };
+        ctx.notes.push(format!(
+            "column `{table}.{}` {} as declared but {} in the database; autogenerate does not change that: declare `autoincrement: {}` to match the database, or change the key with an `execute` operation",
+            new.name,
+            state(new.autoincrement),
+            state(old.autoincrement),
+            old.autoincrement
+        ));
+    }
     if !(type_changed || null_changed || default_changed || comment_changed) {
         return;
     }
