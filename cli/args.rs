@@ -8,7 +8,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(name = "retort", version, about, long_about = None)]
 pub struct Cli {
-    /// The config file (default: $RETORT_CONFIG, else ./retort.yaml).
+    /// The config file (default: $RETORT_CONFIG, else retort.yaml in the current
+    /// directory or the nearest parent).
     #[arg(short, long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// The database URL, overriding `database_url` in the config.
@@ -17,6 +18,9 @@ pub struct Cli {
     /// Print only what was asked for: no progress lines.
     #[arg(short, long, global = true)]
     pub quiet: bool,
+    /// Also print which config file and database (password masked) the command uses.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
     /// Output format for commands that print data.
     #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
     pub format: Format,

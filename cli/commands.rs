@@ -28,10 +28,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Init { dir, template } => init(dir, *template),
         Command::Validate => validate(&cli),
         Command::Current { verbose } => current(&cli, *verbose).await,
-        Command::ListTemplates => {
-            let project = load_project(&cli)?;
-            revisions::list(&project.config.dir)
-        }
+        Command::ListTemplates => list_templates(&cli),
         Command::Revision {
             message,
             head,
@@ -170,6 +167,7 @@ fn load_project(cli: &Cli) -> Result<Project> {
         Err(e) => return Err(e.into()),
     };
     remember_url(&config);
+    announce_config(cli, &config);
     Project::load(config)
         .map_err(|errors| anyhow::anyhow!("invalid revision files:\n{}", errors.join("\n")))
 }
@@ -180,6 +178,37 @@ async fn read_current(cli: &Cli, project: &Project) -> Result<Vec<String>> {
     retort_engine::runner::current(project, &url)
         .await
         .map_err(|e| anyhow::anyhow!(e))
+}
+
+/// With `-v`, says on stderr which config file and database (password masked) are used.
+fn announce_config(cli: &Cli, config: &Config) {
+    if !cli.verbose {
+        return;
+    }
+    let file = config
+        .file
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "(none)".into());
+    eprintln!("Using config {file}");
+    eprintln!(
+        "Using database {}",
+        mask_url(&config.url(cli.url.as_deref()))
+    );
+}
+
+/// `list-templates`: works without a project; with one, also lists its `templates/`.
+fn list_templates(cli: &Cli) -> Result<ExitCode> {
+    let dir = match Config::discover(cli.config.as_deref()) {
+        Ok(config) => {
+            announce_config(cli, &config);
+            config.dir
+        }
+        Err(ConfigError::NotFound(cwd)) => cwd,
+        Err(ConfigError::Invalid(d)) => anyhow::bail!("invalid configuration:\n{d}"),
+        Err(e) => return Err(e.into()),
+    };
+    revisions::list(&dir)
 }
 
 async fn current(cli: &Cli, verbose: bool) -> Result<ExitCode> {
@@ -248,6 +277,7 @@ fn validate(cli: &Cli) -> Result<ExitCode> {
         Err(e) => return Err(e.into()),
     };
     remember_url(&config);
+    announce_config(cli, &config);
     let mut errors = Vec::new();
     let url = config.url(cli.url.as_deref());
     if Dialect::from_url(&url).is_none() {

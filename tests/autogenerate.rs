@@ -115,7 +115,7 @@ async fn user_tables(b: &Backend) -> Vec<String> {
 async fn every_type_and_feature_round_trips_with_no_false_positives() {
     let root = temp_project();
     for b in backends("fixture", root.path()).await {
-        let dir = temp_project();
+        let dir = common::temp_project_with_config();
         write(&dir.path().join("schema.yaml"), &fixture(b.name));
         let gen = ok(
             dir.path(),
@@ -375,7 +375,7 @@ async fn each_single_change_is_found_applied_and_reversed() {
     let root = temp_project();
     let all = changes();
     for b in backends("single_changes", root.path()).await {
-        let dir = temp_project();
+        let dir = common::temp_project_with_config();
         write(&dir.path().join("schema.yaml"), BASE);
         ok(
             dir.path(),
@@ -452,7 +452,7 @@ async fn each_single_change_is_found_applied_and_reversed() {
 async fn enum_values_added_are_found() {
     let root = temp_project();
     for b in backends("enum_values", root.path()).await {
-        let dir = temp_project();
+        let dir = common::temp_project_with_config();
         write(&dir.path().join("schema.yaml"), BASE);
         ok(
             dir.path(),
@@ -486,7 +486,7 @@ async fn enum_values_added_are_found() {
 async fn autogenerate_refuses_a_database_behind_head() {
     let root = temp_project();
     for b in backends("behind_head", root.path()).await {
-        let dir = temp_project();
+        let dir = common::temp_project_with_config();
         write(&dir.path().join("schema.yaml"), BASE);
         ok(
             dir.path(),
@@ -545,7 +545,7 @@ fn hand_written_ddl(backend: &str) -> Vec<&'static str> {
 async fn reflect_adopts_a_hand_built_database() {
     let root = temp_project();
     for b in backends("reflect_adopt", root.path()).await {
-        let dir = temp_project();
+        let dir = common::temp_project_with_config();
         for sql in hand_written_ddl(b.name) {
             b.query(sql).await;
         }
@@ -596,7 +596,7 @@ async fn example_project_history_builds_exactly_its_schema() {
 async fn warnings_hints_json_sql_and_table_filters() {
     let root = temp_project();
     for b in backends("warnings_hints", root.path()).await {
-        let dir = temp_project();
+        let dir = common::temp_project_with_config();
         write(&dir.path().join("schema.yaml"), BASE);
         ok(
             dir.path(),

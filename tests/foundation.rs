@@ -93,7 +93,7 @@ fn init_sql_template_is_recorded() {
 /// One schema per kind of mistake in the issue, each checked for its own message and position.
 #[test]
 fn validate_reports_every_mistake_with_position() {
-    let dir = temp_project();
+    let dir = common::temp_project_with_config();
     let schema = r#"enums:
   color: [red, green]
 tables:
@@ -146,7 +146,7 @@ tables:
 
 #[test]
 fn validate_accepts_a_valid_schema_and_reports_config_errors() {
-    let dir = temp_project();
+    let dir = common::temp_project_with_config();
     write(
         &dir.path().join("schema.yaml"),
         "tables:\n  t:\n    columns:\n      id: {type: integer, primary_key: true}\n      \"reply-to\": text\n",
@@ -233,7 +233,7 @@ fn config_discovery_and_interpolation() {
 
 #[test]
 fn passwords_are_never_printed() {
-    let dir = temp_project();
+    let dir = common::temp_project_with_config();
     write(&dir.path().join("schema.yaml"), "tables: {}\n");
     for args in [
         vec!["validate", "--url", "postgres://u:secret@127.0.0.1:1/x"],
@@ -278,7 +278,7 @@ fn passwords_are_never_printed() {
 
 #[tokio::test]
 async fn connects_to_every_backend() {
-    let dir = temp_project();
+    let dir = common::temp_project_with_config();
     write(&dir.path().join("schema.yaml"), "tables: {}\n");
     for b in backends("connects_to_every_backend", dir.path()).await {
         let run = retort(dir.path(), &["current", "--url", &b.url]);

@@ -6,10 +6,10 @@ mod common;
 
 use std::path::Path;
 
-use common::{retort, temp_project, write};
+use common::{retort, write};
 
 fn project() -> tempfile::TempDir {
-    let dir = temp_project();
+    let dir = common::temp_project_with_config();
     write(&dir.path().join("schema.yaml"), "tables: {}\n");
     dir
 }

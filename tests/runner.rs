@@ -50,7 +50,7 @@ async fn tables(b: &Backend) -> Vec<String> {
 }
 
 fn project() -> tempfile::TempDir {
-    let dir = temp_project();
+    let dir = common::temp_project_with_config();
     write(&dir.path().join("schema.yaml"), "tables: {}\n");
     dir
 }

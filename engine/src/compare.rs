@@ -613,14 +613,15 @@ fn compare_table(ctx: &mut Ctx<'_>, new: &Table, old: &Table) {
 
 fn compare_column(ctx: &mut Ctx<'_>, table: &str, new: &Column, old: &Column) {
     // A column of a named enum keeps its type while the enum's values change: those
-    // changes are the enum's own operations.
+    // changes are the enum's own operations. SQLite spells an autoincrementing key
+    // INTEGER whatever integer type is declared; where only one side autoincrements (an
+    // existing plain BIGINT key declared without `autoincrement`, which now means
+    // "auto"), the declared types are compared as written.
+    let auto = new.autoincrement && old.autoincrement;
     let type_changed = ctx.options.types
         && match (&new.ty, &old.ty) {
             (ColumnType::Enum(a), ColumnType::Enum(b)) => a != b,
-            _ => {
-                ctx.ctype(&new.ty, new.autoincrement, true)
-                    != ctx.ctype(&old.ty, old.autoincrement, false)
-            }
+            _ => ctx.ctype(&new.ty, auto, true) != ctx.ctype(&old.ty, auto, false),
         };
     let null_changed = new.nullable != old.nullable;
     let default_changed = ctx.options.server_defaults
@@ -629,6 +630,24 @@ fn compare_column(ctx: &mut Ctx<'_>, table: &str, new: &Column, old: &Column) {
             != canonical_default(ctx.dialect, old.server_default.as_deref(), &old.ty);
     let comment_changed =
         ctx.options.comments && ctx.dialect.has_comments() && new.comment != old.comment;
+    // Like Alembic, autogenerate does not add or remove autoincrement; it says so. (On
+    // SQLite an INTEGER key is the rowid whatever was declared, so there is nothing to say.)
+    if new.autoincrement != old.autoincrement && ctx.dialect != Dialect::Sqlite {
+        let state = |on: bool| {
+            if on {
+                "autoincrements"
+            } else {
+                "does not autoincrement"
+            }
+        };
+        ctx.notes.push(format!(
+            "column `{table}.{}` {} as declared but {} in the database; autogenerate does not change that: declare `autoincrement: {}` to match the database, or change the key with an `execute` operation",
+            new.name,
+            state(new.autoincrement),
+            state(old.autoincrement),
+            old.autoincrement
+        ));
+    }
     if !(type_changed || null_changed || default_changed || comment_changed) {
         return;
     }

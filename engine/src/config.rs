@@ -94,23 +94,14 @@ impl Config {
         }
     }
 
-    /// Finds and loads the configuration: `explicit` (from `-c`), else `$RETORT_CONFIG`,
-    /// else `./retort.yaml`; with none of these present, the defaults for the current directory.
+    /// Finds and loads the configuration the way cargo finds `Cargo.toml`: `explicit`
+    /// (from `-c`), else `$RETORT_CONFIG`, else `retort.yaml` in the current directory or
+    /// the nearest parent. Finding none is [`ConfigError::NotFound`]: there is no
+    /// defaults-only mode.
     pub fn discover(explicit: Option<&Path>) -> Result<Config, ConfigError> {
-        let env = std::env::var_os("RETORT_CONFIG").filter(|v| !v.is_empty());
-        let (path, required) = match (explicit, env) {
-            (Some(p), _) => (p.to_path_buf(), true),
-            (None, Some(p)) => (PathBuf::from(p), true),
-            (None, None) => (PathBuf::from("retort.yaml"), false),
-        };
-        if !path.exists() {
-            if required {
-                return Err(ConfigError::Missing(path));
-            }
-            let cwd =
-                std::env::current_dir().map_err(|e| ConfigError::Io(PathBuf::from("."), e))?;
-            return Ok(Config::defaults(&cwd));
-        }
+        let cwd = std::env::current_dir().map_err(|e| ConfigError::Io(PathBuf::from("."), e))?;
+        let env = std::env::var_os("RETORT_CONFIG").map(PathBuf::from);
+        let path = find_config_file(explicit, env.as_deref(), &cwd)?;
         Config::load(&path, &|name| std::env::var(name).ok())
     }
 
@@ -249,6 +240,32 @@ impl Config {
         }
         !self.exclude_tables.iter().any(|g| glob_match(g, table))
     }
+}
+
+/// The config file's name, looked for in the current directory and its parents.
+pub const CONFIG_FILE_NAME: &str = "retort.yaml";
+
+/// Which config file to use: `explicit` (from `-c`), else `env` (`$RETORT_CONFIG`, when
+/// set and not empty), else the nearest `retort.yaml` in `cwd` or one of its parents.
+/// An explicit or environment path is taken relative to `cwd` and must exist.
+pub fn find_config_file(
+    explicit: Option<&Path>,
+    env: Option<&Path>,
+    cwd: &Path,
+) -> Result<PathBuf, ConfigError> {
+    let named = explicit.or(env.filter(|p| !p.as_os_str().is_empty()));
+    if let Some(p) = named {
+        let path = cwd.join(p);
+        return if path.is_file() {
+            Ok(std::fs::canonicalize(&path).unwrap_or(path))
+        } else {
+            Err(ConfigError::Missing(p.to_path_buf()))
+        };
+    }
+    cwd.ancestors()
+        .map(|d| d.join(CONFIG_FILE_NAME))
+        .find(|p| p.is_file())
+        .ok_or_else(|| ConfigError::NotFound(cwd.to_path_buf()))
 }
 
 fn check_file_template(r: &mut Reader<'_>, span: Span, s: &str) {
@@ -459,6 +476,9 @@ pub enum ConfigError {
     /// An explicitly named config file does not exist.
     #[error("config file {0} not found; pass -c FILE, set RETORT_CONFIG, or run `retort init`")]
     Missing(PathBuf),
+    /// No `-c`, no `$RETORT_CONFIG`, and no `retort.yaml` in the directory or its parents.
+    #[error("no retort.yaml found in {} or its parents; run `retort init` (or pass -c FILE, or set RETORT_CONFIG)", .0.display())]
+    NotFound(PathBuf),
     /// The file could not be read.
     #[error("cannot read config file {0}: {1}")]
     Io(PathBuf, std::io::Error),
@@ -516,6 +536,47 @@ mod tests {
         assert!(err.contains("retort.yaml:1:1"), "{err}");
         let err = load("compare: {typos: true}\n").unwrap_err().to_string();
         assert!(err.contains("unknown key `typos`"), "{err}");
+    }
+
+    #[test]
+    fn discovery_walks_up_like_cargo() {
+        let root = tempfile::tempdir().unwrap();
+        let sub = root.path().join("a/b");
+        std::fs::create_dir_all(&sub).unwrap();
+        let err = find_config_file(None, None, &sub).unwrap_err().to_string();
+        assert!(
+            err.contains(&format!("no retort.yaml found in {}", sub.display())),
+            "{err}"
+        );
+        assert!(err.contains("run `retort init`"), "{err}");
+        std::fs::write(root.path().join("retort.yaml"), "").unwrap();
+        assert_eq!(
+            find_config_file(None, None, &sub).unwrap(),
+            root.path().join("retort.yaml")
+        );
+        std::fs::write(root.path().join("a/retort.yaml"), "").unwrap();
+        assert_eq!(
+            find_config_file(None, None, &sub).unwrap(),
+            root.path().join("a/retort.yaml")
+        );
+        std::fs::write(sub.join("other.yaml"), "").unwrap();
+        let env = Path::new("other.yaml");
+        assert_eq!(
+            find_config_file(None, Some(env), &sub).unwrap(),
+            sub.join("other.yaml").canonicalize().unwrap()
+        );
+        assert_eq!(
+            find_config_file(Some(Path::new("../retort.yaml")), Some(env), &sub).unwrap(),
+            root.path().join("a/retort.yaml").canonicalize().unwrap()
+        );
+        assert!(matches!(
+            find_config_file(Some(Path::new("nope.yaml")), None, &sub),
+            Err(ConfigError::Missing(_))
+        ));
+        assert_eq!(
+            find_config_file(None, Some(Path::new("")), &sub).unwrap(),
+            root.path().join("a/retort.yaml")
+        );
     }
 
     #[test]

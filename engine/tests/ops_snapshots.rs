@@ -23,7 +23,7 @@ tables:
       - {name: ix_users_email, columns: [email]}
   order:
     columns:
-      id: {type: bigint, primary_key: true}
+      id: {type: bigint, primary_key: true, autoincrement: false}  # a plain key: rebuilt as BIGINT
       user_id: {type: integer, foreign_key: {references: users.id, on_delete: cascade}}
       "reply-to": {type: text, comment: "who to reply to"}
       MixedCase: {type: "numeric(10,2)", nullable: false, server_default: "0"}

@@ -318,3 +318,28 @@ pub fn assert_refused(dir: &Path, args: &[&str], needles: &[&str]) -> Run {
     );
     run
 }
+
+/// A temporary project directory holding a `retort.yaml` with every setting at its
+/// default (commands refuse to run without a config file).
+pub fn temp_project_with_config() -> tempfile::TempDir {
+    let dir = temp_project();
+    write(
+        &dir.path().join("retort.yaml"),
+        "# every setting at its default\n",
+    );
+    dir
+}
+
+/// Like [`retort`], with the environment variables `env` set.
+pub fn retort_with_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut cmd = Command::new(retort_bin());
+    cmd.args(args)
+        .current_dir(dir)
+        .env_remove("RETORT_CONFIG")
+        .env_remove("DATABASE_URL")
+        .env("NO_COLOR", "1");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("the retort binary runs").into()
+}

@@ -45,7 +45,10 @@
 //! column or a column whose default is `nextval(…)` (serial; no `server_default` is then
 //! reported), for MySQL `auto_increment`, and for SQLite's rowid alias (a single-column
 //! primary key declared exactly `INTEGER`, in a rowid table); the rowid alias is
-//! reported `nullable: false`, as it can never hold NULL.
+//! reported `nullable: false`, as it can never hold NULL. A single-column integer key
+//! that does not autoincrement is written back (by [`crate::schema::schema_to_yaml`]) with
+//! `autoincrement: false`, since leaving the flag out means "auto"
+//! ([`crate::schema::autoincrement_auto`]).
 //!
 //! ## Defaults
 //! `server_default` is the catalog's default expression text, unchanged except:

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use super::naming::NamingConvention;
 use super::types::{is_identifier, ColumnType};
 use super::{
-    CheckConstraint, Column, EnumType, FkAction, ForeignKey, Index, PrimaryKey, Schema, Table,
-    UniqueConstraint,
+    autoincrement_auto, CheckConstraint, Column, EnumType, FkAction, ForeignKey, Index, PrimaryKey,
+    Schema, Table, UniqueConstraint,
 };
 use crate::yaml::{closest, parse_file, Diagnostics, Node, NodeValue, Span};
 
@@ -486,6 +486,7 @@ fn parse_table(
     let mut col_unique: Vec<(String, bool, Span)> = Vec::new(); // (column, also indexed)
     let mut col_index: Vec<(String, Span)> = Vec::new();
     let mut col_fks: Vec<(ForeignKey, Span, Option<String>)> = Vec::new();
+    let mut explicit_autoincrement: HashSet<String> = HashSet::new();
     match node.get("columns") {
         None => ctx.err(node.span, format!("{what} has no `columns`")),
         Some(cols) => {
@@ -553,6 +554,7 @@ fn parse_table(
                             }
                         }
                         if let Some(n) = v.get("autoincrement").filter(|n| !n.is_null()) {
+                            explicit_autoincrement.insert(col_name.clone());
                             column.autoincrement = ctx
                                 .boolean(n, &format!("`autoincrement` of {cwhat}"))
                                 == Some(true);
@@ -973,6 +975,20 @@ fn parse_table(
             &mut draft.names,
             |c| &c.name,
         );
+    }
+
+    // `autoincrement` left out means "auto" (SQLAlchemy's default): resolved now that
+    // the primary key, defaults and foreign keys are known.
+    let auto: Vec<String> = table
+        .columns
+        .iter()
+        .filter(|c| !explicit_autoincrement.contains(&c.name) && autoincrement_auto(table, c))
+        .map(|c| c.name.clone())
+        .collect();
+    for c in &mut table.columns {
+        if auto.contains(&c.name) {
+            c.autoincrement = true;
+        }
     }
     draft
 }

@@ -7,6 +7,9 @@ mod naming;
 mod types;
 mod write;
 
+#[cfg(test)]
+mod autoincrement_tests;
+
 pub use load::{load_schema, parse_schema_text, table_from_node, SchemaSource};
 pub use naming::{truncate_identifier, NamingConvention, NAMING_TOKENS};
 pub use types::{inline_enum_spelling, inline_enum_values, is_identifier, ColumnType};
@@ -91,11 +94,33 @@ pub struct Column {
     /// The default, as an SQL expression written after DEFAULT.
     pub server_default: Option<String>,
     /// Whether the database generates values (identity, AUTO_INCREMENT, rowid alias).
+    /// Declarations that leave it out get [`autoincrement_auto`]'s answer.
     pub autoincrement: bool,
     /// The column comment.
     pub comment: Option<String>,
     /// The column's previous name, for a declared rename.
     pub renamed_from: Option<String>,
+}
+
+/// True when `column` autoincrements by default, as SQLAlchemy's `autoincrement="auto"`
+/// decides: it is the table's whole primary key (a single column), its type is `smallint`,
+/// `integer` or `bigint`, it has no `server_default`, and no foreign key of the table uses
+/// it. Such a column autoincrements unless it says `autoincrement: false`; any other
+/// column only with `autoincrement: true`. Loading applies this to columns that leave
+/// `autoincrement` out; writing states `autoincrement: false` wherever this is true and
+/// the column does not autoincrement, so that the written form reads back the same.
+pub fn autoincrement_auto(table: &Table, column: &Column) -> bool {
+    let sole_key = table
+        .primary_key
+        .as_ref()
+        .is_some_and(|pk| pk.columns.len() == 1 && pk.columns[0] == column.name);
+    sole_key
+        && column.ty.is_integer()
+        && column.server_default.is_none()
+        && !table
+            .foreign_keys
+            .iter()
+            .any(|fk| fk.columns.iter().any(|c| c == &column.name))
 }
 
 /// A primary key.

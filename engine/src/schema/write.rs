@@ -2,7 +2,7 @@
 //! `create_table` operations in revision files).
 
 use super::naming::NamingConvention;
-use super::{Schema, Table};
+use super::{autoincrement_auto, Schema, Table};
 use crate::yaml::scalar;
 
 /// `{k: v, …}` from already-rendered values. An empty `name` is left out (a reflected
@@ -72,6 +72,8 @@ pub fn table_body_to_yaml(t: &Table, naming: &NamingConvention, indent: usize) -
         }
         if c.autoincrement {
             e.push(("autoincrement", "true".into()));
+        } else if autoincrement_auto(t, c) {
+            e.push(("autoincrement", "false".into()));
         }
         if !in_pk && !c.nullable {
             e.push(("nullable", "false".into()));
