@@ -169,7 +169,11 @@ fn written_name_problem(s: &str, allowed: &str, ok: impl Fn(char) -> bool) -> Op
 pub fn comment_lines(text: &str, prefix: &str) -> String {
     text.replace("\r\n", "\n")
         .split(['\n', '\r'])
-        .map(|line| format!("{prefix}{}", escape_controls(line)).trim_end().to_string())
+        .map(|line| {
+            format!("{prefix}{}", escape_controls(line))
+                .trim_end()
+                .to_string()
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -375,10 +379,7 @@ pub fn render_revision(
     ctx.insert("depends_on", &input.depends_on);
     ctx.insert("message", &input.message);
     ctx.insert("message_comment", &comment_lines(&input.message, "# "));
-    ctx.insert(
-        "message_sql_comment",
-        &sql_summary_comment(&input.message),
-    );
+    ctx.insert("message_sql_comment", &sql_summary_comment(&input.message));
     ctx.insert("message_yaml", &scalar(&input.message));
     ctx.insert(
         "create_date",
@@ -442,7 +443,10 @@ fn check_reads_back(
     let builtin = !matches!(choice, TemplateChoice::File(_));
     let mut wrong = Vec::new();
     if back.id != input.revision {
-        wrong.push(format!("revision {:?} instead of {:?}", back.id, input.revision));
+        wrong.push(format!(
+            "revision {:?} instead of {:?}",
+            back.id, input.revision
+        ));
     }
     if back.down_revisions != input.down_revisions {
         wrong.push(format!(
@@ -566,11 +570,62 @@ mod tests {
     }
 
     const TRICKY: &[&str] = &[
-        "a", "Z", "0", "7", "_", ".", "-", " ", "  ", "\t", "\r", "\n", "\r\n", "#", ":", ": ",
-        "\"", "'", "\\", "{", "}", "[", "]", ",", "*", "&", "!", "|", ">", "%", "@", "`", "?",
-        "~", "null", "true", "None", "upgrade: [{execute: \"DELETE FROM accounts\"}]",
-        "-- +upgrade", "-- revision: x", "+downgrade", "\u{1}", "\u{7}", "\u{1b}", "\u{7f}",
-        "\u{85}", "\u{a0}", "\u{2028}", "\u{2029}", "\u{feff}", "é", "名", "🦀", "%s", "{{", "{%",
+        "a",
+        "Z",
+        "0",
+        "7",
+        "_",
+        ".",
+        "-",
+        " ",
+        "  ",
+        "\t",
+        "\r",
+        "\n",
+        "\r\n",
+        "#",
+        ":",
+        ": ",
+        "\"",
+        "'",
+        "\\",
+        "{",
+        "}",
+        "[",
+        "]",
+        ",",
+        "*",
+        "&",
+        "!",
+        "|",
+        ">",
+        "%",
+        "@",
+        "`",
+        "?",
+        "~",
+        "null",
+        "true",
+        "None",
+        "upgrade: [{execute: \"DELETE FROM accounts\"}]",
+        "-- +upgrade",
+        "-- revision: x",
+        "+downgrade",
+        "\u{1}",
+        "\u{7}",
+        "\u{1b}",
+        "\u{7f}",
+        "\u{85}",
+        "\u{a0}",
+        "\u{2028}",
+        "\u{2029}",
+        "\u{feff}",
+        "é",
+        "名",
+        "🦀",
+        "%s",
+        "{{",
+        "{%",
     ];
 
     /// Mostly name characters, some that must be refused.
@@ -636,14 +691,33 @@ mod tests {
                 assert_eq!((up, down), (0, 0), "a message added operations:\n{text}");
             }
         }
-        assert!(accepted_ids > 30 && accepted_labels > 30, "{accepted_ids} {accepted_labels}");
+        assert!(
+            accepted_ids > 30 && accepted_labels > 30,
+            "{accepted_ids} {accepted_labels}"
+        );
     }
 
     #[test]
     fn written_ids_and_labels_are_checked() {
         for bad in [
-            "*x", "&x", "null", "~", "head", "base", "heads", "current", "a@b", "", "a\u{1}b",
-            "../../X", "/abs/path", ".hidden", "a,b", "a b", "None", "a:b",
+            "*x",
+            "&x",
+            "null",
+            "~",
+            "head",
+            "base",
+            "heads",
+            "current",
+            "a@b",
+            "",
+            "a\u{1}b",
+            "../../X",
+            "/abs/path",
+            ".hidden",
+            "a,b",
+            "a b",
+            "None",
+            "a:b",
         ] {
             assert!(rev_id_problem(bad).is_some(), "id {bad:?}");
             assert!(branch_label_problem(bad).is_some(), "label {bad:?}");
