@@ -146,7 +146,10 @@ fn describe_step(project: &Project, step: &Step) -> String {
         .file(&step.revision)
         .map(|f| f.message.as_str())
         .unwrap_or("");
-    format!("Running {word} {from} -> {to}, {message}")
+    format!(
+        "Running {word} {from} -> {to}, {}",
+        crate::script::escape_controls(message)
+    )
 }
 
 fn plan(project: &Project, rows: &[String], command: &Command) -> Result<Vec<Step>, RunError> {

@@ -178,9 +178,9 @@ pub fn comment_lines(text: &str, prefix: &str) -> String {
         .join("\n")
 }
 
-/// `text` with control characters, line and paragraph separators and byte-order marks
-/// written as `\u{...}` escapes.
-fn escape_controls(text: &str) -> String {
+/// `text` on one line: control characters (line breaks included), line and paragraph
+/// separators and byte-order marks written as `\u{...}` escapes.
+pub fn escape_controls(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}') {
