@@ -45,7 +45,9 @@ pub async fn reflect_database(project: &Project, conn: &mut Connection) -> Resul
 /// Compares the declared schema with the database at `url`.
 pub async fn compare_with_database(project: &Project, url: &str) -> Result<Comparison, String> {
     let declared = declared_schema(project)?;
-    let mut conn = Connection::connect(url).await.map_err(|e| e.to_string())?;
+    let mut conn = Connection::connect_read_only(url)
+        .await
+        .map_err(|e| e.to_string())?;
     let dialect = conn.dialect();
     let reflected = reflect_database(project, &mut conn).await;
     conn.close().await;

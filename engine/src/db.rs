@@ -213,6 +213,16 @@ pub type TextRow = Vec<Option<String>>;
 impl Connection {
     /// Connects to `url`. SQLite files are created when missing.
     pub async fn connect(url: &str) -> Result<Connection, DbError> {
+        Self::open(url, true).await
+    }
+
+    /// Connects to `url` for a command that only reads: a SQLite database file that does
+    /// not exist is not created, and reads as an empty database.
+    pub async fn connect_read_only(url: &str) -> Result<Connection, DbError> {
+        Self::open(url, false).await
+    }
+
+    async fn open(url: &str, create: bool) -> Result<Connection, DbError> {
         let dialect = Dialect::from_url(url).ok_or_else(|| DbError::BadUrl(mask_url(url)))?;
         let masked = mask_url(url);
         let fail = |reason: String| DbError::Connect {
@@ -221,14 +231,35 @@ impl Connection {
         };
         match dialect {
             Dialect::Sqlite => {
-                let opts = SqliteConnectOptions::from_str(url)
+                let mut opts = SqliteConnectOptions::from_str(url)
                     .map_err(|e| fail(e.to_string()))?
-                    .create_if_missing(true)
+                    .create_if_missing(create)
                     .busy_timeout(Duration::from_secs(60));
-                SqliteConnection::connect_with(&opts)
+                let file = opts.get_filename().to_path_buf();
+                let in_memory = file.as_os_str() == ":memory:" || url.contains("mode=memory");
+                if !create && !in_memory && !file.exists() {
+                    opts = SqliteConnectOptions::from_str("sqlite::memory:")
+                        .map_err(|e| fail(e.to_string()))?;
+                }
+                let mut conn = SqliteConnection::connect_with(&opts)
                     .await
-                    .map(Connection::Sqlite)
-                    .map_err(|e| fail(connect_reason(&e, dialect)))
+                    .map_err(|e| fail(connect_reason(&e, dialect)))?;
+                // SQLite opens any file lazily; reading the schema header finds out now
+                // whether the file is a database at all.
+                if let Err(e) = sqlx::raw_sql("PRAGMA schema_version")
+                    .execute(&mut conn)
+                    .await
+                {
+                    let why = match &e {
+                        sqlx::Error::Database(d) => d.message().to_string(),
+                        other => other.to_string(),
+                    };
+                    return Err(fail(format!(
+                        "{} is not a SQLite database ({why}); point the URL at a SQLite database file, or at a path where one can be created",
+                        file.display()
+                    )));
+                }
+                Ok(Connection::Sqlite(conn))
             }
             Dialect::Postgres => {
                 let normalized = url.replacen("postgresql://", "postgres://", 1);

@@ -176,9 +176,9 @@ fn check_rows(project: &Project, rows: &[String], table: &str) -> Result<(), Run
     )))
 }
 
-/// Reads the current version rows (read-only: never creates the table).
+/// Reads the current version rows (read-only: never creates the table, nor a SQLite file).
 pub async fn current(project: &Project, url: &str) -> Result<Vec<String>, RunError> {
-    let mut conn = Connection::connect(url)
+    let mut conn = Connection::connect_read_only(url)
         .await
         .map_err(|e| RunError::plain(e.to_string()))?;
     let rows = version_table::read(&mut conn, &project.config.version_table)
