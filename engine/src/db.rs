@@ -40,12 +40,11 @@ fn url_parts(url: &str) -> Option<UrlParts> {
     let at = rest
         .match_indices('@')
         .map(|(i, _)| i)
-        .filter(|&i| {
+        .rfind(|&i| {
             let after = &rest[i + 1..];
             let host_end = after.find(['/', '?', '#']).unwrap_or(after.len());
             plausible_host(&after[..host_end])
         })
-        .next_back()
         .or_else(|| rest.rfind('@'));
     let mut password = None;
     let mut host_start = 0;
