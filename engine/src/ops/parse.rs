@@ -685,13 +685,6 @@ impl Parser<'_> {
             }
             values.push(v);
         }
-        if items.is_empty() {
-            self.err(
-                node.span,
-                format!("`values` of {what} must list at least one value"),
-            );
-            return None;
-        }
         Some(values)
     }
 
