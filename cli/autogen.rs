@@ -208,7 +208,7 @@ pub async fn diff(cli: &Cli, project: &Project, sql: bool) -> Result<ExitCode> {
 /// `reflect`.
 pub async fn reflect(cli: &Cli, project: &Project) -> Result<ExitCode> {
     let url = project.config.url(cli.url.as_deref());
-    let mut conn = Connection::connect(&url).await?;
+    let mut conn = Connection::connect_read_only(&url).await?;
     let schema = reflect_database(project, &mut conn).await;
     conn.close().await;
     let schema = schema.map_err(|e| anyhow!(e))?;

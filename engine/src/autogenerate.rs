@@ -47,7 +47,9 @@ pub async fn reflect_database(project: &Project, conn: &mut Connection) -> Resul
 /// its current revision, completed from its columns (see [`resolve_inline_enums`]).
 pub async fn compare_with_database(project: &Project, url: &str) -> Result<Comparison, String> {
     let declared = declared_schema(project)?;
-    let mut conn = Connection::connect(url).await.map_err(|e| e.to_string())?;
+    let mut conn = Connection::connect_read_only(url)
+        .await
+        .map_err(|e| e.to_string())?;
     let dialect = conn.dialect();
     let reflected = reflect_database(project, &mut conn).await;
     let rows = if dialect.has_enum_types() {

@@ -11,31 +11,115 @@ use sqlx::{AssertSqlSafe, Connection as _, Row};
 
 use crate::dialect::Dialect;
 
-/// A URL with its password replaced by `***`, for messages.
-pub fn mask_url(url: &str) -> String {
-    let Some(scheme_end) = url.find("://") else {
-        return url.to_string();
-    };
-    let rest = &url[scheme_end + 3..];
-    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
-    let authority = &rest[..authority_end];
-    let Some(at) = authority.rfind('@') else {
-        return url.to_string();
-    };
-    let userinfo = &authority[..at];
-    match userinfo.split_once(':') {
-        Some((user, _)) => format!("{}{}:***{}", &url[..scheme_end + 3], user, &rest[at..]),
-        None => url.to_string(),
-    }
+/// Query parameters whose values are passwords (`?password=...` is honoured by the
+/// PostgreSQL driver).
+const PASSWORD_PARAMS: &[&str] = &["password", "pass", "passwd", "pwd", "sslpassword"];
+
+/// The parts of a database URL that matter for masking, found by position.
+struct UrlParts {
+    /// Byte range of the password in the authority (between the user's `:` and the `@`).
+    password: Option<std::ops::Range<usize>>,
+    /// Byte ranges of the values of password query parameters.
+    params: Vec<std::ops::Range<usize>>,
 }
 
-/// The password in a URL, if any (percent-decoded), so that messages can be scrubbed of it.
+/// True for text that can be a host, optionally with a port or an IPv6 literal.
+fn plausible_host(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars().all(|c| {
+            c.is_alphanumeric() || matches!(c, '.' | '-' | '_' | ':' | '[' | ']' | '%' | ',')
+        })
+}
+
+/// Splits `url` into user information, host and query by position. The password may
+/// contain unencoded `/`, `?`, `:` or `@`: the user information ends at the last `@`
+/// that is followed by a plausible host.
+fn url_parts(url: &str) -> Option<UrlParts> {
+    let start = url.find("://")? + 3;
+    let rest = &url[start..];
+    let at = rest
+        .match_indices('@')
+        .map(|(i, _)| i)
+        .rfind(|&i| {
+            let after = &rest[i + 1..];
+            let host_end = after.find(['/', '?', '#']).unwrap_or(after.len());
+            plausible_host(&after[..host_end])
+        })
+        .or_else(|| rest.rfind('@'));
+    let mut password = None;
+    let mut host_start = 0;
+    if let Some(at) = at {
+        host_start = at + 1;
+        let userinfo = &rest[..at];
+        if let Some(colon) = userinfo.find(':') {
+            if colon + 1 < at {
+                password = Some(start + colon + 1..start + at);
+            }
+        }
+    }
+    let mut params = Vec::new();
+    if let Some(q) = rest[host_start..].find('?') {
+        let query_start = start + host_start + q + 1;
+        let mut pos = query_start;
+        for pair in url[query_start..].split(['&', '#']) {
+            if let Some((k, v)) = pair.split_once('=') {
+                let key = percent_decode(k).to_ascii_lowercase();
+                if PASSWORD_PARAMS.contains(&key.as_str()) && !v.is_empty() {
+                    let v_start = pos + k.len() + 1;
+                    params.push(v_start..v_start + v.len());
+                }
+            }
+            pos += pair.len() + 1;
+        }
+    }
+    Some(UrlParts { password, params })
+}
+
+/// A URL with its password (in the user information and in password query parameters)
+/// replaced by `***`, for messages. Nothing else in the URL changes.
+pub fn mask_url(url: &str) -> String {
+    let Some(parts) = url_parts(url) else {
+        return url.to_string();
+    };
+    let mut ranges: Vec<std::ops::Range<usize>> = parts.password.into_iter().collect();
+    ranges.extend(parts.params);
+    ranges.sort_by_key(|r| r.start);
+    let mut out = String::with_capacity(url.len());
+    let mut pos = 0;
+    for r in ranges {
+        if r.start < pos {
+            continue;
+        }
+        out.push_str(&url[pos..r.start]);
+        out.push_str("***");
+        pos = r.end;
+    }
+    out.push_str(&url[pos..]);
+    out
+}
+
+/// The passwords in a URL (user information and password query parameters), raw and
+/// percent-decoded.
+fn url_passwords(url: &str) -> Vec<String> {
+    let Some(parts) = url_parts(url) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for r in parts.password.into_iter().chain(parts.params) {
+        let raw = url[r].to_string();
+        let decoded = percent_decode(&raw);
+        if decoded != raw {
+            out.push(decoded);
+        }
+        out.push(raw);
+    }
+    out
+}
+
+/// The password in a URL's user information, if any (percent-decoded).
 pub fn url_password(url: &str) -> Option<String> {
-    let rest = &url[url.find("://")? + 3..];
-    let authority = &rest[..rest.find(['/', '?']).unwrap_or(rest.len())];
-    let userinfo = &authority[..authority.rfind('@')?];
-    let (_, pw) = userinfo.split_once(':')?;
-    (!pw.is_empty()).then(|| percent_decode(pw))
+    let r = url_parts(url)?.password?;
+    Some(percent_decode(&url[r]))
 }
 
 fn percent_decode(s: &str) -> String {
@@ -43,9 +127,10 @@ fn percent_decode(s: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(b);
+        if bytes[i] == b'%' && i + 3 <= bytes.len() {
+            let hex = |b: u8| (b as char).to_digit(16);
+            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                out.push((h * 16 + l) as u8);
                 i += 3;
                 continue;
             }
@@ -56,23 +141,33 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Replaces every occurrence of the URL's password (raw and decoded) in `text` with `***`.
+/// Passwords shorter than this are never searched for as plain text: a short password
+/// also occurs in ordinary words, and replacing it there would garble the message and
+/// reveal it.
+const MIN_SCRUBBED_PASSWORD: usize = 8;
+
+/// `text` with every occurrence of `url` (and the forms retort hands to the drivers)
+/// replaced by its masked form. As a last guard against a driver that echoes the
+/// password, a password of 8 or more characters that is not part of the rest of the
+/// URL is also replaced where it still occurs.
 pub fn redact(text: &str, url: &str) -> String {
-    let mut out = text.replace(url, &mask_url(url));
-    if let Some(scheme_end) = url.find("://") {
-        let rest = &url[scheme_end + 3..];
-        let authority = &rest[..rest.find(['/', '?']).unwrap_or(rest.len())];
-        if let Some((_, raw)) = authority
-            .rfind('@')
-            .and_then(|at| authority[..at].split_once(':'))
-        {
-            if !raw.is_empty() {
-                out = out.replace(raw, "***");
-            }
+    let masked = mask_url(url);
+    let mut out = text.to_string();
+    let mut forms = vec![url.to_string()];
+    for (from, to) in [("postgresql://", "postgres://"), ("mariadb://", "mysql://")] {
+        if url.starts_with(from) {
+            forms.push(url.replacen(from, to, 1));
         }
     }
-    if let Some(pw) = url_password(url) {
-        out = out.replace(&pw, "***");
+    for form in forms {
+        if form != mask_url(&form) {
+            out = out.replace(&form, &mask_url(&form));
+        }
+    }
+    for pw in url_passwords(url) {
+        if pw.chars().count() >= MIN_SCRUBBED_PASSWORD && !masked.contains(&pw) {
+            out = out.replace(&pw, "***");
+        }
     }
     out
 }
@@ -117,6 +212,16 @@ pub type TextRow = Vec<Option<String>>;
 impl Connection {
     /// Connects to `url`. SQLite files are created when missing.
     pub async fn connect(url: &str) -> Result<Connection, DbError> {
+        Self::open(url, true).await
+    }
+
+    /// Connects to `url` for a command that only reads: a SQLite database file that does
+    /// not exist is not created, and reads as an empty database.
+    pub async fn connect_read_only(url: &str) -> Result<Connection, DbError> {
+        Self::open(url, false).await
+    }
+
+    async fn open(url: &str, create: bool) -> Result<Connection, DbError> {
         let dialect = Dialect::from_url(url).ok_or_else(|| DbError::BadUrl(mask_url(url)))?;
         let masked = mask_url(url);
         let fail = |reason: String| DbError::Connect {
@@ -125,14 +230,35 @@ impl Connection {
         };
         match dialect {
             Dialect::Sqlite => {
-                let opts = SqliteConnectOptions::from_str(url)
+                let mut opts = SqliteConnectOptions::from_str(url)
                     .map_err(|e| fail(e.to_string()))?
-                    .create_if_missing(true)
+                    .create_if_missing(create)
                     .busy_timeout(Duration::from_secs(60));
-                SqliteConnection::connect_with(&opts)
+                let file = opts.get_filename().to_path_buf();
+                let in_memory = file.as_os_str() == ":memory:" || url.contains("mode=memory");
+                if !create && !in_memory && !file.exists() {
+                    opts = SqliteConnectOptions::from_str("sqlite::memory:")
+                        .map_err(|e| fail(e.to_string()))?;
+                }
+                let mut conn = SqliteConnection::connect_with(&opts)
                     .await
-                    .map(Connection::Sqlite)
-                    .map_err(|e| fail(connect_reason(&e, dialect)))
+                    .map_err(|e| fail(connect_reason(&e, dialect)))?;
+                // SQLite opens any file lazily; reading the schema header finds out now
+                // whether the file is a database at all.
+                if let Err(e) = sqlx::raw_sql("PRAGMA schema_version")
+                    .execute(&mut conn)
+                    .await
+                {
+                    let why = match &e {
+                        sqlx::Error::Database(d) => d.message().to_string(),
+                        other => other.to_string(),
+                    };
+                    return Err(fail(format!(
+                        "{} is not a SQLite database ({why}); point the URL at a SQLite database file, or at a path where one can be created",
+                        file.display()
+                    )));
+                }
+                Ok(Connection::Sqlite(conn))
             }
             Dialect::Postgres => {
                 let normalized = url.replacen("postgresql://", "postgres://", 1);
@@ -321,7 +447,52 @@ mod tests {
             Some("p@ss")
         );
         let url = "postgres://u:p%40ss@h/x";
-        assert_eq!(redact("bad p@ss and p%40ss", url), "bad *** and ***");
+        assert_eq!(
+            redact(&format!("cannot reach {url}"), url),
+            "cannot reach postgres://u:***@h/x"
+        );
+    }
+
+    #[test]
+    fn masks_every_password_form_by_position() {
+        for (url, want) in [
+            (
+                "postgres://u@h:5432/db?password=secretPW1&sslmode=disable",
+                "postgres://u@h:5432/db?password=***&sslmode=disable",
+            ),
+            ("postgresql://u:secret/PW1@h/db", "postgresql://u:***@h/db"),
+            ("mysql://u:sec?retPW1@h:3306/db", "mysql://u:***@h:3306/db"),
+            ("mysql://u:a@b@h/db", "mysql://u:***@h/db"),
+            (
+                "postgres://u:o@localhost/postgres",
+                "postgres://u:***@localhost/postgres",
+            ),
+            ("mariadb://u@h/db?PWD=x%20y", "mariadb://u@h/db?PWD=***"),
+            ("sqlite://p:q.db", "sqlite://p:q.db"),
+            ("sqlite::memory:", "sqlite::memory:"),
+        ] {
+            assert_eq!(mask_url(url), want, "{url}");
+        }
+        // A short password is not searched for as text: the message stays readable.
+        let url = "postgres://u:o@host/db";
+        let msg = format!("cannot connect to {url}: connection refused");
+        assert_eq!(
+            redact(&msg, url),
+            "cannot connect to postgres://u:***@host/db: connection refused"
+        );
+        // A password that is also the host name leaves the host alone.
+        let url = "postgres://u:localhost@localhost/db";
+        assert_eq!(mask_url(url), "postgres://u:***@localhost/db");
+        assert_eq!(
+            redact(&format!("at {url}"), url),
+            "at postgres://u:***@localhost/db"
+        );
+        // A driver echoing a long password on its own is still scrubbed.
+        let url = "postgresql://u:secretPW1@h/db";
+        assert_eq!(
+            redact("bad secretPW1 in postgres://u:secretPW1@h/db", url),
+            "bad *** in postgres://u:***@h/db"
+        );
     }
 
     #[tokio::test]

@@ -133,13 +133,19 @@ impl Project {
     /// Writes a new revision file and returns its path.
     pub fn create_revision(&self, req: &NewRevisionRequest) -> Result<PathBuf, String> {
         use crate::script::{
-            file_name, generate_rev_id, render_revision, valid_rev_id, RevisionTemplateInput,
-            TemplateChoice,
+            branch_label_problem, file_name, file_name_problem, generate_rev_id, render_revision,
+            rev_id_problem, RevisionTemplateInput, TemplateChoice,
         };
+        if req.message.contains('\0') {
+            return Err("the message contains a NUL character; nothing was written".to_string());
+        }
         let id = match &req.rev_id {
             Some(id) => {
-                if !valid_rev_id(id) {
-                    return Err(format!("revision id `{id}` is invalid: it must be non-empty, without @ - + : or spaces"));
+                if let Some(why) = rev_id_problem(id) {
+                    return Err(format!(
+                        "--rev-id `{}` is invalid and refused: {why}; nothing was written",
+                        id.escape_debug()
+                    ));
                 }
                 id.clone()
             }
@@ -155,6 +161,14 @@ impl Project {
                 "revision {id} already exists in {}",
                 existing.path.display()
             ));
+        }
+        for label in &req.branch_labels {
+            if let Some(why) = branch_label_problem(label) {
+                return Err(format!(
+                    "--branch-label `{}` is invalid and refused: {why}; nothing was written",
+                    label.escape_debug()
+                ));
+            }
         }
         let down_revisions = self.parents_for(req)?;
         for label in &req.branch_labels {
@@ -217,22 +231,30 @@ impl Project {
             upgrade: req.upgrade.clone(),
             downgrade: req.downgrade.clone(),
         };
+        let stem = file_name(&self.config.file_template, &id, &req.message, now);
+        if let Some(why) = file_name_problem(&self.config.file_template, &stem) {
+            return Err(format!("{why}; nothing was written"));
+        }
+        let name = format!("{stem}.{}", choice.extension());
         let text = render_revision(&choice, &input).map_err(|e| e.to_string())?;
-        let name = format!(
-            "{}.{}",
-            file_name(&self.config.file_template, &id, &req.message, now),
-            choice.extension()
-        );
         std::fs::create_dir_all(&dir)
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         let path = dir.join(name);
-        if path.exists() {
+        if std::fs::symlink_metadata(&path).is_ok() {
             return Err(format!(
-                "{} already exists; not overwriting it",
+                "{} already exists (as a file, directory or symlink); not overwriting it, nothing was written",
                 path.display()
             ));
         }
-        std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        let mut out = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(|e| format!("cannot create {}: {e}; nothing was written", path.display()))?;
+        std::io::Write::write_all(&mut out, text.as_bytes()).map_err(|e| {
+            let _ = std::fs::remove_file(&path);
+            format!("cannot write {}: {e}", path.display())
+        })?;
         Ok(path)
     }
 }

@@ -135,6 +135,11 @@ pub async fn render_live(
                         ))
                     })?;
                 let Some((table, extras)) = read else {
+                    if !matches!(op, Operation::AddEnumValue { .. })
+                        && ctx.schema.table(name).is_none()
+                    {
+                        return Err(fail(format!("table `{name}` does not exist")));
+                    }
                     continue;
                 };
                 ctx2.schema

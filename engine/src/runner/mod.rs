@@ -145,7 +145,10 @@ fn describe_step(project: &Project, step: &Step) -> String {
         .file(&step.revision)
         .map(|f| f.message.as_str())
         .unwrap_or("");
-    format!("Running {word} {from} -> {to}, {message}")
+    format!(
+        "Running {word} {from} -> {to}, {}",
+        crate::script::escape_controls(message)
+    )
 }
 
 fn plan(project: &Project, rows: &[String], command: &Command) -> Result<Vec<Step>, RunError> {
@@ -180,9 +183,9 @@ fn check_rows(project: &Project, rows: &[String], table: &str) -> Result<(), Run
     )))
 }
 
-/// Reads the current version rows (read-only: never creates the table).
+/// Reads the current version rows (read-only: never creates the table, nor a SQLite file).
 pub async fn current(project: &Project, url: &str) -> Result<Vec<String>, RunError> {
-    let mut conn = Connection::connect(url)
+    let mut conn = Connection::connect_read_only(url)
         .await
         .map_err(|e| RunError::plain(e.to_string()))?;
     let rows = version_table::read(&mut conn, &project.config.version_table)

@@ -320,7 +320,15 @@ impl<'a> SchemaLoader<'a> {
                             format!("enum name `{name}` must be a plain identifier"),
                         );
                     }
-                    let values = ctx.names(v, &format!("values of enum `{name}`"));
+                    let values = if v.as_seq().is_some_and(<[Node]>::is_empty) {
+                        ctx.err(
+                            v.span,
+                            format!("enum `{name}` must list at least one value"),
+                        );
+                        Vec::new()
+                    } else {
+                        ctx.names(v, &format!("values of enum `{name}`"))
+                    };
                     let mut seen = HashSet::new();
                     for (value, span) in &values {
                         if !seen.insert(value.clone()) {

@@ -181,8 +181,9 @@ fn parse_yaml_revision(path: &Path, text: &str, diags: &mut Diagnostics) -> Opti
     let depends_on = id_list(path, root.get("depends_on"), "depends_on", diags);
     let message = root
         .get("message")
-        .and_then(scalar_text)
-        .unwrap_or_default();
+        .and_then(|n| n.as_str())
+        .unwrap_or_default()
+        .to_string();
     let transactional = match root.get("transactional") {
         None => true,
         Some(n) if n.is_null() => true,
@@ -289,6 +290,37 @@ fn split_ids(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// A SQL header comment's text (after `--`) as a `(field, value)` pair, when it is one of
+/// the header fields (`revision`, `down_revision`, `branch_labels`, `depends_on`,
+/// `create_date`, `transactional`, `message`).
+pub(crate) fn sql_header_field(body: &str) -> Option<(String, String)> {
+    let (k, v) = body.split_once(':')?;
+    let k = k.trim().to_ascii_lowercase();
+    matches!(
+        k.as_str(),
+        "revision"
+            | "down_revision"
+            | "branch_labels"
+            | "depends_on"
+            | "create_date"
+            | "transactional"
+            | "message"
+    )
+    .then(|| (k, v.trim().to_string()))
+}
+
+/// The value of a `-- message:` header line: a YAML scalar, usually double-quoted.
+fn decode_message(v: &str) -> Option<String> {
+    if v.is_empty() {
+        return Some(String::new());
+    }
+    let node = crate::yaml::parse(v).ok()?;
+    if node.is_null() {
+        return Some(String::new());
+    }
+    node.as_str().map(str::to_string)
+}
+
 fn parse_sql_revision(path: &Path, text: &str, diags: &mut Diagnostics) -> Option<RevisionFile> {
     let mut id = None;
     let mut down = Vec::new();
@@ -297,6 +329,7 @@ fn parse_sql_revision(path: &Path, text: &str, diags: &mut Diagnostics) -> Optio
     let mut create_date = None;
     let mut transactional = true;
     let mut message: Option<String> = None;
+    let mut message_field: Option<String> = None;
     let mut section: Option<&str> = None;
     let mut upgrade = String::new();
     let mut downgrade = String::new();
@@ -335,19 +368,7 @@ fn parse_sql_revision(path: &Path, text: &str, diags: &mut Diagnostics) -> Optio
                     continue;
                 };
                 let body = body.trim();
-                let field = body.split_once(':').and_then(|(k, v)| {
-                    let k = k.trim().to_ascii_lowercase();
-                    matches!(
-                        k.as_str(),
-                        "revision"
-                            | "down_revision"
-                            | "branch_labels"
-                            | "depends_on"
-                            | "create_date"
-                            | "transactional"
-                    )
-                    .then(|| (k, v.trim().to_string()))
-                });
+                let field = sql_header_field(body);
                 match field {
                     Some((k, v)) => match k.as_str() {
                         "revision" => id = Some(v),
@@ -355,6 +376,14 @@ fn parse_sql_revision(path: &Path, text: &str, diags: &mut Diagnostics) -> Optio
                         "branch_labels" => labels = split_ids(&v),
                         "depends_on" => depends = split_ids(&v),
                         "create_date" => create_date = Some(v),
+                        "message" => match decode_message(&v) {
+                            Some(m) => message_field = Some(m),
+                            None => diags.push(
+                                path,
+                                span,
+                                "`-- message:` must be a YAML scalar on one line, e.g. -- message: \"add users\"",
+                            ),
+                        },
                         _ => match v.to_ascii_lowercase().as_str() {
                             "true" => transactional = true,
                             "false" => transactional = false,
@@ -394,7 +423,7 @@ fn parse_sql_revision(path: &Path, text: &str, diags: &mut Diagnostics) -> Optio
         down_revisions: down,
         branch_labels: labels,
         depends_on: depends,
-        message: message.unwrap_or_default(),
+        message: message_field.or(message).unwrap_or_default(),
         create_date,
         transactional,
         body: RevisionBody::Sql {

@@ -650,7 +650,7 @@ pub struct RevisionGraph {
     order: Vec<usize>,
 }
 
-fn id_problem(id: &str) -> Option<String> {
+pub(crate) fn id_problem(id: &str) -> Option<String> {
     if id.is_empty() {
         return Some("a revision identifier must not be empty".to_string());
     }
@@ -671,7 +671,7 @@ fn id_problem(id: &str) -> Option<String> {
     None
 }
 
-fn label_problem(label: &str) -> Option<String> {
+pub(crate) fn label_problem(label: &str) -> Option<String> {
     if label.is_empty() {
         return Some("a branch label must not be empty".to_string());
     }

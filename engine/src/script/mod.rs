@@ -6,6 +6,7 @@ mod template;
 
 pub use file::{load_revision_files, parse_revision_text, RevisionBody, RevisionFile};
 pub use template::{
-    file_name, generate_rev_id, list_templates, render_revision, slugify, valid_rev_id,
-    RevisionTemplateInput, TemplateChoice,
+    branch_label_problem, comment_lines, escape_controls, file_name, file_name_problem,
+    generate_rev_id, list_templates, render_revision, rev_id_problem, slugify, valid_rev_id,
+    RevisionTemplateInput, TemplateChoice, MAX_NAME_CHARS,
 };

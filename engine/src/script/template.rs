@@ -102,6 +102,96 @@ pub fn valid_rev_id(id: &str) -> bool {
             .any(|c| matches!(c, '@' | '-' | '+' | ':') || c.is_whitespace())
 }
 
+/// The longest id or label retort writes: the version table's `version_num` is
+/// `VARCHAR(255)`.
+pub const MAX_NAME_CHARS: usize = 255;
+
+/// Why `id` cannot be the id of a new revision, or `None` when it can. Stricter than what
+/// is accepted when reading: a written id is letters, digits, `_` and `.` (not first), so
+/// that it reads back as itself in YAML and SQL headers and names no other path.
+pub fn rev_id_problem(id: &str) -> Option<String> {
+    written_name_problem(id, "letters, digits, `_` and `.`", |c| {
+        c.is_alphanumeric() || matches!(c, '_' | '.')
+    })
+    .or_else(|| super::graph::id_problem(id))
+}
+
+/// Why `label` cannot be a new branch label, or `None` when it can: letters, digits,
+/// `_`, `-` and `.` (not first), not a reserved word.
+pub fn branch_label_problem(label: &str) -> Option<String> {
+    written_name_problem(label, "letters, digits, `_`, `-` and `.`", |c| {
+        c.is_alphanumeric() || matches!(c, '_' | '.' | '-')
+    })
+    .or_else(|| super::graph::label_problem(label))
+}
+
+fn written_name_problem(s: &str, allowed: &str, ok: impl Fn(char) -> bool) -> Option<String> {
+    if s.is_empty() {
+        return Some("it must not be empty".to_string());
+    }
+    let chars = s.chars().count();
+    if chars > MAX_NAME_CHARS {
+        return Some(format!(
+            "it is {chars} characters long; at most {MAX_NAME_CHARS} fit the version table"
+        ));
+    }
+    if let Some(c) = s.chars().find(|c| c.is_control()) {
+        return Some(format!(
+            "it contains the control character U+{:04X}; use only {allowed}",
+            c as u32
+        ));
+    }
+    if let Some(c) = s.chars().find(|c| !ok(*c)) {
+        return Some(format!(
+            "the character `{c}` is not allowed; use only {allowed}"
+        ));
+    }
+    if s.starts_with('.') {
+        return Some("it must not start with `.`".to_string());
+    }
+    let lower = s.to_ascii_lowercase();
+    if matches!(lower.as_str(), "null" | "none" | "true" | "false") {
+        return Some(format!(
+            "`{s}` would read back as YAML {}, not as a name",
+            if lower == "true" || lower == "false" {
+                "true/false"
+            } else {
+                "null"
+            }
+        ));
+    }
+    None
+}
+
+/// `text` as comment lines that each start with `prefix`: every line break (`\n`, `\r\n`,
+/// `\r`) starts a new comment line and every other control character is written as an
+/// escape such as `\u{7}`, so nothing in `text` can end the comment.
+pub fn comment_lines(text: &str, prefix: &str) -> String {
+    text.replace("\r\n", "\n")
+        .split(['\n', '\r'])
+        .map(|line| {
+            format!("{prefix}{}", escape_controls(line))
+                .trim_end()
+                .to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// `text` on one line: control characters (line breaks included), line and paragraph
+/// separators and byte-order marks written as `\u{...}` escapes.
+pub fn escape_controls(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}') {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// The message as a file-name fragment: lower case, `_` between words, at most 40 characters.
 pub fn slugify(message: &str) -> String {
     let mut slug = String::new();
@@ -141,6 +231,25 @@ pub fn file_name(file_template: &str, rev: &str, message: &str, now: DateTime<Ut
     }
 }
 
+/// Why the file name `name` (filled in from `file_template`) would not be a file directly
+/// inside the versions directory, or `None` when it is.
+pub fn file_name_problem(file_template: &str, name: &str) -> Option<String> {
+    let why = if name.contains(['/', '\\']) || Path::new(name).is_absolute() {
+        "it contains a path separator"
+    } else if name.contains("..") {
+        "it contains `..`"
+    } else if name.chars().any(char::is_control) {
+        "it contains a control character"
+    } else {
+        return None;
+    };
+    Some(format!(
+        "file_template `{}` gives the file name `{}`, which is not a plain file name inside the versions directory: {why}; use a name such as \"{{rev}}_{{slug}}\"",
+        file_template.escape_debug(),
+        name.escape_debug()
+    ))
+}
+
 /// Everything a template can use.
 #[derive(Debug, Clone)]
 pub struct RevisionTemplateInput {
@@ -176,7 +285,73 @@ fn yaml_list(items: &[String]) -> String {
     )
 }
 
-/// Renders a new revision file's text.
+/// `{{ value | yaml_str }}`: a string as a YAML scalar (quoted when needed), a list as a
+/// flow list of such scalars, null as `null`; the result always reads back as the value.
+fn yaml_str_filter(
+    value: &tera::Value,
+    _: &std::collections::HashMap<String, tera::Value>,
+) -> tera::Result<tera::Value> {
+    fn one(v: &tera::Value) -> String {
+        match v {
+            tera::Value::Null => "null".to_string(),
+            tera::Value::String(s) => scalar(s),
+            tera::Value::Array(items) => {
+                format!("[{}]", items.iter().map(one).collect::<Vec<_>>().join(", "))
+            }
+            other => scalar(&other.to_string()),
+        }
+    }
+    Ok(tera::Value::String(one(value)))
+}
+
+/// `{{ value | comment(prefix="# ") }}`: text as comment lines that nothing in it can end.
+fn comment_filter(
+    value: &tera::Value,
+    args: &std::collections::HashMap<String, tera::Value>,
+) -> tera::Result<tera::Value> {
+    let prefix = match args.get("prefix") {
+        None => "# ".to_string(),
+        Some(tera::Value::String(p)) => p.clone(),
+        Some(_) => return Err(tera::Error::msg("comment: `prefix` must be a string")),
+    };
+    let text = match value {
+        tera::Value::String(s) => s.clone(),
+        tera::Value::Null => String::new(),
+        other => other.to_string(),
+    };
+    Ok(tera::Value::String(comment_lines(&text, &prefix)))
+}
+
+/// The first line of a SQL revision: the message's first line as a comment, written
+/// quoted when it would otherwise read as a header field or a section marker.
+fn sql_summary_comment(message: &str) -> String {
+    let first = message
+        .replace("\r\n", "\n")
+        .split(['\n', '\r'])
+        .next()
+        .unwrap_or("")
+        .to_string();
+    let line = escape_controls(&first);
+    let trimmed = line.trim();
+    if super::file::sql_header_field(trimmed).is_some()
+        || trimmed.starts_with('+')
+        || trimmed.starts_with('-')
+        || trimmed != line
+    {
+        format!("-- {}", crate::yaml::quoted(&first))
+    } else {
+        format!("-- {line}").trim_end().to_string()
+    }
+}
+
+/// Renders a new revision file's text, then reads it back: a template whose output does
+/// not read back as the same id, parents, labels, dependencies and message is refused.
+///
+/// Templates get the values as given (`revision`, `message`, `down_revisions`,
+/// `branch_labels`, `depends_on`, ...) plus forms that are already safe to write:
+/// `message_comment` / `message_sql_comment` (comment lines), `message_yaml`,
+/// `revision_yaml`, `down_revision_yaml`, `branch_labels_yaml`, `depends_on_yaml`
+/// (YAML scalars and lists), and the filters `yaml_str` and `comment(prefix="# ")`.
 pub fn render_revision(
     choice: &TemplateChoice,
     input: &RevisionTemplateInput,
@@ -192,27 +367,19 @@ pub fn render_revision(
     };
     let mut tera = tera::Tera::default();
     tera.autoescape_on(vec![]);
+    tera.register_filter("yaml_str", yaml_str_filter);
+    tera.register_filter("comment", comment_filter);
     tera.add_raw_template(&name, &source)
         .map_err(|e| anyhow::anyhow!("template {name} is invalid: {}", tera_chain(&e)))?;
     let mut ctx = tera::Context::new();
     ctx.insert("revision", &input.revision);
+    ctx.insert("revision_yaml", &scalar(&input.revision));
     ctx.insert("down_revisions", &input.down_revisions);
     ctx.insert("branch_labels", &input.branch_labels);
     ctx.insert("depends_on", &input.depends_on);
     ctx.insert("message", &input.message);
-    ctx.insert(
-        "message_comment",
-        &input
-            .message
-            .lines()
-            .map(|l| format!("# {l}").trim_end().to_string())
-            .collect::<Vec<_>>()
-            .join("\n"),
-    );
-    ctx.insert(
-        "message_sql_comment",
-        &format!("-- {}", input.message.lines().next().unwrap_or("")).trim_end(),
-    );
+    ctx.insert("message_comment", &comment_lines(&input.message, "# "));
+    ctx.insert("message_sql_comment", &sql_summary_comment(&input.message));
     ctx.insert("message_yaml", &scalar(&input.message));
     ctx.insert(
         "create_date",
@@ -254,7 +421,67 @@ pub fn render_revision(
     if !text.ends_with('\n') {
         text.push('\n');
     }
+    check_reads_back(choice, &name, input, &text)?;
     Ok(text)
+}
+
+/// Reads a rendered revision back and refuses it unless its header means what was given.
+fn check_reads_back(
+    choice: &TemplateChoice,
+    name: &str,
+    input: &RevisionTemplateInput,
+    text: &str,
+) -> anyhow::Result<()> {
+    let probe = PathBuf::from(format!("new-revision.{}", choice.extension()));
+    let mut diags = crate::yaml::Diagnostics::default();
+    let Some(back) = super::file::parse_revision_text(&probe, text, &mut diags) else {
+        anyhow::bail!(
+            "template {name} rendered a revision that does not read back; nothing was written:\n{}",
+            diags.to_string().replace("new-revision.", "rendered.")
+        );
+    };
+    let builtin = !matches!(choice, TemplateChoice::File(_));
+    let mut wrong = Vec::new();
+    if back.id != input.revision {
+        wrong.push(format!(
+            "revision {:?} instead of {:?}",
+            back.id, input.revision
+        ));
+    }
+    if back.down_revisions != input.down_revisions {
+        wrong.push(format!(
+            "down_revision {:?} instead of {:?}",
+            back.down_revisions, input.down_revisions
+        ));
+    }
+    if back.branch_labels != input.branch_labels {
+        wrong.push(format!(
+            "branch_labels {:?} instead of {:?}",
+            back.branch_labels, input.branch_labels
+        ));
+    }
+    if back.depends_on != input.depends_on {
+        wrong.push(format!(
+            "depends_on {:?} instead of {:?}",
+            back.depends_on, input.depends_on
+        ));
+    }
+    if (builtin || !back.message.is_empty()) && back.message != input.message {
+        wrong.push(format!(
+            "message {:?} instead of {:?}",
+            back.message, input.message
+        ));
+    }
+    if back.transactional != input.transactional && builtin {
+        wrong.push(format!("transactional: {}", back.transactional));
+    }
+    if !wrong.is_empty() {
+        anyhow::bail!(
+            "template {name} rendered a revision that reads back as {}; nothing was written (use the `yaml_str` and `comment` filters, or the `*_yaml` and `message_comment` values, for values in your template)",
+            wrong.join(", ")
+        );
+    }
+    Ok(())
 }
 
 fn tera_chain(e: &tera::Error) -> String {
@@ -321,6 +548,194 @@ mod tests {
                 downgrade: "DROP TABLE t;".into()
             }
         );
+    }
+
+    /// A small seeded generator (xorshift), so the property test needs no extra crate and
+    /// every run checks the same cases.
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+        fn string(&mut self, pool: &[&str], max_parts: usize) -> String {
+            let n = self.below(max_parts + 1);
+            (0..n).map(|_| pool[self.below(pool.len())]).collect()
+        }
+    }
+
+    const TRICKY: &[&str] = &[
+        "a",
+        "Z",
+        "0",
+        "7",
+        "_",
+        ".",
+        "-",
+        " ",
+        "  ",
+        "\t",
+        "\r",
+        "\n",
+        "\r\n",
+        "#",
+        ":",
+        ": ",
+        "\"",
+        "'",
+        "\\",
+        "{",
+        "}",
+        "[",
+        "]",
+        ",",
+        "*",
+        "&",
+        "!",
+        "|",
+        ">",
+        "%",
+        "@",
+        "`",
+        "?",
+        "~",
+        "null",
+        "true",
+        "None",
+        "upgrade: [{execute: \"DELETE FROM accounts\"}]",
+        "-- +upgrade",
+        "-- revision: x",
+        "+downgrade",
+        "\u{1}",
+        "\u{7}",
+        "\u{1b}",
+        "\u{7f}",
+        "\u{85}",
+        "\u{a0}",
+        "\u{2028}",
+        "\u{2029}",
+        "\u{feff}",
+        "é",
+        "名",
+        "🦀",
+        "%s",
+        "{{",
+        "{%",
+    ];
+
+    /// Mostly name characters, some that must be refused.
+    const NAME_PARTS: &[&str] = &[
+        "a", "Z", "0", "9", "_", ".", "-", "é", "名", "ab", "x1", "*", "&", "@", ":", " ", "\u{1}",
+        ",", "/", "null",
+    ];
+
+    #[test]
+    fn random_values_round_trip_through_both_templates() {
+        let mut rng = Rng(0x5eed_2026_0911_u64);
+        let mut accepted_ids = 0;
+        let mut accepted_labels = 0;
+        for case in 0..250 {
+            let message = rng.string(TRICKY, 12);
+            let candidate_id = rng.string(NAME_PARTS, 5);
+            let id = match rev_id_problem(&candidate_id) {
+                None => {
+                    accepted_ids += 1;
+                    candidate_id
+                }
+                Some(_) => format!("r{case}"),
+            };
+            let mut labels = Vec::new();
+            for _ in 0..rng.below(3) {
+                let candidate = rng.string(NAME_PARTS, 5);
+                if branch_label_problem(&candidate).is_none() && !labels.contains(&candidate) {
+                    accepted_labels += 1;
+                    labels.push(candidate);
+                }
+            }
+            let parents: Vec<String> = (0..rng.below(3)).map(|p| format!("p{case}x{p}")).collect();
+            for choice in [TemplateChoice::Yaml, TemplateChoice::Sql] {
+                let i = RevisionTemplateInput {
+                    revision: id.clone(),
+                    down_revisions: parents.clone(),
+                    branch_labels: labels.clone(),
+                    depends_on: vec![],
+                    message: message.clone(),
+                    create_date: input().create_date,
+                    transactional: rng.below(2) == 0,
+                    upgrade: String::new(),
+                    downgrade: String::new(),
+                };
+                let text = render_revision(&choice, &i)
+                    .unwrap_or_else(|e| panic!("{choice:?} {message:?}: {e}"));
+                let mut d = Diagnostics::default();
+                let path = format!("x.{}", choice.extension());
+                let f = parse_revision_text(Path::new(&path), &text, &mut d)
+                    .unwrap_or_else(|| panic!("{d}\n{text}"));
+                assert_eq!(f.id, i.revision, "{text}");
+                assert_eq!(f.message, i.message, "{text}");
+                assert_eq!(f.branch_labels, i.branch_labels, "{text}");
+                assert_eq!(f.down_revisions, i.down_revisions, "{text}");
+                assert_eq!(f.transactional, i.transactional, "{text}");
+                let (up, down) = match &f.body {
+                    RevisionBody::Yaml { upgrade, downgrade } => (
+                        upgrade.as_seq().map_or(99, <[_]>::len),
+                        downgrade.as_seq().map_or(99, <[_]>::len),
+                    ),
+                    RevisionBody::Sql { upgrade, downgrade } => (upgrade.len(), downgrade.len()),
+                };
+                assert_eq!((up, down), (0, 0), "a message added operations:\n{text}");
+            }
+        }
+        assert!(
+            accepted_ids > 30 && accepted_labels > 30,
+            "{accepted_ids} {accepted_labels}"
+        );
+    }
+
+    #[test]
+    fn written_ids_and_labels_are_checked() {
+        for bad in [
+            "*x",
+            "&x",
+            "null",
+            "~",
+            "head",
+            "base",
+            "heads",
+            "current",
+            "a@b",
+            "",
+            "a\u{1}b",
+            "../../X",
+            "/abs/path",
+            ".hidden",
+            "a,b",
+            "a b",
+            "None",
+            "a:b",
+        ] {
+            assert!(rev_id_problem(bad).is_some(), "id {bad:?}");
+            assert!(branch_label_problem(bad).is_some(), "label {bad:?}");
+        }
+        assert!(rev_id_problem(&"a".repeat(256)).is_some());
+        assert!(rev_id_problem(&"a".repeat(255)).is_none());
+        assert!(rev_id_problem("a-b").is_some());
+        assert!(branch_label_problem("feature-2").is_none());
+        assert!(rev_id_problem("3f2a9c1b7d4e").is_none());
+    }
+
+    #[test]
+    fn comments_cannot_be_ended_by_the_message() {
+        let c = comment_lines("x\rupgrade: [1]\u{2028}y\u{7}", "# ");
+        assert_eq!(c, "# x\n# upgrade: [1]\\u{2028}y\\u{7}");
+        assert!(file_name_problem("../{rev}", "../abc").is_some());
+        assert!(file_name_problem("{rev}", "/abs").is_some());
+        assert!(file_name_problem("{rev}_{slug}", "abc_x").is_none());
     }
 
     #[test]
