@@ -448,10 +448,20 @@ impl TreeBuilder {
                             value: NodeValue::Seq(items),
                             span,
                         },
-                        Frame::Map { span, entries, .. } => Node {
-                            value: NodeValue::Map(entries),
-                            span,
-                        },
+                        Frame::Map { span, entries, .. } => {
+                            // A block mapping's start is reported after its first key;
+                            // the mapping starts where that key does.
+                            let span = match entries.first() {
+                                Some((k, _)) if (k.span.line, k.span.col) < (span.line, span.col) => {
+                                    k.span
+                                }
+                                _ => span,
+                            };
+                            Node {
+                                value: NodeValue::Map(entries),
+                                span,
+                            }
+                        }
                     };
                     self.finish(node, open.anchor, open.size);
                 }
