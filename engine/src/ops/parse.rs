@@ -845,7 +845,7 @@ impl Parser<'_> {
     /// A required, non-empty name.
     fn req_name(&mut self, body: &Node, key: &str, what: &str) -> Option<String> {
         let s = self.req_string(body, key, what)?;
-        if s.is_empty() {
+        if s.trim().is_empty() {
             let span = body.get(key).map_or(body.span, |n| n.span);
             self.err(span, format!("`{key}` of {what} must not be empty"));
             return None;
