@@ -257,7 +257,13 @@ fn validate(cli: &Cli) -> Result<ExitCode> {
     let tables = match load_schema(&config.schema, &config.naming_convention) {
         Ok((schema, source)) => {
             validate::check_identifier_lengths(&source.identifiers, dialect, &mut findings);
-            schema_enums = Some(schema.enums.iter().map(|e| e.name.clone()).collect::<Vec<_>>());
+            schema_enums = Some(
+                schema
+                    .enums
+                    .iter()
+                    .map(|e| e.name.clone())
+                    .collect::<Vec<_>>(),
+            );
             schema.tables.len()
         }
         Err(d) => {

@@ -8,6 +8,8 @@ use std::path::Path;
 
 use crate::config::Config;
 use crate::dialect::Dialect;
+use crate::ops::parse_operations;
+use crate::project::Project;
 use crate::schema::{ColumnType, Identifier};
 use crate::script::{RevisionBody, RevisionFile};
 use crate::yaml::{Diagnostics, Node, NodeValue, Span};
@@ -146,7 +148,11 @@ fn collect_identifiers(file: &Path, op: &str, node: &Node, out: &mut Vec<Identif
 
 /// Reports `enum(NAME)` column types in YAML revision files whose enum is neither
 /// declared in `schema.yaml` (`schema_enums`) nor created by any revision's `create_enum`.
-pub fn check_revision_enums(files: &[RevisionFile], schema_enums: &[String], errors: &mut Diagnostics) {
+pub fn check_revision_enums(
+    files: &[RevisionFile],
+    schema_enums: &[String],
+    errors: &mut Diagnostics,
+) {
     let mut known: HashSet<String> = schema_enums.iter().cloned().collect();
     for file in files {
         for_each_operation(file, |op, body| {
@@ -215,6 +221,35 @@ fn for_each_operation(file: &RevisionFile, mut f: impl FnMut(&str, &Node)) {
             }
         }
     }
+}
+
+/// What must hold before a run touches the database: every YAML revision's operations
+/// parse in both directions (a broken downgrade is found before the upgrade, as Alembic
+/// finds a broken script before running any), and, when the backend is known, every
+/// identifier in them fits the backend.
+pub fn check_before_run(project: &Project, dialect: Option<Dialect>) -> Diagnostics {
+    let mut errors = Diagnostics::default();
+    for file in &project.files {
+        if let RevisionBody::Yaml { upgrade, downgrade } = &file.body {
+            for list in [upgrade, downgrade] {
+                parse_operations(
+                    &file.path,
+                    list,
+                    &project.config.naming_convention,
+                    &mut errors,
+                );
+            }
+        }
+    }
+    let mut findings = Findings::default();
+    check_identifier_lengths(
+        &revision_identifiers(&project.files),
+        dialect,
+        &mut findings,
+    );
+    errors.0.extend(findings.errors.0);
+    errors.sort();
+    errors
 }
 
 /// Checks the configuration against the file system and the backend: every `versions`
@@ -293,7 +328,11 @@ mod tests {
         assert!(s.contains("PostgreSQL allows at most 63 bytes"), "{s}");
         let mut my = Findings::default();
         check_identifier_lengths(&ids, Some(Dialect::MySql), &mut my);
-        assert!(my.errors.is_empty(), "64 characters fit MySQL: {}", my.errors);
+        assert!(
+            my.errors.is_empty(),
+            "64 characters fit MySQL: {}",
+            my.errors
+        );
         let mut lite = Findings::default();
         check_identifier_lengths(&ids, Some(Dialect::Sqlite), &mut lite);
         assert!(lite.errors.is_empty());
@@ -309,6 +348,9 @@ mod tests {
         check_revision_enums(&[a, b], &[], &mut errors);
         let s = errors.to_string();
         assert_eq!(errors.0.len(), 1, "{s}");
-        assert!(s.contains("v/r.yaml:5:") && s.contains("enum `feel`"), "{s}");
+        assert!(
+            s.contains("v/r.yaml:5:") && s.contains("enum `feel`"),
+            "{s}"
+        );
     }
 }

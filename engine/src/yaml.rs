@@ -410,11 +410,8 @@ impl TreeBuilder {
         let span = span_of(mark);
         match ev {
             Event::Scalar(text, style, anchor, tag) => {
-                let forced_string = self.check_tag(
-                    tag.as_ref(),
-                    span,
-                    &["str", "int", "float", "bool", "null"],
-                );
+                let forced_string =
+                    self.check_tag(tag.as_ref(), span, &["str", "int", "float", "bool", "null"]);
                 let quoted = forced_string || !matches!(style, TScalarStyle::Plain);
                 let value =
                     if !quoted && matches!(text.as_str(), "" | "~" | "null" | "Null" | "NULL") {
@@ -452,7 +449,9 @@ impl TreeBuilder {
                             // A block mapping's start is reported after its first key;
                             // the mapping starts where that key does.
                             let span = match entries.first() {
-                                Some((k, _)) if (k.span.line, k.span.col) < (span.line, span.col) => {
+                                Some((k, _))
+                                    if (k.span.line, k.span.col) < (span.line, span.col) =>
+                                {
                                     k.span
                                 }
                                 _ => span,
@@ -661,7 +660,10 @@ mod tests {
         let (span, msg) = parse("a: 1\n---\nb: 2\n").unwrap_err();
         assert_eq!(span.line, 2, "{msg}");
         assert!(msg.contains("second YAML document"), "{msg}");
-        assert!(parse("---\na: 1\n").is_ok(), "a leading --- starts the only document");
+        assert!(
+            parse("---\na: 1\n").is_ok(),
+            "a leading --- starts the only document"
+        );
         assert!(parse("a: 1\n...\n").is_ok());
     }
 
@@ -669,11 +671,17 @@ mod tests {
     fn duplicate_keys_are_errors_at_every_level() {
         let (span, msg) = parse("a: 1\nb: 2\na: 3\n").unwrap_err();
         assert_eq!(span, Span { line: 3, col: 1 });
-        assert!(msg.contains("duplicate key `a` (first at line 1, column 1)"), "{msg}");
+        assert!(
+            msg.contains("duplicate key `a` (first at line 1, column 1)"),
+            "{msg}"
+        );
         let (span, _) = parse("t:\n  c: {x: 1, x: 2}\n").unwrap_err();
         assert_eq!(span, Span { line: 2, col: 13 });
         assert!(parse("a: ~\n~: 1\nnull: 2\n").is_err());
-        assert!(parse("a: {x: 1}\nb: {x: 1}\n").is_ok(), "same key in different maps");
+        assert!(
+            parse("a: {x: 1}\nb: {x: 1}\n").is_ok(),
+            "same key in different maps"
+        );
     }
 
     #[test]
@@ -710,7 +718,10 @@ mod tests {
         assert!(span.line > 1);
         assert!(started.elapsed() < std::time::Duration::from_secs(10));
         let n = parse("base: &b {type: integer}\nx: *b\ny: *b\n").unwrap();
-        assert_eq!(n.get("y").unwrap().get("type").unwrap().as_str(), Some("integer"));
+        assert_eq!(
+            n.get("y").unwrap().get("type").unwrap().as_str(),
+            Some("integer")
+        );
     }
 
     #[test]

@@ -610,9 +610,15 @@ mod tests {
             "t.sql",
             &format!("-- msg\n-- revision: b1\n-- down_revision: a1, a1\n{tail}"),
         );
-        assert!(s.contains("t.sql:3:4: `a1` appears twice in `down_revision`"), "{s}");
+        assert!(
+            s.contains("t.sql:3:4: `a1` appears twice in `down_revision`"),
+            "{s}"
+        );
         let s = errors("t.sql", &format!("{base}-- x\0y\n{tail}"));
-        assert!(s.contains("t.sql:4:5: control character U+0000 (NUL)"), "{s}");
+        assert!(
+            s.contains("t.sql:4:5: control character U+0000 (NUL)"),
+            "{s}"
+        );
         let mut d = Diagnostics::default();
         let f = parse_revision_text(
             Path::new("ok.sql"),
@@ -629,7 +635,10 @@ mod tests {
             "m.yaml",
             "revision: m\ndown_revision: [a, a]\nupgrade: []\ndowngrade: []\n",
         );
-        assert!(s.contains("m.yaml:2:20: `a` appears twice in `down_revision`"), "{s}");
+        assert!(
+            s.contains("m.yaml:2:20: `a` appears twice in `down_revision`"),
+            "{s}"
+        );
         let s = errors(
             "m.yaml",
             "revision: m\ndown_revision: a\ndepends_on: [b, b]\nupgrade: []\ndowngrade: []\n",
