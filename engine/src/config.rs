@@ -127,8 +127,9 @@ impl Config {
 
     /// Loads a config file; `env` looks up variables for `${VAR}` interpolation.
     pub fn load(path: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
-        let text =
-            std::fs::read_to_string(path).map_err(|e| ConfigError::Io(path.to_path_buf(), e))?;
+        let bytes = std::fs::read(path).map_err(|e| ConfigError::Io(path.to_path_buf(), e))?;
+        let text = crate::yaml::decode_source(path, bytes)
+            .map_err(|d| ConfigError::Invalid(Diagnostics(vec![d])))?;
         let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
         let dir = abs
             .parent()

@@ -258,6 +258,27 @@ pub fn parse(text: &str) -> Result<Node, (Span, String)> {
     }))
 }
 
+/// Decodes a source file's bytes as UTF-8; anything else is a diagnostic at the first
+/// byte that is not UTF-8.
+pub fn decode_source(file: &Path, bytes: Vec<u8>) -> Result<String, Diagnostic> {
+    String::from_utf8(bytes).map_err(|e| {
+        let bytes = e.as_bytes();
+        let valid = &bytes[..e.utf8_error().valid_up_to()];
+        let line_start = valid.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+        let col = String::from_utf8_lossy(&valid[line_start..])
+            .chars()
+            .count()
+            + 1;
+        let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
+        let bad = bytes.get(valid.len()).copied().unwrap_or(0);
+        Diagnostic {
+            file: file.to_path_buf(),
+            span: Span { line, col },
+            message: format!("the file is not valid UTF-8 (byte 0x{bad:02x}); save it as UTF-8"),
+        }
+    })
+}
+
 /// Parses a file's text, turning a syntax error into a diagnostic for that file.
 pub fn parse_file(file: &Path, text: &str) -> Result<Node, Diagnostic> {
     parse(text).map_err(|(span, message)| Diagnostic {
@@ -735,5 +756,12 @@ mod tests {
         }
         let (_, msg) = parse(&block).unwrap_err();
         assert!(msg.contains("nest more than"), "{msg}");
+    }
+
+    #[test]
+    fn invalid_utf8_is_located() {
+        let d = decode_source(Path::new("f.yaml"), b"a: 1\nbb: \xe9t\xe9\n".to_vec()).unwrap_err();
+        assert_eq!(d.span, Span { line: 2, col: 5 });
+        assert!(d.message.contains("0xe9"), "{}", d.message);
     }
 }

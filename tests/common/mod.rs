@@ -290,7 +290,12 @@ pub fn assert_refused(dir: &Path, args: &[&str], needles: &[&str]) -> Run {
     let before = snapshot_tree(dir);
     let run = retort(dir, args);
     let all = run.all();
-    assert_eq!(run.code, 1, "`retort {}` should exit 1:\n{all}", args.join(" "));
+    assert_eq!(
+        run.code,
+        1,
+        "`retort {}` should exit 1:\n{all}",
+        args.join(" ")
+    );
     assert!(
         !all.contains("panicked") && !all.contains("RUST_BACKTRACE"),
         "`retort {}` panicked:\n{all}",

@@ -89,8 +89,11 @@ pub fn load_schema(
     };
     let mut loader = SchemaLoader::new(naming);
     for file in &files {
-        match std::fs::read_to_string(file) {
-            Ok(text) => loader.add_text(file, &text, &mut diags),
+        match std::fs::read(file) {
+            Ok(bytes) => match crate::yaml::decode_source(file, bytes) {
+                Ok(text) => loader.add_text(file, &text, &mut diags),
+                Err(d) => diags.0.push(d),
+            },
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => diags.push(
                 file,
                 Span { line: 1, col: 1 },

@@ -95,12 +95,15 @@ pub fn load_revision_files(dirs: &[PathBuf]) -> Result<Vec<RevisionFile>, Diagno
         });
         paths.sort();
         for path in paths {
-            match std::fs::read_to_string(&path) {
-                Ok(text) => {
-                    if let Some(f) = parse_revision_text(&path, &text, &mut diags) {
-                        out.push(f);
+            match std::fs::read(&path) {
+                Ok(bytes) => match crate::yaml::decode_source(&path, bytes) {
+                    Ok(text) => {
+                        if let Some(f) = parse_revision_text(&path, &text, &mut diags) {
+                            out.push(f);
+                        }
                     }
-                }
+                    Err(d) => diags.0.push(d),
+                },
                 Err(e) => diags.push(&path, Span { line: 1, col: 1 }, format!("cannot read: {e}")),
             }
         }
