@@ -352,7 +352,14 @@ impl Parser<'_> {
                 self.fields(body, &what, &["name", "table", "expr"]);
                 let name = self.req_name(body, "name", &what);
                 let table = self.req_name(body, "table", &what);
-                let expr = self.req_name(body, "expr", &what);
+                let expr = self.req_name(body, "expr", &what).filter(|e| {
+                    let blank = e.trim().is_empty();
+                    if blank {
+                        let span = body.get("expr").map_or(body.span, |n| n.span);
+                        self.err(span, format!("`expr` of {what} must not be empty"));
+                    }
+                    !blank
+                });
                 Some(Operation::CreateCheckConstraint {
                     table: table?,
                     check: CheckConstraint {
@@ -845,7 +852,7 @@ impl Parser<'_> {
     /// A required, non-empty name.
     fn req_name(&mut self, body: &Node, key: &str, what: &str) -> Option<String> {
         let s = self.req_string(body, key, what)?;
-        if s.trim().is_empty() {
+        if s.is_empty() {
             let span = body.get(key).map_or(body.span, |n| n.span);
             self.err(span, format!("`{key}` of {what} must not be empty"));
             return None;
