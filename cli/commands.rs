@@ -10,6 +10,7 @@ use retort_engine::dialect::Dialect;
 use retort_engine::project::{init_project, NewRevisionRequest, Project};
 use retort_engine::schema::load_schema;
 use retort_engine::script::graph::Direction;
+use retort_engine::validate;
 
 use crate::args::{Cli, Command, Format, InitTemplate};
 use crate::revision_display::{mentions_current, Revisions};
@@ -286,8 +287,22 @@ fn validate(cli: &Cli) -> Result<ExitCode> {
             mask_url(&url)
         ));
     }
+    let dialect = Dialect::from_url(&url);
+    let mut findings = validate::Findings::default();
+    validate::check_config(&config, dialect, &mut findings);
+    let mut schema_enums = None;
     let tables = match load_schema(&config.schema, &config.naming_convention) {
-        Ok((schema, _)) => schema.tables.len(),
+        Ok((schema, source)) => {
+            validate::check_identifier_lengths(&source.identifiers, dialect, &mut findings);
+            schema_enums = Some(
+                schema
+                    .enums
+                    .iter()
+                    .map(|e| e.name.clone())
+                    .collect::<Vec<_>>(),
+            );
+            schema.tables.len()
+        }
         Err(d) => {
             errors.extend(d.0.iter().map(|x| x.to_string()));
             0
@@ -295,6 +310,11 @@ fn validate(cli: &Cli) -> Result<ExitCode> {
     };
     let revision_count = match Project::load(config.clone()) {
         Ok(project) => {
+            let identifiers = validate::revision_identifiers(&project.files);
+            validate::check_identifier_lengths(&identifiers, dialect, &mut findings);
+            if let Some(enums) = &schema_enums {
+                validate::check_revision_enums(&project.files, enums, &mut findings.errors);
+            }
             for file in &project.files {
                 for direction in [Direction::Up, Direction::Down] {
                     if let Err(e) = retort_engine::runner::operations(&project, file, direction) {
@@ -309,6 +329,12 @@ fn validate(cli: &Cli) -> Result<ExitCode> {
             0
         }
     };
+    findings.errors.sort();
+    findings.warnings.sort();
+    errors.extend(findings.errors.0.iter().map(|x| x.to_string()));
+    for w in &findings.warnings.0 {
+        eprintln!("{w}");
+    }
     let config_name = config
         .file
         .as_ref()
@@ -320,6 +346,7 @@ fn validate(cli: &Cli) -> Result<ExitCode> {
             serde_json::json!({
                 "valid": errors.is_empty(),
                 "errors": errors,
+                "warnings": findings.warnings.0.iter().map(|x| x.to_string()).collect::<Vec<_>>(),
                 "config": config_name,
                 "schema": config.schema.display().to_string(),
                 "tables": tables,

@@ -37,6 +37,12 @@ pub async fn migrate(
     up: bool,
 ) -> Result<ExitCode> {
     let url = project.config.url(cli.url.as_deref());
+    let problems = retort_engine::validate::check_before_run(project, Dialect::from_url(&url));
+    if !problems.is_empty() {
+        return Err(anyhow!(
+            "the revision files have mistakes; nothing was run:\n{problems}"
+        ));
+    }
     if sql {
         let dialect = dialect_of(&url)?;
         let (start, to) = split_range(target);

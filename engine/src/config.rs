@@ -72,6 +72,8 @@ pub struct Config {
     pub include_tables: Vec<String>,
     /// Table globs to exclude.
     pub exclude_tables: Vec<String>,
+    /// Where each key was written in the config file (for messages about its value).
+    pub key_spans: Vec<(String, Span)>,
 }
 
 impl Config {
@@ -91,7 +93,16 @@ impl Config {
             compare: CompareOptions::default(),
             include_tables: Vec::new(),
             exclude_tables: Vec::new(),
+            key_spans: Vec::new(),
         }
+    }
+
+    /// Where `key`'s value was written in the config file, if it was.
+    pub fn span_of(&self, key: &str) -> Option<Span> {
+        self.key_spans
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, span)| *span)
     }
 
     /// Finds and loads the configuration the way cargo finds `Cargo.toml`: `explicit`
@@ -107,8 +118,9 @@ impl Config {
 
     /// Loads a config file; `env` looks up variables for `${VAR}` interpolation.
     pub fn load(path: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
-        let text =
-            std::fs::read_to_string(path).map_err(|e| ConfigError::Io(path.to_path_buf(), e))?;
+        let bytes = std::fs::read(path).map_err(|e| ConfigError::Io(path.to_path_buf(), e))?;
+        let text = crate::yaml::decode_source(path, bytes)
+            .map_err(|d| ConfigError::Invalid(Diagnostics(vec![d])))?;
         let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
         let dir = abs
             .parent()
@@ -132,6 +144,7 @@ impl Config {
                 Some(entries) => {
                     for (k, v) in entries {
                         let key = k.as_str().unwrap_or("");
+                        config.key_spans.push((key.to_string(), v.span));
                         if v.is_null() && key != "database_url" {
                             continue;
                         }

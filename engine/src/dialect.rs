@@ -78,6 +78,35 @@ impl Dialect {
         }
     }
 
+    /// The longest identifier the backend keeps intact, as [`Dialect::identifier_length`]
+    /// counts it: PostgreSQL 63 bytes (it silently truncates longer names), MySQL 64
+    /// characters (it rejects longer names); `None` for SQLite, which has no limit.
+    pub fn max_identifier_length(self) -> Option<usize> {
+        match self {
+            Dialect::Sqlite => None,
+            Dialect::Postgres => Some(63),
+            Dialect::MySql => Some(64),
+        }
+    }
+
+    /// The length of `ident` as this backend measures it (bytes on PostgreSQL,
+    /// characters elsewhere).
+    pub fn identifier_length(self, ident: &str) -> usize {
+        match self {
+            Dialect::Postgres => ident.len(),
+            _ => ident.chars().count(),
+        }
+    }
+
+    /// How the backend's identifier limit reads in messages, e.g. "PostgreSQL allows 63 bytes".
+    pub fn identifier_limit_text(self) -> String {
+        match (self, self.max_identifier_length()) {
+            (Dialect::Postgres, Some(n)) => format!("PostgreSQL allows at most {n} bytes"),
+            (Dialect::MySql, Some(n)) => format!("MySQL allows at most {n} characters"),
+            _ => "SQLite has no limit".to_string(),
+        }
+    }
+
     /// True when DDL runs inside transactions (and so BEGIN/COMMIT wrap a run).
     pub fn transactional_ddl(self) -> bool {
         !matches!(self, Dialect::MySql)

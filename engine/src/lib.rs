@@ -16,4 +16,5 @@ pub mod runner;
 pub mod schema;
 pub mod script;
 pub mod sqltext;
+pub mod validate;
 pub mod yaml;

@@ -353,7 +353,14 @@ impl Parser<'_> {
                 self.fields(body, &what, &["name", "table", "expr"]);
                 let name = self.req_name(body, "name", &what);
                 let table = self.req_name(body, "table", &what);
-                let expr = self.req_name(body, "expr", &what);
+                let expr = self.req_name(body, "expr", &what).filter(|e| {
+                    let blank = e.trim().is_empty();
+                    if blank {
+                        let span = body.get("expr").map_or(body.span, |n| n.span);
+                        self.err(span, format!("`expr` of {what} must not be empty"));
+                    }
+                    !blank
+                });
                 Some(Operation::CreateCheckConstraint {
                     table: table?,
                     check: CheckConstraint {
@@ -1046,7 +1053,7 @@ mod tests {
 - execute: {sql: "SELECT 1", dialect: oracle}
 - bulk_insert: {table: t, rows: [{a: [1]}]}
 - create_index: {name: i, table: t, columns: []}
-- drop_table: {name: a, name: b}
+- drop_table: {name: a, nmae: b}
 - just_a_string
 - {drop_table: {name: a}, drop_index: {name: b, table: c}}
 - alter_column: {table: t, name: c}
@@ -1074,7 +1081,7 @@ mod tests {
             "v.yaml:10:",
             "must name at least one column",
             "v.yaml:11:",
-            "duplicate field `name`",
+            "unknown field `nmae` in `drop_table` (did you mean `name`?)",
             "v.yaml:12:3: an operation must be a one-key mapping",
             "v.yaml:13:3: an operation must be a one-key mapping `OPERATION: {FIELDS}`, found 2 keys",
             "v.yaml:14:",

@@ -876,7 +876,9 @@ impl Rng {
                 table: self.name(),
                 check: CheckConstraint {
                     name: self.name(),
-                    expr: self.text(),
+                    expr: Some(self.text())
+                        .filter(|t| !t.trim().is_empty())
+                        .unwrap_or_else(|| "1 = 1".into()),
                 },
             },
             11 => Operation::CreatePrimaryKey {

@@ -95,12 +95,15 @@ pub fn load_revision_files(dirs: &[PathBuf]) -> Result<Vec<RevisionFile>, Diagno
         });
         paths.sort();
         for path in paths {
-            match std::fs::read_to_string(&path) {
-                Ok(text) => {
-                    if let Some(f) = parse_revision_text(&path, &text, &mut diags) {
-                        out.push(f);
+            match std::fs::read(&path) {
+                Ok(bytes) => match crate::yaml::decode_source(&path, bytes) {
+                    Ok(text) => {
+                        if let Some(f) = parse_revision_text(&path, &text, &mut diags) {
+                            out.push(f);
+                        }
                     }
-                }
+                    Err(d) => diags.0.push(d),
+                },
                 Err(e) => diags.push(&path, Span { line: 1, col: 1 }, format!("cannot read: {e}")),
             }
         }
@@ -165,6 +168,10 @@ fn parse_yaml_revision(path: &Path, text: &str, diags: &mut Diagnostics) -> Opti
     }
     let id = match root.get("revision") {
         Some(n) => match scalar_text(n) {
+            Some(s) if s.is_empty() => {
+                diags.push(path, n.span, "`revision` is empty; write the revision id");
+                s
+            }
             Some(s) => s,
             None => {
                 diags.push(path, n.span, "`revision` must be a revision id");
@@ -176,6 +183,13 @@ fn parse_yaml_revision(path: &Path, text: &str, diags: &mut Diagnostics) -> Opti
             String::new()
         }
     };
+    if root.get("down_revision").is_none() {
+        diags.push(
+            path,
+            root.span,
+            "missing `down_revision`; write `down_revision: null` for a root revision, or the parent's id",
+        );
+    }
     let down_revisions = id_list(path, root.get("down_revision"), "down_revision", diags);
     let branch_labels = id_list(path, root.get("branch_labels"), "branch_labels", diags);
     let depends_on = id_list(path, root.get("depends_on"), "depends_on", diags);
@@ -229,7 +243,7 @@ fn parse_yaml_revision(path: &Path, text: &str, diags: &mut Diagnostics) -> Opti
         branch_labels,
         depends_on,
         message,
-        create_date: header_create_date(text, "#"),
+        create_date: header_create_date(text.strip_prefix('\u{feff}').unwrap_or(text), "#"),
         transactional,
         body: RevisionBody::Yaml { upgrade, downgrade },
     })
@@ -251,11 +265,25 @@ fn id_list(path: &Path, node: Option<&Node>, key: &str, diags: &mut Diagnostics)
     let Some(node) = node else { return Vec::new() };
     match &node.value {
         NodeValue::Null => Vec::new(),
-        NodeValue::Scalar { text, .. } => split_ids(text),
+        NodeValue::Scalar { text, .. } => {
+            let ids = split_ids(text);
+            if let Some(dup) = first_duplicate(&ids) {
+                diags.push(path, node.span, duplicate_id_message(key, dup));
+            }
+            ids
+        }
         NodeValue::Seq(items) => {
-            let mut out = Vec::new();
+            let mut out: Vec<String> = Vec::new();
             for item in items {
                 match scalar_text(item) {
+                    Some(s) if s.is_empty() => diags.push(
+                        path,
+                        item.span,
+                        format!("an item of `{key}` is empty; write a revision id or label"),
+                    ),
+                    Some(s) if out.contains(&s) => {
+                        diags.push(path, item.span, duplicate_id_message(key, &s))
+                    }
                     Some(s) => out.push(s),
                     None => diags.push(
                         path,
@@ -277,6 +305,17 @@ fn id_list(path: &Path, node: Option<&Node>, key: &str, diags: &mut Diagnostics)
     }
 }
 
+fn first_duplicate(ids: &[String]) -> Option<&str> {
+    ids.iter()
+        .enumerate()
+        .find(|(i, id)| ids[..*i].contains(id))
+        .map(|(_, id)| id.as_str())
+}
+
+fn duplicate_id_message(key: &str, id: &str) -> String {
+    format!("`{id}` appears twice in `{key}`; list each revision once")
+}
+
 /// Splits a comma-separated header value into ids (empty, `null` and `None` give nothing).
 fn split_ids(text: &str) -> Vec<String> {
     text.split(',')
@@ -290,23 +329,26 @@ fn split_ids(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// The header keys of a SQL revision.
+const SQL_HEADER_KEYS: &[&str] = &[
+    "revision",
+    "down_revision",
+    "branch_labels",
+    "depends_on",
+    "create_date",
+    "transactional",
+    "message",
+];
+
 /// A SQL header comment's text (after `--`) as a `(field, value)` pair, when it is one of
 /// the header fields (`revision`, `down_revision`, `branch_labels`, `depends_on`,
 /// `create_date`, `transactional`, `message`).
 pub(crate) fn sql_header_field(body: &str) -> Option<(String, String)> {
     let (k, v) = body.split_once(':')?;
     let k = k.trim().to_ascii_lowercase();
-    matches!(
-        k.as_str(),
-        "revision"
-            | "down_revision"
-            | "branch_labels"
-            | "depends_on"
-            | "create_date"
-            | "transactional"
-            | "message"
-    )
-    .then(|| (k, v.trim().to_string()))
+    SQL_HEADER_KEYS
+        .contains(&k.as_str())
+        .then(|| (k, v.trim().to_string()))
 }
 
 /// The value of a `-- message:` header line: a YAML scalar, usually double-quoted.
@@ -322,8 +364,22 @@ fn decode_message(v: &str) -> Option<String> {
 }
 
 fn parse_sql_revision(path: &Path, text: &str, diags: &mut Diagnostics) -> Option<RevisionFile> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let before = diags.0.len();
+    if let Some((line_no, line)) = text.lines().enumerate().find(|(_, l)| l.contains('\0')) {
+        let col = line.chars().take_while(|c| *c != '\0').count() + 1;
+        diags.push(
+            path,
+            Span {
+                line: line_no + 1,
+                col,
+            },
+            crate::yaml::forbidden_char_message('\0'),
+        );
+        return None;
+    }
     let mut id = None;
-    let mut down = Vec::new();
+    let mut down = None;
     let mut labels = Vec::new();
     let mut depends = Vec::new();
     let mut create_date = None;
@@ -335,6 +391,7 @@ fn parse_sql_revision(path: &Path, text: &str, diags: &mut Diagnostics) -> Optio
     let mut downgrade = String::new();
     let mut seen_upgrade = false;
     let mut seen_downgrade = false;
+    let mut seen_keys: Vec<(String, usize)> = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let span = Span {
             line: i + 1,
@@ -368,38 +425,97 @@ fn parse_sql_revision(path: &Path, text: &str, diags: &mut Diagnostics) -> Optio
                     continue;
                 };
                 let body = body.trim();
-                let field = sql_header_field(body);
-                match field {
-                    Some((k, v)) => match k.as_str() {
-                        "revision" => id = Some(v),
-                        "down_revision" => down = split_ids(&v),
-                        "branch_labels" => labels = split_ids(&v),
-                        "depends_on" => depends = split_ids(&v),
-                        "create_date" => create_date = Some(v),
-                        "message" => match decode_message(&v) {
-                            Some(m) => message_field = Some(m),
-                            None => diags.push(
-                                path,
-                                span,
-                                "`-- message:` must be a YAML scalar on one line, e.g. -- message: \"add users\"",
-                            ),
-                        },
-                        _ => match v.to_ascii_lowercase().as_str() {
-                            "true" => transactional = true,
-                            "false" => transactional = false,
-                            _ => diags.push(path, span, "`transactional` must be true or false"),
-                        },
-                    },
-                    None => {
-                        if message.is_none() && !body.is_empty() {
-                            message = Some(body.to_string());
-                        }
+                let Some((raw_key, value)) = body.split_once(':') else {
+                    if message.is_none() && !body.is_empty() {
+                        message = Some(body.to_string());
                     }
+                    continue;
+                };
+                let key = raw_key.trim().to_ascii_lowercase();
+                let value = value.trim().to_string();
+                let key_span = Span {
+                    line: i + 1,
+                    col: line
+                        .find(raw_key.trim())
+                        .map_or(1, |b| line[..b].chars().count() + 1),
+                };
+                if !SQL_HEADER_KEYS.contains(&key.as_str()) {
+                    let looks_like_key = !key.is_empty()
+                        && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+                    let hint = crate::yaml::closest(&key, SQL_HEADER_KEYS);
+                    if message.is_some() && looks_like_key && (hint.is_some() || key.contains('_'))
+                    {
+                        diags.push(
+                            path,
+                            key_span,
+                            format!(
+                                "unknown header key `{}`{}; header keys are: {}",
+                                raw_key.trim(),
+                                hint.map(|h| format!(" (did you mean `{h}`?)"))
+                                    .unwrap_or_default(),
+                                SQL_HEADER_KEYS.join(", ")
+                            ),
+                        );
+                    } else if message.is_none() && !body.is_empty() {
+                        message = Some(body.to_string());
+                    }
+                    continue;
+                }
+                if let Some((_, first)) = seen_keys.iter().find(|(k, _)| *k == key) {
+                    diags.push(
+                        path,
+                        key_span,
+                        format!(
+                            "duplicate header key `{key}` (first at line {first}); a key may appear only once: remove one"
+                        ),
+                    );
+                    continue;
+                }
+                seen_keys.push((key.clone(), i + 1));
+                let ids = |diags: &mut Diagnostics| {
+                    let ids = split_ids(&value);
+                    if let Some(dup) = first_duplicate(&ids) {
+                        diags.push(path, key_span, duplicate_id_message(&key, dup));
+                    }
+                    ids
+                };
+                match key.as_str() {
+                    "revision" => id = Some(value),
+                    "down_revision" => down = Some(ids(diags)),
+                    "branch_labels" => labels = ids(diags),
+                    "depends_on" => depends = ids(diags),
+                    "create_date" => create_date = Some(value),
+                    "message" => match decode_message(&value) {
+                        Some(m) => message_field = Some(m),
+                        None => diags.push(
+                            path,
+                            key_span,
+                            "`-- message:` must be a YAML scalar on one line, e.g. -- message: \"add users\"",
+                        ),
+                    },
+                    _ => match value.to_ascii_lowercase().as_str() {
+                        "true" => transactional = true,
+                        "false" => transactional = false,
+                        _ => diags.push(path, key_span, "`transactional` must be true or false"),
+                    },
                 }
             }
         }
     }
-    let before = diags.0.len();
+    if id.as_deref() == Some("") {
+        diags.push(
+            path,
+            Span { line: 1, col: 1 },
+            "the `-- revision:` header line has no id",
+        );
+    }
+    if down.is_none() {
+        diags.push(
+            path,
+            Span { line: 1, col: 1 },
+            "missing `-- down_revision:` header line; write `-- down_revision:` with nothing after it for a root revision, or the parent's id",
+        );
+    }
     if id.is_none() {
         diags.push(
             path,
@@ -420,7 +536,7 @@ fn parse_sql_revision(path: &Path, text: &str, diags: &mut Diagnostics) -> Optio
     Some(RevisionFile {
         path: path.to_path_buf(),
         id: id.unwrap_or_default(),
-        down_revisions: down,
+        down_revisions: down.unwrap_or_default(),
         branch_labels: labels,
         depends_on: depends,
         message: message_field.or(message).unwrap_or_default(),
@@ -485,5 +601,85 @@ mod tests {
         assert!(s.contains("x.yaml:1:1: unknown key `revison`"), "{s}");
         assert!(s.contains("missing `revision`"), "{s}");
         assert!(s.contains("missing `downgrade`"), "{s}");
+    }
+
+    fn errors(name: &str, text: &str) -> String {
+        let mut d = Diagnostics::default();
+        let parsed = parse_revision_text(Path::new(name), text, &mut d);
+        assert!(parsed.is_none(), "{name} should be rejected:\n{text}");
+        d.to_string()
+    }
+
+    #[test]
+    fn missing_down_revision_is_an_error_and_null_is_a_root() {
+        let s = errors("a.yaml", "revision: a1\nupgrade: []\ndowngrade: []\n");
+        assert!(s.contains("a.yaml:1:1: missing `down_revision`"), "{s}");
+        let mut d = Diagnostics::default();
+        let f = parse_revision_text(
+            Path::new("a.yaml"),
+            "revision: a1\ndown_revision: null\nupgrade: []\ndowngrade: []\n",
+            &mut d,
+        )
+        .unwrap();
+        assert!(f.down_revisions.is_empty());
+        let s = errors(
+            "b.sql",
+            "-- msg\n-- revision: b1\n-- +upgrade\nSELECT 1;\n-- +downgrade\nSELECT 1;\n",
+        );
+        assert!(s.contains("b.sql:1:1: missing `-- down_revision:`"), "{s}");
+    }
+
+    #[test]
+    fn sql_header_typos_and_duplicates_are_errors() {
+        let base = "-- msg\n-- revision: b1\n-- down_revision:\n";
+        let tail = "-- +upgrade\nSELECT 1;\n-- +downgrade\nSELECT 1;\n";
+        let s = errors("t.sql", &format!("{base}-- depens_on: a1\n{tail}"));
+        assert!(
+            s.contains("t.sql:4:4: unknown header key `depens_on` (did you mean `depends_on`?)"),
+            "{s}"
+        );
+        let s = errors("t.sql", &format!("{base}-- revision: b2\n{tail}"));
+        assert!(
+            s.contains("t.sql:4:4: duplicate header key `revision` (first at line 2)"),
+            "{s}"
+        );
+        let s = errors(
+            "t.sql",
+            &format!("-- msg\n-- revision: b1\n-- down_revision: a1, a1\n{tail}"),
+        );
+        assert!(
+            s.contains("t.sql:3:4: `a1` appears twice in `down_revision`"),
+            "{s}"
+        );
+        let s = errors("t.sql", &format!("{base}-- x\0y\n{tail}"));
+        assert!(
+            s.contains("t.sql:4:5: control character U+0000 (NUL)"),
+            "{s}"
+        );
+        let mut d = Diagnostics::default();
+        let f = parse_revision_text(
+            Path::new("ok.sql"),
+            &format!("\u{feff}-- fix: users\n-- Note: slow on big tables\n-- revision: b1\n-- down_revision:\n{tail}"),
+            &mut d,
+        )
+        .unwrap_or_else(|| panic!("{d}"));
+        assert_eq!(f.message, "fix: users");
+    }
+
+    #[test]
+    fn repeated_parents_are_errors() {
+        let s = errors(
+            "m.yaml",
+            "revision: m\ndown_revision: [a, a]\nupgrade: []\ndowngrade: []\n",
+        );
+        assert!(
+            s.contains("m.yaml:2:20: `a` appears twice in `down_revision`"),
+            "{s}"
+        );
+        let s = errors(
+            "m.yaml",
+            "revision: m\ndown_revision: a\ndepends_on: [b, b]\nupgrade: []\ndowngrade: []\n",
+        );
+        assert!(s.contains("appears twice in `depends_on`"), "{s}");
     }
 }

@@ -1,0 +1,356 @@
+//! Project-wide checks for `retort validate`: mistakes that each file's loader cannot
+//! see alone and that would otherwise fail (or be silently mangled) at run time —
+//! identifiers longer than the backend keeps, enums that no revision creates, and
+//! configured directories and names that cannot work.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use crate::config::Config;
+use crate::dialect::Dialect;
+use crate::ops::parse_operations;
+use crate::project::Project;
+use crate::schema::{ColumnType, Identifier};
+use crate::script::{RevisionBody, RevisionFile};
+use crate::yaml::{Diagnostics, Node, NodeValue, Span};
+
+/// What the checks found: errors make `validate` fail, warnings do not.
+#[derive(Debug, Default)]
+pub struct Findings {
+    /// Problems that will fail or mangle a run.
+    pub errors: Diagnostics,
+    /// Problems that only matter on another backend.
+    pub warnings: Diagnostics,
+}
+
+/// The backends that limit identifier lengths, for warnings when the URL's backend has no limit.
+const LIMITED_BACKENDS: [Dialect; 2] = [Dialect::Postgres, Dialect::MySql];
+
+/// Checks every identifier's length. With a backend that limits lengths, a longer
+/// identifier is an error naming the limit; otherwise (SQLite, or an unknown backend)
+/// it is a warning naming the limits of the backends that have one.
+pub fn check_identifier_lengths(
+    identifiers: &[Identifier],
+    dialect: Option<Dialect>,
+    findings: &mut Findings,
+) {
+    for id in identifiers {
+        match dialect.filter(|d| d.max_identifier_length().is_some()) {
+            Some(d) => {
+                let (len, max) = (
+                    d.identifier_length(&id.name),
+                    d.max_identifier_length().unwrap_or(usize::MAX),
+                );
+                if len > max {
+                    findings.errors.push(
+                        &id.file,
+                        id.span,
+                        format!(
+                            "{} `{}` is too long ({len}): {}; shorten it",
+                            id.what,
+                            id.name,
+                            d.identifier_limit_text()
+                        ),
+                    );
+                }
+            }
+            None => {
+                let over: Vec<String> = LIMITED_BACKENDS
+                    .iter()
+                    .filter(|d| {
+                        d.identifier_length(&id.name) > d.max_identifier_length().unwrap_or(0)
+                    })
+                    .map(|d| d.identifier_limit_text())
+                    .collect();
+                if !over.is_empty() {
+                    findings.warnings.push(
+                        &id.file,
+                        id.span,
+                        format!(
+                            "warning: {} `{}` is {} characters long: {} (fine here, but it would fail or be truncated there)",
+                            id.what,
+                            id.name,
+                            id.name.chars().count(),
+                            over.join(" and ")
+                        ),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// The names in YAML revision files that become identifiers: tables, columns, indexes,
+/// constraints and enums, with where they were written.
+pub fn revision_identifiers(files: &[RevisionFile]) -> Vec<Identifier> {
+    let mut out = Vec::new();
+    for file in files {
+        for_each_operation(file, |op, body| {
+            collect_identifiers(&file.path, op, body, &mut out);
+        });
+    }
+    out
+}
+
+fn collect_identifiers(file: &Path, op: &str, node: &Node, out: &mut Vec<Identifier>) {
+    let Some(map) = node.as_map() else { return };
+    for (k, v) in map {
+        let Some(key) = k.as_str() else { continue };
+        let push = |out: &mut Vec<Identifier>, name: &str, span: Span, what: String| {
+            out.push(Identifier {
+                name: name.to_string(),
+                what,
+                file: file.to_path_buf(),
+                span,
+            })
+        };
+        match key {
+            "name" | "new_name" | "table" | "referred_table" => {
+                if let Some(s) = v.as_str() {
+                    push(out, s, v.span, format!("`{key}` of `{op}`"));
+                }
+            }
+            "columns" | "referred_columns" => match &v.value {
+                NodeValue::Map(cols) => {
+                    for (c, body) in cols {
+                        if let Some(s) = c.as_str() {
+                            push(out, s, c.span, format!("column in `{op}`"));
+                        }
+                        collect_identifiers(file, op, body, out);
+                    }
+                }
+                NodeValue::Seq(items) => {
+                    for item in items {
+                        if let Some(s) = item.as_str() {
+                            push(out, s, item.span, format!("column in `{op}`"));
+                        }
+                    }
+                }
+                NodeValue::Scalar { text, .. } => {
+                    push(out, text, v.span, format!("column in `{op}`"));
+                }
+                NodeValue::Null => {}
+            },
+            "indexes" | "unique" | "foreign_keys" | "checks" | "primary_key" | "references"
+            | "foreign_key" => match &v.value {
+                NodeValue::Seq(items) => {
+                    for item in items {
+                        collect_identifiers(file, op, item, out);
+                    }
+                }
+                NodeValue::Map(_) => collect_identifiers(file, op, v, out),
+                _ => {}
+            },
+            _ => {}
+        }
+    }
+}
+
+/// Reports `enum(NAME)` column types in YAML revision files whose enum is neither
+/// declared in `schema.yaml` (`schema_enums`) nor created by any revision's `create_enum`.
+pub fn check_revision_enums(
+    files: &[RevisionFile],
+    schema_enums: &[String],
+    errors: &mut Diagnostics,
+) {
+    let mut known: HashSet<String> = schema_enums.iter().cloned().collect();
+    for file in files {
+        for_each_operation(file, |op, body| {
+            if op == "create_enum" {
+                if let Some(name) = body.get("name").and_then(Node::as_str) {
+                    known.insert(name.trim().to_string());
+                }
+            }
+        });
+    }
+    for file in files {
+        for_each_operation(file, |op, body| {
+            let mut refs = Vec::new();
+            collect_enum_refs(body, &mut refs);
+            for (name, span) in refs {
+                if !known.contains(&name) {
+                    errors.push(
+                        &file.path,
+                        span,
+                        format!(
+                            "`{op}` uses enum `{name}`, but no revision creates it (`create_enum`) and schema.yaml does not declare it; add `- create_enum: {{name: {name}, values: [...]}}` to this or an earlier revision"
+                        ),
+                    );
+                }
+            }
+        });
+    }
+}
+
+fn collect_enum_refs(node: &Node, out: &mut Vec<(String, Span)>) {
+    match &node.value {
+        NodeValue::Map(entries) => {
+            for (k, v) in entries {
+                match k.as_str() {
+                    Some("type" | "existing_type") => {
+                        if let Some(Ok(ColumnType::Enum(name))) = v.as_str().map(ColumnType::parse)
+                        {
+                            out.push((name, v.span));
+                        }
+                    }
+                    Some("rows" | "values") => {}
+                    _ => collect_enum_refs(v, out),
+                }
+            }
+        }
+        NodeValue::Seq(items) => {
+            for item in items {
+                collect_enum_refs(item, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Calls `f(operation, body)` for every operation of a YAML revision file, both directions.
+fn for_each_operation(file: &RevisionFile, mut f: impl FnMut(&str, &Node)) {
+    let RevisionBody::Yaml { upgrade, downgrade } = &file.body else {
+        return;
+    };
+    for list in [upgrade, downgrade] {
+        for item in list.as_seq().unwrap_or(&[]) {
+            if let Some([(k, body)]) = item.as_map() {
+                if let Some(op) = k.as_str() {
+                    f(op, body);
+                }
+            }
+        }
+    }
+}
+
+/// What must hold before a run touches the database: every YAML revision's operations
+/// parse in both directions (a broken downgrade is found before the upgrade, as Alembic
+/// finds a broken script before running any), and, when the backend is known, every
+/// identifier in them fits the backend.
+pub fn check_before_run(project: &Project, dialect: Option<Dialect>) -> Diagnostics {
+    let mut errors = Diagnostics::default();
+    for file in &project.files {
+        if let RevisionBody::Yaml { upgrade, downgrade } = &file.body {
+            for list in [upgrade, downgrade] {
+                parse_operations(
+                    &file.path,
+                    list,
+                    &project.config.naming_convention,
+                    &mut errors,
+                );
+            }
+        }
+    }
+    let mut findings = Findings::default();
+    check_identifier_lengths(
+        &revision_identifiers(&project.files),
+        dialect,
+        &mut findings,
+    );
+    errors.0.extend(findings.errors.0);
+    errors.sort();
+    errors
+}
+
+/// Checks the configuration against the file system and the backend: every `versions`
+/// directory must exist, and the version table's name must fit the backend.
+pub fn check_config(config: &Config, dialect: Option<Dialect>, findings: &mut Findings) {
+    let file = config
+        .file
+        .clone()
+        .unwrap_or_else(|| config.dir.join("retort.yaml"));
+    let at = |key: &str| config.span_of(key).unwrap_or(Span { line: 1, col: 1 });
+    let configured = config.span_of("versions").is_some();
+    for dir in &config.versions {
+        if dir.is_dir() {
+            continue;
+        }
+        let what = if dir.exists() {
+            "is not a directory"
+        } else {
+            "does not exist"
+        };
+        if configured {
+            findings.errors.push(
+                &file,
+                at("versions"),
+                format!(
+                    "versions directory {} (from `versions:`) {what}, so no revision would be found; create it (`mkdir -p {}`) or point `versions:` at your revisions",
+                    dir.display(),
+                    dir.display()
+                ),
+            );
+        } else {
+            findings.warnings.push(
+                &file,
+                at("versions"),
+                format!(
+                    "warning: versions directory {} (the default) {what}; `retort revision` will create it",
+                    dir.display()
+                ),
+            );
+        }
+    }
+    check_identifier_lengths(
+        &[Identifier {
+            name: config.version_table.clone(),
+            what: "`version_table`".into(),
+            file: file.clone(),
+            span: at("version_table"),
+        }],
+        dialect,
+        findings,
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::Diagnostics;
+
+    fn revision(text: &str) -> RevisionFile {
+        let mut d = Diagnostics::default();
+        crate::script::parse_revision_text(Path::new("v/r.yaml"), text, &mut d)
+            .unwrap_or_else(|| panic!("{d}"))
+    }
+
+    #[test]
+    fn long_identifiers_are_errors_where_the_backend_limits_them() {
+        let long = "t".repeat(64);
+        let file = revision(&format!(
+            "revision: r\ndown_revision: null\nupgrade:\n  - create_table: {{name: {long}, columns: {{id: integer}}}}\ndowngrade: []\n"
+        ));
+        let ids = revision_identifiers(&[file]);
+        let mut pg = Findings::default();
+        check_identifier_lengths(&ids, Some(Dialect::Postgres), &mut pg);
+        let s = pg.errors.to_string();
+        assert!(s.contains("v/r.yaml:4:26:"), "{s}");
+        assert!(s.contains("PostgreSQL allows at most 63 bytes"), "{s}");
+        let mut my = Findings::default();
+        check_identifier_lengths(&ids, Some(Dialect::MySql), &mut my);
+        assert!(
+            my.errors.is_empty(),
+            "64 characters fit MySQL: {}",
+            my.errors
+        );
+        let mut lite = Findings::default();
+        check_identifier_lengths(&ids, Some(Dialect::Sqlite), &mut lite);
+        assert!(lite.errors.is_empty());
+        let w = lite.warnings.to_string();
+        assert!(w.contains("warning:") && w.contains("63"), "{w}");
+    }
+
+    #[test]
+    fn enums_must_be_created_somewhere() {
+        let a = revision("revision: a\ndown_revision: null\nupgrade:\n  - create_enum: {name: mood, values: [x]}\ndowngrade: []\n");
+        let b = revision("revision: b\ndown_revision: a\nupgrade:\n  - add_column: {table: t, name: c, type: enum(mood)}\n  - add_column: {table: t, name: d, type: enum(feel)}\ndowngrade: []\n");
+        let mut errors = Diagnostics::default();
+        check_revision_enums(&[a, b], &[], &mut errors);
+        let s = errors.to_string();
+        assert_eq!(errors.0.len(), 1, "{s}");
+        assert!(
+            s.contains("v/r.yaml:5:") && s.contains("enum `feel`"),
+            "{s}"
+        );
+    }
+}
