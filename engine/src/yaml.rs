@@ -559,6 +559,14 @@ pub fn quoted(s: &str) -> String {
             '\t' => out.push_str("\\t"),
             '\r' => out.push_str("\\r"),
             c if (c as u32) < 0x20 => out.push_str(&format!("\\x{:02x}", c as u32)),
+            // Not printable in YAML (DEL, C1 controls, U+FFFE/U+FFFF) or read as a line
+            // break by some parsers (NEL, U+2028/U+2029), and the BOM: always escaped.
+            '\u{7f}'..='\u{9f}'
+            | '\u{2028}'
+            | '\u{2029}'
+            | '\u{feff}'
+            | '\u{fffe}'
+            | '\u{ffff}' => out.push_str(&format!("\\u{:04X}", c as u32)),
             c => out.push(c),
         }
     }
@@ -591,6 +599,21 @@ fn is_plain_safe(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quoted_strings_with_any_character_read_back() {
+        for s in [
+            "a\u{7f}b",
+            "\u{85}",
+            "x\u{9f}\u{2028}\u{2029}\u{feff}y",
+            "\u{0}\u{1b}",
+            "\u{ffff}",
+        ] {
+            let text = format!("k: {}\n", quoted(s));
+            let n = parse(&text).unwrap_or_else(|e| panic!("{s:?}: {e:?}"));
+            assert_eq!(n.get("k").unwrap().as_str(), Some(s), "{text}");
+        }
+    }
 
     #[test]
     fn positions_are_one_based() {

@@ -139,8 +139,7 @@ fn overlapping_rows_stamp_targets_and_backwards_ranges() {
 }
 
 #[test]
-fn overlap_check_of_many_rows_is_linear() {
-    let started = std::time::Instant::now();
+fn overlap_check_of_many_rows() {
     let mut nodes = Vec::new();
     for i in 0..3000 {
         let base = format!("w{i:05}a");
@@ -156,9 +155,4 @@ fn overlap_check_of_many_rows_is_linear() {
         .check_rows_overlap(&overlapping)
         .unwrap_err()
         .starts_with("Requested revision w02999b overlaps with other requested revisions w02999a"));
-    let elapsed = started.elapsed();
-    assert!(
-        elapsed < std::time::Duration::from_secs(2),
-        "took {elapsed:?}"
-    );
 }
