@@ -88,10 +88,11 @@ class Job:
 
 @dataclass
 class Sample:
-    """What one run cost: wall seconds, CPU seconds and peak memory (KiB)."""
+    """What one run cost: wall seconds, user and system CPU seconds, peak memory (KiB)."""
 
     seconds: float
-    cpu_seconds: float
+    user: float
+    sys: float
     rss_kib: int
 
 
@@ -125,7 +126,7 @@ def measure(job: Job) -> Sample:
             raise BenchError(
                 f"{describe(job)} exited with {proc.returncode}:\n    " + "\n    ".join(tail)
             )
-    return Sample(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss)
+    return Sample(seconds, usage.ru_utime, usage.ru_stime, usage.ru_maxrss)
 
 
 def run_quiet(cmd: list[str], cwd: Path | None = None, env=None, stdin: Path | None = None) -> str:
@@ -581,7 +582,7 @@ def summarise(samples: dict[str, list[Sample]]) -> dict[str, Stat]:
     return {
         label: Stat(
             statistics.median(s.seconds for s in ss),
-            statistics.median(s.cpu_seconds for s in ss),
+            statistics.median(s.user + s.sys for s in ss),
             max(s.rss_kib for s in ss),
             len(ss),
         )
@@ -751,36 +752,86 @@ class Bench:
                 backend.drop(db)
 
     def profile(self) -> str:
-        """A perf profile of `upgrade head` over PROFILE_REVISIONS revisions on SQLite."""
+        """Where the time goes in `upgrade head` over PROFILE_REVISIONS revisions on
+        SQLite: one plain run's wall/user/system split, then a perf profile of a second
+        run, its self time grouped by component and its top functions."""
         if not shutil.which("perf"):
-            return "perf is not installed (apt-get install linux-perf); no profile taken."
+            return "perf is not installed (apt-get install linux-perf); no profile taken.\n"
         r = self.fx.chain(PROFILE_REVISIONS) / "retort"
         backend = self.backends.get("sqlite") or SqliteBackend()
-        db = backend.create("profile")
         data = WORK / "perf.data"
+        dbs = [backend.create("profile"), backend.create("profile")]
         try:
-            job = self.retort_job(r, db.retort_url, "upgrade", "head")
-            start = time.perf_counter()
-            run_quiet(["perf", "record", "-q", "-F", "4000", "-g", "-o", str(data), "--", *job.cmd], cwd=r, env=self.env)
-            wall = time.perf_counter() - start
-            report = ["perf", "report", "-i", str(data), "--stdio", "-g", "none", "--percent-limit", "1.5"]
-            self_time = run_quiet(report + ["--no-children", "--sort", "dso,symbol"])
-            inclusive = run_quiet(report + ["--children", "--sort", "symbol", "--percent-limit", "8"])
+            plain = measure(self.retort_job(r, dbs[0].retort_url, "upgrade", "head"))
+            job = self.retort_job(r, dbs[1].retort_url, "upgrade", "head")
+            run_quiet(["perf", "record", "-q", "-F", "4000", "-o", str(data), "--", *job.cmd], cwd=r, env=self.env)
+            text = run_quiet(["perf", "report", "-i", str(data), "--stdio", "--no-children",
+                              "--sort", "dso,symbol", "--percent-limit", "0"])
         except BenchError as e:
-            return f"The profile could not be taken: {e}"
+            return f"The profile could not be taken: {e}\n"
         finally:
-            backend.drop(db)
+            for db in dbs:
+                backend.drop(db)
+        entries = parse_perf_report(text)
+        if not entries:
+            return "perf recorded no samples.\n"
+        groups: dict[str, float] = {}
+        for pct, dso, sym in entries:
+            groups[component(dso, sym)] = groups.get(component(dso, sym), 0.0) + pct
+        out = [
+            f"`retort upgrade head` over {PROFILE_REVISIONS:,} revisions on SQLite, one run without "
+            f"a profiler: {plain.seconds:.3f} s wall, {plain.user:.3f} s user CPU, {plain.sys:.3f} s "
+            f"system CPU, {plain.rss_kib / 1024:.1f} MiB max RSS (wall minus CPU is waiting: "
+            "for the disk, or for a CPU on a busy machine).\n\n"
+            "A second run under `perf record -F 4000` (CPU samples only), self time by component:\n\n"
+            "| component | share of CPU samples |\n|---|---:|\n",
+        ]
+        for name, pct in sorted(groups.items(), key=lambda kv: -kv[1]):
+            out.append(f"| {name} | {pct:.1f} % |\n")
+        out.append("\nThe functions with the most self time:\n\n| share | where | function |\n|---:|---|---|\n")
+        for pct, dso, sym in entries[:15]:
+            short = sym if len(sym) <= 110 else sym[:107] + "..."
+            out.append(f"| {pct:.1f} % | {dso} | `{short.replace('|', '∣')}` |\n")
+        return "".join(out)
 
-        def table(text: str) -> str:
-            return "\n".join(line for line in text.splitlines() if line.strip() and not line.startswith("#"))
 
-        return (
-            f"`perf record -F 4000 -g` of `retort upgrade head` over {PROFILE_REVISIONS} revisions on "
-            f"SQLite (one run, {wall:.2f} s wall under perf; perf samples CPU time only, so time "
-            "spent waiting for the disk does not appear).\n\n"
-            "Self time by function (≥1.5 %):\n\n```\n" + table(self_time) + "\n```\n\n"
-            "Inclusive time (≥8 %), the call-graph view:\n\n```\n" + table(inclusive) + "\n```\n"
-        )
+def parse_perf_report(text: str) -> list[tuple[float, str, str]]:
+    """(percent, dso, symbol) rows of `perf report --stdio --sort dso,symbol`, largest first."""
+    rows = []
+    for line in text.splitlines():
+        m = re.match(r"\s*([\d.]+)%\s+(\S+)\s+\[(.)\]\s+(.*)$", line)
+        if m:
+            # perf pads the symbol column and may add more after it: keep the first cell.
+            rows.append((float(m.group(1)), m.group(2), re.split(r"\s{2,}", m.group(4).strip())[0]))
+    rows.sort(key=lambda r: -r[0])
+    return rows
+
+
+def component(dso: str, sym: str) -> str:
+    """The part of the program a sampled function belongs to, for the profile summary."""
+    if "kernel" in dso or dso.startswith("["):
+        return "kernel (system calls, file I/O, page faults)"
+    if dso.startswith("libc") or dso.startswith("ld-linux"):
+        return "libc (malloc/free, memcpy, ...)"
+    if dso != "retort" and not dso.startswith("retort"):
+        return f"other library ({dso})"
+    if "::" not in sym and not sym.startswith("_ZN") and not sym.startswith("<"):
+        return "bundled SQLite library (C code)"
+    for needle, name in (
+        ("yaml_rust2", "YAML parsing (yaml-rust2)"),
+        ("serde_yaml", "YAML parsing (serde_yaml)"),
+        ("sqlx", "sqlx driver"),
+        ("tokio", "tokio runtime"),
+        ("tera", "tera templates"),
+        ("regex", "regex"),
+        ("clap", "command-line parsing"),
+    ):
+        if needle in sym:
+            return name
+    m = re.search(r"retort_engine::(\w+)", sym)
+    if m:
+        return f"retort engine: {m.group(1)}"
+    return "other Rust code (std, collections, hashing, formatting, ...)"
 
 
 # --------------------------------------------------------------------------------------
@@ -1050,6 +1101,7 @@ def parse_args(argv: list[str]):
                     help=f"also profile `upgrade head` over {PROFILE_REVISIONS} revisions on SQLite with perf")
     ap.add_argument("--output", type=Path, help="where to write the report (default BENCHMARKS.md; target/bench/quick.md with --quick)")
     ap.add_argument("--note", help="a line to put at the top of the report, e.g. why it is provisional")
+    ap.add_argument("--check-args", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     args.argv = argv
     args.load_start = f"{os.getloadavg()[0]:.2f}"
@@ -1122,6 +1174,8 @@ def partial_notes(args) -> list[str]:
 
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
+    if args.check_args:
+        return 0
     try:
         backends = make_backends(args.backend_list)
     except BenchError as e:

@@ -23,8 +23,8 @@ log() { printf '%s: %s\n' "$PROG" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
 if [[ ${1:-} == -h || ${1:-} == --help ]]; then
-  sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//' >&2
-  exit 0
+  sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'
+  exec python3 "$ROOT/bench/bench.py" --help
 fi
 
 # The backends asked for decide which clients and servers are needed.
@@ -34,12 +34,15 @@ for ((i = 0; i < ${#args[@]}; i++)); do
   case ${args[i]} in
     --backends=*) backends=${args[i]#--backends=} ;;
     --backends)
-      ((i + 1 < ${#args[@]})) || die "--backends needs a value, e.g. --backends sqlite,postgres"
+      ((i + 1 < ${#args[@]})) || { log "error: --backends needs a value, e.g. --backends sqlite,postgres"; exit 2; }
       backends=${args[i + 1]}
       ;;
   esac
 done
 want() { [[ ,$backends, == *,$1,* ]]; }
+
+# Bad options fail here (exit 2), before anything is installed, built or started.
+python3 "$ROOT/bench/bench.py" --check-args "$@"
 
 # Debian packages for the clients (max RSS is measured by the driver with wait4, so
 # /usr/bin/time is not needed).
@@ -62,7 +65,7 @@ fi
 if { want postgres && [[ -z ${RETORT_TEST_POSTGRES_URL:-} ]]; } ||
   { want mysql && [[ -z ${RETORT_TEST_MYSQL_URL:-} ]]; }; then
   log "no RETORT_TEST_POSTGRES_URL / RETORT_TEST_MYSQL_URL: starting servers with scripts/with-databases.sh"
-  exec "$ROOT/scripts/with-databases.sh" "${BASH_SOURCE[0]}" "$@"
+  exec "$ROOT/scripts/with-databases.sh" "$ROOT/bench/run.sh" "$@"
 fi
 
 if [[ ! -x $VENV/bin/python ]] || ! "$VENV/bin/python" -c 'import alembic, sqlalchemy, psycopg2, pymysql' 2>/dev/null; then
