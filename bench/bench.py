@@ -455,7 +455,7 @@ depends_on = None
 def upgrade():
     op.create_table(
         't{i}',
-        sa.Column('id', sa.Integer, primary_key=True),
+        sa.Column('id', sa.Integer, primary_key=True, autoincrement=False),
         sa.Column('name', sa.String(100), nullable=False),{parent}
     )
     op.create_index('ix_t{i}_name', 't{i}', ['name'])
@@ -506,7 +506,7 @@ def wide_metadata_module(n: int) -> str:
     for i in range(n):
         ref = f"t{i - 1}" if i > 0 else "t0"
         lines.append(
-            f"Table('t{i}', metadata, Column('id', Integer, primary_key=True), "
+            f"Table('t{i}', metadata, Column('id', Integer, primary_key=True, autoincrement=False), "
             f"Column('name', String(100), nullable=False), Column('note', Text), "
             f"Column('parent_id', Integer, ForeignKey('{ref}.id', name='fk_t{i}_parent')), "
             f"Index('ix_t{i}_name', 'name'))"
@@ -1030,11 +1030,13 @@ METHOD = """\
   bringing it to head with the same tool, happens outside the timed part.
 - Chains: revision *i* creates table `t<i>` (integer primary key, `varchar(100)` name,
   and from the second on an integer column with a foreign key to `t<i-1>`) and an index.
-  Alembic runs the same operations from Python revision files, with `transactional_ddl`
-  on where the backend has transactional DDL (SQLite, PostgreSQL), as retort does.
+  Alembic runs the same operations from Python revision files (`autoincrement=False`, so
+  that both emit the same DDL), with `transactional_ddl` on where the backend has
+  transactional DDL (SQLite, PostgreSQL), as retort does.
 - "client" is the database's own client (`sqlite3 -bail`, `psql -X -v ON_ERROR_STOP=1`,
   `mariadb`) reading retort's own offline script (`upgrade head --sql`,
-  `downgrade head:base --sql`) on stdin: the same DDL and version-table statements, in
+  `downgrade head:base --sql`) on stdin: the same DDL and version-table statements
+  (retort's online run also writes its run log, which the offline script leaves out), in
   one transaction on SQLite and PostgreSQL; MariaDB commits each DDL statement.
 - `wide` and `check` tables: four columns (integer primary key, `varchar(100)`, `text`,
   integer), an index and a foreign key each (to the previous table; the first table's to
