@@ -348,7 +348,7 @@ ALEMBIC_ENV = '''"""Alembic environment for the benchmark: the URL comes from BE
 import os
 
 from alembic import context
-from sqlalchemy import create_engine, pool
+from sqlalchemy import create_engine, event, pool
 
 url = os.environ["BENCH_SA_URL"]
 if context.is_offline_mode():
@@ -357,6 +357,17 @@ if context.is_offline_mode():
         context.run_migrations()
 else:
     engine = create_engine(url, poolclass=pool.NullPool)
+    if engine.dialect.name == "sqlite":
+        # SQLAlchemy's documented recipe for transactional DDL with pysqlite, which
+        # otherwise commits each DDL statement on its own.
+        @event.listens_for(engine, "connect")
+        def no_implicit_transactions(dbapi_connection, connection_record):
+            dbapi_connection.isolation_level = None
+
+        @event.listens_for(engine, "begin")
+        def explicit_begin(conn):
+            conn.exec_driver_sql("BEGIN")
+
     with engine.connect() as connection:
         # One transaction for the whole run where the backend allows, as retort does.
         transactional = engine.dialect.name in ("sqlite", "postgresql")
@@ -1032,7 +1043,8 @@ METHOD = """\
   and from the second on an integer column with a foreign key to `t<i-1>`) and an index.
   Alembic runs the same operations from Python revision files (`autoincrement=False`, so
   that both emit the same DDL), with `transactional_ddl` on where the backend has
-  transactional DDL (SQLite, PostgreSQL), as retort does.
+  transactional DDL (SQLite, PostgreSQL), as retort does; on SQLite with SQLAlchemy's
+  recipe for pysqlite (an explicit `BEGIN`), without which each DDL statement commits.
 - "client" is the database's own client (`sqlite3 -bail`, `psql -X -v ON_ERROR_STOP=1`,
   `mariadb`) reading retort's own offline script (`upgrade head --sql`,
   `downgrade head:base --sql`) on stdin: the same DDL and version-table statements
