@@ -21,7 +21,8 @@ Benchmarks (--only; sizes in brackets are the defaults, --quick shrinks them):
 Every figure is the median of --runs whole-process runs after --warmup discarded
 rounds; within a round the contenders run one after the other (the order rotating from
 round to round), each on a fresh database made outside the timed part. Peak memory is
-each process's max RSS from wait4(2). The script reports targets; it never asserts them.
+each process's max RSS as GNU time reports it. The script reports targets; it never
+asserts them.
 """
 
 from __future__ import annotations
@@ -65,6 +66,8 @@ CLIENTS = {"sqlite": "sqlite3", "postgres": "psql", "mysql": "mariadb"}
 # The version and run-log tables retort keeps; Alembic's comparison leaves them out.
 RETORT_TABLES = ("retort_version", "retort_log")
 PROFILE_REVISIONS = 1000
+# GNU time (Debian's `time` package), for each run's own peak memory.
+TIME_BIN = "/usr/bin/time"
 
 
 class BenchError(Exception):
@@ -104,14 +107,18 @@ def describe(job: Job) -> str:
 
 
 def measure(job: Job) -> Sample:
-    """Runs the job, timing the whole process; raises BenchError when it fails."""
-    with tempfile.TemporaryFile() as err:
+    """Runs the job, timing the whole process; raises BenchError when it fails.
+
+    The process runs under GNU time, whose `%M` is the job's own peak RSS: Linux keeps a
+    process's pre-exec high-water mark, so a child spawned straight from this (large)
+    Python process would report at least Python's RSS. The CPU times come from wait4 and
+    include GNU time's own, which is negligible."""
+    with tempfile.TemporaryFile() as err, tempfile.NamedTemporaryFile("r") as rss:
         stdin = open(job.stdin, "rb") if job.stdin else subprocess.DEVNULL
+        cmd = [TIME_BIN, "-f", "%M", "-o", rss.name, *job.cmd]
         try:
             start = time.perf_counter()
-            proc = subprocess.Popen(
-                job.cmd, cwd=job.cwd, stdin=stdin, stdout=subprocess.DEVNULL, stderr=err, env=job.env
-            )
+            proc = subprocess.Popen(cmd, cwd=job.cwd, stdin=stdin, stdout=subprocess.DEVNULL, stderr=err, env=job.env)
             _, status, usage = os.wait4(proc.pid, 0)
             seconds = time.perf_counter() - start
             proc.returncode = os.waitstatus_to_exitcode(status)
@@ -126,7 +133,12 @@ def measure(job: Job) -> Sample:
             raise BenchError(
                 f"{describe(job)} exited with {proc.returncode}:\n    " + "\n    ".join(tail)
             )
-    return Sample(seconds, usage.ru_utime, usage.ru_stime, usage.ru_maxrss)
+        lines = [line for line in rss.read().splitlines() if line.strip()]
+        try:
+            rss_kib = int(lines[-1])
+        except (IndexError, ValueError) as e:
+            raise BenchError(f"{TIME_BIN} -f %M gave no peak memory for {describe(job)}: {lines!r}") from e
+    return Sample(seconds, usage.ru_utime, usage.ru_stime, rss_kib)
 
 
 def run_quiet(cmd: list[str], cwd: Path | None = None, env=None, stdin: Path | None = None) -> str:
@@ -1058,8 +1070,9 @@ METHOD = """\
   no differences, or the row shows the failure.
 - `history` and `heads` read the revision files only; the no-op `upgrade head` runs
   against a database stamped at head.
-- Max RSS is the peak resident memory of the process, from `wait4(2)`, the largest over
-  the measured runs. Growth factors compare retort's medians between sizes: linear work
+- Max RSS is the peak resident memory of the process (GNU time's `%M`), the largest
+  over the measured runs; every process runs under `/usr/bin/time`, whose own start-up
+  (well under a millisecond) is in every timing alike. Growth factors compare retort's medians between sizes: linear work
   grows about 4× per 4× size.
 - Ratios are retort's time divided by the other's: below 1 retort is faster.
 """
@@ -1197,6 +1210,9 @@ def main(argv: list[str]) -> int:
         return 1
     fixtures = Fixtures()
     bench = Bench(args, backends, fixtures)
+    if not Path(TIME_BIN).exists():
+        print(f"bench: error: no {TIME_BIN}; apt-get install time (bench/run.sh does)", file=sys.stderr)
+        return 1
     if not Path(bench.retort).exists():
         print(f"bench: error: no retort binary at {bench.retort}; run bench/run.sh (it builds one)", file=sys.stderr)
         return 1

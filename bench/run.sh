@@ -44,10 +44,10 @@ want() { [[ ,$backends, == *,$1,* ]]; }
 # Bad options fail here (exit 2), before anything is installed, built or started.
 python3 "$ROOT/bench/bench.py" --check-args "$@"
 
-# Debian packages for the clients (max RSS is measured by the driver with wait4, so
-# /usr/bin/time is not needed).
+# Debian packages: the clients, and GNU time for each run's peak memory (%M).
 missing=()
 command -v python3 >/dev/null 2>&1 || missing+=(python3 python3-venv)
+[[ -x /usr/bin/time ]] || missing+=(time)
 command -v sqlite3 >/dev/null 2>&1 || missing+=(sqlite3)
 want postgres && { command -v psql >/dev/null 2>&1 || missing+=(postgresql-client); }
 want mysql && { command -v mariadb >/dev/null 2>&1 || missing+=(mariadb-client); }
