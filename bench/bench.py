@@ -31,6 +31,7 @@ import argparse
 import os
 import platform
 import re
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -787,9 +788,12 @@ class Bench:
         try:
             plain = measure(self.retort_job(r, dbs[0].retort_url, "upgrade", "head"))
             job = self.retort_job(r, dbs[1].retort_url, "upgrade", "head")
-            run_quiet(["perf", "record", "-q", "-F", "4000", "-o", str(data), "--", *job.cmd], cwd=r, env=self.env)
-            text = run_quiet(["perf", "report", "-i", str(data), "--stdio", "--no-children",
-                              "--sort", "dso,symbol", "--percent-limit", "0"])
+            # DWARF unwinding works from the .eh_frame tables of a release build.
+            run_quiet(["perf", "record", "-q", "-F", "1000", "--call-graph", "dwarf,16384", "-o", str(data),
+                       "--", *job.cmd], cwd=r, env=self.env)
+            report = ["perf", "report", "-i", str(data), "--stdio", "-g", "none"]
+            text = run_quiet(report + ["--no-children", "--sort", "dso,symbol", "--percent-limit", "0"])
+            inclusive = run_quiet(report + ["--children", "--sort", "symbol", "--percent-limit", "2"])
         except BenchError as e:
             return f"The profile could not be taken: {e}\n"
         finally:
@@ -806,7 +810,8 @@ class Bench:
             f"a profiler: {plain.seconds:.3f} s wall, {plain.user:.3f} s user CPU, {plain.sys:.3f} s "
             f"system CPU, {plain.rss_kib / 1024:.1f} MiB max RSS (wall minus CPU is waiting: "
             "for the disk, or for a CPU on a busy machine).\n\n"
-            "A second run under `perf record -F 4000` (CPU samples only), self time by component:\n\n"
+            "A second run under `perf record -F 1000 --call-graph dwarf` (CPU samples only), "
+            "self time by component:\n\n"
             "| component | share of CPU samples |\n|---|---:|\n",
         ]
         for name, pct in sorted(groups.items(), key=lambda kv: -kv[1]):
@@ -815,6 +820,13 @@ class Bench:
         for pct, dso, sym in entries[:15]:
             short = sym if len(sym) <= 110 else sym[:107] + "..."
             out.append(f"| {pct:.1f} % | {dso} | `{short.replace('|', '∣')}` |\n")
+        calls = [row for row in parse_perf_children(inclusive) if OWN_CODE.search(row[1])][:15]
+        if calls:
+            out.append("\nInclusive time (the function and everything it calls) of retort's own functions "
+                       "and SQLite's entry points:\n\n| inclusive | function |\n|---:|---|\n")
+            for pct, sym in calls:
+                short = sym if len(sym) <= 110 else sym[:107] + "..."
+                out.append(f"| {pct:.1f} % | `{short.replace('|', '∣')}` |\n")
         return "".join(out)
 
 
@@ -826,6 +838,23 @@ def parse_perf_report(text: str) -> list[tuple[float, str, str]]:
         if m:
             # perf pads the symbol column and may add more after it: keep the first cell.
             rows.append((float(m.group(1)), m.group(2), re.split(r"\s{2,}", m.group(4).strip())[0]))
+    rows.sort(key=lambda r: -r[0])
+    return rows
+
+
+# Functions worth naming in the inclusive view: retort's own, and SQLite's entry points.
+OWN_CODE = re.compile(
+    r"^(<?retort_engine::|retort::|core::ptr::drop_in_place<retort_engine::|sqlite3_(step|exec|prepare_v3)$)"
+)
+
+
+def parse_perf_children(text: str) -> list[tuple[float, str]]:
+    """(inclusive percent, symbol) rows of `perf report --children --sort symbol`."""
+    rows = []
+    for line in text.splitlines():
+        m = re.match(r"\s*([\d.]+)%\s+([\d.]+)%\s+\[(.)\]\s+(.*)$", line)
+        if m:
+            rows.append((float(m.group(1)), re.split(r"\s{2,}", m.group(4).strip())[0]))
     rows.sort(key=lambda r: -r[0])
     return rows
 
@@ -1082,7 +1111,7 @@ def report(bench: Bench, backends: dict[str, Backend], sizes: dict[str, list[int
     args = bench.args
     parts = ["# Benchmarks\n\n"]
     parts.append(
-        f"Produced by `bench/run.sh {' '.join(args.argv)}`".rstrip() + f" on {time.strftime('%Y-%m-%d %H:%M %Z')}; "
+        f"Produced by `bench/run.sh {shlex.join(args.argv)}`".rstrip() + f" on {time.strftime('%Y-%m-%d %H:%M %Z')}; "
         "see the README's Performance section for how to run it.\n\n"
     )
     if args.note:
