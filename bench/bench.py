@@ -973,21 +973,22 @@ def fmt_ratio(a: Stat | None, b: Stat | None) -> str:
 def results_table(rows: list[Row]) -> str:
     head = (
         "| benchmark | backend | size | retort | Alembic | client | retort ÷ Alembic "
-        "| retort ÷ client | retort max RSS |\n|---|---|---|---:|---:|---:|---:|---:|---:|\n"
+        "| retort ÷ client | retort CPU | retort max RSS |\n|---|---|---|---:|---:|---:|---:|---:|---:|---:|\n"
     )
     lines = []
     for row in rows:
         size = f"{row.size:,} {row.unit}"
         if row.error:
             first = row.error.splitlines()[0].replace("|", "\\|")
-            lines.append(f"| {row.operation} | {BACKEND_TITLES[row.backend]} | {size} | failed: {first} | | | | | |")
+            lines.append(f"| {row.operation} | {BACKEND_TITLES[row.backend]} | {size} | failed: {first} | | | | | | |")
             continue
         r, a, c = (row.stats.get(k) for k in ("retort", "alembic", "client"))
         rss = f"{r.rss_max_kib / 1024:.1f} MiB" if r else "—"
         client = f"{fmt_s(c.median)} ({CLIENTS[row.backend]})" if c else "—"
         lines.append(
             f"| {row.operation} | {BACKEND_TITLES[row.backend]} | {size} | {fmt_s(r and r.median)} "
-            f"| {fmt_s(a and a.median)} | {client} | {fmt_ratio(r, a)} | {fmt_ratio(r, c)} | {rss} |"
+            f"| {fmt_s(a and a.median)} | {client} | {fmt_ratio(r, a)} | {fmt_ratio(r, c)} "
+            f"| {fmt_s(r and r.cpu_median)} | {rss} |"
         )
     return head + "\n".join(lines) + "\n"
 
@@ -1005,13 +1006,13 @@ def growth_table(rows: list[Row]) -> str:
             lines.append(
                 f"| {op} | {BACKEND_TITLES[backend]} | {small.size:,} → {large.size:,} "
                 f"({large.size / small.size:.1f}×) | {l.median / s.median:.2f}× "
-                f"| {l.rss_max_kib / s.rss_max_kib:.2f}× |"
+                f"| {l.cpu_median / s.cpu_median:.2f}× | {l.rss_max_kib / s.rss_max_kib:.2f}× |"
             )
     if not lines:
         return "(only one size was run, so there is no growth to show)\n"
     return (
-        "| benchmark | backend | sizes (work) | retort time growth | retort max RSS growth |\n"
-        "|---|---|---|---:|---:|\n" + "\n".join(lines) + "\n"
+        "| benchmark | backend | sizes (work) | retort time growth | retort CPU growth | retort max RSS growth |\n"
+        "|---|---|---|---:|---:|---:|\n" + "\n".join(lines) + "\n"
     )
 
 
@@ -1104,14 +1105,31 @@ METHOD = """\
   (well under a millisecond) is in every timing alike. Growth factors compare retort's medians between sizes: linear work
   grows about 4× per 4× size.
 - Ratios are retort's time divided by the other's: below 1 retort is faster.
+- "retort CPU" is the median user + system CPU time of retort's runs. On a busy machine
+  wall times wander with the other load (see the load average above); CPU time much
+  less, so its growth factors are the steadier guide. The clients' CPU time leaves out
+  the server's work, so only retort's is shown.
 """
+
+
+def command_line(argv: list[str]) -> list[str]:
+    """The options as given, less --note's text (it is printed on its own)."""
+    out, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--note":
+            skip = True
+        elif not arg.startswith("--note="):
+            out.append(arg)
+    return out
 
 
 def report(bench: Bench, backends: dict[str, Backend], sizes: dict[str, list[int]], partial: list[str], profile: str | None) -> str:
     args = bench.args
     parts = ["# Benchmarks\n\n"]
     parts.append(
-        f"Produced by `bench/run.sh {shlex.join(args.argv)}`".rstrip() + f" on {time.strftime('%Y-%m-%d %H:%M %Z')}; "
+        f"Produced by `bench/run.sh {shlex.join(command_line(args.argv))}`".rstrip() + f" on {time.strftime('%Y-%m-%d %H:%M %Z')}; "
         "see the README's Performance section for how to run it.\n\n"
     )
     if args.note:
