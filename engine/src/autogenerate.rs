@@ -52,7 +52,7 @@ pub async fn compare_with_database(project: &Project, url: &str) -> Result<Compa
         .map_err(|e| e.to_string())?;
     let dialect = conn.dialect();
     let reflected = reflect_database(project, &mut conn).await;
-    let rows = if dialect.has_enum_types() {
+    let rows = if dialect.backend().has_enum_types() {
         Ok(Vec::new())
     } else {
         crate::runner::version_table::read(&mut conn, &project.config.version_table)

@@ -320,7 +320,7 @@ pub fn resolve_inline_enums(
     history: Vec<EnumType>,
     dialect: Dialect,
 ) {
-    if dialect.has_enum_types() {
+    if dialect.backend().has_enum_types() {
         return;
     }
     let inline_values = |table: &str, column: &str| -> Option<Option<Vec<String>>> {
@@ -594,7 +594,7 @@ fn compare_table(ctx: &mut Ctx<'_>, new: &Table, old: &Table) {
     compare_indexes_and_uniques(ctx, new, old);
     compare_foreign_keys(ctx, new, old);
     compare_checks(ctx, new, old);
-    if ctx.options.comments && ctx.dialect.has_comments() && new.comment != old.comment {
+    if ctx.options.comments && ctx.dialect.backend().has_comments() && new.comment != old.comment {
         ctx.push(
             Phase::AlterColumns,
             vec![Operation::CreateTableComment {
@@ -629,7 +629,7 @@ fn compare_column(ctx: &mut Ctx<'_>, table: &str, new: &Column, old: &Column) {
         && canonical_default(ctx.dialect, new.server_default.as_deref(), &new.ty)
             != canonical_default(ctx.dialect, old.server_default.as_deref(), &old.ty);
     let comment_changed =
-        ctx.options.comments && ctx.dialect.has_comments() && new.comment != old.comment;
+        ctx.options.comments && ctx.dialect.backend().has_comments() && new.comment != old.comment;
     // Like Alembic, autogenerate does not add or remove autoincrement; it says so. (On
     // SQLite an INTEGER key is the rowid whatever was declared, so there is nothing to say.)
     if new.autoincrement != old.autoincrement && ctx.dialect != Dialect::Sqlite {

@@ -3,7 +3,7 @@
 //! predicates (checks, partial-index `WHERE`).
 //!
 //! Types are compared in the dialect's own vocabulary: a declared type is rendered the
-//! way retort would create it ([`Dialect::type_sql`]), a reflected one is taken as the
+//! way retort would create it ([`crate::backend::Backend::type_sql`]), a reflected one is taken as the
 //! catalog spells it, and both are then reduced to one canonical spelling per backend.
 
 use crate::dialect::Dialect;
@@ -75,6 +75,7 @@ pub fn canonical_type(
     let sql = match ty {
         ColumnType::Custom(s) => s.clone(),
         other => dialect
+            .backend()
             .type_sql(other, None)
             .unwrap_or_else(|_| other.to_string()),
     };

@@ -870,7 +870,7 @@ async fn mysql_reflects_everything() {
 /// DDL for `n` tables `t0..tn` chained by foreign keys, each with an index and a check,
 /// plus a custom-named version table.
 fn chain_ddl(dialect: Dialect, n: usize) -> Vec<String> {
-    let q = |s: &str| dialect.quote(s);
+    let q = |s: &str| dialect.backend().quote(s);
     let mut out = vec![format!(
         "CREATE TABLE {} ({} VARCHAR(255) NOT NULL PRIMARY KEY)",
         q("my_versions"),
@@ -1091,7 +1091,7 @@ async fn retort_rendered(dialect: Dialect) {
         _ => ColumnType::BigInt,
     };
     assert_eq!(script_id.ty, want_id, "{dialect}");
-    if dialect.has_comments() {
+    if dialect.backend().has_comments() {
         assert_eq!(
             users.comment.as_deref(),
             Some("Registered users"),

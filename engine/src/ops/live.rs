@@ -86,15 +86,15 @@ pub async fn render_live(
                 // it carries the key's name, so it goes with the key.
                 let sql = format!(
                     "SELECT index_name FROM information_schema.statistics WHERE table_schema = DATABASE() AND table_name = {} AND index_name = {} LIMIT 1",
-                    dialect.literal(table),
-                    dialect.literal(name)
+                    dialect.backend().literal(table),
+                    dialect.backend().literal(name)
                 );
                 let found = conn.query(&sql).await.map_err(|e| fail(e.to_string()))?;
                 if !found.is_empty() {
                     statements.push(format!(
                         "ALTER TABLE {} DROP INDEX {}",
-                        dialect.quote(table),
-                        dialect.quote(name)
+                        dialect.backend().quote(table),
+                        dialect.backend().quote(name)
                     ));
                 }
             }
@@ -244,7 +244,7 @@ pub async fn read_sqlite_table(
 }
 
 fn lit(s: &str) -> String {
-    Dialect::Sqlite.literal(s)
+    Dialect::Sqlite.backend().literal(s)
 }
 
 async fn read_sqlite_table_full(
@@ -587,7 +587,7 @@ async fn read_mysql_table(
         .first()
         .and_then(|r| cell(r, 0))
         .is_some_and(|v| v.to_ascii_lowercase().contains("mariadb"));
-    let l = |s: &str| Dialect::MySql.literal(s);
+    let l = |s: &str| Dialect::MySql.backend().literal(s);
     let cols = conn
         .query(&format!(
             "SELECT COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA, COLUMN_COMMENT FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = {} ORDER BY ORDINAL_POSITION",
@@ -622,7 +622,7 @@ async fn read_mysql_table(
                     Some(format!("({d})"))
                 }
             }
-            Some(d) => Some(Dialect::MySql.literal(&d)),
+            Some(d) => Some(Dialect::MySql.backend().literal(&d)),
         };
         table.columns.push(Column {
             name: cname,

@@ -254,13 +254,13 @@ fn sqlite_constant_default(expr: &str) -> bool {
 
 impl R<'_> {
     fn q(&self, s: &str) -> String {
-        self.d.quote(s)
+        self.d.backend().quote(s)
     }
     fn ql(&self, s: &[String]) -> String {
-        self.d.quote_list(s)
+        self.d.backend().quote_list(s)
     }
     fn lit(&self, s: &str) -> String {
-        self.d.literal(s)
+        self.d.backend().literal(s)
     }
 
     fn enum_values(&self, name: &str) -> Res<Vec<String>> {
@@ -289,7 +289,7 @@ impl R<'_> {
                 let lits: Vec<String> = values.iter().map(|v| self.lit(v)).collect();
                 Ok(format!("ENUM({})", lits.join(", ")))
             }
-            (d, t) => d.type_sql(t, Some(&self.ctx.schema)),
+            (d, t) => d.backend().type_sql(t, Some(&self.ctx.schema)).map_err(|e| e.to_string()),
         }
     }
 

@@ -121,7 +121,7 @@ pub(crate) fn children_of(ctx: &RenderContext, name: &str) -> Vec<String> {
 /// The statements of a rebuild. The caller must honour the module's contract
 /// (foreign keys off before the transaction, `PRAGMA foreign_key_check` before commit).
 pub(crate) fn rebuild_table(r: &R<'_>, rb: &Rebuild<'_>) -> Result<Vec<String>, String> {
-    let q = |s: &str| r.d.quote(s);
+    let q = |s: &str| r.d.backend().quote(s);
     let name = &rb.old.name;
     let tmp = format!("{TEMP_PREFIX}{name}");
     let extras = r.live.and_then(|l| l.table(name));
@@ -172,7 +172,7 @@ pub(crate) fn rebuild_table(r: &R<'_>, rb: &Rebuild<'_>) -> Result<Vec<String>, 
         .map(|c| c.name.clone())
         .collect();
     if !common.is_empty() {
-        let cols = r.d.quote_list(&common);
+        let cols = r.d.backend().quote_list(&common);
         out.push(format!(
             "INSERT INTO {} ({cols}) SELECT {cols} FROM {}",
             q(&tmp),
@@ -229,7 +229,7 @@ pub(crate) fn rebuild_table(r: &R<'_>, rb: &Rebuild<'_>) -> Result<Vec<String>, 
             .map(|t| {
                 format!(
                     "(SELECT count(*) FROM pragma_foreign_key_check({}))",
-                    r.d.literal(t)
+                    r.d.backend().literal(t)
                 )
             })
             .collect();

@@ -134,7 +134,9 @@ async fn acquire_server_lock(
             Ok(())
         }
         Dialect::MySql => {
-            let name = Dialect::MySql.literal(&mysql_lock_name(&db, table));
+            let name = Dialect::MySql
+                .backend()
+                .literal(&mysql_lock_name(&db, table));
             let got = first_value(
                 conn.query(&format!("SELECT GET_LOCK({name}, 0)"))
                     .await
@@ -171,7 +173,9 @@ pub async fn release(conn: &mut Connection, table: &str, lock: RunLock) {
         Dialect::Postgres => format!("SELECT pg_advisory_unlock({})", lock_key(&db, table)),
         Dialect::MySql => format!(
             "SELECT RELEASE_LOCK({})",
-            Dialect::MySql.literal(&mysql_lock_name(&db, table))
+            Dialect::MySql
+                .backend()
+                .literal(&mysql_lock_name(&db, table))
         ),
     };
     let _ = conn.query(&sql).await;

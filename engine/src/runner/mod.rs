@@ -298,7 +298,8 @@ async fn run_locked(
 ) -> Result<Vec<String>, RunError> {
     let dialect = conn.dialect();
     let table = &project.config.version_table;
-    let per_migration = project.config.transaction_per_migration || !dialect.transactional_ddl();
+    let per_migration =
+        project.config.transaction_per_migration || !dialect.backend().transactional_ddl();
     let mut txn = Txn { open: false };
     if !per_migration {
         begin(conn, &mut txn).await?;
@@ -344,12 +345,12 @@ async fn run_locked(
             )));
         };
         let started = Instant::now();
-        let outside = !file.transactional && dialect.transactional_ddl();
+        let outside = !file.transactional && dialect.backend().transactional_ddl();
         if outside && txn.open {
             commit(conn, &mut txn).await?;
             last_good = rows.clone();
         }
-        if per_migration && !outside && dialect.transactional_ddl() {
+        if per_migration && !outside && dialect.backend().transactional_ddl() {
             begin(conn, &mut txn).await?;
             if dialect == Dialect::Sqlite {
                 // No session lock on SQLite: make sure nobody moved the rows meanwhile.
@@ -371,7 +372,7 @@ async fn run_locked(
             } else {
                 last_good.join(", ")
             };
-            if !dialect.transactional_ddl() {
+            if !dialect.backend().transactional_ddl() {
                 format!(
                     "MySQL commits DDL as it runs: revision {} may be partly applied; the version table is at {at}. Check the database before running again.",
                     step.revision
@@ -418,7 +419,7 @@ async fn run_locked(
         if !per_migration && !txn.open {
             begin(conn, &mut txn).await?;
         }
-        if per_migration || !dialect.transactional_ddl() {
+        if per_migration || !dialect.backend().transactional_ddl() {
             last_good = rows.clone();
         }
         progress(&format!(
@@ -454,7 +455,7 @@ pub async fn stamp(
         .map_err(RunError::plain)?;
     let result = async {
         let mut txn = Txn { open: false };
-        if conn.dialect().transactional_ddl() {
+        if conn.dialect().backend().transactional_ddl() {
             begin(&mut conn, &mut txn).await?;
         }
         let inner = async {
@@ -465,9 +466,12 @@ pub async fn stamp(
                 .await
                 .map_err(|e| RunError::plain(e.to_string()))?;
             if purge {
-                conn.execute(&format!("DELETE FROM {}", conn.dialect().quote(&table)))
-                    .await
-                    .map_err(|e| RunError::plain(e.to_string()))?;
+                conn.execute(&format!(
+                    "DELETE FROM {}",
+                    conn.dialect().backend().quote(&table)
+                ))
+                .await
+                .map_err(|e| RunError::plain(e.to_string()))?;
                 rows.clear();
             } else {
                 check_rows(project, &rows, &table)?;
@@ -543,7 +547,7 @@ pub fn offline_script(
     if dialect == Dialect::Sqlite {
         stmt(&mut out, "PRAGMA foreign_keys = OFF");
     }
-    let transactional = dialect.transactional_ddl();
+    let transactional = dialect.backend().transactional_ddl();
     let mut open = false;
     if transactional && !per_migration {
         stmt(&mut out, "BEGIN");
@@ -621,7 +625,7 @@ pub fn offline_stamp(
     let table = &project.config.version_table;
     let mut out = String::new();
     // Like every other offline script: one transaction where DDL is transactional.
-    let transactional = dialect.transactional_ddl();
+    let transactional = dialect.backend().transactional_ddl();
     if transactional {
         out.push_str("BEGIN;\n\n");
     }
@@ -643,7 +647,10 @@ pub fn offline_stamp(
         .check_stamp_targets(&rows, targets)
         .map_err(RunError::plain)?;
     let rows = if purge {
-        out.push_str(&format!("DELETE FROM {};\n\n", dialect.quote(table)));
+        out.push_str(&format!(
+            "DELETE FROM {};\n\n",
+            dialect.backend().quote(table)
+        ));
         Vec::new()
     } else {
         rows
