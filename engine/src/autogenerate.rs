@@ -1,10 +1,11 @@
 //! Autogenerate: load the declared schema, reflect the live database, compare them,
 //! and write the differences as revision text (YAML operations or SQL).
 
+use crate::backend::{render, RenderContext};
 use crate::compare::{compare, resolve_inline_enums, Diff};
 use crate::db::Connection;
 use crate::dialect::Dialect;
-use crate::ops::{render, write_operations, Operation, RenderContext};
+use crate::ops::{write_operations, Operation};
 use crate::project::Project;
 use crate::reflect::{reflect_schema, ReflectOptions};
 use crate::schema::{

@@ -11,12 +11,10 @@
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use retort_engine::backend::{render, render_live, sqlite_foreign_key_violations, RenderContext};
 use retort_engine::db::Connection;
 use retort_engine::dialect::Dialect;
-use retort_engine::ops::{
-    apply_to_schema, parse_operations, render, render_live, reverse, sqlite_foreign_key_violations,
-    Operation, RenderContext,
-};
+use retort_engine::ops::{apply_to_schema, parse_operations, reverse, Operation};
 use retort_engine::schema::{parse_schema_text, NamingConvention, Schema};
 use retort_engine::yaml::Diagnostics;
 
@@ -94,9 +92,12 @@ impl Db {
                 let admin = env_url(var, backend)?;
                 let name = unique_name();
                 let mut a = Connection::connect(&admin).await.expect("admin connects");
-                a.execute(&format!("CREATE DATABASE {}", dialect.backend().quote(&name)))
-                    .await
-                    .expect("create database");
+                a.execute(&format!(
+                    "CREATE DATABASE {}",
+                    dialect.backend().quote(&name)
+                ))
+                .await
+                .expect("create database");
                 a.close().await;
                 let conn = Connection::connect(&with_database(&admin, &name))
                     .await

@@ -1016,7 +1016,8 @@ tables:
 /// A schema created by retort's own operations reflects as the module contract says:
 /// enums per backend, MariaDB JSON, autoincrement, and only the declared index listed.
 async fn retort_rendered(dialect: Dialect) {
-    use retort_engine::ops::{render_all, Operation, RenderContext};
+    use retort_engine::backend::{render_all, RenderContext};
+    use retort_engine::ops::Operation;
     use retort_engine::schema::{parse_schema_text, NamingConvention};
 
     let Some(mut db) = fresh(dialect).await else {

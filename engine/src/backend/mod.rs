@@ -8,9 +8,16 @@
 //! identifiers, standard string literals, the portable type spellings); each backend
 //! overrides what it does differently.
 
+mod live;
 mod mysql;
 mod postgres;
-mod sqlite;
+mod render;
+#[cfg(test)]
+mod render_tests;
+pub mod sqlite;
+
+pub use live::{read_sqlite_table, render_live, sqlite_foreign_key_violations};
+pub use render::{render, render_all, RenderContext, RenderError};
 
 use crate::dialect::Dialect;
 use crate::schema::{ColumnType, Schema};

@@ -7,9 +7,9 @@ pub mod version_table;
 use std::fmt;
 use std::time::Instant;
 
+use crate::backend::RenderContext;
 use crate::db::Connection;
 use crate::dialect::Dialect;
-use crate::ops::RenderContext;
 use crate::project::Project;
 use crate::script::graph::{apply_changes, Direction, Step, VersionChange};
 

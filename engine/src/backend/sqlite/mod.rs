@@ -1,6 +1,9 @@
 //! SQLite: no identifier limit, enums as `VARCHAR` plus a `CHECK`, and table rebuilds
 //! for what `ALTER TABLE` cannot do.
 
+pub mod ddl;
+pub mod rebuild;
+
 use super::Backend;
 use crate::dialect::Dialect;
 

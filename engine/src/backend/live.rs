@@ -5,11 +5,11 @@
 //! definition of a column to `MODIFY` and the foreign keys of a column to drop.
 
 use super::render::{render_with, RenderContext, RenderError};
-use super::sqlite_ddl::{index_where, parse_create_table};
-use super::sqlite_rebuild::{SqliteLive, SqliteTableExtras, TEMP_PREFIX};
-use super::{ConstraintKind, Operation};
+use super::sqlite::ddl::{index_where, parse_create_table};
+use super::sqlite::rebuild::{SqliteLive, SqliteTableExtras, TEMP_PREFIX};
 use crate::db::{Connection, DbError};
 use crate::dialect::Dialect;
+use crate::ops::{ConstraintKind, Operation};
 use crate::schema::{
     CheckConstraint, Column, ColumnType, EnumType, FkAction, ForeignKey, Index, PrimaryKey, Table,
     UniqueConstraint,
@@ -24,7 +24,7 @@ use crate::schema::{
 ///   `add_enum_value`) the table's current definition is read from the database (it
 ///   replaces the context's), with the views and triggers that must be recreated around
 ///   the rebuild. A rebuild is refused while `PRAGMA foreign_keys` is on (see
-///   [`super::sqlite_rebuild`] for the contract).
+///   [`super::sqlite::rebuild`] for the contract).
 /// - MySQL/MariaDB: for `alter_column`, `drop_column` and `add_enum_value` the table's
 ///   columns and foreign keys are read from `information_schema` (when the context does
 ///   not have the table), so that `MODIFY COLUMN` restates the column faithfully, a
@@ -176,7 +176,9 @@ pub async fn render_live(
 /// violation (`table rowid N violates its foreign key to parent`); empty: none. The
 /// runner calls this before `COMMIT` when it ran with foreign keys off.
 pub async fn sqlite_foreign_key_violations(conn: &mut Connection) -> Result<Vec<String>, DbError> {
-    let rows = conn.query(super::sqlite_rebuild::FOREIGN_KEY_CHECK).await?;
+    let rows = conn
+        .query(super::sqlite::rebuild::FOREIGN_KEY_CHECK)
+        .await?;
     Ok(rows
         .iter()
         .map(|r| {

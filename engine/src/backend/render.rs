@@ -33,7 +33,7 @@
 //!   recreates the type in one `DO` block that finds the columns in the catalog.
 //! - Partial indexes (`where`) are not supported by MySQL/MariaDB: an error.
 //! - SQLite cannot alter columns or add/drop constraints: those are done by rebuilding
-//!   the table ([`super::sqlite_rebuild`]), which needs the table's current definition
+//!   the table ([`super::sqlite::rebuild`]), which needs the table's current definition
 //!   (from the context, or read live by [`super::render_live`]).
 
 use std::fmt;
@@ -43,11 +43,10 @@ use sea_query::{
     Table as SqTable,
 };
 
-use super::apply::{drop_column, rename_column, with_value, without_value};
-use super::parse::is_number;
-use super::sqlite_rebuild::{children_of, rebuild_table, Rebuild, SqliteLive};
-use super::{AlterColumn, ConstraintKind, EnumValuePosition, InsertValue, Operation, Row};
+use super::sqlite::rebuild::{children_of, rebuild_table, Rebuild, SqliteLive};
 use crate::dialect::Dialect;
+use crate::ops::{drop_column, is_number, rename_column, with_value, without_value};
+use crate::ops::{AlterColumn, ConstraintKind, EnumValuePosition, InsertValue, Operation, Row};
 use crate::schema::{
     Column, ColumnType, EnumType, FkAction, ForeignKey, Index, PrimaryKey, Schema, Table,
 };
@@ -72,9 +71,9 @@ impl RenderContext {
         RenderContext { schema }
     }
 
-    /// Applies `op`'s effect to the schema (see [`super::apply_to_schema`]).
+    /// Applies `op`'s effect to the schema (see [`crate::ops::apply_to_schema`]).
     pub fn apply(&mut self, op: &Operation) -> Result<(), String> {
-        super::apply_to_schema(op, &mut self.schema)
+        crate::ops::apply_to_schema(op, &mut self.schema)
     }
 
     /// The table called `name` (on SQLite, whose names are case-insensitive, a

@@ -23,7 +23,7 @@
 //! (as adding a foreign key fails at once on the other backends) with the message
 //! `CHECK constraint failed: retort: foreign keys violated after rebuilding table …`.
 
-use super::render::{RenderContext, R};
+use crate::backend::render::{RenderContext, R};
 use crate::dialect::Dialect;
 use crate::schema::Table;
 
