@@ -309,8 +309,8 @@ async fn read_sqlite_table_full(
         }
         // An enum column: VARCHAR with CHECK ("col" IN (values)) of a known enum.
         if matches!(ty, ColumnType::Varchar(None)) {
-            let r = super::render::R {
-                d: Dialect::Sqlite,
+            let r = super::render::Renderer {
+                b: &super::sqlite::SqliteBackend,
                 ctx: &RenderContext::default(),
                 live: None,
                 rebuilt: false,

@@ -17,10 +17,15 @@ mod render_tests;
 pub mod sqlite;
 
 pub use live::{read_sqlite_table, render_live, sqlite_foreign_key_violations};
-pub use render::{render, render_all, RenderContext, RenderError};
+pub use render::{render, render_all, RenderContext, RenderError, Renderer, SeaStatement};
 
 use crate::dialect::Dialect;
-use crate::schema::{ColumnType, Schema};
+use crate::ops::{AlterColumn, ConstraintKind, EnumValuePosition};
+use crate::schema::{
+    CheckConstraint, Column, ColumnType, EnumType, FkAction, ForeignKey, Schema, Table,
+    UniqueConstraint,
+};
+use render::Res;
 
 /// Why a portable type has no spelling on a backend.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -91,6 +96,243 @@ pub trait Backend: Sync {
     /// (needed inline on MySQL).
     fn type_sql(&self, ty: &ColumnType, _schema: Option<&Schema>) -> Result<String, TypeSqlError> {
         Ok(shared_type_sql(ty))
+    }
+
+    /// The backend's name in messages ("MySQL/MariaDB").
+    fn display_name(&self) -> &'static str;
+
+    /// True when table names compare case-insensitively (SQLite).
+    fn case_insensitive_names(&self) -> bool {
+        false
+    }
+
+    /// True when partial indexes (`WHERE`) are supported.
+    fn has_partial_indexes(&self) -> bool {
+        true
+    }
+
+    // ---- DDL rendering: each operation, with the shared SQL as defaults ----
+
+    /// Builds a sea-query statement with the backend's builder.
+    fn sea_sql(&self, stmt: SeaStatement<'_>) -> String;
+
+    /// The SQL type of a column (`rowid`: SQLite's `INTEGER PRIMARY KEY` column).
+    fn column_type(&self, r: &Renderer<'_>, ty: &ColumnType, rowid: bool) -> Res<String> {
+        let _ = rowid;
+        r.portable_col_type(ty)
+    }
+
+    /// True when `expr` goes after DEFAULT as written (false: in parentheses).
+    fn bare_default(&self, expr: &str) -> bool {
+        let _ = expr;
+        true
+    }
+
+    /// What follows a column's type: nullability, default, identity, comment, checks.
+    fn column_constraints(
+        &self,
+        r: &Renderer<'_>,
+        col: &Column,
+        rowid: bool,
+        autoincrement_keyword: bool,
+    ) -> Res<String>;
+
+    /// ` ON DELETE …` / ` ON UPDATE …` (`what`) for a foreign-key action.
+    fn fk_action(&self, what: &str, action: FkAction) -> Res<String> {
+        Ok(format!(" {what} {}", action.sql()))
+    }
+
+    /// The column rendered as SQLite's rowid alias (`INTEGER PRIMARY KEY`), if any.
+    fn rowid_column<'t>(&self, t: &'t Table) -> Option<&'t str> {
+        let _ = t;
+        None
+    }
+
+    /// The name a primary key is created with (empty: unnamed).
+    fn primary_key_name<'n>(&self, declared: Option<&'n str>) -> &'n str {
+        declared.unwrap_or_default()
+    }
+
+    /// What follows `CREATE TABLE (…)` (MySQL's table `COMMENT =`).
+    fn table_options_sql(&self, r: &Renderer<'_>, t: &Table) -> String {
+        let _ = (r, t);
+        String::new()
+    }
+
+    /// The keyword that builds an index without blocking writes (`CONCURRENTLY `), or "".
+    fn concurrent_index_keyword(&self) -> &'static str {
+        ""
+    }
+
+    /// `create_table`.
+    fn create_table(&self, r: &mut Renderer<'_>, t: &Table) -> Res<Vec<String>> {
+        r.create_table_and_indexes(t)
+    }
+
+    /// `add_column` (its foreign key already checked to be on the new column alone).
+    fn add_column(
+        &self,
+        r: &mut Renderer<'_>,
+        table: &str,
+        col: &Column,
+        fk: Option<&ForeignKey>,
+    ) -> Res<Vec<String>> {
+        let mut out = vec![r.alter(
+            table,
+            &format!("ADD COLUMN {}", r.column_def(col, false, false)?),
+        )];
+        if let Some(fk) = fk {
+            out.push(r.add_constraint(table, &fk.name, &r.fk_clause(fk, false)?));
+        }
+        Ok(out)
+    }
+
+    /// `drop_column`.
+    fn drop_column(&self, r: &mut Renderer<'_>, table: &str, name: &str) -> Res<Vec<String>> {
+        Ok(vec![r.alter(table, &format!("DROP COLUMN {}", r.q(name)))])
+    }
+
+    /// `alter_column`.
+    fn alter_column(&self, r: &mut Renderer<'_>, a: &AlterColumn) -> Res<Vec<String>>;
+
+    /// `drop_index`.
+    fn drop_index(&self, r: &Renderer<'_>, table: &str, name: &str) -> Vec<String> {
+        let _ = table;
+        vec![format!("DROP INDEX {}", r.q(name))]
+    }
+
+    /// `create_unique_constraint` (columns checked non-empty).
+    fn create_unique(
+        &self,
+        r: &mut Renderer<'_>,
+        table: &str,
+        u: &UniqueConstraint,
+    ) -> Res<Vec<String>> {
+        Ok(vec![r.add_constraint(
+            table,
+            &u.name,
+            &format!("UNIQUE ({})", r.ql(&u.columns)),
+        )])
+    }
+
+    /// `create_foreign_key` (its clause checked to render).
+    fn create_foreign_key(
+        &self,
+        r: &mut Renderer<'_>,
+        table: &str,
+        fk: &ForeignKey,
+    ) -> Res<Vec<String>> {
+        Ok(vec![r.add_constraint(
+            table,
+            &fk.name,
+            &r.fk_clause(fk, false)?,
+        )])
+    }
+
+    /// `create_check_constraint`.
+    fn create_check(
+        &self,
+        r: &mut Renderer<'_>,
+        table: &str,
+        ck: &CheckConstraint,
+    ) -> Res<Vec<String>> {
+        Ok(vec![r.add_constraint(
+            table,
+            &ck.name,
+            &format!("CHECK ({})", ck.expr),
+        )])
+    }
+
+    /// `create_primary_key` (columns checked non-empty).
+    fn create_primary_key(
+        &self,
+        r: &mut Renderer<'_>,
+        table: &str,
+        name: &str,
+        columns: &[String],
+    ) -> Res<Vec<String>> {
+        Ok(vec![r.add_constraint(
+            table,
+            self.primary_key_name(Some(name)),
+            &format!("PRIMARY KEY ({})", r.ql(columns)),
+        )])
+    }
+
+    /// `drop_constraint`.
+    fn drop_constraint(
+        &self,
+        r: &mut Renderer<'_>,
+        table: &str,
+        name: &str,
+        kind: ConstraintKind,
+    ) -> Res<Vec<String>>;
+
+    /// `create_enum` (nothing where enums are not types of their own).
+    fn create_enum(&self, r: &Renderer<'_>, e: &EnumType) -> Vec<String> {
+        let _ = (r, e);
+        Vec::new()
+    }
+
+    /// `drop_enum` (nothing where enums are not types of their own).
+    fn drop_enum(&self, r: &Renderer<'_>, name: &str) -> Vec<String> {
+        let _ = (r, name);
+        Vec::new()
+    }
+
+    /// `add_enum_value`: by default the columns using the enum are re-defined.
+    fn add_enum_value(
+        &self,
+        r: &mut Renderer<'_>,
+        name: &str,
+        value: &str,
+        position: Option<&EnumValuePosition>,
+    ) -> Res<Vec<String>> {
+        r.add_inline_enum_value(name, value, position)
+    }
+
+    /// `drop_enum_value`: by default the columns using the enum are re-defined.
+    fn drop_enum_value(&self, r: &mut Renderer<'_>, name: &str, value: &str) -> Res<Vec<String>> {
+        r.drop_inline_enum_value(name, value)
+    }
+
+    /// Re-defines the columns of `t` whose type is `ty` (an enum whose values changed;
+    /// `r`'s context has the new values).
+    fn redefine_enum_columns(
+        &self,
+        r: &mut Renderer<'_>,
+        t: &Table,
+        ty: &ColumnType,
+    ) -> Res<Vec<String>> {
+        let _ = (r, t);
+        Err(format!(
+            "internal: {} does not keep {ty} values in its columns",
+            self.display_name()
+        ))
+    }
+
+    /// `create_table_comment` (nothing where comments are not stored).
+    fn table_comment(
+        &self,
+        r: &Renderer<'_>,
+        table: &str,
+        comment: &Option<String>,
+    ) -> Vec<String> {
+        let _ = (r, table, comment);
+        Vec::new()
+    }
+
+    /// `INSERT` of a row of defaults into `quoted_table`.
+    fn insert_default_values(&self, quoted_table: &str) -> String {
+        format!("INSERT INTO {quoted_table} DEFAULT VALUES")
+    }
+
+    /// A boolean value in `bulk_insert`.
+    fn bool_literal(&self, b: bool) -> &'static str {
+        if b {
+            "TRUE"
+        } else {
+            "FALSE"
+        }
     }
 }
 

@@ -1,12 +1,13 @@
-//! Operations → SQL statements for SQLite, PostgreSQL and MySQL/MariaDB.
+//! Operations → SQL statements: the walk over operations and the SQL every backend
+//! shares; each backend ([`Backend`]) renders what it does differently.
 //!
 //! Statements are returned without trailing semicolons, one string per statement
 //! (`CREATE TABLE` spans several lines for readability); `execute` SQL is passed through
 //! as written (it may hold several statements). Identifiers are always quoted with
-//! [`Dialect::quote`], so reserved words, mixed case, spaces and hyphens work.
+//! [`Backend::quote`], so reserved words, mixed case, spaces and hyphens work.
 //!
-//! Most SQL is written by hand from [`Dialect::quote`], [`Dialect::literal`] and
-//! [`Dialect::type_sql`]: sea-query 1.0 panics on several SQLite `ALTER`s, does not
+//! Most SQL is written by hand from [`Backend::quote`], [`Backend::literal`] and
+//! [`Backend::type_sql`]: sea-query 1.0 panics on several SQLite `ALTER`s, does not
 //! escape index and constraint names, and renders comments, `DROP DEFAULT` and
 //! non-unique indexes inside `CREATE TABLE` wrongly for our purposes. sea-query is used
 //! where it is right: `DROP TABLE`, `RENAME TABLE` and the `INSERT`s of `bulk_insert`
@@ -39,17 +40,16 @@
 use std::fmt;
 
 use sea_query::{
-    Alias, Expr, MysqlQueryBuilder, PostgresQueryBuilder, Query, SqliteQueryBuilder,
-    Table as SqTable,
+    Alias, Expr, InsertStatement, Query, QueryBuilder, SchemaBuilder, Table as SqTable,
+    TableDropStatement, TableRenameStatement,
 };
 
-use super::sqlite::rebuild::{children_of, rebuild_table, Rebuild, SqliteLive};
+use super::sqlite::rebuild::SqliteLive;
+use super::Backend;
 use crate::dialect::Dialect;
-use crate::ops::{drop_column, is_number, rename_column, with_value, without_value};
-use crate::ops::{AlterColumn, ConstraintKind, EnumValuePosition, InsertValue, Operation, Row};
-use crate::schema::{
-    Column, ColumnType, EnumType, FkAction, ForeignKey, Index, PrimaryKey, Schema, Table,
-};
+use crate::ops::{is_number, with_value, without_value};
+use crate::ops::{EnumValuePosition, InsertValue, Operation, Row};
+use crate::schema::{Column, ColumnType, EnumType, ForeignKey, Index, Schema, Table};
 
 /// What rendering needs beyond the operation itself: the schema as it is before the
 /// operation runs, as far as it is known. Enums supply MySQL's inline `ENUM(…)` and
@@ -80,7 +80,9 @@ impl RenderContext {
     /// case-insensitive match is accepted too).
     pub fn table(&self, name: &str, dialect: Dialect) -> Option<&Table> {
         self.schema.table(name).or_else(|| {
-            (dialect == Dialect::Sqlite)
+            dialect
+                .backend()
+                .case_insensitive_names()
                 .then(|| {
                     self.schema
                         .tables
@@ -155,8 +157,8 @@ pub(crate) fn render_with(
     ctx: &RenderContext,
     live: Option<&SqliteLive>,
 ) -> Result<Rendered, RenderError> {
-    let mut r = R {
-        d: dialect,
+    let mut r = Renderer {
+        b: dialect.backend(),
         ctx,
         live,
         rebuilt: false,
@@ -174,17 +176,20 @@ pub(crate) fn render_with(
     }
 }
 
-pub(crate) struct R<'a> {
-    pub d: Dialect,
-    pub ctx: &'a RenderContext,
-    pub live: Option<&'a SqliteLive>,
-    pub rebuilt: bool,
+/// One operation being rendered: the backend, the schema before the operation, what
+/// was read live (SQLite), and whether a table rebuild was rendered. The backends'
+/// rendering methods receive it and use its shared helpers.
+pub struct Renderer<'a> {
+    pub(crate) b: &'static dyn Backend,
+    pub(crate) ctx: &'a RenderContext,
+    pub(crate) live: Option<&'a SqliteLive>,
+    pub(crate) rebuilt: bool,
 }
 
-type Res<T> = Result<T, String>;
+pub(crate) type Res<T> = Result<T, String>;
 
-/// Is `expr` something SQLite accepts after DEFAULT without parentheses?
-fn sqlite_plain_default(expr: &str) -> bool {
+/// Is `expr` something SQLite (and MySQL) accept after DEFAULT without parentheses?
+pub(crate) fn plain_default(expr: &str) -> bool {
     let e = expr.trim();
     let upper = e.to_ascii_uppercase();
     if matches!(
@@ -244,25 +249,23 @@ fn enclosed(e: &str, open: char, close: char) -> bool {
     depth == 0
 }
 
-/// SQLite's `ADD COLUMN` refuses non-constant defaults.
-fn sqlite_constant_default(expr: &str) -> bool {
-    let e = expr.trim();
-    let upper = e.to_ascii_uppercase();
-    !(upper.starts_with("CURRENT_") || e.starts_with('(') || !sqlite_plain_default(e))
-}
-
-impl R<'_> {
-    fn q(&self, s: &str) -> String {
-        self.d.backend().quote(s)
+impl Renderer<'_> {
+    /// The dialect being rendered for.
+    pub(crate) fn dialect(&self) -> Dialect {
+        self.b.dialect()
     }
-    fn ql(&self, s: &[String]) -> String {
-        self.d.backend().quote_list(s)
+    pub(crate) fn q(&self, s: &str) -> String {
+        self.b.quote(s)
     }
-    fn lit(&self, s: &str) -> String {
-        self.d.backend().literal(s)
+    pub(crate) fn ql(&self, s: &[String]) -> String {
+        self.b.quote_list(s)
+    }
+    pub(crate) fn lit(&self, s: &str) -> String {
+        self.b.literal(s)
     }
 
-    fn enum_values(&self, name: &str) -> Res<Vec<String>> {
+    /// The values of enum `name` as the context knows them.
+    pub(crate) fn enum_values(&self, name: &str) -> Res<Vec<String>> {
         self.ctx
             .schema
             .enum_type(name)
@@ -274,46 +277,26 @@ impl R<'_> {
             })
     }
 
-    /// The SQL type of a column.
-    fn col_type(&self, ty: &ColumnType, sqlite_rowid: bool) -> Res<String> {
-        match (self.d, ty) {
-            (Dialect::Sqlite, _) if sqlite_rowid => Ok("INTEGER".into()),
-            (Dialect::Sqlite, t) if t.inline_enum().is_some() => Ok("VARCHAR".into()),
-            (Dialect::Postgres, t) if t.inline_enum().is_some() => Err(format!(
-                "{t} is an inline enum, which PostgreSQL does not have; declare a named enum under `enums:` and use enum(NAME)"
-            )),
-            (_, ColumnType::Custom(s)) if s.contains('\'') || s.is_empty() => Ok(s.clone()),
-            (Dialect::MySql, ColumnType::Enum(name)) => {
-                let values = self.enum_values(name)?;
-                let lits: Vec<String> = values.iter().map(|v| self.lit(v)).collect();
-                Ok(format!("ENUM({})", lits.join(", ")))
-            }
-            (d, t) => d.backend().type_sql(t, Some(&self.ctx.schema)).map_err(|e| e.to_string()),
+    /// The SQL type of a column, as the backend spells it (`sqlite_rowid`: SQLite's
+    /// `INTEGER PRIMARY KEY` column).
+    pub(crate) fn col_type(&self, ty: &ColumnType, sqlite_rowid: bool) -> Res<String> {
+        self.b.column_type(self, ty, sqlite_rowid)
+    }
+
+    /// The spelling every backend shares for custom types, else [`Backend::type_sql`].
+    pub(crate) fn portable_col_type(&self, ty: &ColumnType) -> Res<String> {
+        match ty {
+            ColumnType::Custom(s) if s.contains('\'') || s.is_empty() => Ok(s.clone()),
+            t => self
+                .b
+                .type_sql(t, Some(&self.ctx.schema))
+                .map_err(|e| e.to_string()),
         }
     }
 
-    /// A default expression as the backend wants it after DEFAULT: SQLite and MySQL 8
-    /// need parentheses around anything but a literal (MySQL also takes
-    /// `CURRENT_TIMESTAMP` and friends bare; MariaDB accepts both forms).
-    fn default_sql(&self, expr: &str) -> String {
-        let bare = match self.d {
-            Dialect::Postgres => true,
-            Dialect::Sqlite => sqlite_plain_default(expr),
-            Dialect::MySql => {
-                let upper = expr.trim().to_ascii_uppercase();
-                sqlite_plain_default(expr)
-                    || [
-                        "CURRENT_TIMESTAMP",
-                        "CURRENT_DATE",
-                        "CURRENT_TIME",
-                        "LOCALTIME",
-                        "NOW(",
-                    ]
-                    .iter()
-                    .any(|p| upper.starts_with(p))
-            }
-        };
-        if bare {
+    /// A default expression as the backend wants it after DEFAULT.
+    pub(crate) fn default_sql(&self, expr: &str) -> String {
+        if self.b.bare_default(expr) {
             expr.to_string()
         } else {
             format!("({})", expr.trim())
@@ -340,60 +323,28 @@ impl R<'_> {
             s.push(' ');
             s.push_str(&ty);
         }
-        match self.d {
-            Dialect::Postgres => {
-                if col.autoincrement {
-                    s.push_str(" GENERATED BY DEFAULT AS IDENTITY");
-                }
-                if !col.nullable {
-                    s.push_str(" NOT NULL");
-                }
-                if let Some(d) = &col.server_default {
-                    s.push_str(&format!(" DEFAULT {}", self.default_sql(d)));
-                }
-            }
-            Dialect::MySql => {
-                if !col.nullable {
-                    s.push_str(" NOT NULL");
-                }
-                if let Some(d) = &col.server_default {
-                    s.push_str(&format!(" DEFAULT {}", self.default_sql(d)));
-                }
-                if col.autoincrement {
-                    s.push_str(" AUTO_INCREMENT");
-                }
-                if let Some(c) = &col.comment {
-                    s.push_str(&format!(" COMMENT {}", self.lit(c)));
-                }
-            }
-            Dialect::Sqlite => {
-                if sqlite_rowid {
-                    s.push_str(" PRIMARY KEY");
-                    if sqlite_autoincrement_keyword {
-                        s.push_str(" AUTOINCREMENT");
-                    }
-                } else if !col.nullable {
-                    s.push_str(" NOT NULL");
-                }
-                if let Some(d) = &col.server_default {
-                    s.push_str(&format!(" DEFAULT {}", self.default_sql(d)));
-                }
-                let values = match &col.ty {
-                    ColumnType::Enum(name) => Some(self.enum_values(name)?),
-                    other => other.inline_enum(),
-                };
-                if let Some(values) = values {
-                    s.push_str(&format!(
-                        " CHECK ({})",
-                        self.sqlite_enum_check(&col.name, &values)
-                    ));
-                }
-            }
-        }
+        s.push_str(&self.b.column_constraints(
+            self,
+            col,
+            sqlite_rowid,
+            sqlite_autoincrement_keyword,
+        )?);
         Ok(s)
     }
 
-    fn constraint_prefix(&self, name: &str) -> String {
+    /// ` NOT NULL` and ` DEFAULT …` as most backends write them after the type.
+    pub(crate) fn null_and_default(&self, col: &Column) -> String {
+        let mut s = String::new();
+        if !col.nullable {
+            s.push_str(" NOT NULL");
+        }
+        if let Some(d) = &col.server_default {
+            s.push_str(&format!(" DEFAULT {}", self.default_sql(d)));
+        }
+        s
+    }
+
+    pub(crate) fn constraint_prefix(&self, name: &str) -> String {
         if name.is_empty() {
             String::new()
         } else {
@@ -401,18 +352,9 @@ impl R<'_> {
         }
     }
 
-    fn action(&self, what: &str, a: FkAction) -> Res<String> {
-        if self.d == Dialect::MySql && a == FkAction::SetDefault {
-            return Err(format!(
-                "MySQL/MariaDB (InnoDB) does not support {what} SET DEFAULT; use set null, cascade, restrict or no action"
-            ));
-        }
-        Ok(format!(" {what} {}", a.sql()))
-    }
-
     /// `FOREIGN KEY (…) REFERENCES … [ON DELETE …] [ON UPDATE …]`, or the column-level
     /// `REFERENCES …` form when `inline`.
-    fn fk_clause(&self, fk: &ForeignKey, inline: bool) -> Res<String> {
+    pub(crate) fn fk_clause(&self, fk: &ForeignKey, inline: bool) -> Res<String> {
         if fk.columns.is_empty() {
             return Err(format!("foreign key `{}` names no columns", fk.name));
         }
@@ -434,34 +376,20 @@ impl R<'_> {
             s.push_str(&format!(" ({})", self.ql(&fk.referred_columns)));
         }
         if let Some(a) = fk.on_delete {
-            s.push_str(&self.action("ON DELETE", a)?);
+            s.push_str(&self.b.fk_action("ON DELETE", a)?);
         }
         if let Some(a) = fk.on_update {
-            s.push_str(&self.action("ON UPDATE", a)?);
+            s.push_str(&self.b.fk_action("ON UPDATE", a)?);
         }
         Ok(s)
     }
 
-    fn nonempty(&self, cols: &[String], what: &str) -> Res<()> {
+    pub(crate) fn nonempty(&self, cols: &[String], what: &str) -> Res<()> {
         if cols.is_empty() {
             Err(format!("{what} names no columns"))
         } else {
             Ok(())
         }
-    }
-
-    /// The SQLite rowid-alias column of a table, if it has one rendered inline.
-    fn sqlite_rowid_column<'t>(&self, t: &'t Table) -> Option<&'t str> {
-        if self.d != Dialect::Sqlite {
-            return None;
-        }
-        let pk = t.primary_key.as_ref()?;
-        let [only] = pk.columns.as_slice() else {
-            return None;
-        };
-        t.column(only)
-            .filter(|c| c.autoincrement)
-            .map(|c| c.name.as_str())
     }
 
     /// `CREATE TABLE` (named `name_as`, default the table's own name).
@@ -474,7 +402,7 @@ impl R<'_> {
         if t.columns.is_empty() {
             return Err(format!("table `{}` has no columns", t.name));
         }
-        let rowid = self.sqlite_rowid_column(t);
+        let rowid = self.b.rowid_column(t);
         let mut items = Vec::new();
         for c in &t.columns {
             let is_rowid = rowid == Some(c.name.as_str());
@@ -483,13 +411,10 @@ impl R<'_> {
         if let Some(pk) = &t.primary_key {
             if rowid.is_none() {
                 self.nonempty(&pk.columns, "the primary key")?;
-                let name = match self.d {
-                    Dialect::MySql => String::new(),
-                    _ => pk.name.clone().unwrap_or_default(),
-                };
+                let name = self.b.primary_key_name(pk.name.as_deref());
                 items.push(format!(
                     "{}PRIMARY KEY ({})",
-                    self.constraint_prefix(&name),
+                    self.constraint_prefix(name),
                     self.ql(&pk.columns)
                 ));
             }
@@ -521,12 +446,17 @@ impl R<'_> {
             self.q(name_as.unwrap_or(&t.name)),
             items.join(",\n    ")
         );
-        if self.d == Dialect::MySql {
-            if let Some(c) = &t.comment {
-                sql.push_str(&format!(" COMMENT = {}", self.lit(c)));
-            }
-        }
+        sql.push_str(&self.b.table_options_sql(self, t));
         Ok(sql)
+    }
+
+    /// `CREATE TABLE` and the table's indexes.
+    pub(crate) fn create_table_and_indexes(&self, t: &Table) -> Res<Vec<String>> {
+        let mut out = vec![self.create_table_sql(t, None, false)?];
+        for ix in &t.indexes {
+            out.push(self.create_index_sql(&t.name, ix, false)?);
+        }
+        Ok(out)
     }
 
     pub(crate) fn create_index_sql(
@@ -537,8 +467,8 @@ impl R<'_> {
     ) -> Res<String> {
         self.nonempty(&ix.columns, &format!("index `{}`", ix.name))?;
         let unique = if ix.unique { "UNIQUE " } else { "" };
-        let conc = if concurrently && self.d == Dialect::Postgres {
-            "CONCURRENTLY "
+        let conc = if concurrently {
+            self.b.concurrent_index_keyword()
         } else {
             ""
         };
@@ -549,10 +479,11 @@ impl R<'_> {
             self.ql(&ix.columns)
         );
         if let Some(w) = &ix.where_clause {
-            if self.d == Dialect::MySql {
+            if !self.b.has_partial_indexes() {
                 return Err(format!(
-                    "index `{}` is partial (where: {w}), and MySQL/MariaDB have no partial indexes; drop `where`, or create this index with a dialect-specific execute",
-                    ix.name
+                    "index `{}` is partial (where: {w}), and {} have no partial indexes; drop `where`, or create this index with a dialect-specific execute",
+                    ix.name,
+                    self.b.display_name()
                 ));
             }
             s.push_str(&format!(" WHERE {w}"));
@@ -560,229 +491,109 @@ impl R<'_> {
         Ok(s)
     }
 
-    fn comment_lit(&self, c: &Option<String>) -> String {
+    pub(crate) fn comment_lit(&self, c: &Option<String>) -> String {
         match c {
             Some(c) => self.lit(c),
             None => "NULL".into(),
         }
     }
 
-    fn alter(&self, table: &str, rest: &str) -> String {
+    pub(crate) fn alter(&self, table: &str, rest: &str) -> String {
         format!("ALTER TABLE {} {rest}", self.q(table))
     }
 
+    /// The table `name` as the context knows it.
+    pub(crate) fn table(&self, name: &str) -> Option<&Table> {
+        self.ctx.table(name, self.dialect())
+    }
+
     /// The table's current definition, needed for a SQLite rebuild or MySQL `MODIFY`.
-    fn known_table(&self, name: &str, why: &str) -> Res<&Table> {
-        self.ctx.table(name, self.d).ok_or_else(|| {
+    pub(crate) fn known_table(&self, name: &str, why: &str) -> Res<&Table> {
+        self.table(name).ok_or_else(|| {
             format!(
                 "{why} needs the current definition of table `{name}`, which the render context does not have; render with a RenderContext whose schema has the table (apply_to_schema as operations run), or with render_live against the database"
             )
         })
     }
 
-    /// Statements that rebuild SQLite table `old` as `new`.
-    fn rebuild(&mut self, old: &Table, new: &Table) -> Res<Vec<String>> {
-        self.rebuilt = true;
-        let children = children_of(self.ctx, &old.name);
-        rebuild_table(self, &Rebuild { old, new, children })
+    /// `ALTER TABLE … ADD [CONSTRAINT name] <body>`.
+    pub(crate) fn add_constraint(&self, table: &str, name: &str, body: &str) -> String {
+        self.alter(
+            table,
+            &format!("ADD {}{body}", self.constraint_prefix(name)),
+        )
     }
 
     fn op(&mut self, op: &Operation) -> Res<Vec<String>> {
-        let d = self.d;
+        let b = self.b;
         match op {
-            Operation::CreateTable(t) => {
-                let mut out = vec![self.create_table_sql(t, None, false)?];
-                for ix in &t.indexes {
-                    out.push(self.create_index_sql(&t.name, ix, false)?);
-                }
-                if d == Dialect::Postgres {
-                    if let Some(c) = &t.comment {
-                        out.push(format!(
-                            "COMMENT ON TABLE {} IS {}",
-                            self.q(&t.name),
-                            self.lit(c)
-                        ));
-                    }
-                    for c in &t.columns {
-                        if let Some(cm) = &c.comment {
-                            out.push(format!(
-                                "COMMENT ON COLUMN {}.{} IS {}",
-                                self.q(&t.name),
-                                self.q(&c.name),
-                                self.lit(cm)
-                            ));
-                        }
-                    }
-                }
-                Ok(out)
-            }
+            Operation::CreateTable(t) => b.create_table(self, t),
             Operation::DropTable { name } => {
                 let stmt = SqTable::drop().table(Alias::new(name.as_str())).to_owned();
-                Ok(vec![match d {
-                    Dialect::Postgres => stmt.to_string(PostgresQueryBuilder),
-                    Dialect::MySql => stmt.to_string(MysqlQueryBuilder),
-                    Dialect::Sqlite => stmt.to_string(SqliteQueryBuilder),
-                }])
+                Ok(vec![b.sea_sql(SeaStatement::DropTable(&stmt))])
             }
             Operation::RenameTable { name, new_name } => {
                 let stmt = SqTable::rename()
                     .table(Alias::new(name.as_str()), Alias::new(new_name.as_str()))
                     .to_owned();
-                Ok(vec![match d {
-                    Dialect::Postgres => stmt.to_string(PostgresQueryBuilder),
-                    Dialect::MySql => stmt.to_string(MysqlQueryBuilder),
-                    Dialect::Sqlite => stmt.to_string(SqliteQueryBuilder),
-                }])
+                Ok(vec![b.sea_sql(SeaStatement::RenameTable(&stmt))])
             }
             Operation::AddColumn {
                 table,
                 column,
                 foreign_key,
-            } => self.add_column(table, column, foreign_key.as_ref()),
-            Operation::DropColumn { table, name, .. } => self.drop_column(table, name),
-            Operation::AlterColumn(a) => match d {
-                Dialect::Postgres => self.alter_column_pg(a),
-                Dialect::MySql => self.alter_column_mysql(a),
-                Dialect::Sqlite => self.alter_column_sqlite(a),
-            },
+            } => {
+                if let Some(fk) = foreign_key {
+                    if fk.columns != [column.name.clone()] || fk.referred_columns.len() != 1 {
+                        return Err(format!(
+                            "the foreign key of a new column must be on that column alone and refer to one column; use create_foreign_key for `{}`",
+                            fk.name
+                        ));
+                    }
+                }
+                b.add_column(self, table, column, foreign_key.as_ref())
+            }
+            Operation::DropColumn { table, name, .. } => b.drop_column(self, table, name),
+            Operation::AlterColumn(a) => b.alter_column(self, a),
             Operation::CreateIndex {
                 table,
                 index,
                 concurrently,
             } => Ok(vec![self.create_index_sql(table, index, *concurrently)?]),
-            Operation::DropIndex { name, table } => Ok(match d {
-                Dialect::MySql => {
-                    let mut out = self.mysql_keep_foreign_key_indexes(table, name);
-                    out.push(format!("DROP INDEX {} ON {}", self.q(name), self.q(table)));
-                    out
-                }
-                _ => vec![format!("DROP INDEX {}", self.q(name))],
-            }),
+            Operation::DropIndex { name, table } => Ok(b.drop_index(self, table, name)),
             Operation::CreateUniqueConstraint { table, constraint } => {
                 self.nonempty(&constraint.columns, "the unique constraint")?;
-                if d == Dialect::Sqlite {
-                    return self.sqlite_change(table, "adding a unique constraint", |t| {
-                        t.unique.push(constraint.clone());
-                        Ok(())
-                    });
-                }
-                Ok(vec![self.alter(
-                    table,
-                    &format!(
-                        "ADD {}UNIQUE ({})",
-                        self.constraint_prefix(&constraint.name),
-                        self.ql(&constraint.columns)
-                    ),
-                )])
+                b.create_unique(self, table, constraint)
             }
             Operation::CreateForeignKey { table, foreign_key } => {
-                let clause = self.fk_clause(foreign_key, false)?;
-                if d == Dialect::Sqlite {
-                    return self.sqlite_change(table, "adding a foreign key", |t| {
-                        t.foreign_keys.push(foreign_key.clone());
-                        Ok(())
-                    });
-                }
-                Ok(vec![self.alter(
-                    table,
-                    &format!("ADD {}{clause}", self.constraint_prefix(&foreign_key.name)),
-                )])
+                self.fk_clause(foreign_key, false)?;
+                b.create_foreign_key(self, table, foreign_key)
             }
-            Operation::CreateCheckConstraint { table, check } => {
-                if d == Dialect::Sqlite {
-                    return self.sqlite_change(table, "adding a check constraint", |t| {
-                        t.checks.push(check.clone());
-                        Ok(())
-                    });
-                }
-                Ok(vec![self.alter(
-                    table,
-                    &format!(
-                        "ADD {}CHECK ({})",
-                        self.constraint_prefix(&check.name),
-                        check.expr
-                    ),
-                )])
-            }
+            Operation::CreateCheckConstraint { table, check } => b.create_check(self, table, check),
             Operation::CreatePrimaryKey {
                 table,
                 name,
                 columns,
             } => {
                 self.nonempty(columns, "the primary key")?;
-                match d {
-                    Dialect::Sqlite => self.sqlite_change(table, "adding a primary key", |t| {
-                        if t.primary_key.is_some() {
-                            return Err(format!(
-                                "table `{}` already has a primary key; drop it first",
-                                t.name
-                            ));
-                        }
-                        for c in &mut t.columns {
-                            if columns.contains(&c.name) {
-                                c.nullable = false;
-                            }
-                        }
-                        t.primary_key = Some(PrimaryKey {
-                            name: Some(name.clone()),
-                            columns: columns.clone(),
-                        });
-                        Ok(())
-                    }),
-                    Dialect::MySql => {
-                        Ok(vec![self.alter(
-                            table,
-                            &format!("ADD PRIMARY KEY ({})", self.ql(columns)),
-                        )])
-                    }
-                    Dialect::Postgres => Ok(vec![self.alter(
-                        table,
-                        &format!(
-                            "ADD {}PRIMARY KEY ({})",
-                            self.constraint_prefix(name),
-                            self.ql(columns)
-                        ),
-                    )]),
-                }
+                b.create_primary_key(self, table, name, columns)
             }
             Operation::DropConstraint { name, table, kind } => {
-                self.drop_constraint(table, name, *kind)
+                b.drop_constraint(self, table, name, *kind)
             }
-            Operation::CreateEnum(e) => Ok(match d {
-                Dialect::Postgres => {
-                    let lits: Vec<String> = e.values.iter().map(|v| self.lit(v)).collect();
-                    vec![format!(
-                        "CREATE TYPE {} AS ENUM ({})",
-                        self.q(&e.name),
-                        lits.join(", ")
-                    )]
-                }
-                _ => Vec::new(),
-            }),
-            Operation::DropEnum { name } => Ok(match d {
-                Dialect::Postgres => vec![format!("DROP TYPE {}", self.q(name))],
-                _ => Vec::new(),
-            }),
+            Operation::CreateEnum(e) => Ok(b.create_enum(self, e)),
+            Operation::DropEnum { name } => Ok(b.drop_enum(self, name)),
             Operation::AddEnumValue {
                 name,
                 value,
                 position,
-            } => self.add_enum_value(name, value, position.as_ref()),
-            Operation::DropEnumValue { name, value } => self.drop_enum_value(name, value),
-            Operation::CreateTableComment { table, comment, .. } => Ok(match d {
-                Dialect::Postgres => vec![format!(
-                    "COMMENT ON TABLE {} IS {}",
-                    self.q(table),
-                    self.comment_lit(comment)
-                )],
-                Dialect::MySql => vec![self.alter(
-                    table,
-                    &format!("COMMENT = {}", self.lit(comment.as_deref().unwrap_or(""))),
-                )],
-                Dialect::Sqlite => Vec::new(),
-            }),
+            } => b.add_enum_value(self, name, value, position.as_ref()),
+            Operation::DropEnumValue { name, value } => b.drop_enum_value(self, name, value),
+            Operation::CreateTableComment { table, comment, .. } => {
+                Ok(b.table_comment(self, table, comment))
+            }
             Operation::Execute { sql, dialect } => Ok(match dialect {
-                Some(only) if *only != d => Vec::new(),
+                Some(only) if *only != b.dialect() => Vec::new(),
                 _ if sql.trim().is_empty() => Vec::new(),
                 _ => vec![sql.clone()],
             }),
@@ -790,527 +601,41 @@ impl R<'_> {
         }
     }
 
-    /// A SQLite change done by rebuilding `table` after `change` is applied to its model.
-    fn sqlite_change(
-        &mut self,
-        table: &str,
-        why: &str,
-        change: impl FnOnce(&mut Table) -> Res<()>,
-    ) -> Res<Vec<String>> {
-        let old = self
-            .known_table(
-                table,
-                &format!("on SQLite, {why} rebuilds the table, which"),
-            )?
-            .clone();
-        let mut new = old.clone();
-        change(&mut new)?;
-        self.rebuild(&old, &new)
-    }
-
-    fn add_column(
-        &mut self,
-        table: &str,
-        col: &Column,
-        fk: Option<&ForeignKey>,
-    ) -> Res<Vec<String>> {
-        if let Some(fk) = fk {
-            if fk.columns != [col.name.clone()] || fk.referred_columns.len() != 1 {
-                return Err(format!(
-                    "the foreign key of a new column must be on that column alone and refer to one column; use create_foreign_key for `{}`",
-                    fk.name
-                ));
-            }
-        }
-        match self.d {
-            Dialect::Postgres | Dialect::MySql => {
-                let mut out = vec![self.alter(
-                    table,
-                    &format!("ADD COLUMN {}", self.column_def(col, false, false)?),
-                )];
-                if let Some(fk) = fk {
-                    out.push(self.alter(
-                        table,
-                        &format!(
-                            "ADD {}{}",
-                            self.constraint_prefix(&fk.name),
-                            self.fk_clause(fk, false)?
-                        ),
-                    ));
-                }
-                if self.d == Dialect::Postgres {
-                    if let Some(c) = &col.comment {
-                        out.push(format!(
-                            "COMMENT ON COLUMN {}.{} IS {}",
-                            self.q(table),
-                            self.q(&col.name),
-                            self.lit(c)
-                        ));
-                    }
-                }
-                Ok(out)
-            }
-            Dialect::Sqlite => {
-                if col.autoincrement {
-                    return Err(
-                        "SQLite cannot add an autoincrement (INTEGER PRIMARY KEY) column to an existing table; create the table with it instead".into(),
-                    );
-                }
-                let needs_rebuild = (!col.nullable && col.server_default.is_none())
-                    || col
-                        .server_default
-                        .as_deref()
-                        .is_some_and(|d| !sqlite_constant_default(d));
-                if needs_rebuild && self.ctx.table(table, self.d).is_some() {
-                    return self.sqlite_change(table, "adding this column", |t| {
-                        t.columns.push(col.clone());
-                        if let Some(fk) = fk {
-                            t.foreign_keys.push(fk.clone());
-                        }
-                        Ok(())
-                    });
-                }
-                let mut def = self.column_def(col, false, false)?;
-                if let Some(fk) = fk {
-                    def.push_str(&format!(
-                        " {}{}",
-                        self.constraint_prefix(&fk.name),
-                        self.fk_clause(fk, true)?
-                    ));
-                }
-                Ok(vec![self.alter(table, &format!("ADD COLUMN {def}"))])
-            }
-        }
-    }
-
-    fn drop_column(&mut self, table: &str, name: &str) -> Res<Vec<String>> {
-        let plain = self.alter(table, &format!("DROP COLUMN {}", self.q(name)));
-        match self.d {
-            Dialect::Postgres => Ok(vec![plain]),
-            Dialect::MySql => {
-                // MySQL refuses to drop a column a foreign key uses: drop those keys first
-                // (PostgreSQL does so by itself).
-                let mut out = Vec::new();
-                if let Some(t) = self.ctx.table(table, self.d) {
-                    for fk in &t.foreign_keys {
-                        if fk.columns.iter().any(|c| c == name) && !fk.name.is_empty() {
-                            out.push(
-                                self.alter(
-                                    table,
-                                    &format!("DROP FOREIGN KEY {}", self.q(&fk.name)),
-                                ),
-                            );
-                        }
-                    }
-                }
-                out.push(plain);
-                Ok(out)
-            }
-            Dialect::Sqlite => {
-                // SQLite's DROP COLUMN refuses columns used by keys, indexes and checks:
-                // rebuild without them (as PostgreSQL drops them with the column).
-                let Some(t) = self.ctx.table(table, self.d) else {
-                    return Ok(vec![plain]);
-                };
-                let mut reduced = t.clone();
-                drop_column(&mut reduced, name);
-                let only_column_gone = reduced.primary_key == t.primary_key
-                    && reduced.indexes == t.indexes
-                    && reduced.unique == t.unique
-                    && reduced.foreign_keys == t.foreign_keys
-                    && reduced.checks == t.checks;
-                if only_column_gone {
-                    Ok(vec![plain])
-                } else {
-                    let old = t.clone();
-                    self.rebuild(&old, &reduced)
-                }
-            }
-        }
-    }
-
-    fn alter_column_pg(&self, a: &AlterColumn) -> Res<Vec<String>> {
-        let col = self.q(&a.name);
-        let mut out = Vec::new();
-        let alter = |rest: String| self.alter(&a.table, &format!("ALTER COLUMN {col} {rest}"));
-        if let Some(None) = &a.server_default {
-            out.push(alter("DROP DEFAULT".into()));
-        }
-        if let Some(ty) = &a.ty {
-            let t = self.col_type(ty, false)?;
-            out.push(alter(format!("TYPE {t} USING {col}::{t}")));
-        }
-        match a.nullable {
-            Some(true) => out.push(alter("DROP NOT NULL".into())),
-            Some(false) => out.push(alter("SET NOT NULL".into())),
-            None => {}
-        }
-        if let Some(Some(d)) = &a.server_default {
-            out.push(alter(format!("SET DEFAULT {d}")));
-        }
-        if let Some(c) = &a.comment {
-            out.push(format!(
-                "COMMENT ON COLUMN {}.{col} IS {}",
-                self.q(&a.table),
-                self.comment_lit(c)
-            ));
-        }
-        if let Some(n) = &a.new_name {
-            out.push(self.alter(&a.table, &format!("RENAME COLUMN {col} TO {}", self.q(n))));
-        }
-        Ok(out)
-    }
-
-    /// MySQL's `MODIFY COLUMN` restates the whole column: the operation's new values,
-    /// else its `existing_*`, else the context's column. Without a known type it fails.
-    fn mysql_full_column(&self, a: &AlterColumn) -> Res<Column> {
-        let known = self
-            .ctx
-            .table(&a.table, self.d)
-            .and_then(|t| t.column(&a.name));
-        let ty = a
-            .ty
-            .clone()
-            .or_else(|| a.existing_type.clone())
-            .or_else(|| known.map(|c| c.ty.clone()))
-            .ok_or_else(|| {
-                format!(
-                    "MySQL's MODIFY COLUMN restates the whole column, and the type of `{}`.`{}` is unknown; add `existing_type` (and existing_nullable, existing_server_default, existing_comment) to the operation, or render it with render_live against the database",
-                    a.table, a.name
-                )
-            })?;
-        Ok(Column {
-            name: a.name.clone(),
-            ty,
-            nullable: a
-                .nullable
-                .or(a.existing_nullable)
-                .or(known.map(|c| c.nullable))
-                .unwrap_or(true),
-            server_default: a
-                .server_default
-                .clone()
-                .or_else(|| a.existing_server_default.clone())
-                .or_else(|| known.map(|c| c.server_default.clone()))
-                .flatten(),
-            autoincrement: a
-                .existing_autoincrement
-                .or(known.map(|c| c.autoincrement))
-                .unwrap_or(false),
-            comment: a
-                .comment
-                .clone()
-                .or_else(|| a.existing_comment.clone())
-                .or_else(|| known.map(|c| c.comment.clone()))
-                .flatten(),
-            renamed_from: None,
+    /// The enum `name` as the context knows it, where its values live in the columns
+    /// (MySQL, SQLite); `doing` says what changes it, for the message.
+    pub(crate) fn inline_enum(&self, name: &str, doing: &str) -> Res<EnumType> {
+        self.ctx.schema.enum_type(name).cloned().ok_or_else(|| {
+            format!(
+                "on {}, enum values live in the columns that use the enum, so {doing} one re-defines those columns; the enum `{name}` is not defined by any earlier operation: create it with create_enum (with its values) in this or an earlier revision",
+                self.dialect()
+            )
         })
     }
 
-    fn alter_column_mysql(&self, a: &AlterColumn) -> Res<Vec<String>> {
-        let mut out = Vec::new();
-        if a.ty.is_some() || a.nullable.is_some() || a.comment.is_some() {
-            let col = self.mysql_full_column(a)?;
-            out.push(self.alter(
-                &a.table,
-                &format!("MODIFY COLUMN {}", self.column_def(&col, false, false)?),
-            ));
-        } else if let Some(d) = &a.server_default {
-            let rest = match d {
-                Some(d) => format!("SET DEFAULT {}", self.default_sql(d)),
-                None => "DROP DEFAULT".into(),
-            };
-            out.push(self.alter(
-                &a.table,
-                &format!("ALTER COLUMN {} {rest}", self.q(&a.name)),
-            ));
-        }
-        if let Some(n) = &a.new_name {
-            out.push(self.alter(
-                &a.table,
-                &format!("RENAME COLUMN {} TO {}", self.q(&a.name), self.q(n)),
-            ));
-        }
-        Ok(out)
-    }
-
-    fn alter_column_sqlite(&mut self, a: &AlterColumn) -> Res<Vec<String>> {
-        let mut out = Vec::new();
-        let rename = a.new_name.as_ref().filter(|n| **n != a.name);
-        if let Some(n) = rename {
-            out.push(self.alter(
-                &a.table,
-                &format!("RENAME COLUMN {} TO {}", self.q(&a.name), self.q(n)),
-            ));
-        }
-        if !a.changes_definition() {
-            // Only a rename and/or a comment (SQLite stores no comments).
-            return Ok(out);
-        }
-        let old = self
-            .known_table(
-                &a.table,
-                "on SQLite, altering a column rebuilds the table, which",
-            )?
-            .clone();
-        let column = a.final_name().to_string();
-        // The table as it is after the rename (SQLite's RENAME COLUMN already ran).
-        let mut renamed = Schema {
-            enums: Vec::new(),
-            tables: vec![old.clone()],
-        };
-        if let Some(n) = rename {
-            rename_column(&mut renamed, &old.name, &a.name, n);
-        }
-        let Some(old) = renamed.tables.pop() else {
-            return Err("internal: lost the table".into());
-        };
-        let mut new = old.clone();
-        let Some(col) = new.columns.iter_mut().find(|c| c.name == column) else {
-            return Err(format!("table `{}` has no column `{}`", old.name, a.name));
-        };
-        if let Some(t) = &a.ty {
-            col.ty = t.clone();
-            if !col.ty.is_integer() {
-                col.autoincrement = false;
-            }
-        }
-        if let Some(n) = a.nullable {
-            col.nullable = n;
-        }
-        if let Some(d) = &a.server_default {
-            col.server_default = d.clone();
-        }
-        if let Some(c) = &a.comment {
-            col.comment = c.clone();
-        }
-        out.extend(self.rebuild(&old, &new)?);
-        Ok(out)
-    }
-
-    fn drop_constraint(
-        &mut self,
-        table: &str,
-        name: &str,
-        kind: ConstraintKind,
-    ) -> Res<Vec<String>> {
-        match self.d {
-            Dialect::Postgres => {
-                let rest = format!("DROP CONSTRAINT {}", self.q(name));
-                Ok(vec![self.alter(table, &rest)])
-            }
-            Dialect::MySql => {
-                let mut out = match kind {
-                    ConstraintKind::Unique => self.mysql_keep_foreign_key_indexes(table, name),
-                    ConstraintKind::Primary => self.mysql_keep_foreign_key_indexes(table, "PRIMARY"),
-                    _ => Vec::new(),
-                };
-                let rest = match kind {
-                    ConstraintKind::Unique => format!("DROP INDEX {}", self.q(name)),
-                    ConstraintKind::ForeignKey => format!("DROP FOREIGN KEY {}", self.q(name)),
-                    ConstraintKind::Check => format!("DROP CONSTRAINT {}", self.q(name)),
-                    ConstraintKind::Primary => "DROP PRIMARY KEY".into(),
-                };
-                out.push(self.alter(table, &rest));
-                Ok(out)
-            }
-            Dialect::Sqlite => self.sqlite_change(table, "dropping a constraint", |t| {
-                let names = |v: Vec<&String>| -> String {
-                    let v: Vec<String> = v
-                        .into_iter()
-                        .filter(|n| !n.is_empty())
-                        .map(|n| format!("`{n}`"))
-                        .collect();
-                    if v.is_empty() {
-                        "none".into()
-                    } else {
-                        v.join(", ")
-                    }
-                };
-                match kind {
-                    ConstraintKind::Primary => {
-                        let had = t.primary_key.take().is_some();
-                        for c in &mut t.columns {
-                            c.autoincrement = false;
-                        }
-                        if !had {
-                            return Err(format!("table `{}` has no primary key", t.name));
-                        }
-                    }
-                    ConstraintKind::Unique => {
-                        let before = t.unique.len();
-                        let known = names(t.unique.iter().map(|u| &u.name).collect());
-                        t.unique.retain(|u| u.name != name);
-                        if t.unique.len() == before {
-                            return Err(format!(
-                                "table `{}` has no unique constraint `{name}` (named ones: {known})",
-                                t.name
-                            ));
-                        }
-                    }
-                    ConstraintKind::ForeignKey => {
-                        let before = t.foreign_keys.len();
-                        let known = names(t.foreign_keys.iter().map(|f| &f.name).collect());
-                        t.foreign_keys.retain(|f| f.name != name);
-                        if t.foreign_keys.len() == before {
-                            return Err(format!(
-                                "table `{}` has no foreign key `{name}` (named ones: {known})",
-                                t.name
-                            ));
-                        }
-                    }
-                    ConstraintKind::Check => {
-                        let before = t.checks.len();
-                        let known = names(t.checks.iter().map(|c| &c.name).collect());
-                        t.checks.retain(|c| c.name != name);
-                        if t.checks.len() == before {
-                            return Err(format!(
-                                "table `{}` has no check constraint `{name}` (named ones: {known})",
-                                t.name
-                            ));
-                        }
-                    }
-                }
-                Ok(())
-            }),
-        }
-    }
-
-    /// MySQL needs an index for every foreign key and uses any index that starts with
-    /// the key's columns, dropping the one it made for the key itself. Before dropping
-    /// index or constraint `dropped` (`PRIMARY`: the primary key), make the key its own index
-    /// again (named after the key, as MySQL would) when no other index would serve it;
-    /// otherwise MySQL refuses the drop. Needs the table in the context (or
-    /// render_live); without it, nothing is added.
-    fn mysql_keep_foreign_key_indexes(&self, table: &str, dropped: &str) -> Vec<String> {
-        let Some(t) = self.ctx.table(table, self.d) else {
-            return Vec::new();
-        };
-        let mut keys: Vec<(&str, &[String])> = Vec::new();
-        if let Some(pk) = &t.primary_key {
-            keys.push(("PRIMARY", &pk.columns));
-        }
-        keys.extend(
-            t.indexes
-                .iter()
-                .map(|i| (i.name.as_str(), i.columns.as_slice())),
-        );
-        keys.extend(
-            t.unique
-                .iter()
-                .map(|u| (u.name.as_str(), u.columns.as_slice())),
-        );
-        let is_dropped = |n: &str| n == dropped;
-        let Some((_, dropped_cols)) = keys.iter().find(|(n, _)| is_dropped(n)) else {
-            return Vec::new();
-        };
-        let starts_with = |cols: &[String], prefix: &[String]| {
-            cols.len() >= prefix.len() && cols[..prefix.len()] == *prefix
-        };
-        let mut out = Vec::new();
-        for fk in &t.foreign_keys {
-            if fk.columns.is_empty() || !starts_with(dropped_cols, &fk.columns) {
-                continue;
-            }
-            let served = keys
-                .iter()
-                .any(|(n, cols)| !is_dropped(n) && starts_with(cols, &fk.columns));
-            if !served {
-                out.push(format!(
-                    "CREATE INDEX {} ON {} ({})",
-                    self.q(&fk.name),
-                    self.q(table),
-                    self.ql(&fk.columns)
-                ));
-            }
-        }
-        out
-    }
-
-    fn add_enum_value(
+    /// Adds `value` to an enum whose values live in the columns (MySQL, SQLite).
+    pub(crate) fn add_inline_enum_value(
         &mut self,
         name: &str,
         value: &str,
         position: Option<&EnumValuePosition>,
     ) -> Res<Vec<String>> {
-        if self.d == Dialect::Postgres {
-            let mut s = format!("ALTER TYPE {} ADD VALUE {}", self.q(name), self.lit(value));
-            match position {
-                Some(EnumValuePosition::Before(v)) => {
-                    s.push_str(&format!(" BEFORE {}", self.lit(v)))
-                }
-                Some(EnumValuePosition::After(v)) => s.push_str(&format!(" AFTER {}", self.lit(v))),
-                None => {}
-            }
-            return Ok(vec![s]);
-        }
         let old_enum = self.inline_enum(name, "adding")?;
         let new_enum: EnumType = with_value(&old_enum, value, position)?;
         self.redefine_enum_columns(new_enum)
     }
 
-    /// The enum `name` as the context knows it, where its values live in the columns
-    /// (MySQL, SQLite); `doing` says what changes it, for the message.
-    fn inline_enum(&self, name: &str, doing: &str) -> Res<EnumType> {
-        self.ctx.schema.enum_type(name).cloned().ok_or_else(|| {
-            format!(
-                "on {}, enum values live in the columns that use the enum, so {doing} one re-defines those columns; the enum `{name}` is not defined by any earlier operation: create it with create_enum (with its values) in this or an earlier revision",
-                self.d
-            )
-        })
+    /// Removes `value` from an enum whose values live in the columns (MySQL, SQLite).
+    pub(crate) fn drop_inline_enum_value(&mut self, name: &str, value: &str) -> Res<Vec<String>> {
+        let old_enum = self.inline_enum(name, "removing")?;
+        let new_enum = without_value(&old_enum, value)?;
+        self.redefine_enum_columns(new_enum)
     }
 
-    /// PostgreSQL cannot remove a value from an enum type: the type is renamed, created
-    /// again without the value, every column using it converted (defaults dropped and
-    /// restored), and the old type dropped, in one `DO` block that finds the values and
-    /// the columns in the catalog. MySQL and SQLite re-define the columns using it.
-    fn drop_enum_value(&mut self, name: &str, value: &str) -> Res<Vec<String>> {
-        if self.d != Dialect::Postgres {
-            let old_enum = self.inline_enum(name, "removing")?;
-            let new_enum = without_value(&old_enum, value)?;
-            return self.redefine_enum_columns(new_enum);
-        }
-        let ty = self.q(name);
-        let old = self.q(&format!("{name}_retort_old"));
-        let (ty_lit, old_lit) = (self.lit(&ty), self.lit(&old));
-        let val = self.lit(value);
-        let block = [
-            "DO $retort$".to_string(),
-            "DECLARE".into(),
-            "    r record;".into(),
-            "    vals text;".into(),
-            "BEGIN".into(),
-            "    SELECT string_agg(quote_literal(e.enumlabel), ', ' ORDER BY e.enumsortorder) INTO vals".into(),
-            format!("        FROM pg_enum e WHERE e.enumtypid = {ty_lit}::regtype AND e.enumlabel <> {val};"),
-            "    IF vals IS NULL THEN".into(),
-            format!("        RAISE EXCEPTION 'enum %: cannot remove %, its only value', {ty_lit}, {val};"),
-            "    END IF;".into(),
-            format!("    ALTER TYPE {ty} RENAME TO {old};"),
-            format!("    EXECUTE format('CREATE TYPE %s AS ENUM (%s)', {ty_lit}, vals);"),
-            "    FOR r IN SELECT a.attrelid::regclass::text AS tbl, quote_ident(a.attname) AS col,".into(),
-            "            pg_get_expr(d.adbin, d.adrelid) AS def".into(),
-            "        FROM pg_attribute a".into(),
-            "        LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum".into(),
-            format!("        WHERE a.atttypid = {old_lit}::regtype AND a.attnum > 0 AND NOT a.attisdropped"),
-            "    LOOP".into(),
-            "        EXECUTE format('ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT', r.tbl, r.col);".into(),
-            format!("        EXECUTE format('ALTER TABLE %s ALTER COLUMN %s TYPE %s USING %s::text::%s', r.tbl, r.col, {ty_lit}, r.col, {ty_lit});"),
-            "        IF r.def IS NOT NULL THEN".into(),
-            "            EXECUTE format('ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s', r.tbl, r.col, regexp_replace(r.def, '::[^:]+$', ''));".into(),
-            "        END IF;".into(),
-            "    END LOOP;".into(),
-            format!("    DROP TYPE {old};"),
-            "END".into(),
-            "$retort$".into(),
-        ];
-        Ok(vec![block.join("\n")])
-    }
-
-    /// MySQL and SQLite: re-defines every column of type `enum(NAME)` with `new_enum`'s
-    /// values (`MODIFY COLUMN` on MySQL, a table rebuild on SQLite).
+    /// Re-defines every column of type `enum(NAME)` with `new_enum`'s values, as the
+    /// backend does it ([`Backend::redefine_enum_columns`]).
     fn redefine_enum_columns(&mut self, new_enum: EnumType) -> Res<Vec<String>> {
         let name = new_enum.name.clone();
-        let name = name.as_str();
+        let ty = ColumnType::Enum(name.clone());
         let mut ctx = self.ctx.clone();
         if let Some(e) = ctx.schema.enums.iter_mut().find(|e| e.name == name) {
             *e = new_enum;
@@ -1320,36 +645,18 @@ impl R<'_> {
             .schema
             .tables
             .iter()
-            .filter(|t| {
-                t.columns
-                    .iter()
-                    .any(|c| c.ty == ColumnType::Enum(name.to_string()))
-            })
+            .filter(|t| t.columns.iter().any(|c| c.ty == ty))
             .cloned()
             .collect();
-        let mut inner = R {
-            d: self.d,
+        let mut inner = Renderer {
+            b: self.b,
             ctx: &ctx,
             live: self.live,
             rebuilt: false,
         };
         let mut out = Vec::new();
         for t in &users {
-            match self.d {
-                Dialect::MySql => {
-                    for c in t
-                        .columns
-                        .iter()
-                        .filter(|c| c.ty == ColumnType::Enum(name.to_string()))
-                    {
-                        out.push(inner.alter(
-                            &t.name,
-                            &format!("MODIFY COLUMN {}", inner.column_def(c, false, false)?),
-                        ));
-                    }
-                }
-                _ => out.extend(inner.rebuild(t, t)?),
-            }
+            out.extend(self.b.redefine_enum_columns(&mut inner, t, &ty)?);
         }
         self.rebuilt |= inner.rebuilt;
         Ok(out)
@@ -1366,10 +673,7 @@ impl R<'_> {
             }
             if cols.is_empty() {
                 for _ in i..j {
-                    out.push(match self.d {
-                        Dialect::MySql => format!("INSERT INTO {} () VALUES ()", self.q(table)),
-                        _ => format!("INSERT INTO {} DEFAULT VALUES", self.q(table)),
-                    });
+                    out.push(self.b.insert_default_values(&self.q(table)));
                 }
                 i = j;
                 continue;
@@ -1382,10 +686,7 @@ impl R<'_> {
                 for (c, v) in row {
                     values.push(match v {
                         InsertValue::Null => Expr::cust("NULL"),
-                        InsertValue::Bool(b) => match self.d {
-                            Dialect::Sqlite => Expr::cust(if *b { "1" } else { "0" }),
-                            _ => Expr::cust(if *b { "TRUE" } else { "FALSE" }),
-                        },
+                        InsertValue::Bool(b) => Expr::cust(self.b.bool_literal(*b)),
                         InsertValue::Number(n) => {
                             if !is_number(n) {
                                 return Err(format!("the value of `{c}` ({n:?}) is not a number"));
@@ -1397,13 +698,31 @@ impl R<'_> {
                 }
                 stmt.values(values).map_err(|e| format!("bad row: {e}"))?;
             }
-            out.push(match self.d {
-                Dialect::Postgres => stmt.to_string(PostgresQueryBuilder),
-                Dialect::MySql => stmt.to_string(MysqlQueryBuilder),
-                Dialect::Sqlite => stmt.to_string(SqliteQueryBuilder),
-            });
+            out.push(self.b.sea_sql(SeaStatement::Insert(&stmt)));
             i = j;
         }
         Ok(out)
+    }
+}
+
+/// A sea-query statement for [`Backend::sea_sql`] to build with the backend's builder.
+pub enum SeaStatement<'s> {
+    /// `DROP TABLE`.
+    DropTable(&'s TableDropStatement),
+    /// `ALTER TABLE … RENAME`.
+    RenameTable(&'s TableRenameStatement),
+    /// `INSERT`.
+    Insert(&'s InsertStatement),
+}
+
+/// Builds `stmt` with sea-query builder `builder`.
+pub(crate) fn build_sea<B: SchemaBuilder + QueryBuilder>(
+    builder: B,
+    stmt: SeaStatement<'_>,
+) -> String {
+    match stmt {
+        SeaStatement::DropTable(s) => s.to_string(builder),
+        SeaStatement::RenameTable(s) => s.to_string(builder),
+        SeaStatement::Insert(s) => s.to_string(builder),
     }
 }
