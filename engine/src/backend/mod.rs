@@ -111,6 +111,55 @@ pub trait Backend: Sync {
         true
     }
 
+    // ---- The run protocol: transactions, the run lock, the version table ----
+
+    /// The statement that opens a run's transaction.
+    fn begin_sql(&self) -> &'static str {
+        "BEGIN"
+    }
+
+    /// Statements run (and printed by `--sql`) before anything else in a run.
+    fn run_prologue(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// Statements run (and printed by `--sql`) after everything else in a run.
+    fn run_epilogue(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// A query whose rows are problems that must stop a commit (SQLite's
+    /// `PRAGMA foreign_key_check`, needed because foreign keys are off for the run).
+    fn pre_commit_check_sql(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// True when a revision marked `transactional: false` still runs each rendered
+    /// operation atomically in its own transaction (SQLite, whose table rebuilds must).
+    fn atomic_operations_outside_transactions(&self) -> bool {
+        false
+    }
+
+    /// The query naming the current database (scopes the run lock); `None`: no name.
+    fn database_name_sql(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// The server-side run lock for `database` and version table `table`; `None`: the
+    /// backend has no session lock and the runner locks the database file instead.
+    fn run_lock(&self, database: &str, table: &str) -> Option<RunLockSql> {
+        let _ = (database, table);
+        None
+    }
+
+    /// A query returning a row when table `table` exists.
+    fn table_exists_sql(&self, table: &str) -> String;
+
+    /// One statement as `--sql` prints it.
+    fn offline_statement(&self, sql: &str) -> String {
+        format!("{};\n\n", sql.trim_end().trim_end_matches(';'))
+    }
+
     // ---- DDL rendering: each operation, with the shared SQL as defaults ----
 
     /// Builds a sea-query statement with the backend's builder.
@@ -334,6 +383,36 @@ pub trait Backend: Sync {
             "FALSE"
         }
     }
+}
+
+/// The SQL of a server-side run lock.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunLockSql {
+    /// Tries to take the lock without waiting.
+    pub try_sql: String,
+    /// What `try_sql` and `wait_sql` answer when the lock was taken.
+    pub taken: &'static str,
+    /// Waits for the lock.
+    pub wait_sql: String,
+    /// True when `wait_sql` can give up (and its answer must be checked).
+    pub wait_can_give_up: bool,
+    /// The lock as messages name it.
+    pub describe: String,
+    /// Releases the lock.
+    pub release_sql: String,
+}
+
+/// How long a runner waits for another run's lock before giving up.
+pub const LOCK_WAIT_SECONDS: u32 = 3600;
+
+/// A stable 64-bit key for the database and version table.
+pub(crate) fn run_lock_key(database: &str, table: &str) -> i64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in format!("retort:{database}:{table}").bytes() {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash as i64
 }
 
 /// The spellings most backends share; backends override the types they spell

@@ -201,10 +201,7 @@ pub(crate) struct Txn {
 }
 
 async fn begin(conn: &mut Connection, txn: &mut Txn) -> Result<(), RunError> {
-    let sql = match conn.dialect() {
-        Dialect::Sqlite => "BEGIN IMMEDIATE",
-        _ => "BEGIN",
-    };
+    let sql = conn.dialect().backend().begin_sql();
     conn.execute(sql)
         .await
         .map_err(|e| RunError::plain(e.to_string()))?;
@@ -212,13 +209,14 @@ async fn begin(conn: &mut Connection, txn: &mut Txn) -> Result<(), RunError> {
     Ok(())
 }
 
-/// Checks SQLite's foreign keys (switched off for the run) before a commit.
+/// Runs the backend's check before a commit (SQLite's foreign keys, switched off for
+/// the run).
 async fn foreign_key_check(conn: &mut Connection) -> Result<(), RunError> {
-    if conn.dialect() != Dialect::Sqlite {
+    let Some(check) = conn.dialect().backend().pre_commit_check_sql() else {
         return Ok(());
-    }
+    };
     let rows = conn
-        .query("PRAGMA foreign_key_check")
+        .query(check)
         .await
         .map_err(|e| RunError::plain(e.to_string()))?;
     if rows.is_empty() {
@@ -237,7 +235,7 @@ async fn foreign_key_check(conn: &mut Connection) -> Result<(), RunError> {
         })
         .collect();
     Err(RunError::plain(format!(
-        "PRAGMA foreign_key_check found {} row(s) that break foreign keys, e.g. {}",
+        "{check} found {} row(s) that break foreign keys, e.g. {}",
         rows.len(),
         sample.join("; ")
     )))
@@ -276,14 +274,14 @@ pub async fn run(
         .await
         .map_err(RunError::plain)?;
     let dialect = conn.dialect();
-    if dialect == Dialect::Sqlite {
-        conn.execute("PRAGMA foreign_keys = OFF")
+    for sql in dialect.backend().run_prologue() {
+        conn.execute(sql)
             .await
             .map_err(|e| RunError::plain(e.to_string()))?;
     }
     let result = run_locked(project, &mut conn, command, progress).await;
-    if dialect == Dialect::Sqlite {
-        let _ = conn.execute("PRAGMA foreign_keys = ON").await;
+    for sql in dialect.backend().run_epilogue() {
+        let _ = conn.execute(sql).await;
     }
     lock::release(&mut conn, &table, held).await;
     conn.close().await;
@@ -352,8 +350,8 @@ async fn run_locked(
         }
         if per_migration && !outside && dialect.backend().transactional_ddl() {
             begin(conn, &mut txn).await?;
-            if dialect == Dialect::Sqlite {
-                // No session lock on SQLite: make sure nobody moved the rows meanwhile.
+            if dialect.backend().run_lock("", table).is_none() {
+                // No session lock (a file lock): make sure nobody moved the rows meanwhile.
                 let now = version_table::read(conn, table)
                     .await
                     .map_err(|e| RunError::plain(e.to_string()))?;
@@ -384,7 +382,7 @@ async fn run_locked(
                     "Revision {} was rolled back; the database is at {at}.",
                     step.revision
                 )
-            } else if dialect == Dialect::Sqlite
+            } else if dialect.backend().atomic_operations_outside_transactions()
                 && matches!(file.body, crate::script::RevisionBody::Yaml { .. })
             {
                 format!("Revision {} ran outside a transaction (transactional: false): its operations since the last execute were rolled back together, and earlier ones stay applied; the version table is at {at}.", step.revision)
@@ -393,7 +391,8 @@ async fn run_locked(
             }
         };
         // SQLite can make every rendered operation atomic even here (see run_revision).
-        let atomic_ops = (outside && dialect == Dialect::Sqlite).then_some(&mut txn);
+        let atomic_ops = (outside && dialect.backend().atomic_operations_outside_transactions())
+            .then_some(&mut txn);
         if let Err(mut e) =
             statements::run_revision(project, file, step.direction, conn, &mut ctx, atomic_ops)
                 .await
@@ -544,8 +543,8 @@ pub fn offline_script(
     };
     let mut ctx = replay(project, &rows, dialect)?;
     let mut history = EnumHistory::new(project);
-    if dialect == Dialect::Sqlite {
-        stmt(&mut out, "PRAGMA foreign_keys = OFF");
+    for sql in dialect.backend().run_prologue() {
+        stmt(&mut out, sql);
     }
     let transactional = dialect.backend().transactional_ddl();
     let mut open = false;
@@ -571,7 +570,7 @@ pub fn offline_script(
         }
         out.push_str(&format!("-- {}\n\n", describe_step(project, step)));
         ctx.schema.enums = history.enums_at(&rows);
-        let atomic_ops = outside && dialect == Dialect::Sqlite;
+        let atomic_ops = outside && dialect.backend().atomic_operations_outside_transactions();
         let (body, group_open) = statements::offline_statements(
             project,
             file,
@@ -582,15 +581,7 @@ pub fn offline_script(
         )?;
         open = open || group_open;
         for sql in body {
-            if dialect == Dialect::MySql && crate::sqltext::has_inner_semicolon(&sql) {
-                // The mysql client cuts at every `;` unless told otherwise.
-                out.push_str(&format!(
-                    "DELIMITER //\n{}\n//\nDELIMITER ;\n\n",
-                    sql.trim_end().trim_end_matches(';')
-                ));
-            } else {
-                stmt(&mut out, &sql);
-            }
+            out.push_str(&dialect.backend().offline_statement(&sql));
         }
         for change in &step.changes {
             stmt(&mut out, &version_table::change_sql(dialect, table, change));
@@ -608,8 +599,8 @@ pub fn offline_script(
     if open {
         stmt(&mut out, "COMMIT");
     }
-    if dialect == Dialect::Sqlite {
-        stmt(&mut out, "PRAGMA foreign_keys = ON");
+    for sql in dialect.backend().run_epilogue() {
+        stmt(&mut out, sql);
     }
     Ok(out)
 }

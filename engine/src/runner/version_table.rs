@@ -37,21 +37,7 @@ pub fn change_sql(dialect: Dialect, table: &str, change: &VersionChange) -> Stri
 
 /// True when the version table exists (read-only commands never create it).
 pub async fn exists(conn: &mut Connection, table: &str) -> Result<bool, DbError> {
-    let d = conn.dialect();
-    let sql = match d {
-        Dialect::Sqlite => format!(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name = {}",
-            d.backend().literal(table)
-        ),
-        Dialect::Postgres => format!(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = {}",
-            d.backend().literal(table)
-        ),
-        Dialect::MySql => format!(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = {}",
-            d.backend().literal(table)
-        ),
-    };
+    let sql = conn.dialect().backend().table_exists_sql(table);
     Ok(!conn.query(&sql).await?.is_empty())
 }
 

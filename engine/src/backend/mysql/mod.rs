@@ -4,7 +4,10 @@
 use sea_query::MysqlQueryBuilder;
 
 use super::render::{build_sea, plain_default, Res};
-use super::{shared_type_sql, sized, Backend, Renderer, SeaStatement, TypeSqlError};
+use super::{
+    run_lock_key, shared_type_sql, sized, Backend, Renderer, RunLockSql, SeaStatement,
+    TypeSqlError, LOCK_WAIT_SECONDS,
+};
 use crate::dialect::Dialect;
 use crate::ops::{AlterColumn, ConstraintKind};
 use crate::schema::{Column, ColumnType, FkAction, Schema, Table};
@@ -62,6 +65,45 @@ impl Backend for MySqlBackend {
 
     fn display_name(&self) -> &'static str {
         "MySQL/MariaDB"
+    }
+
+    fn database_name_sql(&self) -> Option<&'static str> {
+        Some("SELECT DATABASE()")
+    }
+
+    /// A named lock (`GET_LOCK`), at most 64 characters long.
+    fn run_lock(&self, database: &str, table: &str) -> Option<RunLockSql> {
+        let mut name = format!("retort.{database}.{table}");
+        if name.len() > 64 {
+            name = format!("retort.{:016x}", run_lock_key(database, table) as u64);
+        }
+        let name = self.literal(&name);
+        Some(RunLockSql {
+            try_sql: format!("SELECT GET_LOCK({name}, 0)"),
+            taken: "1",
+            wait_sql: format!("SELECT GET_LOCK({name}, {LOCK_WAIT_SECONDS})"),
+            wait_can_give_up: true,
+            describe: format!("GET_LOCK {name}"),
+            release_sql: format!("SELECT RELEASE_LOCK({name})"),
+        })
+    }
+
+    fn table_exists_sql(&self, table: &str) -> String {
+        format!(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = {}",
+            self.literal(table)
+        )
+    }
+
+    /// The mysql client cuts at every `;` unless told otherwise.
+    fn offline_statement(&self, sql: &str) -> String {
+        let inner = crate::sqltext::has_inner_semicolon(sql);
+        let sql = sql.trim_end().trim_end_matches(';');
+        if inner {
+            format!("DELIMITER //\n{sql}\n//\nDELIMITER ;\n\n")
+        } else {
+            format!("{sql};\n\n")
+        }
     }
 
     fn has_partial_indexes(&self) -> bool {

@@ -4,7 +4,9 @@
 use sea_query::PostgresQueryBuilder;
 
 use super::render::{build_sea, Res};
-use super::{shared_type_sql, Backend, Renderer, SeaStatement, TypeSqlError};
+use super::{
+    run_lock_key, shared_type_sql, Backend, Renderer, RunLockSql, SeaStatement, TypeSqlError,
+};
 use crate::dialect::Dialect;
 use crate::ops::{AlterColumn, ConstraintKind, EnumValuePosition};
 use crate::schema::{Column, ColumnType, EnumType, ForeignKey, Schema, Table};
@@ -50,6 +52,30 @@ impl Backend for PostgresBackend {
 
     fn display_name(&self) -> &'static str {
         "PostgreSQL"
+    }
+
+    fn database_name_sql(&self) -> Option<&'static str> {
+        Some("SELECT current_database()")
+    }
+
+    /// A session-level advisory lock.
+    fn run_lock(&self, database: &str, table: &str) -> Option<RunLockSql> {
+        let key = run_lock_key(database, table);
+        Some(RunLockSql {
+            try_sql: format!("SELECT pg_try_advisory_lock({key})"),
+            taken: "true",
+            wait_sql: format!("SELECT pg_advisory_lock({key})"),
+            wait_can_give_up: false,
+            describe: format!("advisory lock {key}"),
+            release_sql: format!("SELECT pg_advisory_unlock({key})"),
+        })
+    }
+
+    fn table_exists_sql(&self, table: &str) -> String {
+        format!(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = {}",
+            self.literal(table)
+        )
     }
 
     fn sea_sql(&self, stmt: SeaStatement<'_>) -> String {

@@ -35,6 +35,35 @@ impl Backend for SqliteBackend {
         "SQLite"
     }
 
+    /// Takes the write lock at once, so that a waiting run sees the rows as they are.
+    fn begin_sql(&self) -> &'static str {
+        "BEGIN IMMEDIATE"
+    }
+
+    /// Table rebuilds need foreign keys off (checked before each commit instead).
+    fn run_prologue(&self) -> &'static [&'static str] {
+        &["PRAGMA foreign_keys = OFF"]
+    }
+
+    fn run_epilogue(&self) -> &'static [&'static str] {
+        &["PRAGMA foreign_keys = ON"]
+    }
+
+    fn pre_commit_check_sql(&self) -> Option<&'static str> {
+        Some("PRAGMA foreign_key_check")
+    }
+
+    fn atomic_operations_outside_transactions(&self) -> bool {
+        true
+    }
+
+    fn table_exists_sql(&self, table: &str) -> String {
+        format!(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name = {}",
+            self.literal(table)
+        )
+    }
+
     fn case_insensitive_names(&self) -> bool {
         true
     }
