@@ -111,6 +111,41 @@ pub trait Backend: Sync {
         true
     }
 
+    // ---- Normalisation for comparison ----
+
+    /// The canonical spelling of a type this backend reports (`squashed`: lower-case,
+    /// single-spaced; `base` and `args` its name and parenthesised arguments) — the
+    /// spelling two types must share to count as the same.
+    fn canonical_type_name(&self, squashed: &str, base: &str, args: Option<&str>) -> String {
+        let _ = (base, args);
+        squashed.to_string()
+    }
+
+    /// True when an autoincrementing integer key is always plain `INTEGER` (SQLite's
+    /// rowid alias), whatever its declared size.
+    fn rowid_is_integer(&self) -> bool {
+        false
+    }
+
+    /// A custom type that is this backend's boolean (MySQL's `tinyint(1)`).
+    fn boolean_alias(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// The name a primary key gets when none is declared (compared when names matter).
+    fn default_primary_key_name(&self, table: &str) -> String;
+
+    /// True when a unique index and a unique constraint are the same thing (MySQL).
+    fn unique_index_is_constraint(&self) -> bool {
+        false
+    }
+
+    /// The foreign-key action as the backend reports it back (MySQL reads `RESTRICT`
+    /// as `NO ACTION`).
+    fn reported_fk_action(&self, action: FkAction) -> FkAction {
+        action
+    }
+
     // ---- The run protocol: transactions, the run lock, the version table ----
 
     /// The statement that opens a run's transaction.

@@ -67,6 +67,55 @@ impl Backend for MySqlBackend {
         "MySQL/MariaDB"
     }
 
+    fn canonical_type_name(&self, _squashed: &str, base: &str, args: Option<&str>) -> String {
+        let with = |name: &str| match args {
+            Some(a) => format!("{name}({a})"),
+            None => name.to_string(),
+        };
+        match base {
+            "int" | "integer" => "int".into(),
+            "bigint" => "bigint".into(),
+            "smallint" => "smallint".into(),
+            "mediumint" => "mediumint".into(),
+            "tinyint" if args == Some("1") => "bool".into(),
+            "bool" | "boolean" => "bool".into(),
+            "tinyint" => "tinyint".into(),
+            "float" => with("float"),
+            "double" | "double precision" | "real" => "double".into(),
+            "decimal" | "numeric" | "dec" | "fixed" => match args {
+                None => "decimal(10,0)".into(),
+                Some(a) if !a.contains(',') => format!("decimal({a},0)"),
+                Some(a) => format!("decimal({a})"),
+            },
+            "char" | "character" => match args {
+                Some(a) => format!("char({a})"),
+                None => "char(1)".into(),
+            },
+            "varchar" | "character varying" => with("varchar"),
+            "json" | "jsonb" => "json".into(),
+            _ => with(base),
+        }
+    }
+
+    fn boolean_alias(&self) -> Option<&'static str> {
+        Some("tinyint(1)")
+    }
+
+    fn default_primary_key_name(&self, _table: &str) -> String {
+        "PRIMARY".to_string()
+    }
+
+    fn unique_index_is_constraint(&self) -> bool {
+        true
+    }
+
+    fn reported_fk_action(&self, action: FkAction) -> FkAction {
+        match action {
+            FkAction::Restrict => FkAction::NoAction,
+            other => other,
+        }
+    }
+
     fn database_name_sql(&self) -> Option<&'static str> {
         Some("SELECT DATABASE()")
     }

@@ -54,6 +54,46 @@ impl Backend for PostgresBackend {
         "PostgreSQL"
     }
 
+    fn canonical_type_name(&self, _squashed: &str, base: &str, args: Option<&str>) -> String {
+        let with = |name: &str| match args {
+            Some(a) => format!("{name}({a})"),
+            None => name.to_string(),
+        };
+        let array = base.ends_with("[]");
+        let base = base.trim_end_matches("[]").trim().to_string();
+        let name = match base.as_str() {
+            "int" | "int4" | "integer" | "serial" | "serial4" => "integer".to_string(),
+            "int8" | "bigint" | "bigserial" | "serial8" => "bigint".to_string(),
+            "int2" | "smallint" | "smallserial" | "serial2" => "smallint".to_string(),
+            "bool" | "boolean" => "boolean".to_string(),
+            "float4" | "real" => "real".to_string(),
+            "float8" | "double precision" | "double" => "double precision".to_string(),
+            "decimal" | "numeric" => match args {
+                Some(a) if !a.contains(',') => format!("numeric({a},0)"),
+                _ => with("numeric"),
+            },
+            "varchar" | "character varying" => with("varchar"),
+            "char" | "character" | "bpchar" => match args {
+                Some(a) => format!("char({a})"),
+                None => "char(1)".to_string(),
+            },
+            "timestamp" | "timestamp without time zone" => with("timestamp"),
+            "timestamptz" | "timestamp with time zone" => with("timestamptz"),
+            "time" | "time without time zone" => with("time"),
+            "timetz" | "time with time zone" => with("timetz"),
+            _ => with(&base),
+        };
+        if array {
+            format!("{name}[]")
+        } else {
+            name
+        }
+    }
+
+    fn default_primary_key_name(&self, table: &str) -> String {
+        format!("{table}_pkey")
+    }
+
     fn database_name_sql(&self) -> Option<&'static str> {
         Some("SELECT current_database()")
     }

@@ -64,6 +64,14 @@ impl Backend for SqliteBackend {
         )
     }
 
+    fn default_primary_key_name(&self, table: &str) -> String {
+        format!("pk_{table}")
+    }
+
+    fn rowid_is_integer(&self) -> bool {
+        true
+    }
+
     fn case_insensitive_names(&self) -> bool {
         true
     }
