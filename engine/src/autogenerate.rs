@@ -1,10 +1,11 @@
 //! Autogenerate: load the declared schema, reflect the live database, compare them,
 //! and write the differences as revision text (YAML operations or SQL).
 
+use crate::backend::{render, RenderContext};
 use crate::compare::{compare, resolve_inline_enums, Diff};
 use crate::db::Connection;
 use crate::dialect::Dialect;
-use crate::ops::{render, write_operations, Operation, RenderContext};
+use crate::ops::{write_operations, Operation};
 use crate::project::Project;
 use crate::reflect::{reflect_schema, ReflectOptions};
 use crate::schema::{
@@ -52,7 +53,7 @@ pub async fn compare_with_database(project: &Project, url: &str) -> Result<Compa
         .map_err(|e| e.to_string())?;
     let dialect = conn.dialect();
     let reflected = reflect_database(project, &mut conn).await;
-    let rows = if dialect.has_enum_types() {
+    let rows = if dialect.backend().has_enum_types() {
         Ok(Vec::new())
     } else {
         crate::runner::version_table::read(&mut conn, &project.config.version_table)

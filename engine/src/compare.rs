@@ -320,7 +320,7 @@ pub fn resolve_inline_enums(
     history: Vec<EnumType>,
     dialect: Dialect,
 ) {
-    if dialect.has_enum_types() {
+    if dialect.backend().has_enum_types() {
         return;
     }
     let inline_values = |table: &str, column: &str| -> Option<Option<Vec<String>>> {
@@ -594,7 +594,7 @@ fn compare_table(ctx: &mut Ctx<'_>, new: &Table, old: &Table) {
     compare_indexes_and_uniques(ctx, new, old);
     compare_foreign_keys(ctx, new, old);
     compare_checks(ctx, new, old);
-    if ctx.options.comments && ctx.dialect.has_comments() && new.comment != old.comment {
+    if ctx.options.comments && ctx.dialect.backend().has_comments() && new.comment != old.comment {
         ctx.push(
             Phase::AlterColumns,
             vec![Operation::CreateTableComment {
@@ -629,10 +629,10 @@ fn compare_column(ctx: &mut Ctx<'_>, table: &str, new: &Column, old: &Column) {
         && canonical_default(ctx.dialect, new.server_default.as_deref(), &new.ty)
             != canonical_default(ctx.dialect, old.server_default.as_deref(), &old.ty);
     let comment_changed =
-        ctx.options.comments && ctx.dialect.has_comments() && new.comment != old.comment;
+        ctx.options.comments && ctx.dialect.backend().has_comments() && new.comment != old.comment;
     // Like Alembic, autogenerate does not add or remove autoincrement; it says so. (On
     // SQLite an INTEGER key is the rowid whatever was declared, so there is nothing to say.)
-    if new.autoincrement != old.autoincrement && ctx.dialect != Dialect::Sqlite {
+    if new.autoincrement != old.autoincrement && !ctx.dialect.backend().rowid_is_integer() {
         let state = |on: bool| {
             if on {
                 "autoincrements"
@@ -737,11 +737,7 @@ fn compare_primary_key(ctx: &mut Ctx<'_>, new: &Table, old: &Table) {
         .primary_key
         .as_ref()
         .and_then(|p| p.name.clone())
-        .unwrap_or_else(|| match ctx.dialect {
-            Dialect::MySql => "PRIMARY".to_string(),
-            Dialect::Postgres => format!("{table}_pkey"),
-            Dialect::Sqlite => format!("pk_{table}"),
-        });
+        .unwrap_or_else(|| ctx.dialect.backend().default_primary_key_name(&table));
     if !old_cols.is_empty() {
         ctx.push(
             Phase::DropConstraints,
@@ -793,7 +789,9 @@ impl Keyed {
     fn shape(&self, dialect: Dialect) -> (bool, Vec<String>, bool, Option<String>) {
         match self {
             Keyed::Index(i) => {
-                let unique_key = dialect == Dialect::MySql && i.unique && i.where_clause.is_none();
+                let unique_key = dialect.backend().unique_index_is_constraint()
+                    && i.unique
+                    && i.where_clause.is_none();
                 (
                     unique_key,
                     i.columns.clone(),
@@ -805,7 +803,7 @@ impl Keyed {
         }
     }
     fn same(&self, other: &Keyed, dialect: Dialect) -> bool {
-        if dialect == Dialect::MySql {
+        if dialect.backend().unique_index_is_constraint() {
             return self.shape(dialect) == other.shape(dialect);
         }
         match (self, other) {
@@ -929,10 +927,9 @@ fn compare_indexes_and_uniques(ctx: &mut Ctx<'_>, new: &Table, old: &Table) {
 }
 
 fn action(a: Option<FkAction>, dialect: Dialect) -> FkAction {
-    match a.unwrap_or(FkAction::NoAction) {
-        FkAction::Restrict if dialect == Dialect::MySql => FkAction::NoAction,
-        other => other,
-    }
+    dialect
+        .backend()
+        .reported_fk_action(a.unwrap_or(FkAction::NoAction))
 }
 
 fn compare_foreign_keys(ctx: &mut Ctx<'_>, new: &Table, old: &Table) {

@@ -1,9 +1,8 @@
-//! Per-backend facts: quoting, literals, how each portable type is spelled, and what
-//! each backend can and cannot do in place.
+//! The name of a backend: the small `Copy` value carried in URLs, revision files
+//! (`dialect:`) and messages. Everything a backend does lives behind
+//! [`Dialect::backend`] in [`crate::backend`].
 
 use std::fmt;
-
-use crate::schema::{ColumnType, Schema};
 
 /// One of the three supported backends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -23,15 +22,12 @@ impl fmt::Display for Dialect {
 }
 
 impl Dialect {
+    /// Every backend, in the order messages list them.
+    pub const ALL: [Dialect; 3] = [Dialect::Sqlite, Dialect::Postgres, Dialect::MySql];
+
     /// The dialect a URL's scheme names.
     pub fn from_url(url: &str) -> Option<Dialect> {
-        let scheme = url.split(':').next()?.to_ascii_lowercase();
-        match scheme.as_str() {
-            "sqlite" => Some(Dialect::Sqlite),
-            "postgres" | "postgresql" => Some(Dialect::Postgres),
-            "mysql" | "mariadb" => Some(Dialect::MySql),
-            _ => None,
-        }
+        Dialect::parse(url.split(':').next()?)
     }
 
     /// The name used in revision files (`dialect:`) and messages.
@@ -43,7 +39,7 @@ impl Dialect {
         }
     }
 
-    /// Parses a `dialect:` value.
+    /// Parses a `dialect:` value (or a URL scheme).
     pub fn parse(s: &str) -> Option<Dialect> {
         match s.trim().to_ascii_lowercase().as_str() {
             "sqlite" => Some(Dialect::Sqlite),
@@ -52,155 +48,6 @@ impl Dialect {
             _ => None,
         }
     }
-
-    /// Quotes an identifier so that reserved words, mixed case, spaces and hyphens work.
-    pub fn quote(self, ident: &str) -> String {
-        match self {
-            Dialect::MySql => format!("`{}`", ident.replace('`', "``")),
-            _ => format!("\"{}\"", ident.replace('"', "\"\"")),
-        }
-    }
-
-    /// A comma-separated list of quoted identifiers.
-    pub fn quote_list(self, idents: &[String]) -> String {
-        idents
-            .iter()
-            .map(|i| self.quote(i))
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
-
-    /// A string literal.
-    pub fn literal(self, s: &str) -> String {
-        match self {
-            Dialect::MySql => format!("'{}'", s.replace('\\', "\\\\").replace('\'', "''")),
-            _ => format!("'{}'", s.replace('\'', "''")),
-        }
-    }
-
-    /// The longest identifier the backend keeps intact, as [`Dialect::identifier_length`]
-    /// counts it: PostgreSQL 63 bytes (it silently truncates longer names), MySQL 64
-    /// characters (it rejects longer names); `None` for SQLite, which has no limit.
-    pub fn max_identifier_length(self) -> Option<usize> {
-        match self {
-            Dialect::Sqlite => None,
-            Dialect::Postgres => Some(63),
-            Dialect::MySql => Some(64),
-        }
-    }
-
-    /// The length of `ident` as this backend measures it (bytes on PostgreSQL,
-    /// characters elsewhere).
-    pub fn identifier_length(self, ident: &str) -> usize {
-        match self {
-            Dialect::Postgres => ident.len(),
-            _ => ident.chars().count(),
-        }
-    }
-
-    /// How the backend's identifier limit reads in messages, e.g. "PostgreSQL allows 63 bytes".
-    pub fn identifier_limit_text(self) -> String {
-        match (self, self.max_identifier_length()) {
-            (Dialect::Postgres, Some(n)) => format!("PostgreSQL allows at most {n} bytes"),
-            (Dialect::MySql, Some(n)) => format!("MySQL allows at most {n} characters"),
-            _ => "SQLite has no limit".to_string(),
-        }
-    }
-
-    /// True when DDL runs inside transactions (and so BEGIN/COMMIT wrap a run).
-    pub fn transactional_ddl(self) -> bool {
-        !matches!(self, Dialect::MySql)
-    }
-
-    /// True when ALTER TABLE can change a column in place (false: SQLite rebuilds the table).
-    pub fn can_alter_column(self) -> bool {
-        !matches!(self, Dialect::Sqlite)
-    }
-
-    /// True when constraints can be added or dropped with ALTER TABLE.
-    pub fn can_alter_constraints(self) -> bool {
-        !matches!(self, Dialect::Sqlite)
-    }
-
-    /// True when enums are named types of their own (`CREATE TYPE … AS ENUM`).
-    pub fn has_enum_types(self) -> bool {
-        matches!(self, Dialect::Postgres)
-    }
-
-    /// True when the backend stores table and column comments.
-    pub fn has_comments(self) -> bool {
-        !matches!(self, Dialect::Sqlite)
-    }
-
-    /// True when partial indexes (`WHERE`) are supported.
-    pub fn has_partial_indexes(self) -> bool {
-        !matches!(self, Dialect::MySql)
-    }
-
-    /// How a portable type is spelled on this backend. `schema` supplies enum values
-    /// (needed inline on MySQL); `column` names the column (SQLite's enum CHECK).
-    pub fn type_sql(self, ty: &ColumnType, schema: Option<&Schema>) -> Result<String, String> {
-        use ColumnType as T;
-        Ok(match (self, ty) {
-            (_, T::SmallInt) => "SMALLINT".into(),
-            (Dialect::MySql, T::Integer) => "INT".into(),
-            (_, T::Integer) => "INTEGER".into(),
-            (_, T::BigInt) => "BIGINT".into(),
-            (Dialect::MySql, T::Boolean) => "BOOL".into(),
-            (_, T::Boolean) => "BOOLEAN".into(),
-            (Dialect::MySql, T::Real) => "FLOAT".into(),
-            (_, T::Real) => "REAL".into(),
-            (Dialect::Postgres, T::Double) => "DOUBLE PRECISION".into(),
-            (_, T::Double) => "DOUBLE".into(),
-            (d, T::Numeric { precision, scale }) => {
-                let name = if d == Dialect::MySql {
-                    "DECIMAL"
-                } else {
-                    "NUMERIC"
-                };
-                match (precision, scale) {
-                    (Some(p), Some(s)) => format!("{name}({p},{s})"),
-                    (Some(p), None) => format!("{name}({p})"),
-                    _ => name.into(),
-                }
-            }
-            (Dialect::MySql, T::Varchar(None)) => {
-                return Err("MySQL needs a length for varchar: write varchar(N)".into())
-            }
-            (_, T::Varchar(Some(n))) => format!("VARCHAR({n})"),
-            (_, T::Varchar(None)) => "VARCHAR".into(),
-            (_, T::Char(Some(n))) => format!("CHAR({n})"),
-            (_, T::Char(None)) => "CHAR(1)".into(),
-            (_, T::Text) => "TEXT".into(),
-            (Dialect::Postgres, T::Blob) => "BYTEA".into(),
-            (Dialect::MySql, T::Blob) => "LONGBLOB".into(),
-            (_, T::Blob) => "BLOB".into(),
-            (_, T::Date) => "DATE".into(),
-            (_, T::Time) => "TIME".into(),
-            (Dialect::MySql, T::Timestamp) | (Dialect::MySql, T::TimestampTz) => "DATETIME".into(),
-            (Dialect::Postgres, T::TimestampTz) => "TIMESTAMP WITH TIME ZONE".into(),
-            (Dialect::Postgres, T::Timestamp) => "TIMESTAMP WITHOUT TIME ZONE".into(),
-            (_, T::Timestamp) => "TIMESTAMP".into(),
-            (_, T::TimestampTz) => "TIMESTAMPTZ".into(),
-            (Dialect::Postgres, T::Jsonb) => "JSONB".into(),
-            (_, T::Json) | (_, T::Jsonb) => "JSON".into(),
-            (Dialect::Postgres, T::Uuid) => "UUID".into(),
-            (_, T::Uuid) => "CHAR(36)".into(),
-            (Dialect::Postgres, T::Enum(name)) => self.quote(name),
-            (Dialect::MySql, T::Enum(name)) => {
-                let values = schema
-                    .and_then(|s| s.enum_type(name))
-                    .map(|e| e.values.clone())
-                    .ok_or_else(|| {
-                        format!("enum `{name}` is not declared, so its values are unknown on MySQL")
-                    })?;
-                let lits: Vec<String> = values.iter().map(|v| self.literal(v)).collect();
-                format!("ENUM({})", lits.join(", "))
-            }
-            (Dialect::Sqlite, T::Enum(_)) => "VARCHAR".into(),
-            (_, T::Custom(s)) => s.to_ascii_uppercase(),
-        })
-    }
 }
 
 #[cfg(test)]
@@ -208,57 +55,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn urls_and_quoting() {
+    fn urls_name_dialects() {
         assert_eq!(Dialect::from_url("postgresql://x"), Some(Dialect::Postgres));
         assert_eq!(Dialect::from_url("mariadb://x"), Some(Dialect::MySql));
         assert_eq!(Dialect::from_url("sqlite::memory:"), Some(Dialect::Sqlite));
         assert_eq!(Dialect::from_url("oracle://x"), None);
-        assert_eq!(Dialect::MySql.quote("a`b"), "`a``b`");
-        assert_eq!(Dialect::Postgres.quote("reply-to"), "\"reply-to\"");
-        assert_eq!(Dialect::MySql.literal("it's \\"), "'it''s \\\\'");
-    }
-
-    #[test]
-    fn every_portable_type_renders_everywhere() {
-        let schema = crate::schema::parse_schema_text(
-            std::path::Path::new("s.yaml"),
-            "enums: {mood: [a, b]}\ntables: {}\n",
-            &Default::default(),
-        )
-        .unwrap();
-        for t in [
-            "smallint",
-            "integer",
-            "bigint",
-            "boolean",
-            "real",
-            "double",
-            "decimal(10,2)",
-            "numeric",
-            "varchar(5)",
-            "char(2)",
-            "text",
-            "blob",
-            "date",
-            "time",
-            "timestamp",
-            "timestamptz",
-            "json",
-            "jsonb",
-            "uuid",
-            "enum(mood)",
-            "inet",
-        ] {
-            let ty = ColumnType::parse(t).unwrap();
-            for d in [Dialect::Sqlite, Dialect::Postgres, Dialect::MySql] {
-                assert!(d.type_sql(&ty, Some(&schema)).is_ok(), "{t} on {d}");
-            }
+        for d in Dialect::ALL {
+            assert_eq!(Dialect::parse(d.name()), Some(d));
         }
-        assert_eq!(
-            Dialect::MySql
-                .type_sql(&ColumnType::Enum("mood".into()), Some(&schema))
-                .unwrap(),
-            "ENUM('a', 'b')"
-        );
     }
 }

@@ -3,7 +3,7 @@
 //! predicates (checks, partial-index `WHERE`).
 //!
 //! Types are compared in the dialect's own vocabulary: a declared type is rendered the
-//! way retort would create it ([`Dialect::type_sql`]), a reflected one is taken as the
+//! way retort would create it ([`crate::backend::Backend::type_sql`]), a reflected one is taken as the
 //! catalog spells it, and both are then reduced to one canonical spelling per backend.
 
 use crate::dialect::Dialect;
@@ -61,20 +61,21 @@ pub fn canonical_type(
     enums: &[EnumType],
 ) -> String {
     if let ColumnType::Enum(name) = ty {
-        return match dialect {
-            Dialect::Postgres => format!("enum:{name}"),
-            _ => match enums.iter().find(|e| &e.name == name) {
-                Some(e) => enum_spelling(&e.values),
-                None => format!("enum:{name}"),
-            },
+        if dialect.backend().has_enum_types() {
+            return format!("enum:{name}");
+        }
+        return match enums.iter().find(|e| &e.name == name) {
+            Some(e) => enum_spelling(&e.values),
+            None => format!("enum:{name}"),
         };
     }
-    if dialect == Dialect::Sqlite && autoincrement && ty.is_integer() {
+    if autoincrement && ty.is_integer() && dialect.backend().rowid_is_integer() {
         return "integer".into();
     }
     let sql = match ty {
         ColumnType::Custom(s) => s.clone(),
         other => dialect
+            .backend()
             .type_sql(other, None)
             .unwrap_or_else(|_| other.to_string()),
     };
@@ -94,67 +95,9 @@ pub fn canonical_type_sql(dialect: Dialect, sql: &str) -> String {
         ),
         _ => (s.clone(), None),
     };
-    let with = |name: &str| match &args {
-        Some(a) => format!("{name}({a})"),
-        None => name.to_string(),
-    };
-    match dialect {
-        Dialect::Postgres => {
-            let array = base.ends_with("[]");
-            let base = base.trim_end_matches("[]").trim().to_string();
-            let name = match base.as_str() {
-                "int" | "int4" | "integer" | "serial" | "serial4" => "integer".to_string(),
-                "int8" | "bigint" | "bigserial" | "serial8" => "bigint".to_string(),
-                "int2" | "smallint" | "smallserial" | "serial2" => "smallint".to_string(),
-                "bool" | "boolean" => "boolean".to_string(),
-                "float4" | "real" => "real".to_string(),
-                "float8" | "double precision" | "double" => "double precision".to_string(),
-                "decimal" | "numeric" => match args.as_deref() {
-                    Some(a) if !a.contains(',') => format!("numeric({a},0)"),
-                    _ => with("numeric"),
-                },
-                "varchar" | "character varying" => with("varchar"),
-                "char" | "character" | "bpchar" => match &args {
-                    Some(a) => format!("char({a})"),
-                    None => "char(1)".to_string(),
-                },
-                "timestamp" | "timestamp without time zone" => with("timestamp"),
-                "timestamptz" | "timestamp with time zone" => with("timestamptz"),
-                "time" | "time without time zone" => with("time"),
-                "timetz" | "time with time zone" => with("timetz"),
-                _ => with(&base),
-            };
-            if array {
-                format!("{name}[]")
-            } else {
-                name
-            }
-        }
-        Dialect::MySql => match base.as_str() {
-            "int" | "integer" => "int".into(),
-            "bigint" => "bigint".into(),
-            "smallint" => "smallint".into(),
-            "mediumint" => "mediumint".into(),
-            "tinyint" if args.as_deref() == Some("1") => "bool".into(),
-            "bool" | "boolean" => "bool".into(),
-            "tinyint" => "tinyint".into(),
-            "float" => with("float"),
-            "double" | "double precision" | "real" => "double".into(),
-            "decimal" | "numeric" | "dec" | "fixed" => match args.as_deref() {
-                None => "decimal(10,0)".into(),
-                Some(a) if !a.contains(',') => format!("decimal({a},0)"),
-                Some(a) => format!("decimal({a})"),
-            },
-            "char" | "character" => match &args {
-                Some(a) => format!("char({a})"),
-                None => "char(1)".into(),
-            },
-            "varchar" | "character varying" => with("varchar"),
-            "json" | "jsonb" => "json".into(),
-            _ => with(&base),
-        },
-        Dialect::Sqlite => s,
-    }
+    dialect
+        .backend()
+        .canonical_type_name(&s, &base, args.as_deref())
 }
 
 /// True when a change from `old` to `new` (declared types) may lose data.
@@ -334,7 +277,7 @@ pub fn canonical_default(
         _ => lower,
     };
     if matches!(ty, ColumnType::Boolean)
-        || (dialect == Dialect::MySql && matches!(ty, ColumnType::Custom(c) if c == "tinyint(1)"))
+        || matches!(ty, ColumnType::Custom(c) if Some(c.as_str()) == dialect.backend().boolean_alias())
     {
         match lower.trim_matches('\'') {
             "true" | "t" | "1" | "yes" | "y" | "on" => return Some("true".into()),

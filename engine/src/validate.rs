@@ -23,9 +23,6 @@ pub struct Findings {
     pub warnings: Diagnostics,
 }
 
-/// The backends that limit identifier lengths, for warnings when the URL's backend has no limit.
-const LIMITED_BACKENDS: [Dialect; 2] = [Dialect::Postgres, Dialect::MySql];
-
 /// Checks every identifier's length. With a backend that limits lengths, a longer
 /// identifier is an error naming the limit; otherwise (SQLite, or an unknown backend)
 /// it is a warning naming the limits of the backends that have one.
@@ -34,12 +31,13 @@ pub fn check_identifier_lengths(
     dialect: Option<Dialect>,
     findings: &mut Findings,
 ) {
+    let limited = |d: &Dialect| d.backend().max_identifier_length().is_some();
     for id in identifiers {
-        match dialect.filter(|d| d.max_identifier_length().is_some()) {
-            Some(d) => {
+        match dialect.filter(limited).map(Dialect::backend) {
+            Some(b) => {
                 let (len, max) = (
-                    d.identifier_length(&id.name),
-                    d.max_identifier_length().unwrap_or(usize::MAX),
+                    b.identifier_length(&id.name),
+                    b.max_identifier_length().unwrap_or(usize::MAX),
                 );
                 if len > max {
                     findings.errors.push(
@@ -49,18 +47,20 @@ pub fn check_identifier_lengths(
                             "{} `{}` is too long ({len}): {}; shorten it",
                             id.what,
                             id.name,
-                            d.identifier_limit_text()
+                            b.identifier_limit_text()
                         ),
                     );
                 }
             }
             None => {
-                let over: Vec<String> = LIMITED_BACKENDS
+                let over: Vec<String> = Dialect::ALL
                     .iter()
-                    .filter(|d| {
-                        d.identifier_length(&id.name) > d.max_identifier_length().unwrap_or(0)
+                    .filter(|d| limited(d))
+                    .map(|d| d.backend())
+                    .filter(|b| {
+                        b.identifier_length(&id.name) > b.max_identifier_length().unwrap_or(0)
                     })
-                    .map(|d| d.identifier_limit_text())
+                    .map(|b| b.identifier_limit_text())
                     .collect();
                 if !over.is_empty() {
                     findings.warnings.push(

@@ -3,10 +3,9 @@
 
 use std::path::Path;
 
+use retort_engine::backend::{render, RenderContext};
 use retort_engine::dialect::Dialect;
-use retort_engine::ops::{
-    apply_to_schema, parse_operations, render, reverse, write_operations, Operation, RenderContext,
-};
+use retort_engine::ops::{apply_to_schema, parse_operations, reverse, write_operations, Operation};
 use retort_engine::schema::{parse_schema_text, NamingConvention};
 use retort_engine::yaml::Diagnostics;
 

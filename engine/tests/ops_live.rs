@@ -11,12 +11,10 @@
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use retort_engine::backend::{render, render_live, sqlite_foreign_key_violations, RenderContext};
 use retort_engine::db::Connection;
 use retort_engine::dialect::Dialect;
-use retort_engine::ops::{
-    apply_to_schema, parse_operations, render, render_live, reverse, sqlite_foreign_key_violations,
-    Operation, RenderContext,
-};
+use retort_engine::ops::{apply_to_schema, parse_operations, reverse, Operation};
 use retort_engine::schema::{parse_schema_text, NamingConvention, Schema};
 use retort_engine::yaml::Diagnostics;
 
@@ -94,9 +92,12 @@ impl Db {
                 let admin = env_url(var, backend)?;
                 let name = unique_name();
                 let mut a = Connection::connect(&admin).await.expect("admin connects");
-                a.execute(&format!("CREATE DATABASE {}", dialect.quote(&name)))
-                    .await
-                    .expect("create database");
+                a.execute(&format!(
+                    "CREATE DATABASE {}",
+                    dialect.backend().quote(&name)
+                ))
+                .await
+                .expect("create database");
                 a.close().await;
                 let conn = Connection::connect(&with_database(&admin, &name))
                     .await
@@ -123,7 +124,7 @@ impl Db {
                 let _ = a
                     .execute(&format!(
                         "DROP DATABASE IF EXISTS {}{force}",
-                        self.dialect.quote(&name)
+                        self.dialect.backend().quote(&name)
                     ))
                     .await;
                 a.close().await;
@@ -233,7 +234,7 @@ impl Db {
                     }
                 }
                 for t in tables {
-                    let l = Dialect::Sqlite.literal(&t);
+                    let l = Dialect::Sqlite.backend().literal(&t);
                     for r in self
                         .rows(&format!("SELECT * FROM pragma_table_xinfo({l})"))
                         .await
@@ -243,7 +244,7 @@ impl Db {
                     for r in self.rows(&format!("SELECT name, \"unique\", origin, partial FROM pragma_index_list({l}) ORDER BY name")).await {
                         let ix = cell(&r, 0);
                         let cols = self
-                            .rows(&format!("SELECT name, \"desc\", coll FROM pragma_index_xinfo({}) WHERE key = 1 ORDER BY seqno", Dialect::Sqlite.literal(&ix)))
+                            .rows(&format!("SELECT name, \"desc\", coll FROM pragma_index_xinfo({}) WHERE key = 1 ORDER BY seqno", Dialect::Sqlite.backend().literal(&ix)))
                             .await;
                         out.push(format!("index {t}: {} cols {:?}", join(&r), cols.iter().map(join).collect::<Vec<_>>()));
                     }
@@ -258,7 +259,7 @@ impl Db {
                     for r in self
                         .rows(&format!(
                             "SELECT * FROM {} ORDER BY 1",
-                            Dialect::Sqlite.quote(&t)
+                            Dialect::Sqlite.backend().quote(&t)
                         ))
                         .await
                     {
@@ -299,7 +300,7 @@ impl Db {
                     for row in self
                         .rows(&format!(
                             "SELECT x::text FROM {} x ORDER BY 1",
-                            Dialect::Postgres.quote(&t)
+                            Dialect::Postgres.backend().quote(&t)
                         ))
                         .await
                     {
@@ -332,7 +333,7 @@ impl Db {
                     for row in self
                         .rows(&format!(
                             "SELECT * FROM {} ORDER BY 1",
-                            Dialect::MySql.quote(&t)
+                            Dialect::MySql.backend().quote(&t)
                         ))
                         .await
                     {
@@ -432,7 +433,7 @@ tables:
     indexes:
       - {{name: ix_group_a, columns: [a]}}
 "#,
-        ck = retort_engine::yaml::quoted(&format!("{} >= 0", d.quote("MixedCase")))
+        ck = retort_engine::yaml::quoted(&format!("{} >= 0", d.backend().quote("MixedCase")))
     );
     parse_schema_text(Path::new("base.yaml"), &text, &nc()).unwrap_or_else(|e| panic!("{e}"))
 }
@@ -524,7 +525,7 @@ fn cases(d: Dialect) -> Vec<Case> {
     checks:
       - {{name: ck select, expr: {ck}}}
 "#,
-            ck = retort_engine::yaml::quoted(&format!("{} <> ''", d.quote("reply-to")))
+            ck = retort_engine::yaml::quoted(&format!("{} <> ''", d.backend().quote("reply-to")))
         )),
         case("- rename_table: {name: user, new_name: has space}"),
         case("- rename_table: {name: order, new_name: MixedCase}"),
@@ -549,7 +550,7 @@ fn cases(d: Dialect) -> Vec<Case> {
         case("- create_index: {name: UQ MixedCase, table: group, columns: [b, a], unique: true}"),
         case("- create_unique_constraint: {name: uq select, table: order, columns: [user_id, MixedCase]}"),
         case("- create_foreign_key: {name: fk group, table: group, columns: [a], referred_table: user, referred_columns: [id], on_delete: cascade, on_update: restrict}"),
-        case(&format!("- create_check_constraint: {{name: ck reply-to, table: user, expr: {}}}", retort_engine::yaml::quoted(&format!("{} <> ''", d.quote("reply-to"))))),
+        case(&format!("- create_check_constraint: {{name: ck reply-to, table: user, expr: {}}}", retort_engine::yaml::quoted(&format!("{} <> ''", d.backend().quote("reply-to"))))),
         case("- create_primary_key: {name: pk_group, table: group, columns: [a, b]}"),
         case("- create_enum: {name: status, values: [a, \"b'c\", \"d,e\"]}"),
         case("- create_table_comment: {table: order, comment: \"Orders: all of them\"}"),
@@ -557,7 +558,7 @@ fn cases(d: Dialect) -> Vec<Case> {
     ];
     let mut partial = case(&format!(
         "- create_index: {{name: uq partial, table: user, columns: [email], unique: true, where: {}}}",
-        q(&format!("{} = 'happy'", d.quote("mood")))
+        q(&format!("{} = 'happy'", d.backend().quote("mood")))
     ));
     partial.unsupported_on = vec![Dialect::MySql];
     out.push(partial);
@@ -708,7 +709,7 @@ async fn enum_values_inserts_and_execute(dialect: Dialect) {
         return;
     };
     let mut ctx = setup(&mut db).await;
-    let q = |s: &str| dialect.quote(s);
+    let q = |s: &str| dialect.backend().quote(s);
     for op in ops(r#"
 - add_enum_value: {name: mood, value: "so-so", before: "it's fine"}
 - add_enum_value: {name: mood, value: "sad, very"}

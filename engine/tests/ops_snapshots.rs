@@ -4,8 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
+use retort_engine::backend::{render, RenderContext};
 use retort_engine::dialect::Dialect;
-use retort_engine::ops::{parse_operations, render, write_operations, RenderContext};
+use retort_engine::ops::{parse_operations, write_operations};
 use retort_engine::schema::{parse_schema_text, NamingConvention};
 use retort_engine::yaml::Diagnostics;
 

@@ -870,7 +870,7 @@ async fn mysql_reflects_everything() {
 /// DDL for `n` tables `t0..tn` chained by foreign keys, each with an index and a check,
 /// plus a custom-named version table.
 fn chain_ddl(dialect: Dialect, n: usize) -> Vec<String> {
-    let q = |s: &str| dialect.quote(s);
+    let q = |s: &str| dialect.backend().quote(s);
     let mut out = vec![format!(
         "CREATE TABLE {} ({} VARCHAR(255) NOT NULL PRIMARY KEY)",
         q("my_versions"),
@@ -1016,7 +1016,8 @@ tables:
 /// A schema created by retort's own operations reflects as the module contract says:
 /// enums per backend, MariaDB JSON, autoincrement, and only the declared index listed.
 async fn retort_rendered(dialect: Dialect) {
-    use retort_engine::ops::{render_all, Operation, RenderContext};
+    use retort_engine::backend::{render_all, RenderContext};
+    use retort_engine::ops::Operation;
     use retort_engine::schema::{parse_schema_text, NamingConvention};
 
     let Some(mut db) = fresh(dialect).await else {
@@ -1091,7 +1092,7 @@ async fn retort_rendered(dialect: Dialect) {
         _ => ColumnType::BigInt,
     };
     assert_eq!(script_id.ty, want_id, "{dialect}");
-    if dialect.has_comments() {
+    if dialect.backend().has_comments() {
         assert_eq!(
             users.comment.as_deref(),
             Some("Registered users"),

@@ -14,18 +14,14 @@
 //! foreign_key_check` clean before `COMMIT`.
 
 mod apply;
-mod live;
 mod parse;
-mod render;
 mod reverse;
-pub mod sqlite_ddl;
-pub mod sqlite_rebuild;
 mod write;
 
 pub use apply::apply_to_schema;
-pub use live::{read_sqlite_table, render_live, sqlite_foreign_key_violations};
+pub(crate) use apply::{drop_column, rename_column, with_value, without_value};
+pub(crate) use parse::is_number;
 pub use parse::{parse_operations, OPERATION_NAMES};
-pub use render::{render, render_all, RenderContext, RenderError};
 pub use reverse::{reverse, reverse_all, NotReversible};
 pub use write::write_operations;
 
@@ -494,9 +490,6 @@ pub(crate) fn expr_mentions(expr: &str, name: &str) -> bool {
     let marker = "\u{1}retort_marker\u{1}";
     rename_identifier_in_expr(expr, name, marker).contains(marker)
 }
-
-#[cfg(test)]
-mod tests;
 
 #[cfg(test)]
 mod expr_tests {

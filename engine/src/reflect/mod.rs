@@ -31,7 +31,7 @@
 //!   `Json` (that check is not reported). Inline enums are
 //!   `Custom("enum('a','b')")` in the canonical spelling of [`enum_type_spelling`].
 //! - SQLite (the declared type of `PRAGMA table_info`): exactly the spellings
-//!   [`crate::dialect::Dialect::type_sql`] produces — `INTEGER` `BIGINT` `SMALLINT`
+//!   [`crate::dialect::crate::backend::Backend::type_sql`] produces — `INTEGER` `BIGINT` `SMALLINT`
 //!   `BOOLEAN` `REAL` `DOUBLE` `NUMERIC[(p[,s])]` `VARCHAR[(n)]` `CHAR(n)` `TEXT` `BLOB`
 //!   `DATE` `TIME` `TIMESTAMP` `TIMESTAMPTZ` `JSON` (any case, spaces ignored) — map to
 //!   portable types (`CHAR(36)` stays `Char(Some(36))`); anything else is `Custom` in lower

@@ -248,7 +248,7 @@ fn mariadb_json_check(t: &mut Table, name: &str, expr: &str) -> bool {
     let Some(col) = t.columns.iter_mut().find(|c| c.name == name) else {
         return false;
     };
-    let expected = format!("json_valid({})", Dialect::MySql.quote(&col.name));
+    let expected = format!("json_valid({})", Dialect::MySql.backend().quote(&col.name));
     let is_json_check = expr.trim().eq_ignore_ascii_case(&expected);
     if is_json_check && col.ty == ColumnType::Custom("longtext".into()) {
         col.ty = ColumnType::Json;
@@ -283,7 +283,7 @@ fn default(server: &Server, value: Option<&str>, data_type: &str, extra: &str) -
     if extra.contains("default_generated") || numeric {
         Some(value.to_string())
     } else {
-        Some(Dialect::MySql.literal(value))
+        Some(Dialect::MySql.backend().literal(value))
     }
 }
 

@@ -3,44 +3,15 @@
 //! whole run, so that revisions run outside a transaction, or in one transaction each,
 //! are serialised too; on Linux it is independent of SQLite's own locks).
 
+use crate::backend::{RunLockSql, LOCK_WAIT_SECONDS};
 use crate::db::Connection;
-use crate::dialect::Dialect;
-
-/// How long a runner waits for another run's lock before giving up.
-const WAIT_SECONDS: u32 = 3600;
-
-/// A stable 64-bit key for the database and version table.
-fn lock_key(database: &str, table: &str) -> i64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in format!("retort:{database}:{table}").bytes() {
-        hash ^= u64::from(b);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-    }
-    hash as i64
-}
-
-/// The lock's name on MySQL (at most 64 characters).
-fn mysql_lock_name(database: &str, table: &str) -> String {
-    let name = format!("retort.{database}.{table}");
-    if name.len() <= 64 {
-        name
-    } else {
-        format!("retort.{:016x}", lock_key(database, table) as u64)
-    }
-}
 
 async fn database_name(conn: &mut Connection) -> Result<String, String> {
-    let sql = match conn.dialect() {
-        Dialect::Postgres => "SELECT current_database()",
-        Dialect::MySql => "SELECT DATABASE()",
-        Dialect::Sqlite => return Ok(String::new()),
+    let Some(sql) = conn.dialect().backend().database_name_sql() else {
+        return Ok(String::new());
     };
     let rows = conn.query(sql).await.map_err(|e| e.to_string())?;
-    Ok(rows
-        .into_iter()
-        .next()
-        .and_then(|r| r.into_iter().next().flatten())
-        .unwrap_or_default())
+    Ok(first_value(rows).unwrap_or_default())
 }
 
 fn first_value(rows: Vec<Vec<Option<String>>>) -> Option<String> {
@@ -56,12 +27,13 @@ pub async fn acquire(
     table: &str,
     notice: &mut dyn FnMut(&str),
 ) -> Result<RunLock, String> {
-    if conn.dialect() == Dialect::Sqlite {
+    let db = database_name(conn).await?;
+    let Some(lock) = conn.dialect().backend().run_lock(&db, table) else {
         return Ok(RunLock {
             file: lock_sqlite_file(url, notice).await?,
         });
-    }
-    acquire_server_lock(conn, table, notice).await?;
+    };
+    acquire_server_lock(conn, &db, &lock, notice).await?;
     Ok(RunLock { file: None })
 }
 
@@ -109,54 +81,30 @@ async fn lock_sqlite_file(
 
 async fn acquire_server_lock(
     conn: &mut Connection,
-    table: &str,
+    db: &str,
+    lock: &RunLockSql,
     notice: &mut dyn FnMut(&str),
 ) -> Result<(), String> {
-    let db = database_name(conn).await?;
-    match conn.dialect() {
-        Dialect::Sqlite => Ok(()),
-        Dialect::Postgres => {
-            let key = lock_key(&db, table);
-            let got = first_value(
-                conn.query(&format!("SELECT pg_try_advisory_lock({key})"))
-                    .await
-                    .map_err(|e| e.to_string())?,
-            );
-            if got.as_deref() == Some("true") {
-                return Ok(());
-            }
-            notice(&format!(
-                "Waiting for another retort run on database {db} to finish (advisory lock {key})"
-            ));
-            conn.execute(&format!("SELECT pg_advisory_lock({key})"))
-                .await
-                .map_err(|e| e.to_string())?;
-            Ok(())
-        }
-        Dialect::MySql => {
-            let name = Dialect::MySql.literal(&mysql_lock_name(&db, table));
-            let got = first_value(
-                conn.query(&format!("SELECT GET_LOCK({name}, 0)"))
-                    .await
-                    .map_err(|e| e.to_string())?,
-            );
-            if got.as_deref() == Some("1") {
-                return Ok(());
-            }
-            notice(&format!(
-                "Waiting for another retort run on database {db} to finish (GET_LOCK {name})"
-            ));
-            let got = first_value(
-                conn.query(&format!("SELECT GET_LOCK({name}, {WAIT_SECONDS})"))
-                    .await
-                    .map_err(|e| e.to_string())?,
-            );
-            if got.as_deref() == Some("1") {
-                Ok(())
-            } else {
-                Err(format!("gave up waiting {WAIT_SECONDS} s for the lock {name} held by another retort run"))
-            }
-        }
+    let got = first_value(conn.query(&lock.try_sql).await.map_err(|e| e.to_string())?);
+    if got.as_deref() == Some(lock.taken) {
+        return Ok(());
+    }
+    notice(&format!(
+        "Waiting for another retort run on database {db} to finish ({})",
+        lock.describe
+    ));
+    let got = first_value(
+        conn.query(&lock.wait_sql)
+            .await
+            .map_err(|e| e.to_string())?,
+    );
+    if !lock.wait_can_give_up || got.as_deref() == Some(lock.taken) {
+        Ok(())
+    } else {
+        Err(format!(
+            "gave up waiting {LOCK_WAIT_SECONDS} s for the lock ({}) held by another retort run",
+            lock.describe
+        ))
     }
 }
 
@@ -166,13 +114,9 @@ pub async fn release(conn: &mut Connection, table: &str, lock: RunLock) {
     let Ok(db) = database_name(conn).await else {
         return;
     };
-    let sql = match conn.dialect() {
-        Dialect::Sqlite => return,
-        Dialect::Postgres => format!("SELECT pg_advisory_unlock({})", lock_key(&db, table)),
-        Dialect::MySql => format!(
-            "SELECT RELEASE_LOCK({})",
-            Dialect::MySql.literal(&mysql_lock_name(&db, table))
-        ),
+    let Some(lock) = conn.dialect().backend().run_lock(&db, table) else {
+        return;
     };
+    let sql = lock.release_sql;
     let _ = conn.query(&sql).await;
 }

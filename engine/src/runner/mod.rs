@@ -7,9 +7,9 @@ pub mod version_table;
 use std::fmt;
 use std::time::Instant;
 
+use crate::backend::RenderContext;
 use crate::db::Connection;
 use crate::dialect::Dialect;
-use crate::ops::RenderContext;
 use crate::project::Project;
 use crate::script::graph::{apply_changes, Direction, Step, VersionChange};
 
@@ -201,10 +201,7 @@ pub(crate) struct Txn {
 }
 
 async fn begin(conn: &mut Connection, txn: &mut Txn) -> Result<(), RunError> {
-    let sql = match conn.dialect() {
-        Dialect::Sqlite => "BEGIN IMMEDIATE",
-        _ => "BEGIN",
-    };
+    let sql = conn.dialect().backend().begin_sql();
     conn.execute(sql)
         .await
         .map_err(|e| RunError::plain(e.to_string()))?;
@@ -212,13 +209,14 @@ async fn begin(conn: &mut Connection, txn: &mut Txn) -> Result<(), RunError> {
     Ok(())
 }
 
-/// Checks SQLite's foreign keys (switched off for the run) before a commit.
+/// Runs the backend's check before a commit (SQLite's foreign keys, switched off for
+/// the run).
 async fn foreign_key_check(conn: &mut Connection) -> Result<(), RunError> {
-    if conn.dialect() != Dialect::Sqlite {
+    let Some(check) = conn.dialect().backend().pre_commit_check_sql() else {
         return Ok(());
-    }
+    };
     let rows = conn
-        .query("PRAGMA foreign_key_check")
+        .query(check)
         .await
         .map_err(|e| RunError::plain(e.to_string()))?;
     if rows.is_empty() {
@@ -237,7 +235,7 @@ async fn foreign_key_check(conn: &mut Connection) -> Result<(), RunError> {
         })
         .collect();
     Err(RunError::plain(format!(
-        "PRAGMA foreign_key_check found {} row(s) that break foreign keys, e.g. {}",
+        "{check} found {} row(s) that break foreign keys, e.g. {}",
         rows.len(),
         sample.join("; ")
     )))
@@ -276,14 +274,14 @@ pub async fn run(
         .await
         .map_err(RunError::plain)?;
     let dialect = conn.dialect();
-    if dialect == Dialect::Sqlite {
-        conn.execute("PRAGMA foreign_keys = OFF")
+    for sql in dialect.backend().run_prologue() {
+        conn.execute(sql)
             .await
             .map_err(|e| RunError::plain(e.to_string()))?;
     }
     let result = run_locked(project, &mut conn, command, progress).await;
-    if dialect == Dialect::Sqlite {
-        let _ = conn.execute("PRAGMA foreign_keys = ON").await;
+    for sql in dialect.backend().run_epilogue() {
+        let _ = conn.execute(sql).await;
     }
     lock::release(&mut conn, &table, held).await;
     conn.close().await;
@@ -298,7 +296,8 @@ async fn run_locked(
 ) -> Result<Vec<String>, RunError> {
     let dialect = conn.dialect();
     let table = &project.config.version_table;
-    let per_migration = project.config.transaction_per_migration || !dialect.transactional_ddl();
+    let per_migration =
+        project.config.transaction_per_migration || !dialect.backend().transactional_ddl();
     let mut txn = Txn { open: false };
     if !per_migration {
         begin(conn, &mut txn).await?;
@@ -344,15 +343,15 @@ async fn run_locked(
             )));
         };
         let started = Instant::now();
-        let outside = !file.transactional && dialect.transactional_ddl();
+        let outside = !file.transactional && dialect.backend().transactional_ddl();
         if outside && txn.open {
             commit(conn, &mut txn).await?;
             last_good = rows.clone();
         }
-        if per_migration && !outside && dialect.transactional_ddl() {
+        if per_migration && !outside && dialect.backend().transactional_ddl() {
             begin(conn, &mut txn).await?;
-            if dialect == Dialect::Sqlite {
-                // No session lock on SQLite: make sure nobody moved the rows meanwhile.
+            if dialect.backend().run_lock("", table).is_none() {
+                // No session lock (a file lock): make sure nobody moved the rows meanwhile.
                 let now = version_table::read(conn, table)
                     .await
                     .map_err(|e| RunError::plain(e.to_string()))?;
@@ -371,7 +370,7 @@ async fn run_locked(
             } else {
                 last_good.join(", ")
             };
-            if !dialect.transactional_ddl() {
+            if !dialect.backend().transactional_ddl() {
                 format!(
                     "MySQL commits DDL as it runs: revision {} may be partly applied; the version table is at {at}. Check the database before running again.",
                     step.revision
@@ -383,7 +382,7 @@ async fn run_locked(
                     "Revision {} was rolled back; the database is at {at}.",
                     step.revision
                 )
-            } else if dialect == Dialect::Sqlite
+            } else if dialect.backend().atomic_operations_outside_transactions()
                 && matches!(file.body, crate::script::RevisionBody::Yaml { .. })
             {
                 format!("Revision {} ran outside a transaction (transactional: false): its operations since the last execute were rolled back together, and earlier ones stay applied; the version table is at {at}.", step.revision)
@@ -392,7 +391,8 @@ async fn run_locked(
             }
         };
         // SQLite can make every rendered operation atomic even here (see run_revision).
-        let atomic_ops = (outside && dialect == Dialect::Sqlite).then_some(&mut txn);
+        let atomic_ops = (outside && dialect.backend().atomic_operations_outside_transactions())
+            .then_some(&mut txn);
         if let Err(mut e) =
             statements::run_revision(project, file, step.direction, conn, &mut ctx, atomic_ops)
                 .await
@@ -418,7 +418,7 @@ async fn run_locked(
         if !per_migration && !txn.open {
             begin(conn, &mut txn).await?;
         }
-        if per_migration || !dialect.transactional_ddl() {
+        if per_migration || !dialect.backend().transactional_ddl() {
             last_good = rows.clone();
         }
         progress(&format!(
@@ -454,7 +454,7 @@ pub async fn stamp(
         .map_err(RunError::plain)?;
     let result = async {
         let mut txn = Txn { open: false };
-        if conn.dialect().transactional_ddl() {
+        if conn.dialect().backend().transactional_ddl() {
             begin(&mut conn, &mut txn).await?;
         }
         let inner = async {
@@ -465,9 +465,12 @@ pub async fn stamp(
                 .await
                 .map_err(|e| RunError::plain(e.to_string()))?;
             if purge {
-                conn.execute(&format!("DELETE FROM {}", conn.dialect().quote(&table)))
-                    .await
-                    .map_err(|e| RunError::plain(e.to_string()))?;
+                conn.execute(&format!(
+                    "DELETE FROM {}",
+                    conn.dialect().backend().quote(&table)
+                ))
+                .await
+                .map_err(|e| RunError::plain(e.to_string()))?;
                 rows.clear();
             } else {
                 check_rows(project, &rows, &table)?;
@@ -540,10 +543,10 @@ pub fn offline_script(
     };
     let mut ctx = replay(project, &rows, dialect)?;
     let mut history = EnumHistory::new(project);
-    if dialect == Dialect::Sqlite {
-        stmt(&mut out, "PRAGMA foreign_keys = OFF");
+    for sql in dialect.backend().run_prologue() {
+        stmt(&mut out, sql);
     }
-    let transactional = dialect.transactional_ddl();
+    let transactional = dialect.backend().transactional_ddl();
     let mut open = false;
     if transactional && !per_migration {
         stmt(&mut out, "BEGIN");
@@ -567,7 +570,7 @@ pub fn offline_script(
         }
         out.push_str(&format!("-- {}\n\n", describe_step(project, step)));
         ctx.schema.enums = history.enums_at(&rows);
-        let atomic_ops = outside && dialect == Dialect::Sqlite;
+        let atomic_ops = outside && dialect.backend().atomic_operations_outside_transactions();
         let (body, group_open) = statements::offline_statements(
             project,
             file,
@@ -578,15 +581,7 @@ pub fn offline_script(
         )?;
         open = open || group_open;
         for sql in body {
-            if dialect == Dialect::MySql && crate::sqltext::has_inner_semicolon(&sql) {
-                // The mysql client cuts at every `;` unless told otherwise.
-                out.push_str(&format!(
-                    "DELIMITER //\n{}\n//\nDELIMITER ;\n\n",
-                    sql.trim_end().trim_end_matches(';')
-                ));
-            } else {
-                stmt(&mut out, &sql);
-            }
+            out.push_str(&dialect.backend().offline_statement(&sql));
         }
         for change in &step.changes {
             stmt(&mut out, &version_table::change_sql(dialect, table, change));
@@ -604,8 +599,8 @@ pub fn offline_script(
     if open {
         stmt(&mut out, "COMMIT");
     }
-    if dialect == Dialect::Sqlite {
-        stmt(&mut out, "PRAGMA foreign_keys = ON");
+    for sql in dialect.backend().run_epilogue() {
+        stmt(&mut out, sql);
     }
     Ok(out)
 }
@@ -621,7 +616,7 @@ pub fn offline_stamp(
     let table = &project.config.version_table;
     let mut out = String::new();
     // Like every other offline script: one transaction where DDL is transactional.
-    let transactional = dialect.transactional_ddl();
+    let transactional = dialect.backend().transactional_ddl();
     if transactional {
         out.push_str("BEGIN;\n\n");
     }
@@ -643,7 +638,10 @@ pub fn offline_stamp(
         .check_stamp_targets(&rows, targets)
         .map_err(RunError::plain)?;
     let rows = if purge {
-        out.push_str(&format!("DELETE FROM {};\n\n", dialect.quote(table)));
+        out.push_str(&format!(
+            "DELETE FROM {};\n\n",
+            dialect.backend().quote(table)
+        ));
         Vec::new()
     } else {
         rows

@@ -5,9 +5,10 @@
 
 use std::collections::HashMap;
 
+use crate::backend::{render, render_live, RenderContext};
 use crate::db::{Connection, DbError};
 use crate::dialect::Dialect;
-use crate::ops::{parse_operations, render, render_live, Operation, RenderContext};
+use crate::ops::{parse_operations, Operation};
 use crate::project::Project;
 use crate::schema::{EnumType, Schema};
 use crate::script::graph::{apply_changes, Direction};

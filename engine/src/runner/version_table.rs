@@ -8,47 +8,36 @@ use crate::script::graph::VersionChange;
 pub fn create_sql(dialect: Dialect, table: &str) -> String {
     format!(
         "CREATE TABLE IF NOT EXISTS {} (version_num VARCHAR(255) NOT NULL, CONSTRAINT {} PRIMARY KEY (version_num))",
-        dialect.quote(table),
-        dialect.quote(&format!("{table}_pkc"))
+        dialect.backend().quote(table),
+        dialect.backend().quote(&format!("{table}_pkc"))
     )
 }
 
 /// The statement for one row change.
 pub fn change_sql(dialect: Dialect, table: &str, change: &VersionChange) -> String {
-    let t = dialect.quote(table);
+    let t = dialect.backend().quote(table);
     match change {
         VersionChange::Insert(v) => format!(
             "INSERT INTO {t} (version_num) VALUES ({})",
-            dialect.literal(v)
+            dialect.backend().literal(v)
         ),
         VersionChange::Update { from, to } => format!(
             "UPDATE {t} SET version_num = {} WHERE version_num = {}",
-            dialect.literal(to),
-            dialect.literal(from)
+            dialect.backend().literal(to),
+            dialect.backend().literal(from)
         ),
         VersionChange::Delete(v) => {
-            format!("DELETE FROM {t} WHERE version_num = {}", dialect.literal(v))
+            format!(
+                "DELETE FROM {t} WHERE version_num = {}",
+                dialect.backend().literal(v)
+            )
         }
     }
 }
 
 /// True when the version table exists (read-only commands never create it).
 pub async fn exists(conn: &mut Connection, table: &str) -> Result<bool, DbError> {
-    let d = conn.dialect();
-    let sql = match d {
-        Dialect::Sqlite => format!(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name = {}",
-            d.literal(table)
-        ),
-        Dialect::Postgres => format!(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = {}",
-            d.literal(table)
-        ),
-        Dialect::MySql => format!(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = {}",
-            d.literal(table)
-        ),
-    };
+    let sql = conn.dialect().backend().table_exists_sql(table);
     Ok(!conn.query(&sql).await?.is_empty())
 }
 
@@ -63,7 +52,10 @@ pub async fn read(conn: &mut Connection, table: &str) -> Result<Vec<String>, DbE
     if !exists(conn, table).await? {
         return Ok(Vec::new());
     }
-    let sql = format!("SELECT version_num FROM {}", conn.dialect().quote(table));
+    let sql = format!(
+        "SELECT version_num FROM {}",
+        conn.dialect().backend().quote(table)
+    );
     let mut rows: Vec<String> = conn
         .query(&sql)
         .await?

@@ -4,8 +4,9 @@
 use std::path::Path;
 
 use super::{autoincrement_auto, parse_schema_text, schema_to_yaml, NamingConvention, Schema};
+use crate::backend::{render, RenderContext};
 use crate::dialect::Dialect;
-use crate::ops::{parse_operations, render, write_operations, Operation, RenderContext};
+use crate::ops::{parse_operations, write_operations, Operation};
 use crate::yaml::Diagnostics;
 
 const SCHEMA: &str = r#"

@@ -2,7 +2,9 @@
 
 use std::path::Path;
 
-use super::*;
+use super::render::*;
+use super::sqlite::rebuild as sqlite_rebuild;
+use crate::ops::*;
 use crate::schema::{
     parse_schema_text, CheckConstraint, Column, ColumnType, EnumType, FkAction, ForeignKey, Index,
     NamingConvention, PrimaryKey, Schema, Table, UniqueConstraint,

@@ -23,8 +23,8 @@
 //! (as adding a foreign key fails at once on the other backends) with the message
 //! `CHECK constraint failed: retort: foreign keys violated after rebuilding table …`.
 
-use super::render::{RenderContext, R};
-use crate::dialect::Dialect;
+use super::SqliteBackend;
+use crate::backend::render::{RenderContext, Renderer};
 use crate::schema::Table;
 
 /// The statement that lists foreign-key violations (no rows: none).
@@ -93,8 +93,8 @@ pub fn rebuild_statements(
     new: &Table,
     ctx: &RenderContext,
 ) -> Result<Vec<String>, String> {
-    let r = R {
-        d: Dialect::Sqlite,
+    let r = Renderer {
+        b: &SqliteBackend,
         ctx,
         live: None,
         rebuilt: true,
@@ -120,8 +120,8 @@ pub(crate) fn children_of(ctx: &RenderContext, name: &str) -> Vec<String> {
 
 /// The statements of a rebuild. The caller must honour the module's contract
 /// (foreign keys off before the transaction, `PRAGMA foreign_key_check` before commit).
-pub(crate) fn rebuild_table(r: &R<'_>, rb: &Rebuild<'_>) -> Result<Vec<String>, String> {
-    let q = |s: &str| r.d.quote(s);
+pub(crate) fn rebuild_table(r: &Renderer<'_>, rb: &Rebuild<'_>) -> Result<Vec<String>, String> {
+    let q = |s: &str| r.b.quote(s);
     let name = &rb.old.name;
     let tmp = format!("{TEMP_PREFIX}{name}");
     let extras = r.live.and_then(|l| l.table(name));
@@ -172,7 +172,7 @@ pub(crate) fn rebuild_table(r: &R<'_>, rb: &Rebuild<'_>) -> Result<Vec<String>, 
         .map(|c| c.name.clone())
         .collect();
     if !common.is_empty() {
-        let cols = r.d.quote_list(&common);
+        let cols = r.b.quote_list(&common);
         out.push(format!(
             "INSERT INTO {} ({cols}) SELECT {cols} FROM {}",
             q(&tmp),
@@ -229,7 +229,7 @@ pub(crate) fn rebuild_table(r: &R<'_>, rb: &Rebuild<'_>) -> Result<Vec<String>, 
             .map(|t| {
                 format!(
                     "(SELECT count(*) FROM pragma_foreign_key_check({}))",
-                    r.d.literal(t)
+                    r.b.literal(t)
                 )
             })
             .collect();

@@ -5,11 +5,11 @@
 //! definition of a column to `MODIFY` and the foreign keys of a column to drop.
 
 use super::render::{render_with, RenderContext, RenderError};
-use super::sqlite_ddl::{index_where, parse_create_table};
-use super::sqlite_rebuild::{SqliteLive, SqliteTableExtras, TEMP_PREFIX};
-use super::{ConstraintKind, Operation};
+use super::sqlite::ddl::{index_where, parse_create_table};
+use super::sqlite::rebuild::{SqliteLive, SqliteTableExtras, TEMP_PREFIX};
 use crate::db::{Connection, DbError};
 use crate::dialect::Dialect;
+use crate::ops::{ConstraintKind, Operation};
 use crate::schema::{
     CheckConstraint, Column, ColumnType, EnumType, FkAction, ForeignKey, Index, PrimaryKey, Table,
     UniqueConstraint,
@@ -24,7 +24,7 @@ use crate::schema::{
 ///   `add_enum_value`) the table's current definition is read from the database (it
 ///   replaces the context's), with the views and triggers that must be recreated around
 ///   the rebuild. A rebuild is refused while `PRAGMA foreign_keys` is on (see
-///   [`super::sqlite_rebuild`] for the contract).
+///   [`super::sqlite::rebuild`] for the contract).
 /// - MySQL/MariaDB: for `alter_column`, `drop_column` and `add_enum_value` the table's
 ///   columns and foreign keys are read from `information_schema` (when the context does
 ///   not have the table), so that `MODIFY COLUMN` restates the column faithfully, a
@@ -86,15 +86,15 @@ pub async fn render_live(
                 // it carries the key's name, so it goes with the key.
                 let sql = format!(
                     "SELECT index_name FROM information_schema.statistics WHERE table_schema = DATABASE() AND table_name = {} AND index_name = {} LIMIT 1",
-                    dialect.literal(table),
-                    dialect.literal(name)
+                    dialect.backend().literal(table),
+                    dialect.backend().literal(name)
                 );
                 let found = conn.query(&sql).await.map_err(|e| fail(e.to_string()))?;
                 if !found.is_empty() {
                     statements.push(format!(
                         "ALTER TABLE {} DROP INDEX {}",
-                        dialect.quote(table),
-                        dialect.quote(name)
+                        dialect.backend().quote(table),
+                        dialect.backend().quote(name)
                     ));
                 }
             }
@@ -176,7 +176,9 @@ pub async fn render_live(
 /// violation (`table rowid N violates its foreign key to parent`); empty: none. The
 /// runner calls this before `COMMIT` when it ran with foreign keys off.
 pub async fn sqlite_foreign_key_violations(conn: &mut Connection) -> Result<Vec<String>, DbError> {
-    let rows = conn.query(super::sqlite_rebuild::FOREIGN_KEY_CHECK).await?;
+    let rows = conn
+        .query(super::sqlite::rebuild::FOREIGN_KEY_CHECK)
+        .await?;
     Ok(rows
         .iter()
         .map(|r| {
@@ -244,7 +246,7 @@ pub async fn read_sqlite_table(
 }
 
 fn lit(s: &str) -> String {
-    Dialect::Sqlite.literal(s)
+    Dialect::Sqlite.backend().literal(s)
 }
 
 async fn read_sqlite_table_full(
@@ -307,8 +309,8 @@ async fn read_sqlite_table_full(
         }
         // An enum column: VARCHAR with CHECK ("col" IN (values)) of a known enum.
         if matches!(ty, ColumnType::Varchar(None)) {
-            let r = super::render::R {
-                d: Dialect::Sqlite,
+            let r = super::render::Renderer {
+                b: &super::sqlite::SqliteBackend,
                 ctx: &RenderContext::default(),
                 live: None,
                 rebuilt: false,
@@ -587,7 +589,7 @@ async fn read_mysql_table(
         .first()
         .and_then(|r| cell(r, 0))
         .is_some_and(|v| v.to_ascii_lowercase().contains("mariadb"));
-    let l = |s: &str| Dialect::MySql.literal(s);
+    let l = |s: &str| Dialect::MySql.backend().literal(s);
     let cols = conn
         .query(&format!(
             "SELECT COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA, COLUMN_COMMENT FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = {} ORDER BY ORDINAL_POSITION",
@@ -622,7 +624,7 @@ async fn read_mysql_table(
                     Some(format!("({d})"))
                 }
             }
-            Some(d) => Some(Dialect::MySql.literal(&d)),
+            Some(d) => Some(Dialect::MySql.backend().literal(&d)),
         };
         table.columns.push(Column {
             name: cname,

@@ -1,0 +1,586 @@
+//! One object per backend: everything retort knows about SQLite, PostgreSQL and
+//! MySQL/MariaDB lives behind the [`Backend`] trait, with one implementation per
+//! backend (`backend/sqlite`, `backend/postgres`, `backend/mysql`), in the spirit of
+//! Alembic's `DefaultImpl` subclasses. Code outside this module asks
+//! [`Dialect::backend`] and does not branch on which backend it is.
+//!
+//! The trait's default methods hold what the backends share (double-quoted
+//! identifiers, standard string literals, the portable type spellings); each backend
+//! overrides what it does differently.
+
+mod live;
+mod mysql;
+mod postgres;
+mod render;
+#[cfg(test)]
+mod render_tests;
+pub mod sqlite;
+
+pub use live::{read_sqlite_table, render_live, sqlite_foreign_key_violations};
+pub use render::{render, render_all, RenderContext, RenderError, Renderer, SeaStatement};
+
+use crate::dialect::Dialect;
+use crate::ops::{AlterColumn, ConstraintKind, EnumValuePosition};
+use crate::schema::{
+    CheckConstraint, Column, ColumnType, EnumType, FkAction, ForeignKey, Schema, Table,
+    UniqueConstraint,
+};
+use render::Res;
+
+/// Why a portable type has no spelling on a backend.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TypeSqlError {
+    /// MySQL has no unbounded `VARCHAR`.
+    #[error("MySQL needs a length for varchar: write varchar(N)")]
+    VarcharNeedsLength,
+    /// An `enum(NAME)` whose values are not known (MySQL spells them inline).
+    #[error("enum `{0}` is not declared, so its values are unknown on MySQL")]
+    UnknownEnum(String),
+}
+
+/// What one backend knows and does. Get one with [`Dialect::backend`].
+pub trait Backend: Sync {
+    /// The dialect this backend implements.
+    fn dialect(&self) -> Dialect;
+
+    /// Quotes an identifier so that reserved words, mixed case, spaces and hyphens work.
+    fn quote(&self, ident: &str) -> String {
+        format!("\"{}\"", ident.replace('"', "\"\""))
+    }
+
+    /// A comma-separated list of quoted identifiers.
+    fn quote_list(&self, idents: &[String]) -> String {
+        idents
+            .iter()
+            .map(|i| self.quote(i))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// A string literal.
+    fn literal(&self, s: &str) -> String {
+        format!("'{}'", s.replace('\'', "''"))
+    }
+
+    /// The longest identifier the backend keeps intact, as
+    /// [`Backend::identifier_length`] counts it; `None` when there is no limit.
+    fn max_identifier_length(&self) -> Option<usize> {
+        None
+    }
+
+    /// The length of `ident` as this backend measures it (characters by default).
+    fn identifier_length(&self, ident: &str) -> usize {
+        ident.chars().count()
+    }
+
+    /// How the backend's identifier limit reads in messages, e.g. "PostgreSQL allows at
+    /// most 63 bytes".
+    fn identifier_limit_text(&self) -> String;
+
+    /// True when DDL runs inside transactions (and so BEGIN/COMMIT wrap a run).
+    fn transactional_ddl(&self) -> bool {
+        true
+    }
+
+    /// True when enums are named types of their own (`CREATE TYPE … AS ENUM`).
+    fn has_enum_types(&self) -> bool {
+        false
+    }
+
+    /// True when the backend stores table and column comments.
+    fn has_comments(&self) -> bool {
+        true
+    }
+
+    /// How a portable type is spelled on this backend. `schema` supplies enum values
+    /// (needed inline on MySQL).
+    fn type_sql(&self, ty: &ColumnType, _schema: Option<&Schema>) -> Result<String, TypeSqlError> {
+        Ok(shared_type_sql(ty))
+    }
+
+    /// The backend's name in messages ("MySQL/MariaDB").
+    fn display_name(&self) -> &'static str;
+
+    /// True when table names compare case-insensitively (SQLite).
+    fn case_insensitive_names(&self) -> bool {
+        false
+    }
+
+    /// True when partial indexes (`WHERE`) are supported.
+    fn has_partial_indexes(&self) -> bool {
+        true
+    }
+
+    // ---- Normalisation for comparison ----
+
+    /// The canonical spelling of a type this backend reports (`squashed`: lower-case,
+    /// single-spaced; `base` and `args` its name and parenthesised arguments) — the
+    /// spelling two types must share to count as the same.
+    fn canonical_type_name(&self, squashed: &str, base: &str, args: Option<&str>) -> String {
+        let _ = (base, args);
+        squashed.to_string()
+    }
+
+    /// True when an autoincrementing integer key is always plain `INTEGER` (SQLite's
+    /// rowid alias), whatever its declared size.
+    fn rowid_is_integer(&self) -> bool {
+        false
+    }
+
+    /// A custom type that is this backend's boolean (MySQL's `tinyint(1)`).
+    fn boolean_alias(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// The name a primary key gets when none is declared (compared when names matter).
+    fn default_primary_key_name(&self, table: &str) -> String;
+
+    /// True when a unique index and a unique constraint are the same thing (MySQL).
+    fn unique_index_is_constraint(&self) -> bool {
+        false
+    }
+
+    /// The foreign-key action as the backend reports it back (MySQL reads `RESTRICT`
+    /// as `NO ACTION`).
+    fn reported_fk_action(&self, action: FkAction) -> FkAction {
+        action
+    }
+
+    // ---- The run protocol: transactions, the run lock, the version table ----
+
+    /// The statement that opens a run's transaction.
+    fn begin_sql(&self) -> &'static str {
+        "BEGIN"
+    }
+
+    /// Statements run (and printed by `--sql`) before anything else in a run.
+    fn run_prologue(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// Statements run (and printed by `--sql`) after everything else in a run.
+    fn run_epilogue(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// A query whose rows are problems that must stop a commit (SQLite's
+    /// `PRAGMA foreign_key_check`, needed because foreign keys are off for the run).
+    fn pre_commit_check_sql(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// True when a revision marked `transactional: false` still runs each rendered
+    /// operation atomically in its own transaction (SQLite, whose table rebuilds must).
+    fn atomic_operations_outside_transactions(&self) -> bool {
+        false
+    }
+
+    /// The query naming the current database (scopes the run lock); `None`: no name.
+    fn database_name_sql(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// The server-side run lock for `database` and version table `table`; `None`: the
+    /// backend has no session lock and the runner locks the database file instead.
+    fn run_lock(&self, database: &str, table: &str) -> Option<RunLockSql> {
+        let _ = (database, table);
+        None
+    }
+
+    /// A query returning a row when table `table` exists.
+    fn table_exists_sql(&self, table: &str) -> String;
+
+    /// One statement as `--sql` prints it.
+    fn offline_statement(&self, sql: &str) -> String {
+        format!("{};\n\n", sql.trim_end().trim_end_matches(';'))
+    }
+
+    // ---- DDL rendering: each operation, with the shared SQL as defaults ----
+
+    /// Builds a sea-query statement with the backend's builder.
+    fn sea_sql(&self, stmt: SeaStatement<'_>) -> String;
+
+    /// The SQL type of a column (`rowid`: SQLite's `INTEGER PRIMARY KEY` column).
+    fn column_type(&self, r: &Renderer<'_>, ty: &ColumnType, rowid: bool) -> Res<String> {
+        let _ = rowid;
+        r.portable_col_type(ty)
+    }
+
+    /// True when `expr` goes after DEFAULT as written (false: in parentheses).
+    fn bare_default(&self, expr: &str) -> bool {
+        let _ = expr;
+        true
+    }
+
+    /// What follows a column's type: nullability, default, identity, comment, checks.
+    fn column_constraints(
+        &self,
+        r: &Renderer<'_>,
+        col: &Column,
+        rowid: bool,
+        autoincrement_keyword: bool,
+    ) -> Res<String>;
+
+    /// ` ON DELETE …` / ` ON UPDATE …` (`what`) for a foreign-key action.
+    fn fk_action(&self, what: &str, action: FkAction) -> Res<String> {
+        Ok(format!(" {what} {}", action.sql()))
+    }
+
+    /// The column rendered as SQLite's rowid alias (`INTEGER PRIMARY KEY`), if any.
+    fn rowid_column<'t>(&self, t: &'t Table) -> Option<&'t str> {
+        let _ = t;
+        None
+    }
+
+    /// The name a primary key is created with (empty: unnamed).
+    fn primary_key_name<'n>(&self, declared: Option<&'n str>) -> &'n str {
+        declared.unwrap_or_default()
+    }
+
+    /// What follows `CREATE TABLE (…)` (MySQL's table `COMMENT =`).
+    fn table_options_sql(&self, r: &Renderer<'_>, t: &Table) -> String {
+        let _ = (r, t);
+        String::new()
+    }
+
+    /// The keyword that builds an index without blocking writes (`CONCURRENTLY `), or "".
+    fn concurrent_index_keyword(&self) -> &'static str {
+        ""
+    }
+
+    /// `create_table`.
+    fn create_table(&self, r: &mut Renderer<'_>, t: &Table) -> Res<Vec<String>> {
+        r.create_table_and_indexes(t)
+    }
+
+    /// `add_column` (its foreign key already checked to be on the new column alone).
+    fn add_column(
+        &self,
+        r: &mut Renderer<'_>,
+        table: &str,
+        col: &Column,
+        fk: Option<&ForeignKey>,
+    ) -> Res<Vec<String>> {
+        let mut out = vec![r.alter(
+            table,
+            &format!("ADD COLUMN {}", r.column_def(col, false, false)?),
+        )];
+        if let Some(fk) = fk {
+            out.push(r.add_constraint(table, &fk.name, &r.fk_clause(fk, false)?));
+        }
+        Ok(out)
+    }
+
+    /// `drop_column`.
+    fn drop_column(&self, r: &mut Renderer<'_>, table: &str, name: &str) -> Res<Vec<String>> {
+        Ok(vec![r.alter(table, &format!("DROP COLUMN {}", r.q(name)))])
+    }
+
+    /// `alter_column`.
+    fn alter_column(&self, r: &mut Renderer<'_>, a: &AlterColumn) -> Res<Vec<String>>;
+
+    /// `drop_index`.
+    fn drop_index(&self, r: &Renderer<'_>, table: &str, name: &str) -> Vec<String> {
+        let _ = table;
+        vec![format!("DROP INDEX {}", r.q(name))]
+    }
+
+    /// `create_unique_constraint` (columns checked non-empty).
+    fn create_unique(
+        &self,
+        r: &mut Renderer<'_>,
+        table: &str,
+        u: &UniqueConstraint,
+    ) -> Res<Vec<String>> {
+        Ok(vec![r.add_constraint(
+            table,
+            &u.name,
+            &format!("UNIQUE ({})", r.ql(&u.columns)),
+        )])
+    }
+
+    /// `create_foreign_key` (its clause checked to render).
+    fn create_foreign_key(
+        &self,
+        r: &mut Renderer<'_>,
+        table: &str,
+        fk: &ForeignKey,
+    ) -> Res<Vec<String>> {
+        Ok(vec![r.add_constraint(
+            table,
+            &fk.name,
+            &r.fk_clause(fk, false)?,
+        )])
+    }
+
+    /// `create_check_constraint`.
+    fn create_check(
+        &self,
+        r: &mut Renderer<'_>,
+        table: &str,
+        ck: &CheckConstraint,
+    ) -> Res<Vec<String>> {
+        Ok(vec![r.add_constraint(
+            table,
+            &ck.name,
+            &format!("CHECK ({})", ck.expr),
+        )])
+    }
+
+    /// `create_primary_key` (columns checked non-empty).
+    fn create_primary_key(
+        &self,
+        r: &mut Renderer<'_>,
+        table: &str,
+        name: &str,
+        columns: &[String],
+    ) -> Res<Vec<String>> {
+        Ok(vec![r.add_constraint(
+            table,
+            self.primary_key_name(Some(name)),
+            &format!("PRIMARY KEY ({})", r.ql(columns)),
+        )])
+    }
+
+    /// `drop_constraint`.
+    fn drop_constraint(
+        &self,
+        r: &mut Renderer<'_>,
+        table: &str,
+        name: &str,
+        kind: ConstraintKind,
+    ) -> Res<Vec<String>>;
+
+    /// `create_enum` (nothing where enums are not types of their own).
+    fn create_enum(&self, r: &Renderer<'_>, e: &EnumType) -> Vec<String> {
+        let _ = (r, e);
+        Vec::new()
+    }
+
+    /// `drop_enum` (nothing where enums are not types of their own).
+    fn drop_enum(&self, r: &Renderer<'_>, name: &str) -> Vec<String> {
+        let _ = (r, name);
+        Vec::new()
+    }
+
+    /// `add_enum_value`: by default the columns using the enum are re-defined.
+    fn add_enum_value(
+        &self,
+        r: &mut Renderer<'_>,
+        name: &str,
+        value: &str,
+        position: Option<&EnumValuePosition>,
+    ) -> Res<Vec<String>> {
+        r.add_inline_enum_value(name, value, position)
+    }
+
+    /// `drop_enum_value`: by default the columns using the enum are re-defined.
+    fn drop_enum_value(&self, r: &mut Renderer<'_>, name: &str, value: &str) -> Res<Vec<String>> {
+        r.drop_inline_enum_value(name, value)
+    }
+
+    /// Re-defines the columns of `t` whose type is `ty` (an enum whose values changed;
+    /// `r`'s context has the new values).
+    fn redefine_enum_columns(
+        &self,
+        r: &mut Renderer<'_>,
+        t: &Table,
+        ty: &ColumnType,
+    ) -> Res<Vec<String>> {
+        let _ = (r, t);
+        Err(format!(
+            "internal: {} does not keep {ty} values in its columns",
+            self.display_name()
+        ))
+    }
+
+    /// `create_table_comment` (nothing where comments are not stored).
+    fn table_comment(
+        &self,
+        r: &Renderer<'_>,
+        table: &str,
+        comment: &Option<String>,
+    ) -> Vec<String> {
+        let _ = (r, table, comment);
+        Vec::new()
+    }
+
+    /// `INSERT` of a row of defaults into `quoted_table`.
+    fn insert_default_values(&self, quoted_table: &str) -> String {
+        format!("INSERT INTO {quoted_table} DEFAULT VALUES")
+    }
+
+    /// A boolean value in `bulk_insert`.
+    fn bool_literal(&self, b: bool) -> &'static str {
+        if b {
+            "TRUE"
+        } else {
+            "FALSE"
+        }
+    }
+}
+
+/// The SQL of a server-side run lock.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunLockSql {
+    /// Tries to take the lock without waiting.
+    pub try_sql: String,
+    /// What `try_sql` and `wait_sql` answer when the lock was taken.
+    pub taken: &'static str,
+    /// Waits for the lock.
+    pub wait_sql: String,
+    /// True when `wait_sql` can give up (and its answer must be checked).
+    pub wait_can_give_up: bool,
+    /// The lock as messages name it.
+    pub describe: String,
+    /// Releases the lock.
+    pub release_sql: String,
+}
+
+/// How long a runner waits for another run's lock before giving up.
+pub const LOCK_WAIT_SECONDS: u32 = 3600;
+
+/// A stable 64-bit key for the database and version table.
+pub(crate) fn run_lock_key(database: &str, table: &str) -> i64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in format!("retort:{database}:{table}").bytes() {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash as i64
+}
+
+/// The spellings most backends share; backends override the types they spell
+/// differently before falling back to this.
+pub(crate) fn shared_type_sql(ty: &ColumnType) -> String {
+    use ColumnType as T;
+    match ty {
+        T::SmallInt => "SMALLINT".into(),
+        T::Integer => "INTEGER".into(),
+        T::BigInt => "BIGINT".into(),
+        T::Boolean => "BOOLEAN".into(),
+        T::Real => "REAL".into(),
+        T::Double => "DOUBLE".into(),
+        T::Numeric { precision, scale } => sized("NUMERIC", *precision, *scale),
+        T::Varchar(Some(n)) => format!("VARCHAR({n})"),
+        T::Varchar(None) => "VARCHAR".into(),
+        T::Char(Some(n)) => format!("CHAR({n})"),
+        T::Char(None) => "CHAR(1)".into(),
+        T::Text => "TEXT".into(),
+        T::Blob => "BLOB".into(),
+        T::Date => "DATE".into(),
+        T::Time => "TIME".into(),
+        T::Timestamp => "TIMESTAMP".into(),
+        T::TimestampTz => "TIMESTAMPTZ".into(),
+        T::Json | T::Jsonb => "JSON".into(),
+        T::Uuid => "CHAR(36)".into(),
+        T::Enum(_) => "VARCHAR".into(),
+        T::Custom(s) => s.to_ascii_uppercase(),
+    }
+}
+
+/// `NAME`, `NAME(p)` or `NAME(p,s)`.
+pub(crate) fn sized(name: &str, precision: Option<u32>, scale: Option<u32>) -> String {
+    match (precision, scale) {
+        (Some(p), Some(s)) => format!("{name}({p},{s})"),
+        (Some(p), None) => format!("{name}({p})"),
+        _ => name.into(),
+    }
+}
+
+impl Dialect {
+    /// The backend this dialect names.
+    pub fn backend(self) -> &'static dyn Backend {
+        match self {
+            Dialect::Sqlite => &sqlite::SqliteBackend,
+            Dialect::Postgres => &postgres::PostgresBackend,
+            Dialect::MySql => &mysql::MySqlBackend,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting_and_literals() {
+        assert_eq!(Dialect::MySql.backend().quote("a`b"), "`a``b`");
+        assert_eq!(
+            Dialect::Postgres.backend().quote("reply-to"),
+            "\"reply-to\""
+        );
+        assert_eq!(Dialect::MySql.backend().literal("it's \\"), "'it''s \\\\'");
+        assert_eq!(Dialect::Sqlite.backend().literal("it's \\"), "'it''s \\'");
+        for d in Dialect::ALL {
+            assert_eq!(d.backend().dialect(), d);
+        }
+    }
+
+    #[test]
+    fn every_portable_type_renders_everywhere() {
+        let schema = crate::schema::parse_schema_text(
+            std::path::Path::new("s.yaml"),
+            "enums: {mood: [a, b]}\ntables: {}\n",
+            &Default::default(),
+        )
+        .unwrap();
+        for t in [
+            "smallint",
+            "integer",
+            "bigint",
+            "boolean",
+            "real",
+            "double",
+            "decimal(10,2)",
+            "numeric",
+            "varchar(5)",
+            "char(2)",
+            "text",
+            "blob",
+            "date",
+            "time",
+            "timestamp",
+            "timestamptz",
+            "json",
+            "jsonb",
+            "uuid",
+            "enum(mood)",
+            "inet",
+        ] {
+            let ty = ColumnType::parse(t).unwrap();
+            for d in Dialect::ALL {
+                assert!(
+                    d.backend().type_sql(&ty, Some(&schema)).is_ok(),
+                    "{t} on {d}"
+                );
+            }
+        }
+        assert_eq!(
+            Dialect::MySql
+                .backend()
+                .type_sql(&ColumnType::Enum("mood".into()), Some(&schema))
+                .unwrap(),
+            "ENUM('a', 'b')"
+        );
+        assert_eq!(
+            Dialect::MySql
+                .backend()
+                .type_sql(&ColumnType::Varchar(None), None),
+            Err(TypeSqlError::VarcharNeedsLength)
+        );
+    }
+
+    #[test]
+    fn identifier_limits() {
+        let pg = Dialect::Postgres.backend();
+        assert_eq!(pg.max_identifier_length(), Some(63));
+        assert_eq!(pg.identifier_length("é"), 2);
+        assert_eq!(Dialect::MySql.backend().identifier_length("é"), 1);
+        assert_eq!(Dialect::Sqlite.backend().max_identifier_length(), None);
+        assert_eq!(
+            Dialect::MySql.backend().identifier_limit_text(),
+            "MySQL allows at most 64 characters"
+        );
+    }
+}

@@ -1,0 +1,422 @@
+//! MySQL and MariaDB: backquoted identifiers, inline `ENUM(…)`, `MODIFY COLUMN`,
+//! non-transactional DDL and named locks.
+
+use sea_query::MysqlQueryBuilder;
+
+use super::render::{build_sea, plain_default, Res};
+use super::{
+    run_lock_key, shared_type_sql, sized, Backend, Renderer, RunLockSql, SeaStatement,
+    TypeSqlError, LOCK_WAIT_SECONDS,
+};
+use crate::dialect::Dialect;
+use crate::ops::{AlterColumn, ConstraintKind};
+use crate::schema::{Column, ColumnType, FkAction, Schema, Table};
+
+/// The MySQL/MariaDB backend.
+pub(crate) struct MySqlBackend;
+
+impl Backend for MySqlBackend {
+    fn dialect(&self) -> Dialect {
+        Dialect::MySql
+    }
+
+    fn quote(&self, ident: &str) -> String {
+        format!("`{}`", ident.replace('`', "``"))
+    }
+
+    /// Backslashes escape in MySQL string literals, so they are doubled too.
+    fn literal(&self, s: &str) -> String {
+        format!("'{}'", s.replace('\\', "\\\\").replace('\'', "''"))
+    }
+
+    /// MySQL rejects names longer than 64 characters.
+    fn max_identifier_length(&self) -> Option<usize> {
+        Some(64)
+    }
+
+    fn identifier_limit_text(&self) -> String {
+        "MySQL allows at most 64 characters".to_string()
+    }
+
+    fn transactional_ddl(&self) -> bool {
+        false
+    }
+
+    fn type_sql(&self, ty: &ColumnType, schema: Option<&Schema>) -> Result<String, TypeSqlError> {
+        use ColumnType as T;
+        Ok(match ty {
+            T::Integer => "INT".into(),
+            T::Boolean => "BOOL".into(),
+            T::Real => "FLOAT".into(),
+            T::Numeric { precision, scale } => sized("DECIMAL", *precision, *scale),
+            T::Varchar(None) => return Err(TypeSqlError::VarcharNeedsLength),
+            T::Blob => "LONGBLOB".into(),
+            T::Timestamp | T::TimestampTz => "DATETIME".into(),
+            T::Enum(name) => {
+                let values = schema
+                    .and_then(|s| s.enum_type(name))
+                    .ok_or_else(|| TypeSqlError::UnknownEnum(name.clone()))?;
+                let lits: Vec<String> = values.values.iter().map(|v| self.literal(v)).collect();
+                format!("ENUM({})", lits.join(", "))
+            }
+            other => shared_type_sql(other),
+        })
+    }
+
+    fn display_name(&self) -> &'static str {
+        "MySQL/MariaDB"
+    }
+
+    fn canonical_type_name(&self, _squashed: &str, base: &str, args: Option<&str>) -> String {
+        let with = |name: &str| match args {
+            Some(a) => format!("{name}({a})"),
+            None => name.to_string(),
+        };
+        match base {
+            "int" | "integer" => "int".into(),
+            "bigint" => "bigint".into(),
+            "smallint" => "smallint".into(),
+            "mediumint" => "mediumint".into(),
+            "tinyint" if args == Some("1") => "bool".into(),
+            "bool" | "boolean" => "bool".into(),
+            "tinyint" => "tinyint".into(),
+            "float" => with("float"),
+            "double" | "double precision" | "real" => "double".into(),
+            "decimal" | "numeric" | "dec" | "fixed" => match args {
+                None => "decimal(10,0)".into(),
+                Some(a) if !a.contains(',') => format!("decimal({a},0)"),
+                Some(a) => format!("decimal({a})"),
+            },
+            "char" | "character" => match args {
+                Some(a) => format!("char({a})"),
+                None => "char(1)".into(),
+            },
+            "varchar" | "character varying" => with("varchar"),
+            "json" | "jsonb" => "json".into(),
+            _ => with(base),
+        }
+    }
+
+    fn boolean_alias(&self) -> Option<&'static str> {
+        Some("tinyint(1)")
+    }
+
+    fn default_primary_key_name(&self, _table: &str) -> String {
+        "PRIMARY".to_string()
+    }
+
+    fn unique_index_is_constraint(&self) -> bool {
+        true
+    }
+
+    fn reported_fk_action(&self, action: FkAction) -> FkAction {
+        match action {
+            FkAction::Restrict => FkAction::NoAction,
+            other => other,
+        }
+    }
+
+    fn database_name_sql(&self) -> Option<&'static str> {
+        Some("SELECT DATABASE()")
+    }
+
+    /// A named lock (`GET_LOCK`), at most 64 characters long.
+    fn run_lock(&self, database: &str, table: &str) -> Option<RunLockSql> {
+        let mut name = format!("retort.{database}.{table}");
+        if name.len() > 64 {
+            name = format!("retort.{:016x}", run_lock_key(database, table) as u64);
+        }
+        let name = self.literal(&name);
+        Some(RunLockSql {
+            try_sql: format!("SELECT GET_LOCK({name}, 0)"),
+            taken: "1",
+            wait_sql: format!("SELECT GET_LOCK({name}, {LOCK_WAIT_SECONDS})"),
+            wait_can_give_up: true,
+            describe: format!("GET_LOCK {name}"),
+            release_sql: format!("SELECT RELEASE_LOCK({name})"),
+        })
+    }
+
+    fn table_exists_sql(&self, table: &str) -> String {
+        format!(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = {}",
+            self.literal(table)
+        )
+    }
+
+    /// The mysql client cuts at every `;` unless told otherwise.
+    fn offline_statement(&self, sql: &str) -> String {
+        let inner = crate::sqltext::has_inner_semicolon(sql);
+        let sql = sql.trim_end().trim_end_matches(';');
+        if inner {
+            format!("DELIMITER //\n{sql}\n//\nDELIMITER ;\n\n")
+        } else {
+            format!("{sql};\n\n")
+        }
+    }
+
+    fn has_partial_indexes(&self) -> bool {
+        false
+    }
+
+    fn sea_sql(&self, stmt: SeaStatement<'_>) -> String {
+        build_sea(MysqlQueryBuilder, stmt)
+    }
+
+    /// `enum(NAME)` spells its values inline: `ENUM('a', 'b')`.
+    fn column_type(&self, r: &Renderer<'_>, ty: &ColumnType, _rowid: bool) -> Res<String> {
+        match ty {
+            ColumnType::Enum(name) => {
+                let lits: Vec<String> = r.enum_values(name)?.iter().map(|v| r.lit(v)).collect();
+                Ok(format!("ENUM({})", lits.join(", ")))
+            }
+            other => r.portable_col_type(other),
+        }
+    }
+
+    /// MySQL 8 needs parentheses around anything but a literal, `CURRENT_TIMESTAMP` and
+    /// friends (MariaDB accepts both forms).
+    fn bare_default(&self, expr: &str) -> bool {
+        let upper = expr.trim().to_ascii_uppercase();
+        plain_default(expr)
+            || [
+                "CURRENT_TIMESTAMP",
+                "CURRENT_DATE",
+                "CURRENT_TIME",
+                "LOCALTIME",
+                "NOW(",
+            ]
+            .iter()
+            .any(|p| upper.starts_with(p))
+    }
+
+    fn column_constraints(
+        &self,
+        r: &Renderer<'_>,
+        col: &Column,
+        _rowid: bool,
+        _autoincrement_keyword: bool,
+    ) -> Res<String> {
+        let mut s = r.null_and_default(col);
+        if col.autoincrement {
+            s.push_str(" AUTO_INCREMENT");
+        }
+        if let Some(c) = &col.comment {
+            s.push_str(&format!(" COMMENT {}", r.lit(c)));
+        }
+        Ok(s)
+    }
+
+    fn fk_action(&self, what: &str, action: FkAction) -> Res<String> {
+        if action == FkAction::SetDefault {
+            return Err(format!(
+                "MySQL/MariaDB (InnoDB) does not support {what} SET DEFAULT; use set null, cascade, restrict or no action"
+            ));
+        }
+        Ok(format!(" {what} {}", action.sql()))
+    }
+
+    /// MySQL's primary key is always called `PRIMARY`.
+    fn primary_key_name<'n>(&self, _declared: Option<&'n str>) -> &'n str {
+        ""
+    }
+
+    fn table_options_sql(&self, r: &Renderer<'_>, t: &Table) -> String {
+        match &t.comment {
+            Some(c) => format!(" COMMENT = {}", r.lit(c)),
+            None => String::new(),
+        }
+    }
+
+    /// MySQL refuses to drop a column a foreign key uses: those keys are dropped first
+    /// (PostgreSQL does so by itself).
+    fn drop_column(&self, r: &mut Renderer<'_>, table: &str, name: &str) -> Res<Vec<String>> {
+        let mut out = Vec::new();
+        if let Some(t) = r.table(table) {
+            for fk in &t.foreign_keys {
+                if fk.columns.iter().any(|c| c == name) && !fk.name.is_empty() {
+                    out.push(r.alter(table, &format!("DROP FOREIGN KEY {}", r.q(&fk.name))));
+                }
+            }
+        }
+        out.push(r.alter(table, &format!("DROP COLUMN {}", r.q(name))));
+        Ok(out)
+    }
+
+    fn alter_column(&self, r: &mut Renderer<'_>, a: &AlterColumn) -> Res<Vec<String>> {
+        let mut out = Vec::new();
+        if a.ty.is_some() || a.nullable.is_some() || a.comment.is_some() {
+            let col = full_column(r, a)?;
+            out.push(r.alter(
+                &a.table,
+                &format!("MODIFY COLUMN {}", r.column_def(&col, false, false)?),
+            ));
+        } else if let Some(d) = &a.server_default {
+            let rest = match d {
+                Some(d) => format!("SET DEFAULT {}", r.default_sql(d)),
+                None => "DROP DEFAULT".into(),
+            };
+            out.push(r.alter(&a.table, &format!("ALTER COLUMN {} {rest}", r.q(&a.name))));
+        }
+        if let Some(n) = &a.new_name {
+            out.push(r.alter(
+                &a.table,
+                &format!("RENAME COLUMN {} TO {}", r.q(&a.name), r.q(n)),
+            ));
+        }
+        Ok(out)
+    }
+
+    fn drop_index(&self, r: &Renderer<'_>, table: &str, name: &str) -> Vec<String> {
+        let mut out = keep_foreign_key_indexes(r, table, name);
+        out.push(format!("DROP INDEX {} ON {}", r.q(name), r.q(table)));
+        out
+    }
+
+    fn drop_constraint(
+        &self,
+        r: &mut Renderer<'_>,
+        table: &str,
+        name: &str,
+        kind: ConstraintKind,
+    ) -> Res<Vec<String>> {
+        let mut out = match kind {
+            ConstraintKind::Unique => keep_foreign_key_indexes(r, table, name),
+            ConstraintKind::Primary => keep_foreign_key_indexes(r, table, "PRIMARY"),
+            _ => Vec::new(),
+        };
+        let rest = match kind {
+            ConstraintKind::Unique => format!("DROP INDEX {}", r.q(name)),
+            ConstraintKind::ForeignKey => format!("DROP FOREIGN KEY {}", r.q(name)),
+            ConstraintKind::Check => format!("DROP CONSTRAINT {}", r.q(name)),
+            ConstraintKind::Primary => "DROP PRIMARY KEY".into(),
+        };
+        out.push(r.alter(table, &rest));
+        Ok(out)
+    }
+
+    /// `MODIFY COLUMN` with the enum's new values.
+    fn redefine_enum_columns(
+        &self,
+        r: &mut Renderer<'_>,
+        t: &Table,
+        ty: &ColumnType,
+    ) -> Res<Vec<String>> {
+        let mut out = Vec::new();
+        for c in t.columns.iter().filter(|c| c.ty == *ty) {
+            out.push(r.alter(
+                &t.name,
+                &format!("MODIFY COLUMN {}", r.column_def(c, false, false)?),
+            ));
+        }
+        Ok(out)
+    }
+
+    fn table_comment(
+        &self,
+        r: &Renderer<'_>,
+        table: &str,
+        comment: &Option<String>,
+    ) -> Vec<String> {
+        vec![r.alter(
+            table,
+            &format!("COMMENT = {}", r.lit(comment.as_deref().unwrap_or(""))),
+        )]
+    }
+
+    fn insert_default_values(&self, quoted_table: &str) -> String {
+        format!("INSERT INTO {quoted_table} () VALUES ()")
+    }
+}
+/// `MODIFY COLUMN` restates the whole column: the operation's new values, else its
+/// `existing_*`, else the context's column. Without a known type it fails.
+fn full_column(r: &Renderer<'_>, a: &AlterColumn) -> Res<Column> {
+    let known = r.table(&a.table).and_then(|t| t.column(&a.name));
+    let ty = a
+        .ty
+        .clone()
+        .or_else(|| a.existing_type.clone())
+        .or_else(|| known.map(|c| c.ty.clone()))
+        .ok_or_else(|| {
+            format!(
+                "MySQL's MODIFY COLUMN restates the whole column, and the type of `{}`.`{}` is unknown; add `existing_type` (and existing_nullable, existing_server_default, existing_comment) to the operation, or render it with render_live against the database",
+                a.table, a.name
+            )
+        })?;
+    Ok(Column {
+        name: a.name.clone(),
+        ty,
+        nullable: a
+            .nullable
+            .or(a.existing_nullable)
+            .or(known.map(|c| c.nullable))
+            .unwrap_or(true),
+        server_default: a
+            .server_default
+            .clone()
+            .or_else(|| a.existing_server_default.clone())
+            .or_else(|| known.map(|c| c.server_default.clone()))
+            .flatten(),
+        autoincrement: a
+            .existing_autoincrement
+            .or(known.map(|c| c.autoincrement))
+            .unwrap_or(false),
+        comment: a
+            .comment
+            .clone()
+            .or_else(|| a.existing_comment.clone())
+            .or_else(|| known.map(|c| c.comment.clone()))
+            .flatten(),
+        renamed_from: None,
+    })
+}
+/// MySQL needs an index for every foreign key and uses any index that starts with the
+/// key's columns, dropping the one it made for the key itself. Before dropping index or
+/// constraint `dropped` (`PRIMARY`: the primary key), make the key its own index again
+/// (named after the key, as MySQL would) when no other index would serve it; otherwise
+/// MySQL refuses the drop. Needs the table in the context (or render_live); without
+/// it, nothing is added.
+fn keep_foreign_key_indexes(r: &Renderer<'_>, table: &str, dropped: &str) -> Vec<String> {
+    let Some(t) = r.table(table) else {
+        return Vec::new();
+    };
+    let mut keys: Vec<(&str, &[String])> = Vec::new();
+    if let Some(pk) = &t.primary_key {
+        keys.push(("PRIMARY", &pk.columns));
+    }
+    keys.extend(
+        t.indexes
+            .iter()
+            .map(|i| (i.name.as_str(), i.columns.as_slice())),
+    );
+    keys.extend(
+        t.unique
+            .iter()
+            .map(|u| (u.name.as_str(), u.columns.as_slice())),
+    );
+    let is_dropped = |n: &str| n == dropped;
+    let Some((_, dropped_cols)) = keys.iter().find(|(n, _)| is_dropped(n)) else {
+        return Vec::new();
+    };
+    let starts_with = |cols: &[String], prefix: &[String]| {
+        cols.len() >= prefix.len() && cols[..prefix.len()] == *prefix
+    };
+    let mut out = Vec::new();
+    for fk in &t.foreign_keys {
+        if fk.columns.is_empty() || !starts_with(dropped_cols, &fk.columns) {
+            continue;
+        }
+        let served = keys
+            .iter()
+            .any(|(n, cols)| !is_dropped(n) && starts_with(cols, &fk.columns));
+        if !served {
+            out.push(format!(
+                "CREATE INDEX {} ON {} ({})",
+                r.q(&fk.name),
+                r.q(table),
+                r.ql(&fk.columns)
+            ));
+        }
+    }
+    out
+}

@@ -1,0 +1,321 @@
+//! PostgreSQL: named enum types, `COMMENT ON`, identity columns, transactional DDL
+//! and advisory locks.
+
+use sea_query::PostgresQueryBuilder;
+
+use super::render::{build_sea, Res};
+use super::{
+    run_lock_key, shared_type_sql, Backend, Renderer, RunLockSql, SeaStatement, TypeSqlError,
+};
+use crate::dialect::Dialect;
+use crate::ops::{AlterColumn, ConstraintKind, EnumValuePosition};
+use crate::schema::{Column, ColumnType, EnumType, ForeignKey, Schema, Table};
+
+/// The PostgreSQL backend.
+pub(crate) struct PostgresBackend;
+
+impl Backend for PostgresBackend {
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+
+    /// PostgreSQL silently truncates names longer than 63 bytes.
+    fn max_identifier_length(&self) -> Option<usize> {
+        Some(63)
+    }
+
+    fn identifier_length(&self, ident: &str) -> usize {
+        ident.len()
+    }
+
+    fn identifier_limit_text(&self) -> String {
+        "PostgreSQL allows at most 63 bytes".to_string()
+    }
+
+    fn has_enum_types(&self) -> bool {
+        true
+    }
+
+    fn type_sql(&self, ty: &ColumnType, _schema: Option<&Schema>) -> Result<String, TypeSqlError> {
+        use ColumnType as T;
+        Ok(match ty {
+            T::Double => "DOUBLE PRECISION".into(),
+            T::Blob => "BYTEA".into(),
+            T::TimestampTz => "TIMESTAMP WITH TIME ZONE".into(),
+            T::Timestamp => "TIMESTAMP WITHOUT TIME ZONE".into(),
+            T::Jsonb => "JSONB".into(),
+            T::Uuid => "UUID".into(),
+            T::Enum(name) => self.quote(name),
+            other => shared_type_sql(other),
+        })
+    }
+
+    fn display_name(&self) -> &'static str {
+        "PostgreSQL"
+    }
+
+    fn canonical_type_name(&self, _squashed: &str, base: &str, args: Option<&str>) -> String {
+        let with = |name: &str| match args {
+            Some(a) => format!("{name}({a})"),
+            None => name.to_string(),
+        };
+        let array = base.ends_with("[]");
+        let base = base.trim_end_matches("[]").trim().to_string();
+        let name = match base.as_str() {
+            "int" | "int4" | "integer" | "serial" | "serial4" => "integer".to_string(),
+            "int8" | "bigint" | "bigserial" | "serial8" => "bigint".to_string(),
+            "int2" | "smallint" | "smallserial" | "serial2" => "smallint".to_string(),
+            "bool" | "boolean" => "boolean".to_string(),
+            "float4" | "real" => "real".to_string(),
+            "float8" | "double precision" | "double" => "double precision".to_string(),
+            "decimal" | "numeric" => match args {
+                Some(a) if !a.contains(',') => format!("numeric({a},0)"),
+                _ => with("numeric"),
+            },
+            "varchar" | "character varying" => with("varchar"),
+            "char" | "character" | "bpchar" => match args {
+                Some(a) => format!("char({a})"),
+                None => "char(1)".to_string(),
+            },
+            "timestamp" | "timestamp without time zone" => with("timestamp"),
+            "timestamptz" | "timestamp with time zone" => with("timestamptz"),
+            "time" | "time without time zone" => with("time"),
+            "timetz" | "time with time zone" => with("timetz"),
+            _ => with(&base),
+        };
+        if array {
+            format!("{name}[]")
+        } else {
+            name
+        }
+    }
+
+    fn default_primary_key_name(&self, table: &str) -> String {
+        format!("{table}_pkey")
+    }
+
+    fn database_name_sql(&self) -> Option<&'static str> {
+        Some("SELECT current_database()")
+    }
+
+    /// A session-level advisory lock.
+    fn run_lock(&self, database: &str, table: &str) -> Option<RunLockSql> {
+        let key = run_lock_key(database, table);
+        Some(RunLockSql {
+            try_sql: format!("SELECT pg_try_advisory_lock({key})"),
+            taken: "true",
+            wait_sql: format!("SELECT pg_advisory_lock({key})"),
+            wait_can_give_up: false,
+            describe: format!("advisory lock {key}"),
+            release_sql: format!("SELECT pg_advisory_unlock({key})"),
+        })
+    }
+
+    fn table_exists_sql(&self, table: &str) -> String {
+        format!(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = {}",
+            self.literal(table)
+        )
+    }
+
+    fn sea_sql(&self, stmt: SeaStatement<'_>) -> String {
+        build_sea(PostgresQueryBuilder, stmt)
+    }
+
+    fn column_type(&self, r: &Renderer<'_>, ty: &ColumnType, _rowid: bool) -> Res<String> {
+        if ty.inline_enum().is_some() {
+            return Err(format!(
+                "{ty} is an inline enum, which PostgreSQL does not have; declare a named enum under `enums:` and use enum(NAME)"
+            ));
+        }
+        r.portable_col_type(ty)
+    }
+
+    fn column_constraints(
+        &self,
+        r: &Renderer<'_>,
+        col: &Column,
+        _rowid: bool,
+        _autoincrement_keyword: bool,
+    ) -> Res<String> {
+        let mut s = String::new();
+        if col.autoincrement {
+            s.push_str(" GENERATED BY DEFAULT AS IDENTITY");
+        }
+        s.push_str(&r.null_and_default(col));
+        Ok(s)
+    }
+
+    fn concurrent_index_keyword(&self) -> &'static str {
+        "CONCURRENTLY "
+    }
+
+    /// `CREATE TABLE`, its indexes, then `COMMENT ON` for the table and its columns.
+    fn create_table(&self, r: &mut Renderer<'_>, t: &Table) -> Res<Vec<String>> {
+        let mut out = r.create_table_and_indexes(t)?;
+        if let Some(c) = &t.comment {
+            out.push(format!("COMMENT ON TABLE {} IS {}", r.q(&t.name), r.lit(c)));
+        }
+        for c in &t.columns {
+            if c.comment.is_some() {
+                out.push(column_comment(r, &t.name, &c.name, &c.comment));
+            }
+        }
+        Ok(out)
+    }
+
+    fn add_column(
+        &self,
+        r: &mut Renderer<'_>,
+        table: &str,
+        col: &Column,
+        fk: Option<&ForeignKey>,
+    ) -> Res<Vec<String>> {
+        let mut out = vec![r.alter(
+            table,
+            &format!("ADD COLUMN {}", r.column_def(col, false, false)?),
+        )];
+        if let Some(fk) = fk {
+            out.push(r.add_constraint(table, &fk.name, &r.fk_clause(fk, false)?));
+        }
+        if col.comment.is_some() {
+            out.push(column_comment(r, table, &col.name, &col.comment));
+        }
+        Ok(out)
+    }
+
+    fn alter_column(&self, r: &mut Renderer<'_>, a: &AlterColumn) -> Res<Vec<String>> {
+        let col = r.q(&a.name);
+        let mut out = Vec::new();
+        let alter = |rest: String| r.alter(&a.table, &format!("ALTER COLUMN {col} {rest}"));
+        if let Some(None) = &a.server_default {
+            out.push(alter("DROP DEFAULT".into()));
+        }
+        if let Some(ty) = &a.ty {
+            let t = r.col_type(ty, false)?;
+            out.push(alter(format!("TYPE {t} USING {col}::{t}")));
+        }
+        match a.nullable {
+            Some(true) => out.push(alter("DROP NOT NULL".into())),
+            Some(false) => out.push(alter("SET NOT NULL".into())),
+            None => {}
+        }
+        if let Some(Some(d)) = &a.server_default {
+            out.push(alter(format!("SET DEFAULT {d}")));
+        }
+        if let Some(c) = &a.comment {
+            out.push(column_comment(r, &a.table, &a.name, c));
+        }
+        if let Some(n) = &a.new_name {
+            out.push(r.alter(&a.table, &format!("RENAME COLUMN {col} TO {}", r.q(n))));
+        }
+        Ok(out)
+    }
+
+    fn drop_constraint(
+        &self,
+        r: &mut Renderer<'_>,
+        table: &str,
+        name: &str,
+        _kind: ConstraintKind,
+    ) -> Res<Vec<String>> {
+        Ok(vec![
+            r.alter(table, &format!("DROP CONSTRAINT {}", r.q(name)))
+        ])
+    }
+
+    fn create_enum(&self, r: &Renderer<'_>, e: &EnumType) -> Vec<String> {
+        let lits: Vec<String> = e.values.iter().map(|v| r.lit(v)).collect();
+        vec![format!(
+            "CREATE TYPE {} AS ENUM ({})",
+            r.q(&e.name),
+            lits.join(", ")
+        )]
+    }
+
+    fn drop_enum(&self, r: &Renderer<'_>, name: &str) -> Vec<String> {
+        vec![format!("DROP TYPE {}", r.q(name))]
+    }
+
+    /// `ALTER TYPE … ADD VALUE`: before PostgreSQL 12 it cannot run inside a
+    /// transaction block, and the new value cannot be used in the same transaction.
+    fn add_enum_value(
+        &self,
+        r: &mut Renderer<'_>,
+        name: &str,
+        value: &str,
+        position: Option<&EnumValuePosition>,
+    ) -> Res<Vec<String>> {
+        let mut s = format!("ALTER TYPE {} ADD VALUE {}", r.q(name), r.lit(value));
+        match position {
+            Some(EnumValuePosition::Before(v)) => s.push_str(&format!(" BEFORE {}", r.lit(v))),
+            Some(EnumValuePosition::After(v)) => s.push_str(&format!(" AFTER {}", r.lit(v))),
+            None => {}
+        }
+        Ok(vec![s])
+    }
+
+    /// PostgreSQL cannot remove a value from an enum type: the type is renamed, created
+    /// again without the value, every column using it converted (defaults dropped and
+    /// restored), and the old type dropped, in one `DO` block that finds the values and
+    /// the columns in the catalog.
+    fn drop_enum_value(&self, r: &mut Renderer<'_>, name: &str, value: &str) -> Res<Vec<String>> {
+        let ty = r.q(name);
+        let old = r.q(&format!("{name}_retort_old"));
+        let (ty_lit, old_lit) = (r.lit(&ty), r.lit(&old));
+        let val = r.lit(value);
+        let block = [
+            "DO $retort$".to_string(),
+            "DECLARE".into(),
+            "    r record;".into(),
+            "    vals text;".into(),
+            "BEGIN".into(),
+            "    SELECT string_agg(quote_literal(e.enumlabel), ', ' ORDER BY e.enumsortorder) INTO vals".into(),
+            format!("        FROM pg_enum e WHERE e.enumtypid = {ty_lit}::regtype AND e.enumlabel <> {val};"),
+            "    IF vals IS NULL THEN".into(),
+            format!("        RAISE EXCEPTION 'enum %: cannot remove %, its only value', {ty_lit}, {val};"),
+            "    END IF;".into(),
+            format!("    ALTER TYPE {ty} RENAME TO {old};"),
+            format!("    EXECUTE format('CREATE TYPE %s AS ENUM (%s)', {ty_lit}, vals);"),
+            "    FOR r IN SELECT a.attrelid::regclass::text AS tbl, quote_ident(a.attname) AS col,".into(),
+            "            pg_get_expr(d.adbin, d.adrelid) AS def".into(),
+            "        FROM pg_attribute a".into(),
+            "        LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum".into(),
+            format!("        WHERE a.atttypid = {old_lit}::regtype AND a.attnum > 0 AND NOT a.attisdropped"),
+            "    LOOP".into(),
+            "        EXECUTE format('ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT', r.tbl, r.col);".into(),
+            format!("        EXECUTE format('ALTER TABLE %s ALTER COLUMN %s TYPE %s USING %s::text::%s', r.tbl, r.col, {ty_lit}, r.col, {ty_lit});"),
+            "        IF r.def IS NOT NULL THEN".into(),
+            "            EXECUTE format('ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s', r.tbl, r.col, regexp_replace(r.def, '::[^:]+$', ''));".into(),
+            "        END IF;".into(),
+            "    END LOOP;".into(),
+            format!("    DROP TYPE {old};"),
+            "END".into(),
+            "$retort$".into(),
+        ];
+        Ok(vec![block.join("\n")])
+    }
+
+    fn table_comment(
+        &self,
+        r: &Renderer<'_>,
+        table: &str,
+        comment: &Option<String>,
+    ) -> Vec<String> {
+        vec![format!(
+            "COMMENT ON TABLE {} IS {}",
+            r.q(table),
+            r.comment_lit(comment)
+        )]
+    }
+}
+
+/// `COMMENT ON COLUMN` (`NULL` removes the comment).
+fn column_comment(r: &Renderer<'_>, table: &str, column: &str, comment: &Option<String>) -> String {
+    format!(
+        "COMMENT ON COLUMN {}.{} IS {}",
+        r.q(table),
+        r.q(column),
+        r.comment_lit(comment)
+    )
+}
