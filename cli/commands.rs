@@ -14,7 +14,7 @@ use retort_engine::validate;
 
 use crate::args::{Cli, Command, Format, InitTemplate};
 use crate::revision_display::{mentions_current, Revisions};
-use crate::{autogen, migrate, revisions};
+use crate::{autogen, migrate, pictures, revisions};
 
 static CONFIGURED_URL: OnceLock<String> = OnceLock::new();
 
@@ -68,10 +68,15 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             let project = load_project(&cli)?;
             autogen::diff(&cli, &project, *sql).await
         }
-        Command::Reflect => {
+        Command::Reflect { from_schema } => {
             let project = load_project(&cli)?;
-            autogen::reflect(&cli, &project).await
+            if *from_schema || cli.format != Format::Text {
+                pictures::reflect(&cli, &project, *from_schema).await
+            } else {
+                autogen::reflect(&cli, &project).await
+            }
         }
+        Command::Completions { .. } => Ok(ExitCode::SUCCESS),
         Command::Merge {
             revisions: revs,
             message,
@@ -94,6 +99,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             rev_range,
             verbose,
             indicate_current,
+            graph,
         } => {
             let project = load_project(&cli)?;
             // Like Alembic: the database is read for -i and whenever the range names `current`.
@@ -114,6 +120,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                 *verbose,
                 &current,
                 marked,
+                *graph,
             )
         }
         Command::Heads {

@@ -46,7 +46,7 @@ pub fn create(project: &Project, req: &NewRevisionRequest, quiet: bool) -> Resul
 }
 
 /// `history`; `current` holds the database's revisions (empty when not read), `marked`
-/// those to mark `(current)` (with `-i`).
+/// those to mark `(current)` (with `-i`); `graph` (or `--format dot|mermaid`) draws it.
 pub fn history(
     cli: &Cli,
     project: &Project,
@@ -54,6 +54,7 @@ pub fn history(
     verbose: bool,
     current: &[String],
     marked: &[String],
+    graph: bool,
 ) -> Result<ExitCode> {
     let nodes = match range {
         None => project.graph.history(),
@@ -69,6 +70,10 @@ pub fn history(
                 .map_err(|e| anyhow!(e.to_string()))?
         }
     };
+    if graph || matches!(cli.format, Format::Dot | Format::Mermaid) {
+        crate::pictures::history(cli, project, &nodes, marked);
+        return Ok(ExitCode::SUCCESS);
+    }
     let ids: Vec<String> = nodes.iter().map(|n| n.id.clone()).collect();
     let view = Revisions::new(project, marked);
     if cli.format == Format::Text && !verbose {
