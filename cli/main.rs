@@ -37,6 +37,17 @@ fn main() -> ExitCode {
             )
             .exit();
     }
+    if let args::Command::Downgrade { target, sql: true } = &cli.command {
+        if !target.contains(':') {
+            use clap::CommandFactory;
+            Cli::command()
+                .error(
+                    clap::error::ErrorKind::ArgumentConflict,
+                    format!("downgrade with --sql needs a range FROM:TO (there is no database to read), e.g. `retort downgrade head:{target} --sql`"),
+                )
+                .exit();
+        }
+    }
     if let args::Command::Completions { shell } = &cli.command {
         use clap::CommandFactory;
         use std::io::Write;

@@ -24,10 +24,17 @@ fn print_entries(cli: &Cli, view: &Revisions<'_>, ids: &[String], verbose: bool)
     }
 }
 
-/// `list-templates`.
-pub fn list(project_dir: &std::path::Path) -> Result<ExitCode> {
+/// `list-templates` (`-q`: only the names).
+pub fn list(project_dir: &std::path::Path, quiet: bool) -> Result<ExitCode> {
+    let templates = list_templates(Some(&project_dir.join("templates")));
+    if quiet {
+        for (name, _) in templates {
+            println!("{name}");
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     println!("Available templates:\n");
-    for (name, what) in list_templates(Some(&project_dir.join("templates"))) {
+    for (name, what) in templates {
         println!("  {name} - {what}");
     }
     println!("\nUse one with `retort revision --template NAME -m MSG`, or set `template:` in retort.yaml.");
