@@ -67,13 +67,11 @@ impl RunProgress {
         if !enabled || !std::io::stderr().is_terminal() {
             return RunProgress { bar: None };
         }
-        let bar = indicatif::ProgressBar::with_draw_target(
-            None,
-            indicatif::ProgressDrawTarget::hidden(),
-        );
-        if let Ok(style) =
-            indicatif::ProgressStyle::with_template("{spinner} {elapsed} {pos} revision(s) {msg}")
-        {
+        let bar =
+            indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::hidden());
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{spinner} migrating ({elapsed}): {pos} revision(s) done {msg}",
+        ) {
             bar.set_style(style);
         }
         bar.enable_steady_tick(Duration::from_millis(120));
