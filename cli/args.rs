@@ -115,7 +115,9 @@ pub enum Command {
         sql: bool,
     },
     /// Print the live database's schema in schema.yaml form.
-    #[command(after_help = "Example:\n  retort reflect > schema.yaml   (or: retort reflect --format mermaid)")]
+    #[command(
+        after_help = "Example:\n  retort reflect > schema.yaml   (or: retort reflect --format mermaid)"
+    )]
     Reflect {
         /// Read schema.yaml instead of a database (e.g. with `--format mermaid`).
         #[arg(long)]
@@ -141,7 +143,9 @@ pub enum Command {
         splice: bool,
     },
     /// Show the revision graph, newest first.
-    #[command(after_help = "Example:\n  retort history --graph   (or: retort history --format dot | dot -Tsvg > history.svg)")]
+    #[command(
+        after_help = "Example:\n  retort history --graph   (or: retort history --format dot | dot -Tsvg > history.svg)"
+    )]
     History {
         /// A range START:END (either side may be left out).
         #[arg(
@@ -191,7 +195,9 @@ pub enum Command {
         rev: String,
     },
     /// Apply revisions up to TARGET (head, heads, an id, +N, LABEL@head, ...).
-    #[command(after_help = "Example:\n  retort upgrade head   (or: retort upgrade base:head --sql > upgrade.sql)")]
+    #[command(
+        after_help = "Example:\n  retort upgrade head   (or: retort upgrade base:head --sql > upgrade.sql)"
+    )]
     Upgrade {
         /// Where to go; with --sql, FROM:TO is accepted and needs no database.
         #[arg(allow_hyphen_values = true)]
@@ -201,7 +207,9 @@ pub enum Command {
         sql: bool,
     },
     /// Revert revisions down to TARGET (-N, base, an id, LABEL@-N, ...).
-    #[command(after_help = "Example:\n  retort downgrade -1   (or: retort downgrade head:base --sql)")]
+    #[command(
+        after_help = "Example:\n  retort downgrade -1   (or: retort downgrade head:base --sql)"
+    )]
     Downgrade {
         /// Where to go; with --sql, give FROM:TO.
         #[arg(allow_hyphen_values = true)]

@@ -405,14 +405,16 @@ fn schema_errors_despite_config(cli: &Cli) -> Vec<String> {
         .ok()
         .and_then(|text| retort_engine::yaml::parse(&text).ok())
         .and_then(|root| {
-            root.as_map()?.iter().find_map(|(k, v)| match (k.as_str(), &v.value) {
-                (Some("schema"), retort_engine::yaml::NodeValue::Scalar { text, .. })
-                    if !text.contains("${") =>
-                {
-                    Some(text.clone())
-                }
-                _ => None,
-            })
+            root.as_map()?
+                .iter()
+                .find_map(|(k, v)| match (k.as_str(), &v.value) {
+                    (Some("schema"), retort_engine::yaml::NodeValue::Scalar { text, .. })
+                        if !text.contains("${") =>
+                    {
+                        Some(text.clone())
+                    }
+                    _ => None,
+                })
         });
     let schema = dir.join(named.unwrap_or_else(|| "schema.yaml".into()));
     if !schema.exists() {

@@ -99,7 +99,10 @@ fn every_config_key_is_documented() {
             }
         }
     }
-    assert!(missing.is_empty(), "undocumented in docs/configuration.md: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "undocumented in docs/configuration.md: {missing:?}"
+    );
 }
 
 #[test]
@@ -119,7 +122,10 @@ fn every_schema_key_is_documented() {
             }
         }
     }
-    assert!(missing.is_empty(), "undocumented in docs/configuration.md: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "undocumented in docs/configuration.md: {missing:?}"
+    );
 }
 
 const GENERATED_START: &str = "<!-- generated SQL";
@@ -147,7 +153,10 @@ fn regenerate_operations_doc(doc: &str) -> String {
         let node = retort_engine::yaml::parse(&example).expect("example yaml");
         let mut diags = Diagnostics::default();
         let ops = parse_operations(Path::new("docs/operations.md"), &node, &nc, &mut diags);
-        assert!(diags.is_empty(), "example in docs/operations.md:\n{example}\n{diags}");
+        assert!(
+            diags.is_empty(),
+            "example in docs/operations.md:\n{example}\n{diags}"
+        );
         out.push_str(
             "<!-- generated SQL: `RETORT_UPDATE_DOCS=1 cargo test --test docs` rewrites it -->\n",
         );
@@ -281,9 +290,18 @@ fn assert_script_runs(what: &str, script: &str, dir: &Path, env: &[(&str, &str)]
 fn every_command_of_the_tutorial_runs_on_sqlite() {
     let doc = read("docs/tutorial.md");
     let blocks = fenced_blocks(&doc, "sh");
-    assert!(blocks.len() >= 5, "the tutorial has {} ```sh blocks", blocks.len());
+    assert!(
+        blocks.len() >= 5,
+        "the tutorial has {} ```sh blocks",
+        blocks.len()
+    );
     let dir = common::temp_project();
-    assert_script_runs("docs/tutorial.md (SQLite)", &blocks.join("\n"), dir.path(), &[]);
+    assert_script_runs(
+        "docs/tutorial.md (SQLite)",
+        &blocks.join("\n"),
+        dir.path(),
+        &[],
+    );
     let db = dir.path().join("shop/shop.db");
     assert!(db.exists(), "the tutorial builds shop/shop.db");
 }
@@ -316,7 +334,9 @@ async fn the_tutorial_postgres_part_runs_on_postgres() {
 #[test]
 fn the_readme_quick_start_runs_on_sqlite() {
     let readme = read("README.md");
-    let start = readme.find("## Quick start").expect("README has a Quick start");
+    let start = readme
+        .find("## Quick start")
+        .expect("README has a Quick start");
     let rest = &readme[start..];
     let end = rest[3..].find("\n## ").map_or(rest.len(), |i| i + 3);
     let blocks = fenced_blocks(&rest[..end], "sh");
@@ -330,10 +350,17 @@ fn the_readme_links_every_page_of_the_docs() {
     let readme = read("README.md");
     let mut missing = Vec::new();
     for entry in std::fs::read_dir(repo().join("docs")).expect("docs/") {
-        let name = entry.expect("entry").file_name().to_string_lossy().into_owned();
+        let name = entry
+            .expect("entry")
+            .file_name()
+            .to_string_lossy()
+            .into_owned();
         if name.ends_with(".md") && !readme.contains(&format!("docs/{name}")) {
             missing.push(name);
         }
     }
-    assert!(missing.is_empty(), "README.md does not link docs/{missing:?}");
+    assert!(
+        missing.is_empty(),
+        "README.md does not link docs/{missing:?}"
+    );
 }

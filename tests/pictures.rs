@@ -21,21 +21,71 @@ fn branched_project() -> tempfile::TempDir {
     let dir = temp_project();
     let d = dir.path();
     ok(d, &["-q", "init", "."]);
-    ok(d, &["-q", "revision", "-m", "create users", "--rev-id", "users01"]);
-    ok(d, &["-q", "revision", "-m", "create orders", "--rev-id", "orders01"]);
     ok(
         d,
         &[
-            "-q", "revision", "-m", "seed admin", "--rev-id", "seed01", "--head", "users01",
-            "--splice", "--branch-label", "seed",
+            "-q",
+            "revision",
+            "-m",
+            "create users",
+            "--rev-id",
+            "users01",
         ],
     );
-    ok(d, &["-q", "merge", "heads", "-m", "merge seed", "--rev-id", "merge01"]);
     ok(
         d,
         &[
-            "-q", "revision", "-m", "audit log", "--rev-id", "audit01", "--head", "base",
-            "--branch-label", "audit", "--depends-on", "orders01",
+            "-q",
+            "revision",
+            "-m",
+            "create orders",
+            "--rev-id",
+            "orders01",
+        ],
+    );
+    ok(
+        d,
+        &[
+            "-q",
+            "revision",
+            "-m",
+            "seed admin",
+            "--rev-id",
+            "seed01",
+            "--head",
+            "users01",
+            "--splice",
+            "--branch-label",
+            "seed",
+        ],
+    );
+    ok(
+        d,
+        &[
+            "-q",
+            "merge",
+            "heads",
+            "-m",
+            "merge seed",
+            "--rev-id",
+            "merge01",
+        ],
+    );
+    ok(
+        d,
+        &[
+            "-q",
+            "revision",
+            "-m",
+            "audit log",
+            "--rev-id",
+            "audit01",
+            "--head",
+            "base",
+            "--branch-label",
+            "audit",
+            "--depends-on",
+            "orders01",
         ],
     );
     dir
@@ -62,14 +112,20 @@ fn history_graph_draws_branches_merge_and_dependency() {
 #[test]
 fn history_graph_of_a_range_draws_only_that_range() {
     let dir = branched_project();
-    let out = ok(dir.path(), &["history", "--graph", "-r", "orders01:merge01"]);
+    let out = ok(
+        dir.path(),
+        &["history", "--graph", "-r", "orders01:merge01"],
+    );
     assert!(out.contains("* merge01"), "{out}");
     assert!(out.contains("orders01"), "{out}");
     assert!(!out.contains("audit01"), "{out}");
 }
 
+/// Edges as (from, to) revision ids.
+type Edges = BTreeSet<(String, String)>;
+
 /// `"a" -> "b"` edges of a dot graph, split into solid and dashed.
-fn dot_edges(dot: &str) -> (BTreeSet<(String, String)>, BTreeSet<(String, String)>) {
+fn dot_edges(dot: &str) -> (Edges, Edges) {
     let mut solid = BTreeSet::new();
     let mut dashed = BTreeSet::new();
     for line in dot.lines() {
@@ -77,7 +133,10 @@ fn dot_edges(dot: &str) -> (BTreeSet<(String, String)>, BTreeSet<(String, String
             continue;
         };
         let b = rest.split([' ', ';']).next().unwrap_or_default();
-        let pair = (a.trim_matches('"').to_string(), b.trim_matches('"').to_string());
+        let pair = (
+            a.trim_matches('"').to_string(),
+            b.trim_matches('"').to_string(),
+        );
         if rest.contains("style=dashed") {
             dashed.insert(pair);
         } else {
@@ -87,8 +146,10 @@ fn dot_edges(dot: &str) -> (BTreeSet<(String, String)>, BTreeSet<(String, String
     (solid, dashed)
 }
 
-fn pairs(list: &[(&str, &str)]) -> BTreeSet<(String, String)> {
-    list.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+fn pairs(list: &[(&str, &str)]) -> Edges {
+    list.iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
 }
 
 #[test]
@@ -155,7 +216,11 @@ fn format_dot_on_a_command_that_draws_nothing_is_a_usage_error() {
     let dir = branched_project();
     let run = retort(dir.path(), &["heads", "--format", "mermaid"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(run.stderr.contains("only by history and reflect"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("only by history and reflect"),
+        "{}",
+        run.stderr
+    );
 }
 
 const SCHEMA: &str = "\
@@ -185,7 +250,10 @@ fn assert_er_diagrams(dir: &Path, extra: &[&str]) {
         mm.contains("users ||--o{ orders : \"fk_orders_user_id_users\""),
         "{mm}"
     );
-    assert!(!mm.contains("retort_version"), "the version table is not drawn:\n{mm}");
+    assert!(
+        !mm.contains("retort_version"),
+        "the version table is not drawn:\n{mm}"
+    );
     let mut args = vec!["reflect", "--format", "dot"];
     args.extend_from_slice(extra);
     let dot = ok(dir, &args);
@@ -201,7 +269,10 @@ fn reflect_from_schema_draws_without_a_database() {
     ok(dir.path(), &["-q", "init", "."]);
     std::fs::write(dir.path().join("schema.yaml"), SCHEMA).expect("write");
     assert_er_diagrams(dir.path(), &["--from-schema"]);
-    assert!(!dir.path().join("retort.db").exists(), "no database is created");
+    assert!(
+        !dir.path().join("retort.db").exists(),
+        "no database is created"
+    );
 }
 
 #[tokio::test]
@@ -212,7 +283,10 @@ async fn reflect_draws_the_live_schema_on_every_backend() {
         let d = dir.path();
         ok(d, &["-q", "init", "."]);
         std::fs::write(d.join("schema.yaml"), SCHEMA).expect("write");
-        ok(d, &["--url", &b.url, "revision", "--autogenerate", "-m", "init"]);
+        ok(
+            d,
+            &["--url", &b.url, "revision", "--autogenerate", "-m", "init"],
+        );
         ok(d, &["--url", &b.url, "upgrade", "head"]);
         assert_er_diagrams(d, &["--url", &b.url]);
         b.drop().await;

@@ -71,7 +71,11 @@ fn bash_completion_script_loads_in_bash() {
         .arg(format!("source {} && complete -p retort", file.display()))
         .output()
         .expect("bash");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("retort"));
 }
 
@@ -100,13 +104,21 @@ fn colour_only_when_forced_and_never_with_no_color() {
     assert!(piped.stderr.starts_with("error: "), "{}", piped.stderr);
     assert!(!piped.stderr.contains('\x1b'), "no colour when piped");
     let forced = run_env(dir.path(), &["current"], &[("CLICOLOR_FORCE", "1")]);
-    assert!(forced.stderr.contains("\x1b[1;31merror:\x1b[0m"), "{:?}", forced.stderr);
+    assert!(
+        forced.stderr.contains("\x1b[1;31merror:\x1b[0m"),
+        "{:?}",
+        forced.stderr
+    );
     let off = run_env(
         dir.path(),
         &["current"],
         &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")],
     );
-    assert!(!off.stderr.contains('\x1b'), "NO_COLOR wins: {:?}", off.stderr);
+    assert!(
+        !off.stderr.contains('\x1b'),
+        "NO_COLOR wins: {:?}",
+        off.stderr
+    );
 }
 
 fn slow_project() -> tempfile::TempDir {
@@ -137,7 +149,11 @@ fn on_a_terminal(dir: &Path, args: &str) -> Option<String> {
         .env_remove("NO_COLOR")
         .output()
         .expect("script runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     Some(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
@@ -187,8 +203,11 @@ fn downgrade_relative_with_sql_is_a_usage_error() {
 fn validate_counts_errors_and_reports_the_schema_despite_a_bad_config() {
     let dir = temp_project();
     let d = dir.path();
-    std::fs::write(d.join("retort.yaml"), "databse_url: sqlite://x.db\nschema: s.yaml\n")
-        .expect("write");
+    std::fs::write(
+        d.join("retort.yaml"),
+        "databse_url: sqlite://x.db\nschema: s.yaml\n",
+    )
+    .expect("write");
     std::fs::write(
         d.join("s.yaml"),
         "tables:\n  t:\n    colums: {}\n  u:\n    columns:\n      id: {type: integer, nulable: false}\n",
@@ -196,7 +215,11 @@ fn validate_counts_errors_and_reports_the_schema_despite_a_bad_config() {
     .expect("write");
     let run = retort(d, &["validate"]);
     assert_eq!(run.code, 1);
-    assert!(run.stderr.contains("unknown key `databse_url`"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("unknown key `databse_url`"),
+        "{}",
+        run.stderr
+    );
     assert!(run.stderr.contains("s.yaml:3:5"), "{}", run.stderr);
     assert!(run.stderr.contains("`nulable`"), "{}", run.stderr);
     let listed = run
@@ -205,7 +228,9 @@ fn validate_counts_errors_and_reports_the_schema_despite_a_bad_config() {
         .filter(|l| l.contains("retort.yaml:") || l.contains("s.yaml:"))
         .count();
     assert!(
-        run.stderr.trim_end().ends_with(&format!("{listed} error(s)")),
+        run.stderr
+            .trim_end()
+            .ends_with(&format!("{listed} error(s)")),
         "the count matches the {listed} errors listed:\n{}",
         run.stderr
     );
@@ -221,7 +246,12 @@ fn an_sqlalchemy_style_sqlite_url_is_warned_about() {
     assert_eq!(retort(d, &["-q", "init", "."]).code, 0);
     let run = retort(d, &["--url", "sqlite:///app.db", "history"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(run.stderr.contains("warning: sqlite:///app.db names /app.db"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("warning: sqlite:///app.db names /app.db"),
+        "{}",
+        run.stderr
+    );
     assert!(run.stderr.contains("sqlite://app.db"), "{}", run.stderr);
     for fine in ["sqlite://app.db", "sqlite:///tmp/app.db"] {
         let run = retort(d, &["--url", fine, "history"]);

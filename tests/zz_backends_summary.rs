@@ -18,7 +18,10 @@ fn summary(env: &dyn Fn(&str) -> Option<String>) -> (String, bool) {
     }
     if skipped.is_empty() {
         return (
-            format!("retort backends: tested {}; none skipped", tested.join(", ")),
+            format!(
+                "retort backends: tested {}; none skipped",
+                tested.join(", ")
+            ),
             true,
         );
     }

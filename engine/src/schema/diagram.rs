@@ -128,10 +128,7 @@ pub fn to_dot(schema: &Schema) -> String {
                 record_text(&c.ty.to_string())
             ));
         }
-        out.push_str(&format!(
-            "  t{ti} [label=\"{{{}}}\"];\n",
-            fields.join("|")
-        ));
+        out.push_str(&format!("  t{ti} [label=\"{{{}}}\"];\n", fields.join("|")));
     }
     let table_index = |name: &str| schema.tables.iter().position(|t| t.name == name);
     for (ti, t) in schema.tables.iter().enumerate() {
@@ -181,8 +178,12 @@ tables:
 "#;
 
     fn schema() -> Schema {
-        parse_schema_text(Path::new("schema.yaml"), SCHEMA, &NamingConvention::default())
-            .expect("schema")
+        parse_schema_text(
+            Path::new("schema.yaml"),
+            SCHEMA,
+            &NamingConvention::default(),
+        )
+        .expect("schema")
     }
 
     #[test]
@@ -191,14 +192,23 @@ tables:
         assert!(m.starts_with("erDiagram\n"), "{m}");
         assert!(m.contains("  users {\n    integer id PK\n"), "{m}");
         assert!(m.contains("varchar(255) email UK \"login\""), "{m}");
-        assert!(m.contains("numeric_10_2_ price") || m.contains("numeric(10_2) price"), "{m}");
-        assert!(m.contains("  users ||--o{ orders : \"fk_orders_user_id_users\""), "{m}");
+        assert!(
+            m.contains("numeric_10_2_ price") || m.contains("numeric(10_2) price"),
+            "{m}"
+        );
+        assert!(
+            m.contains("  users ||--o{ orders : \"fk_orders_user_id_users\""),
+            "{m}"
+        );
     }
 
     #[test]
     fn dot_has_one_record_per_table_and_an_edge_per_foreign_key() {
         let d = to_dot(&schema());
         assert_eq!(d.matches("[label=\"{<table>").count(), 2, "{d}");
-        assert!(d.contains("t1:c1 -> t0:c0 [label=\"fk_orders_user_id_users\"]"), "{d}");
+        assert!(
+            d.contains("t1:c1 -> t0:c0 [label=\"fk_orders_user_id_users\"]"),
+            "{d}"
+        );
     }
 }

@@ -104,9 +104,18 @@ fn node_row(width: usize, col: usize) -> String {
 /// Rows that move each lane `(from, to)` one column per row until all arrive.
 fn draw_moves(edges: &[(usize, usize)], out: &mut String) {
     let mut pos: Vec<usize> = edges.iter().map(|e| e.0).collect();
-    let rows = edges.iter().map(|(a, b)| a.abs_diff(*b)).max().unwrap_or(0).max(1);
+    let rows = edges
+        .iter()
+        .map(|(a, b)| a.abs_diff(*b))
+        .max()
+        .unwrap_or(0)
+        .max(1);
     for _ in 0..rows {
-        let width = pos.iter().chain(edges.iter().map(|e| &e.1)).max().map_or(0, |m| m + 1);
+        let width = pos
+            .iter()
+            .chain(edges.iter().map(|e| &e.1))
+            .max()
+            .map_or(0, |m| m + 1);
         let mut row = vec![' '; width * 2 + 1];
         for (k, &(_, to)) in edges.iter().enumerate() {
             let p = pos[k];
@@ -152,7 +161,11 @@ pub fn to_dot(graph: &RevisionGraph, nodes: &[&RevisionNode]) -> String {
         ));
     }
     for n in nodes.iter().rev() {
-        for p in n.down_revisions.iter().filter(|p| shown.contains(p.as_str())) {
+        for p in n
+            .down_revisions
+            .iter()
+            .filter(|p| shown.contains(p.as_str()))
+        {
             out.push_str(&format!("  {} -> {};\n", dot_quote(p), dot_quote(&n.id)));
         }
         for d in n.depends_on.iter().filter(|d| shown.contains(d.as_str())) {
