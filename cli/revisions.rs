@@ -77,7 +77,8 @@ pub fn history(
                 .map_err(|e| anyhow!(e.to_string()))?
         }
     };
-    if graph || matches!(cli.format, Format::Dot | Format::Mermaid) {
+    if (graph && cli.format == Format::Text) || matches!(cli.format, Format::Dot | Format::Mermaid)
+    {
         crate::pictures::history(cli, project, &nodes, marked);
         return Ok(ExitCode::SUCCESS);
     }
