@@ -36,6 +36,10 @@ pub enum Format {
     Text,
     /// JSON, for scripts.
     Json,
+    /// Graphviz (`history`, `reflect`): pipe into `dot -Tsvg`.
+    Dot,
+    /// Mermaid (`history`, `reflect`), for Markdown.
+    Mermaid,
 }
 
 /// Revision template choices for `init`.
@@ -51,6 +55,7 @@ pub enum InitTemplate {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Create retort.yaml, schema.yaml and versions/ in DIR (never overwrites).
+    #[command(after_help = "Example:\n  retort init myproject --template yaml")]
     Init {
         /// Where to create the project.
         #[arg(default_value = ".")]
@@ -60,10 +65,13 @@ pub enum Command {
         template: InitTemplate,
     },
     /// Check retort.yaml and schema.yaml without a database; report every error.
+    #[command(after_help = "Example:\n  retort validate --format json")]
     Validate,
     /// List the available revision templates.
+    #[command(after_help = "Example:\n  retort list-templates")]
     ListTemplates,
     /// Write a new revision file and print its path.
+    #[command(after_help = "Example:\n  retort revision --autogenerate -m \"add users\"")]
     Revision {
         /// The revision message.
         #[arg(short, long)]
@@ -97,16 +105,26 @@ pub enum Command {
         allow_empty: bool,
     },
     /// Exit 1 and list the operations if autogenerate would produce any.
+    #[command(after_help = "Example:\n  retort check --url postgres://me@localhost/app")]
     Check,
     /// Print the operations (or the SQL) autogenerate would produce, writing nothing.
+    #[command(after_help = "Example:\n  retort diff --sql")]
     Diff {
         /// Print SQL for the database's backend instead of operations.
         #[arg(long)]
         sql: bool,
     },
     /// Print the live database's schema in schema.yaml form.
-    Reflect,
+    #[command(
+        after_help = "Example:\n  retort reflect > schema.yaml   (or: retort reflect --format mermaid)"
+    )]
+    Reflect {
+        /// Read schema.yaml instead of a database (e.g. with `--format mermaid`).
+        #[arg(long)]
+        from_schema: bool,
+    },
     /// Write a merge revision over the given revisions (or `heads`).
+    #[command(after_help = "Example:\n  retort merge heads -m \"merge feature branches\"")]
     Merge {
         /// The revisions to merge.
         #[arg(required = true, value_name = "REV")]
@@ -125,6 +143,9 @@ pub enum Command {
         splice: bool,
     },
     /// Show the revision graph, newest first.
+    #[command(
+        after_help = "Example:\n  retort history --graph   (or: retort history --format dot | dot -Tsvg > history.svg)"
+    )]
     History {
         /// A range START:END (either side may be left out).
         #[arg(
@@ -140,8 +161,12 @@ pub enum Command {
         /// Mark the revisions the database is at (connects to it).
         #[arg(short = 'i', long)]
         indicate_current: bool,
+        /// Draw the graph (branches, merges, dependencies) as `git log --graph` does.
+        #[arg(short, long)]
+        graph: bool,
     },
     /// Show the head revisions.
+    #[command(after_help = "Example:\n  retort heads --verbose")]
     Heads {
         /// Show each revision in full.
         #[arg(short, long)]
@@ -151,22 +176,28 @@ pub enum Command {
         resolve_dependencies: bool,
     },
     /// Show the branch points.
+    #[command(after_help = "Example:\n  retort branches")]
     Branches {
         /// Show each revision in full.
         #[arg(short, long)]
         verbose: bool,
     },
     /// Show one revision in full.
+    #[command(after_help = "Example:\n  retort show head")]
     Show {
         /// The revision.
         rev: String,
     },
     /// Open a revision file in $EDITOR.
+    #[command(after_help = "Example:\n  retort edit head")]
     Edit {
         /// The revision.
         rev: String,
     },
     /// Apply revisions up to TARGET (head, heads, an id, +N, LABEL@head, ...).
+    #[command(
+        after_help = "Example:\n  retort upgrade head   (or: retort upgrade base:head --sql > upgrade.sql)"
+    )]
     Upgrade {
         /// Where to go; with --sql, FROM:TO is accepted and needs no database.
         #[arg(allow_hyphen_values = true)]
@@ -176,6 +207,9 @@ pub enum Command {
         sql: bool,
     },
     /// Revert revisions down to TARGET (-N, base, an id, LABEL@-N, ...).
+    #[command(
+        after_help = "Example:\n  retort downgrade -1   (or: retort downgrade head:base --sql)"
+    )]
     Downgrade {
         /// Where to go; with --sql, give FROM:TO.
         #[arg(allow_hyphen_values = true)]
@@ -185,6 +219,7 @@ pub enum Command {
         sql: bool,
     },
     /// Set the version table to the given revisions without running them.
+    #[command(after_help = "Example:\n  retort stamp head")]
     Stamp {
         /// The revisions (e.g. head, an id, several heads).
         #[arg(required = true, value_name = "REV")]
@@ -196,7 +231,16 @@ pub enum Command {
         #[arg(long)]
         sql: bool,
     },
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    #[command(
+        after_help = "Example:\n  retort completions bash > ~/.local/share/bash-completion/completions/retort"
+    )]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
     /// Show the revision(s) the database is at.
+    #[command(after_help = "Example:\n  retort current --verbose")]
     Current {
         /// Show each revision's details.
         #[arg(short, long)]
@@ -219,5 +263,10 @@ impl Command {
                 | Command::Diff { .. }
                 | Command::Validate
         )
+    }
+
+    /// Whether `--format dot|mermaid` draws a picture for this command.
+    pub fn draws_pictures(&self) -> bool {
+        matches!(self, Command::History { .. } | Command::Reflect { .. })
     }
 }

@@ -14,7 +14,7 @@ use retort_engine::validate;
 
 use crate::args::{Cli, Command, Format, InitTemplate};
 use crate::revision_display::{mentions_current, Revisions};
-use crate::{autogen, migrate, revisions};
+use crate::{autogen, migrate, pictures, revisions};
 
 static CONFIGURED_URL: OnceLock<String> = OnceLock::new();
 
@@ -26,7 +26,7 @@ pub fn configured_url() -> Option<String> {
 /// Runs the parsed command line.
 pub async fn run(cli: Cli) -> Result<ExitCode> {
     match &cli.command {
-        Command::Init { dir, template } => init(dir, *template),
+        Command::Init { dir, template } => init(dir, *template, cli.quiet),
         Command::Validate => validate(&cli),
         Command::Current { verbose } => current(&cli, *verbose).await,
         Command::ListTemplates => list_templates(&cli),
@@ -68,10 +68,15 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             let project = load_project(&cli)?;
             autogen::diff(&cli, &project, *sql).await
         }
-        Command::Reflect => {
+        Command::Reflect { from_schema } => {
             let project = load_project(&cli)?;
-            autogen::reflect(&cli, &project).await
+            if *from_schema || cli.format != Format::Text {
+                pictures::reflect(&cli, &project, *from_schema).await
+            } else {
+                autogen::reflect(&cli, &project).await
+            }
         }
+        Command::Completions { .. } => Ok(ExitCode::SUCCESS),
         Command::Merge {
             revisions: revs,
             message,
@@ -94,6 +99,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             rev_range,
             verbose,
             indicate_current,
+            graph,
         } => {
             let project = load_project(&cli)?;
             // Like Alembic: the database is read for -i and whenever the range names `current`.
@@ -114,6 +120,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                 *verbose,
                 &current,
                 marked,
+                *graph,
             )
         }
         Command::Heads {
@@ -169,6 +176,7 @@ fn load_project(cli: &Cli) -> Result<Project> {
     };
     remember_url(&config);
     announce_config(cli, &config);
+    warn_ambiguous_sqlite_url(cli, &config);
     Project::load(config)
         .map_err(|errors| anyhow::anyhow!("invalid revision files:\n{}", errors.join("\n")))
 }
@@ -209,7 +217,7 @@ fn list_templates(cli: &Cli) -> Result<ExitCode> {
         Err(ConfigError::Invalid(d)) => anyhow::bail!("invalid configuration:\n{d}"),
         Err(e) => return Err(e.into()),
     };
-    revisions::list(&dir)
+    revisions::list(&dir, cli.quiet)
 }
 
 async fn current(cli: &Cli, verbose: bool) -> Result<ExitCode> {
@@ -241,12 +249,15 @@ fn remember_url(config: &Config) {
     }
 }
 
-fn init(dir: &std::path::Path, template: InitTemplate) -> Result<ExitCode> {
+fn init(dir: &std::path::Path, template: InitTemplate, quiet: bool) -> Result<ExitCode> {
     let name = match template {
         InitTemplate::Yaml => "yaml",
         InitTemplate::Sql => "sql",
     };
     let report = init_project(dir, name)?;
+    if quiet {
+        return Ok(ExitCode::SUCCESS);
+    }
     for path in &report.created {
         println!("Created {}", path.display());
     }
@@ -266,12 +277,15 @@ fn validate(cli: &Cli) -> Result<ExitCode> {
     let config = match Config::discover(cli.config.as_deref()) {
         Ok(c) => c,
         Err(ConfigError::Invalid(d)) => {
+            let mut errors: Vec<String> = d.0.iter().map(|x| x.to_string()).collect();
+            errors.extend(schema_errors_despite_config(cli));
             if json {
-                let errors: Vec<String> = d.0.iter().map(|x| x.to_string()).collect();
                 println!("{}", serde_json::json!({"valid": false, "errors": errors}));
             } else {
-                eprintln!("{d}");
-                eprintln!("{} error(s)", d.0.len());
+                for e in &errors {
+                    eprintln!("{e}");
+                }
+                eprintln!("{} error(s)", errors.len());
             }
             return Ok(ExitCode::from(1));
         }
@@ -279,6 +293,7 @@ fn validate(cli: &Cli) -> Result<ExitCode> {
     };
     remember_url(&config);
     announce_config(cli, &config);
+    warn_ambiguous_sqlite_url(cli, &config);
     let mut errors = Vec::new();
     let url = config.url(cli.url.as_deref());
     if Dialect::from_url(&url).is_none() {
@@ -370,4 +385,67 @@ fn validate(cli: &Cli) -> Result<ExitCode> {
         println!("database URL: {}", mask_url(&url));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// When retort.yaml has mistakes, `validate` still checks the schema it names (its
+/// `schema:` key when that is a plain path, else `schema.yaml` beside it) with the
+/// default naming convention, so that one run lists every mistake.
+fn schema_errors_despite_config(cli: &Cli) -> Vec<String> {
+    let Ok(cwd) = std::env::current_dir() else {
+        return Vec::new();
+    };
+    let env = std::env::var_os("RETORT_CONFIG").map(std::path::PathBuf::from);
+    let Ok(file) =
+        retort_engine::config::find_config_file(cli.config.as_deref(), env.as_deref(), &cwd)
+    else {
+        return Vec::new();
+    };
+    let dir = file.parent().unwrap_or(&cwd).to_path_buf();
+    let named = std::fs::read_to_string(&file)
+        .ok()
+        .and_then(|text| retort_engine::yaml::parse(&text).ok())
+        .and_then(|root| {
+            root.as_map()?
+                .iter()
+                .find_map(|(k, v)| match (k.as_str(), &v.value) {
+                    (Some("schema"), retort_engine::yaml::NodeValue::Scalar { text, .. })
+                        if !text.contains("${") =>
+                    {
+                        Some(text.clone())
+                    }
+                    _ => None,
+                })
+        });
+    let schema = dir.join(named.unwrap_or_else(|| "schema.yaml".into()));
+    if !schema.exists() {
+        return Vec::new();
+    }
+    match load_schema(&schema, &Default::default()) {
+        Ok(_) => Vec::new(),
+        Err(d) => d.0.iter().map(|x| x.to_string()).collect(),
+    }
+}
+
+/// The warning for `sqlite:///NAME` (a file in the root directory), which SQLAlchemy
+/// users write for a relative `NAME`; `None` for every other URL.
+pub fn ambiguous_sqlite_url(url: &str) -> Option<String> {
+    let rest = url.strip_prefix("sqlite:///")?;
+    let path = rest.split('?').next().unwrap_or(rest);
+    if path.is_empty() || path.contains('/') {
+        return None;
+    }
+    Some(format!(
+        "warning: {url} names /{path} in the root directory; in SQLAlchemy the same URL means {path} relative to the current directory. For a file beside retort.yaml write sqlite://{path}; for an absolute path write sqlite:///DIR/{path}"
+    ))
+}
+
+/// Prints [`ambiguous_sqlite_url`]'s warning for the URL in use (not with `-q`).
+fn warn_ambiguous_sqlite_url(cli: &Cli, config: &Config) {
+    if cli.quiet {
+        return;
+    }
+    let raw = cli.url.clone().or_else(|| config.database_url.clone());
+    if let Some(w) = raw.as_deref().and_then(ambiguous_sqlite_url) {
+        eprintln!("{w}");
+    }
 }

@@ -4,8 +4,10 @@ mod args;
 mod autogen;
 mod commands;
 mod migrate;
+mod pictures;
 mod revision_display;
 mod revisions;
+mod style;
 
 use std::process::ExitCode;
 
@@ -23,6 +25,42 @@ fn main() -> ExitCode {
                 "--format json is accepted only by current, heads, branches, history, show, check, diff and validate",
             )
             .exit();
+    }
+    if matches!(cli.format, args::Format::Dot | args::Format::Mermaid)
+        && !cli.command.draws_pictures()
+    {
+        use clap::CommandFactory;
+        Cli::command()
+            .error(
+                clap::error::ErrorKind::ArgumentConflict,
+                "--format dot and --format mermaid are accepted only by history and reflect",
+            )
+            .exit();
+    }
+    if let args::Command::Downgrade { target, sql: true } = &cli.command {
+        if !target.contains(':') {
+            use clap::CommandFactory;
+            Cli::command()
+                .error(
+                    clap::error::ErrorKind::ArgumentConflict,
+                    format!("downgrade with --sql needs a range FROM:TO (there is no database to read), e.g. `retort downgrade head:{target} --sql`"),
+                )
+                .exit();
+        }
+    }
+    if let args::Command::Completions { shell } = &cli.command {
+        use clap::CommandFactory;
+        use std::io::Write;
+        let mut script = Vec::new();
+        clap_complete::generate(*shell, &mut Cli::command(), "retort", &mut script);
+        // A closed pipe (`| head`) is not an error; anything else is.
+        return match std::io::stdout().write_all(&script) {
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                eprintln!("error: cannot write the completion script: {e}");
+                ExitCode::from(1)
+            }
+            _ => ExitCode::SUCCESS,
+        };
     }
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -45,7 +83,8 @@ fn main() -> ExitCode {
             if let Some(url) = commands::configured_url() {
                 message = retort_engine::db::redact(&message, &url);
             }
-            eprintln!("error: {message}");
+            let label = style::paint(style::Stream::Stderr, style::Colour::Red, "error:");
+            eprintln!("{label} {message}");
             ExitCode::from(1)
         }
     }

@@ -8,6 +8,7 @@ use retort_engine::project::Project;
 use retort_engine::runner::{self, Command as RunCommand};
 
 use crate::args::Cli;
+use crate::style::RunProgress;
 
 /// The backend named by the URL's scheme (offline mode needs no connection).
 fn dialect_of(url: &str) -> Result<Dialect> {
@@ -65,14 +66,15 @@ pub async fn migrate(
         RunCommand::Downgrade(target.to_string())
     };
     let quiet = cli.quiet;
+    let bar = RunProgress::start(!quiet && cli.format == crate::args::Format::Text);
     let mut progress = |line: &str| {
         if !quiet {
-            println!("{line}");
+            bar.line(line);
         }
     };
-    runner::run(project, &url, &command, &mut progress)
-        .await
-        .map_err(|e| anyhow!(e.to_string()))?;
+    let result = runner::run(project, &url, &command, &mut progress).await;
+    bar.finish();
+    result.map_err(|e| anyhow!(e.to_string()))?;
     Ok(ExitCode::SUCCESS)
 }
 

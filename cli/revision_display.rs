@@ -120,6 +120,24 @@ impl<'a> Revisions<'a> {
         )
     }
 
+    /// A `history --graph` line: `REV (label) (head) (current) (branchpoint)
+    /// (mergepoint), message`, then `(depends on DEP)` for dependencies.
+    pub fn graph_line(&self, id: &str) -> String {
+        let deps = self.depends_on(id);
+        let deps = if deps.is_empty() {
+            String::new()
+        } else {
+            format!(" (depends on {})", deps.join(", "))
+        };
+        format!(
+            "{id}{}{}{}, {}{deps}",
+            self.labels(id),
+            self.head_markers(id),
+            self.tree_markers(id),
+            self.message(id)
+        )
+    }
+
     /// A `heads` line: `REV (label) (head)` or `REV (label) (effective head)`.
     pub fn head_line(&self, id: &str) -> String {
         format!("{id}{}{}", self.labels(id), self.head_markers(id))

@@ -24,10 +24,17 @@ fn print_entries(cli: &Cli, view: &Revisions<'_>, ids: &[String], verbose: bool)
     }
 }
 
-/// `list-templates`.
-pub fn list(project_dir: &std::path::Path) -> Result<ExitCode> {
+/// `list-templates` (`-q`: only the names).
+pub fn list(project_dir: &std::path::Path, quiet: bool) -> Result<ExitCode> {
+    let templates = list_templates(Some(&project_dir.join("templates")));
+    if quiet {
+        for (name, _) in templates {
+            println!("{name}");
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     println!("Available templates:\n");
-    for (name, what) in list_templates(Some(&project_dir.join("templates"))) {
+    for (name, what) in templates {
         println!("  {name} - {what}");
     }
     println!("\nUse one with `retort revision --template NAME -m MSG`, or set `template:` in retort.yaml.");
@@ -46,7 +53,7 @@ pub fn create(project: &Project, req: &NewRevisionRequest, quiet: bool) -> Resul
 }
 
 /// `history`; `current` holds the database's revisions (empty when not read), `marked`
-/// those to mark `(current)` (with `-i`).
+/// those to mark `(current)` (with `-i`); `graph` (or `--format dot|mermaid`) draws it.
 pub fn history(
     cli: &Cli,
     project: &Project,
@@ -54,6 +61,7 @@ pub fn history(
     verbose: bool,
     current: &[String],
     marked: &[String],
+    graph: bool,
 ) -> Result<ExitCode> {
     let nodes = match range {
         None => project.graph.history(),
@@ -69,6 +77,11 @@ pub fn history(
                 .map_err(|e| anyhow!(e.to_string()))?
         }
     };
+    if (graph && cli.format == Format::Text) || matches!(cli.format, Format::Dot | Format::Mermaid)
+    {
+        crate::pictures::history(cli, project, &nodes, marked);
+        return Ok(ExitCode::SUCCESS);
+    }
     let ids: Vec<String> = nodes.iter().map(|n| n.id.clone()).collect();
     let view = Revisions::new(project, marked);
     if cli.format == Format::Text && !verbose {

@@ -2,6 +2,7 @@
 //! database, and what operations create. Every index and constraint carries a name
 //! (unnamed ones are named by the naming convention when loaded).
 
+pub mod diagram;
 mod load;
 mod naming;
 mod types;

@@ -2,6 +2,7 @@
 
 mod file;
 pub mod graph;
+pub mod graph_draw;
 mod template;
 
 pub use file::{load_revision_files, parse_revision_text, RevisionBody, RevisionFile};
