@@ -1,5 +1,6 @@
 //! The library entry point for applications: run `upgrade head` at start-up without
-//! the command line.
+//! the command line, or compare the database with `schema.yaml` ([`Migrator::check`],
+//! [`Migrator::diff`]).
 //!
 //! ```no_run
 //! # async fn start() -> Result<(), Box<dyn std::error::Error>> {
@@ -11,7 +12,9 @@
 
 use std::path::Path;
 
+use crate::autogenerate::{Autogenerate, AutogenerateError, Comparison};
 use crate::config::{Config, ConfigError};
+use crate::db::Connection;
 use crate::project::Project;
 use crate::runner::{self, Command, RunError};
 
@@ -76,6 +79,30 @@ impl Migrator {
     /// The version rows of the database (none: it is at base).
     pub async fn current(&self, url: &str) -> Result<Vec<String>, RunError> {
         runner::current(&self.project, url).await
+    }
+
+    /// Compares the database at `url` with the declared schema, as `retort check` does:
+    /// fails with [`AutogenerateError::NotUpToDate`] unless the database is at head;
+    /// otherwise the comparison, empty when the database matches. Connects once.
+    pub async fn check(&self, url: &str) -> Result<Comparison, AutogenerateError> {
+        let cmp = self.diff(url).await?;
+        cmp.require_at_head(&self.project)?;
+        Ok(cmp)
+    }
+
+    /// Compares the database at `url` with the declared schema, whatever revision it is
+    /// at, as `retort diff` does: the upgrade, its derived downgrade, warnings and
+    /// notes. Connects once.
+    pub async fn diff(&self, url: &str) -> Result<Comparison, AutogenerateError> {
+        let mut conn = Connection::connect_read_only(url).await?;
+        let cmp = Autogenerate::compare(&self.project, &mut conn).await;
+        conn.close().await;
+        Ok(cmp?)
+    }
+
+    /// The loaded project.
+    pub fn project(&self) -> &Project {
+        &self.project
     }
 
     /// The head revisions of the project.

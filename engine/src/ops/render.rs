@@ -617,7 +617,7 @@ impl R<'_> {
                 }
                 Ok(out)
             }
-            Operation::DropTable { name } => {
+            Operation::DropTable { name, .. } => {
                 let stmt = SqTable::drop().table(Alias::new(name.as_str())).to_owned();
                 Ok(vec![match d {
                     Dialect::Postgres => stmt.to_string(PostgresQueryBuilder),
@@ -651,7 +651,7 @@ impl R<'_> {
                 index,
                 concurrently,
             } => Ok(vec![self.create_index_sql(table, index, *concurrently)?]),
-            Operation::DropIndex { name, table } => Ok(match d {
+            Operation::DropIndex { name, table, .. } => Ok(match d {
                 Dialect::MySql => {
                     let mut out = self.mysql_keep_foreign_key_indexes(table, name);
                     out.push(format!("DROP INDEX {} ON {}", self.q(name), self.q(table)));
@@ -746,7 +746,9 @@ impl R<'_> {
                     )]),
                 }
             }
-            Operation::DropConstraint { name, table, kind } => {
+            Operation::DropConstraint {
+                name, table, kind, ..
+            } => {
                 self.drop_constraint(table, name, *kind)
             }
             Operation::CreateEnum(e) => Ok(match d {
@@ -760,7 +762,7 @@ impl R<'_> {
                 }
                 _ => Vec::new(),
             }),
-            Operation::DropEnum { name } => Ok(match d {
+            Operation::DropEnum { name, .. } => Ok(match d {
                 Dialect::Postgres => vec![format!("DROP TYPE {}", self.q(name))],
                 _ => Vec::new(),
             }),
@@ -769,7 +771,7 @@ impl R<'_> {
                 value,
                 position,
             } => self.add_enum_value(name, value, position.as_ref()),
-            Operation::DropEnumValue { name, value } => self.drop_enum_value(name, value),
+            Operation::DropEnumValue { name, value, .. } => self.drop_enum_value(name, value),
             Operation::CreateTableComment { table, comment, .. } => Ok(match d {
                 Dialect::Postgres => vec![format!(
                     "COMMENT ON TABLE {} IS {}",
