@@ -137,4 +137,42 @@ mod tests {
         migrator.downgrade(&url, "base").await.unwrap();
         assert!(migrator.current(&url).await.unwrap().is_empty());
     }
+
+    #[tokio::test]
+    async fn an_application_compares_its_database_with_the_schema() {
+        let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("../retort.yaml");
+        let migrator = Migrator::from_config_file(&config).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("app.db").display());
+
+        // At base: diff compares anyway; check refuses, naming where the database is.
+        let diff = migrator.diff(&url).await.unwrap();
+        assert!(diff.current.is_empty());
+        assert!(diff
+            .upgrade
+            .iter()
+            .any(|op| op.describe() == "create_table `users`"));
+        assert_eq!(
+            diff.downgrade,
+            crate::ops::reverse_all(&diff.upgrade).unwrap(),
+            "the downgrade is the upgrade reversed"
+        );
+        match migrator.check(&url).await {
+            Err(AutogenerateError::NotUpToDate { current, heads }) => {
+                assert!(current.is_empty());
+                assert_eq!(heads, migrator.heads());
+            }
+            other => panic!("expected NotUpToDate, got {other:?}"),
+        }
+
+        // At head the example history matches its schema.yaml.
+        migrator.upgrade(&url, "head").await.unwrap();
+        let check = migrator.check(&url).await.unwrap();
+        assert!(
+            check.is_empty(),
+            "{:?}",
+            check.upgrade.iter().map(|o| o.describe()).collect::<Vec<_>>()
+        );
+        assert!(check.downgrade.is_empty());
+    }
 }
