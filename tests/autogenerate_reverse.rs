@@ -138,14 +138,25 @@ async fn round_trip(test: &str, from: &str, to: &str) {
         b.ok(d, &["downgrade", "base"]);
         assert_eq!(b.tables().await, vec!["retort_version"], "{}", b.name);
         b.ok(d, &["upgrade", "head"]);
-        assert_eq!(catalog(d, &b), before, "{}: base -> from -> base -> from", b.name);
+        assert_eq!(
+            catalog(d, &b),
+            before,
+            "{}: base -> from -> base -> from",
+            b.name
+        );
 
         // `from` -> `to` -> `from`.
         write(&d.join("schema.yaml"), to);
         autogenerate(d, &b, "to");
         b.ok(d, &["upgrade", "head"]);
         let check = b.run(d, &["check"]);
-        assert_eq!(check.code, 0, "{}: the upgrade reaches `to`: {}", b.name, check.all());
+        assert_eq!(
+            check.code,
+            0,
+            "{}: the upgrade reaches `to`: {}",
+            b.name,
+            check.all()
+        );
         let after = catalog(d, &b);
         b.ok(d, &["downgrade", "-1"]);
         assert_eq!(
@@ -155,7 +166,12 @@ async fn round_trip(test: &str, from: &str, to: &str) {
             b.name
         );
         b.ok(d, &["upgrade", "head"]);
-        assert_eq!(catalog(d, &b), after, "{}: and the upgrade runs again", b.name);
+        assert_eq!(
+            catalog(d, &b),
+            after,
+            "{}: and the upgrade runs again",
+            b.name
+        );
         b.ok(d, &["downgrade", "base"]);
         assert_eq!(b.tables().await, vec!["retort_version"], "{}", b.name);
 
@@ -198,7 +214,10 @@ async fn a_downgrade_re_adds_dropped_columns_in_their_original_order() {
     let legacy = downgrade
         .find("add_column: {table: owners, name: legacy")
         .expect("legacy re-added");
-    assert!(nick < legacy, "nick comes before legacy, as in the table:\n{downgrade}");
+    assert!(
+        nick < legacy,
+        "nick comes before legacy, as in the table:\n{downgrade}"
+    );
 }
 
 /// Every command that compares or reflects opens exactly one connection.
@@ -253,7 +272,12 @@ async fn each_autogenerate_command_connects_once() {
                 &[("RETORT_CONNECTION_LOG", log.to_str().expect("utf-8 path"))],
             );
             assert_eq!(r.code, code, "{}: retort {args:?}: {}", b.name, r.all());
-            assert!(r.all().contains("not up to date"), "{}: {}", b.name, r.all());
+            assert!(
+                r.all().contains("not up to date"),
+                "{}: {}",
+                b.name,
+                r.all()
+            );
             let opened = std::fs::read_to_string(&log).unwrap_or_default();
             assert_eq!(opened.lines().count(), 1, "{}: {args:?}:\n{opened}", b.name);
         }

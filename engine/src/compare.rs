@@ -461,12 +461,13 @@ fn drop_tables(ctx: &mut Ctx<'_>, tables: &[&Table]) {
             None => {
                 let t = remaining.remove(0);
                 for o in &remaining {
-                    for fk in o.foreign_keys.iter().filter(|fk| fk.referred_table == t.name) {
+                    for fk in o
+                        .foreign_keys
+                        .iter()
+                        .filter(|fk| fk.referred_table == t.name)
+                    {
                         if detached.insert((o.name.clone(), fk.name.clone())) {
-                            ctx.push(
-                                Phase::DropForeignKeys,
-                                vec![drop_foreign_key(&o.name, fk)],
-                            );
+                            ctx.push(Phase::DropForeignKeys, vec![drop_foreign_key(&o.name, fk)]);
                         }
                     }
                 }

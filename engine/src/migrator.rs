@@ -97,7 +97,7 @@ impl Migrator {
         let mut conn = Connection::connect_read_only(url).await?;
         let cmp = Autogenerate::compare(&self.project, &mut conn).await;
         conn.close().await;
-        Ok(cmp?)
+        cmp
     }
 
     /// The loaded project.
@@ -171,7 +171,11 @@ mod tests {
         assert!(
             check.is_empty(),
             "{:?}",
-            check.upgrade.iter().map(|o| o.describe()).collect::<Vec<_>>()
+            check
+                .upgrade
+                .iter()
+                .map(|o| o.describe())
+                .collect::<Vec<_>>()
         );
         assert!(check.downgrade.is_empty());
     }

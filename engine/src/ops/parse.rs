@@ -287,7 +287,11 @@ impl Parser<'_> {
                 })
             }
             "drop_index" => {
-                self.fields(body, &what, &["name", "table", "columns", "unique", "where"]);
+                self.fields(
+                    body,
+                    &what,
+                    &["name", "table", "columns", "unique", "where"],
+                );
                 let name = self.req_name(body, "name", &what);
                 let table = self.req_name(body, "table", &what);
                 let existing = if body.get("columns").is_some() {
@@ -631,7 +635,10 @@ impl Parser<'_> {
             if let (Some(n), false) = (body.get(key), own.contains(&key)) {
                 self.err(
                     n.span,
-                    format!("{what}: `{key}` does not describe a {kind} constraint; it takes {}", own.join(", ")),
+                    format!(
+                        "{what}: `{key}` does not describe a {kind} constraint; it takes {}",
+                        own.join(", ")
+                    ),
                 );
                 ok = false;
             }
@@ -643,9 +650,15 @@ impl Parser<'_> {
             return Some(None);
         }
         Some(Some(match kind {
-            ConstraintKind::Unique => ConstraintDefinition::Unique(self.req_names(body, "columns", what)?),
-            ConstraintKind::Primary => ConstraintDefinition::Primary(self.req_names(body, "columns", what)?),
-            ConstraintKind::Check => ConstraintDefinition::Check(self.req_name(body, "expr", what)?),
+            ConstraintKind::Unique => {
+                ConstraintDefinition::Unique(self.req_names(body, "columns", what)?)
+            }
+            ConstraintKind::Primary => {
+                ConstraintDefinition::Primary(self.req_names(body, "columns", what)?)
+            }
+            ConstraintKind::Check => {
+                ConstraintDefinition::Check(self.req_name(body, "expr", what)?)
+            }
             ConstraintKind::ForeignKey => {
                 let columns = self.req_names(body, "columns", what);
                 let referred_table = self.req_name(body, "referred_table", what);

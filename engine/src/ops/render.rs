@@ -748,9 +748,7 @@ impl R<'_> {
             }
             Operation::DropConstraint {
                 name, table, kind, ..
-            } => {
-                self.drop_constraint(table, name, *kind)
-            }
+            } => self.drop_constraint(table, name, *kind),
             Operation::CreateEnum(e) => Ok(match d {
                 Dialect::Postgres => {
                     let lits: Vec<String> = e.values.iter().map(|v| self.lit(v)).collect();

@@ -490,10 +490,7 @@ fn reversible_operations_reverse() {
                                 };
                                 k
                             });
-                            assert_eq!(
-                                reverse(created).expect("drop").kind(),
-                                "drop_constraint"
-                            );
+                            assert_eq!(reverse(created).expect("drop").kind(), "drop_constraint");
                         }
                         (
                             Operation::CreateUniqueConstraint { .. },
@@ -642,20 +639,23 @@ fn not_reversible_names_the_missing_field() {
                 new_name: "t".into()
             },
             Operation::DropTable {
-            name: "t".into(),
-            existing: None,
-        },
+                name: "t".into(),
+                existing: None,
+            },
             Operation::DropEnum {
-            name: "e".into(),
-            values: None,
-        },
+                name: "e".into(),
+                values: None,
+            },
         ]
     );
     let mut with_drop = ops.clone();
-    with_drop.insert(1, Operation::DropTable {
+    with_drop.insert(
+        1,
+        Operation::DropTable {
             name: "x".into(),
             existing: None,
-        });
+        },
+    );
     assert!(reverse_all(&with_drop)
         .unwrap_err()
         .operation
@@ -954,7 +954,9 @@ impl Rng {
             1 => {
                 let existing = self.chance(50).then(|| self.table());
                 Operation::DropTable {
-                    name: existing.as_ref().map_or_else(|| self.name(), |t| t.name.clone()),
+                    name: existing
+                        .as_ref()
+                        .map_or_else(|| self.name(), |t| t.name.clone()),
                     existing,
                 }
             }
@@ -1285,4 +1287,53 @@ fn the_public_rebuild_copies_common_columns() {
         "{stmts:#?}"
     );
     assert_eq!(stmts.len(), 5, "no foreign keys left to check: {stmts:#?}");
+}
+
+#[test]
+fn what_drops_carry_is_checked_against_their_kind() {
+    let text = r#"
+- drop_constraint: {name: c, table: t, type: unique, expr: "a > 0"}
+- drop_constraint: {name: f, table: t, type: foreignkey, columns: [a, b], referred_table: u, referred_columns: [id]}
+- drop_index: {name: i, table: t, unique: true}
+- drop_enum_value: {name: e, value: v, before: a, after: b}
+- drop_table: {name: t, indexes: []}
+"#;
+    let node = crate::yaml::parse(text).expect("yaml");
+    let mut d = Diagnostics::default();
+    let ops = parse_operations(Path::new("r.yaml"), &node, &nc(), &mut d);
+    let all = d.to_string();
+    for needle in [
+        "r.yaml:2:",
+        "`expr` does not describe a unique constraint; it takes columns",
+        "r.yaml:3:",
+        "has 2 column(s) but 1 referred column(s)",
+        "r.yaml:4:",
+        "`unique` describes the dropped index and needs `columns` with it",
+        "r.yaml:5:",
+        "give `before` or `after`, not both",
+        "r.yaml:6:",
+        "unknown",
+    ] {
+        assert!(all.contains(needle), "missing {needle:?} in:\n{all}");
+    }
+    assert!(ops.is_empty(), "{ops:?}");
+
+    // A carried definition makes the drop reversible, back to exactly the dropped thing.
+    let text = "- drop_constraint: {name: fk_a, table: t, type: foreignkey, columns: [a], referred_table: u, referred_columns: [id], on_delete: cascade}\n";
+    let node = crate::yaml::parse(text).expect("yaml");
+    let ops = parse_operations(Path::new("r.yaml"), &node, &nc(), &mut d);
+    assert_eq!(
+        reverse(&ops[0]).expect("reversible"),
+        Operation::CreateForeignKey {
+            table: "t".into(),
+            foreign_key: ForeignKey {
+                name: "fk_a".into(),
+                columns: vec!["a".into()],
+                referred_table: "u".into(),
+                referred_columns: vec!["id".into()],
+                on_delete: Some(FkAction::Cascade),
+                on_update: None,
+            },
+        }
+    );
 }
