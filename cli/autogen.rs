@@ -1,17 +1,17 @@
 //! Commands built on comparing schema.yaml with the database: revision --autogenerate,
-//! check, diff, reflect.
+//! check, diff, reflect. Each opens one connection; the work is the engine's
+//! (`retort_engine::autogenerate`), this module handles arguments and printing.
 
 use std::process::ExitCode;
 
-use anyhow::{anyhow, Result};
+use anyhow::Result;
 use retort_engine::autogenerate::{
-    compare_with_database, operations_sql, operations_yaml, reflect_database, reflected_yaml,
-    require_at_head,
+    operations_yaml, pending_revisions, reflect_to_yaml, render_revision, require_at_head,
+    Autogenerate, Comparison,
 };
 use retort_engine::db::Connection;
 use retort_engine::ops::Operation;
 use retort_engine::project::{NewRevisionRequest, Project};
-use retort_engine::script::TemplateChoice;
 
 use crate::args::{Cli, Format};
 
@@ -27,54 +27,53 @@ fn print_notes(quiet: bool, notes: &[String], warnings: &[(usize, String)]) {
     }
 }
 
+/// The command's one connection to the database.
+async fn connect(cli: &Cli, project: &Project) -> Result<Connection> {
+    let url = project.config.url(cli.url.as_deref());
+    Ok(Connection::connect_read_only(&url).await?)
+}
+
+/// Compares over `conn` and closes it.
+async fn compare_and_close(project: &Project, mut conn: Connection) -> Result<Comparison> {
+    let cmp = Autogenerate::compare(project, &mut conn).await;
+    conn.close().await;
+    Ok(cmp?)
+}
+
 /// `revision --autogenerate`.
 pub async fn revision(
     cli: &Cli,
     project: &Project,
-    mut req: NewRevisionRequest,
+    req: NewRevisionRequest,
     allow_empty: bool,
 ) -> Result<ExitCode> {
-    let url = project.config.url(cli.url.as_deref());
-    require_at_head(project, &url)
-        .await
-        .map_err(|e| anyhow!(e))?;
-    let cmp = compare_with_database(project, &url)
-        .await
-        .map_err(|e| anyhow!(e))?;
-    print_notes(cli.quiet, &cmp.diff.notes, &cmp.diff.warnings);
-    if cmp.diff.is_empty() && !allow_empty {
+    let mut conn = connect(cli, project).await?;
+    let at_head = match Autogenerate::version_rows(project, &mut conn).await {
+        Ok(rows) => require_at_head(project, &rows),
+        Err(e) => Err(e),
+    };
+    if let Err(e) = at_head {
+        conn.close().await;
+        return Err(e.into());
+    }
+    let cmp = compare_and_close(project, conn).await?;
+    print_notes(cli.quiet, &cmp.notes, &cmp.warnings);
+    if cmp.is_empty() && !allow_empty {
         println!("No changes detected");
         return Ok(ExitCode::SUCCESS);
     }
-    let choice = TemplateChoice::parse(req.template.as_deref().unwrap_or(&project.config.template));
-    let down_warnings: Vec<(usize, String)> = Vec::new();
-    if choice.is_sql() {
-        req.upgrade = operations_sql(
-            &cmp.diff.upgrade,
-            &cmp.diff.warnings,
-            cmp.dialect,
-            &cmp.reflected,
-            &cmp.declared.enums,
-        )
-        .map_err(|e| anyhow!(e))?;
-        req.downgrade = operations_sql(
-            &cmp.diff.downgrade,
-            &down_warnings,
-            cmp.dialect,
-            &cmp.declared,
-            &cmp.declared.enums,
-        )
-        .map_err(|e| anyhow!(e))?;
-    } else {
-        req.upgrade = operations_yaml(project, &cmp.diff.upgrade, &cmp.diff.warnings);
-        req.downgrade = operations_yaml(project, &cmp.diff.downgrade, &down_warnings);
-    }
     if !cli.quiet {
-        for op in &cmp.diff.upgrade {
+        for op in &cmp.upgrade {
             eprintln!("Detected {}", op.describe());
         }
     }
-    crate::revisions::create(project, &req, cli.quiet)
+    let path = render_revision(project, &cmp, req)?;
+    if cli.quiet {
+        println!("{}", path.display());
+    } else {
+        println!("Generating {} ... done", path.display());
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Operations as JSON objects (`operation`, `description`, and with `yaml` their YAML form).
@@ -92,24 +91,23 @@ fn ops_json(project: &Project, ops: &[Operation], yaml: bool) -> Vec<serde_json:
         .collect()
 }
 
-/// The revisions an `upgrade heads` would run from the database's current revisions.
-async fn pending_revisions(project: &Project, url: &str) -> Result<Vec<String>> {
-    let rows = retort_engine::runner::current(project, url)
-        .await
-        .map_err(|e| anyhow!(e))?;
-    let steps = project
-        .graph
-        .plan_upgrade(&rows, "heads")
-        .map_err(|e| anyhow!("cannot tell which revisions are pending: {e}"))?;
-    Ok(steps.into_iter().map(|s| s.revision).collect())
-}
-
 /// `check`. Like Alembic's, it compares only a database that is at head: otherwise it
 /// exits 1 with "Target database is not up to date" and the pending revisions.
 pub async fn check(cli: &Cli, project: &Project) -> Result<ExitCode> {
-    let url = project.config.url(cli.url.as_deref());
-    let pending = pending_revisions(project, &url).await?;
+    let mut conn = connect(cli, project).await?;
+    let pending = match Autogenerate::version_rows(project, &mut conn).await {
+        Ok(rows) => pending_revisions(project, &rows),
+        Err(e) => Err(e),
+    };
+    let pending = match pending {
+        Ok(p) => p,
+        Err(e) => {
+            conn.close().await;
+            return Err(e.into());
+        }
+    };
     if !pending.is_empty() {
+        conn.close().await;
         if cli.format == Format::Json {
             println!(
                 "{}",
@@ -125,29 +123,24 @@ pub async fn check(cli: &Cli, project: &Project) -> Result<ExitCode> {
         }
         return Ok(ExitCode::from(1));
     }
-    let cmp = compare_with_database(project, &url)
-        .await
-        .map_err(|e| anyhow!(e))?;
+    let cmp = compare_and_close(project, conn).await?;
     if cli.format == Format::Json {
-        let ops = ops_json(project, &cmp.diff.upgrade, false);
-        let warnings: Vec<&String> = cmp.diff.warnings.iter().map(|(_, w)| w).collect();
+        let ops = ops_json(project, &cmp.upgrade, false);
+        let warnings: Vec<&String> = cmp.warnings.iter().map(|(_, w)| w).collect();
         println!(
             "{}",
-            serde_json::json!({"up_to_date": true, "operations": ops, "warnings": warnings, "notes": cmp.diff.notes})
+            serde_json::json!({"up_to_date": true, "operations": ops, "warnings": warnings, "notes": cmp.notes})
         );
-    } else if cmp.diff.is_empty() {
+    } else if cmp.is_empty() {
         println!("No changes detected");
     } else {
-        println!(
-            "{} operation(s) would be generated:",
-            cmp.diff.upgrade.len()
-        );
-        for op in &cmp.diff.upgrade {
+        println!("{} operation(s) would be generated:", cmp.upgrade.len());
+        for op in &cmp.upgrade {
             println!("  {}", op.describe());
         }
-        print_notes(cli.quiet, &cmp.diff.notes, &cmp.diff.warnings);
+        print_notes(cli.quiet, &cmp.notes, &cmp.warnings);
     }
-    Ok(if cmp.diff.is_empty() {
+    Ok(if cmp.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
@@ -156,62 +149,36 @@ pub async fn check(cli: &Cli, project: &Project) -> Result<ExitCode> {
 
 /// `diff [--sql]`.
 pub async fn diff(cli: &Cli, project: &Project, sql: bool) -> Result<ExitCode> {
-    let url = project.config.url(cli.url.as_deref());
-    let cmp = compare_with_database(project, &url)
-        .await
-        .map_err(|e| anyhow!(e))?;
+    let conn = connect(cli, project).await?;
+    let cmp = compare_and_close(project, conn).await?;
     if cli.format == Format::Json {
-        let ops = ops_json(project, &cmp.diff.upgrade, true);
+        let ops = ops_json(project, &cmp.upgrade, true);
         let mut out = serde_json::json!({"operations": ops});
         if sql {
-            out["sql"] = operations_sql(
-                &cmp.diff.upgrade,
-                &cmp.diff.warnings,
-                cmp.dialect,
-                &cmp.reflected,
-                &cmp.declared.enums,
-            )
-            .map_err(|e| anyhow!(e))?
-            .into();
+            out["sql"] = cmp.upgrade_sql()?.into();
         }
         println!("{out}");
         return Ok(ExitCode::SUCCESS);
     }
-    if cmp.diff.is_empty() {
+    if cmp.is_empty() {
         println!("No changes detected");
         return Ok(ExitCode::SUCCESS);
     }
     if sql {
-        let text = operations_sql(
-            &cmp.diff.upgrade,
-            &cmp.diff.warnings,
-            cmp.dialect,
-            &cmp.reflected,
-            &cmp.declared.enums,
-        )
-        .map_err(|e| anyhow!(e))?;
-        println!("{text}");
+        println!("{}", cmp.upgrade_sql()?);
     } else {
-        print!(
-            "upgrade:\n{}",
-            operations_yaml(project, &cmp.diff.upgrade, &cmp.diff.warnings)
-        );
-        print!(
-            "downgrade:\n{}",
-            operations_yaml(project, &cmp.diff.downgrade, &[])
-        );
+        print!("upgrade:\n{}", cmp.upgrade_yaml(project));
+        print!("downgrade:\n{}", cmp.downgrade_yaml(project));
     }
-    print_notes(cli.quiet, &cmp.diff.notes, &[]);
+    print_notes(cli.quiet, &cmp.notes, &[]);
     Ok(ExitCode::SUCCESS)
 }
 
 /// `reflect`.
 pub async fn reflect(cli: &Cli, project: &Project) -> Result<ExitCode> {
-    let url = project.config.url(cli.url.as_deref());
-    let mut conn = Connection::connect_read_only(&url).await?;
-    let schema = reflect_database(project, &mut conn).await;
+    let mut conn = connect(cli, project).await?;
+    let yaml = reflect_to_yaml(project, &mut conn).await;
     conn.close().await;
-    let schema = schema.map_err(|e| anyhow!(e))?;
-    print!("{}", reflected_yaml(project, &schema));
+    print!("{}", yaml?);
     Ok(ExitCode::SUCCESS)
 }

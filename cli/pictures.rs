@@ -5,7 +5,7 @@
 use std::process::ExitCode;
 
 use anyhow::{anyhow, Result};
-use retort_engine::autogenerate::reflect_database;
+use retort_engine::autogenerate::Autogenerate;
 use retort_engine::db::Connection;
 use retort_engine::project::Project;
 use retort_engine::schema::{diagram, load_schema, schema_to_yaml, Schema};
@@ -48,7 +48,7 @@ pub async fn reflect(cli: &Cli, project: &Project, from_schema: bool) -> Result<
     } else {
         let url = project.config.url(cli.url.as_deref());
         let mut conn = Connection::connect_read_only(&url).await?;
-        let schema = reflect_database(project, &mut conn).await;
+        let schema = Autogenerate::reflect(project, &mut conn).await;
         conn.close().await;
         schema.map_err(|e| anyhow!(e))?
     };

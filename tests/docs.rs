@@ -10,9 +10,10 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
+use retort_engine::backend::{render, RenderContext};
 use retort_engine::config::Config;
 use retort_engine::dialect::Dialect;
-use retort_engine::ops::{parse_operations, render, RenderContext, OPERATION_NAMES};
+use retort_engine::ops::{parse_operations, OPERATION_NAMES};
 use retort_engine::schema::{parse_schema_text, NamingConvention};
 use retort_engine::yaml::Diagnostics;
 

@@ -295,8 +295,8 @@ fn history_project() -> (tempfile::TempDir, Vec<String>) {
         texts[1]
     );
     assert!(
-        texts[3].contains("drop_enum: {name: level}"),
-        "{}",
+        texts[3].contains("drop_enum: {name: level, values: [low, mid, high]}"),
+        "the upgrade's drop_enum carries the values its reverse re-creates:\n{}",
         texts[3]
     );
     assert!(

@@ -2,10 +2,11 @@
 //! the upgrade operations, their exact reverse as the downgrade, warnings for
 //! destructive changes, and rename hints.
 //!
-//! Every change is found as an (upgrade, downgrade) pair in one of several phases;
-//! the phases order the upgrade so that it runs (enums and tables before the foreign
-//! keys that need them, drops after the constraints that depend on them), and the
-//! downgrade is the pairs' downgrade halves in exactly the reverse order.
+//! Every change is found as upgrade operations in one of several phases; the phases
+//! order the upgrade so that it runs (enums and tables before the foreign keys that
+//! need them, drops after the constraints that depend on them). Operations that drop
+//! something carry what re-creates it, so that the downgrade is derived, as in Alembic,
+//! by reversing the upgrade ([`Diff::downgrade`], [`crate::ops::reverse_all`]).
 
 use std::collections::{HashMap, HashSet};
 
@@ -14,7 +15,10 @@ use crate::dialect::Dialect;
 use crate::normalize::{
     canonical_default, canonical_predicate, canonical_type, enum_spelling, is_narrowing,
 };
-use crate::ops::{AlterColumn, ConstraintKind, EnumValuePosition, Operation};
+use crate::ops::{
+    reverse_all, AlterColumn, ConstraintDefinition, ConstraintKind, EnumValuePosition,
+    NotReversible, Operation,
+};
 use crate::schema::{
     CheckConstraint, Column, ColumnType, EnumType, FkAction, ForeignKey, Index, Schema, Table,
     UniqueConstraint,
@@ -25,8 +29,6 @@ use crate::schema::{
 pub struct Diff {
     /// Operations that bring the database to the declared schema.
     pub upgrade: Vec<Operation>,
-    /// Operations that undo them, in order.
-    pub downgrade: Vec<Operation>,
     /// Destructive changes, one line each (also written as comments into the revision).
     pub warnings: Vec<(usize, String)>,
     /// Other things worth saying: declared renames, possible renames.
@@ -37,6 +39,12 @@ impl Diff {
     /// True when nothing differs.
     pub fn is_empty(&self) -> bool {
         self.upgrade.is_empty()
+    }
+
+    /// The operations that undo the upgrade: each operation's reverse, in reverse order.
+    /// Fails only if an upgrade operation does not carry what its reverse needs.
+    pub fn downgrade(&self) -> Result<Vec<Operation>, NotReversible> {
+        reverse_all(&self.upgrade)
     }
 }
 
@@ -60,7 +68,6 @@ enum Phase {
 struct Pair {
     phase: Phase,
     up: Vec<Operation>,
-    down: Vec<Operation>,
     warning: Option<String>,
 }
 
@@ -74,25 +81,17 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn push(&mut self, phase: Phase, up: Vec<Operation>, down: Vec<Operation>) {
+    fn push(&mut self, phase: Phase, up: Vec<Operation>) {
         self.pairs.push(Pair {
             phase,
             up,
-            down,
             warning: None,
         });
     }
-    fn push_warned(
-        &mut self,
-        phase: Phase,
-        up: Vec<Operation>,
-        down: Vec<Operation>,
-        warning: String,
-    ) {
+    fn push_warned(&mut self, phase: Phase, up: Vec<Operation>, warning: String) {
         self.pairs.push(Pair {
             phase,
             up,
-            down,
             warning: Some(warning),
         });
     }
@@ -153,10 +152,6 @@ pub fn compare(
                         name: old.name.clone(),
                         new_name: table.name.clone(),
                     }],
-                    vec![Operation::RenameTable {
-                        name: table.name.clone(),
-                        new_name: old.name.clone(),
-                    }],
                 );
                 let mut as_renamed = (*old).clone();
                 as_renamed.name = table.name.clone();
@@ -186,9 +181,6 @@ pub fn compare(
         }
         diff.upgrade.extend(p.up.iter().cloned());
     }
-    for p in pairs.iter().rev() {
-        diff.downgrade.extend(p.down.iter().cloned());
-    }
     diff
 }
 
@@ -199,13 +191,7 @@ pub fn compare(
 fn compare_enums(ctx: &mut Ctx<'_>) {
     for e in &ctx.declared.enums {
         match ctx.reflected.enum_type(&e.name) {
-            None => ctx.push(
-                Phase::CreateEnums,
-                vec![Operation::CreateEnum(e.clone())],
-                vec![Operation::DropEnum {
-                    name: e.name.clone(),
-                }],
-            ),
+            None => ctx.push(Phase::CreateEnums, vec![Operation::CreateEnum(e.clone())]),
             Some(old) if old.values != e.values => enum_values_changed(ctx, e, old),
             Some(_) => {}
         }
@@ -251,27 +237,34 @@ fn enum_values_changed(ctx: &mut Ctx<'_>, new: &EnumType, old: &EnumType) {
             })
             .collect()
     };
-    let removals = |from: &EnumType, to: &EnumType| -> Vec<Operation> {
-        from.values
-            .iter()
-            .filter(|v| !to.values.contains(v))
-            .map(|v| Operation::DropEnumValue {
-                name: from.name.clone(),
-                value: v.clone(),
-            })
-            .collect()
-    };
     let removed: Vec<&String> = old
         .values
         .iter()
         .filter(|v| !new.values.contains(v))
         .collect();
-    let mut up = removals(old, new);
+    // Each removal says where its value stood among the values left at that moment
+    // (before its successor, else after its predecessor), so that its reverse puts it back.
+    let mut current = old.values.clone();
+    let mut up = Vec::new();
+    for v in &removed {
+        let Some(i) = current.iter().position(|c| c == *v) else {
+            continue;
+        };
+        let position = match (current.get(i + 1), i.checked_sub(1)) {
+            (Some(next), _) => Some(EnumValuePosition::Before(next.clone())),
+            (None, Some(p)) => Some(EnumValuePosition::After(current[p].clone())),
+            (None, None) => None,
+        };
+        current.remove(i);
+        up.push(Operation::DropEnumValue {
+            name: old.name.clone(),
+            value: (*v).clone(),
+            position,
+        });
+    }
     up.extend(additions(new, old));
-    let mut down: Vec<Operation> = removals(new, old).into_iter().rev().collect();
-    down.extend(additions(old, new));
     if removed.is_empty() {
-        ctx.push(Phase::CreateEnums, up, down);
+        ctx.push(Phase::CreateEnums, up);
     } else {
         let warning = format!(
             "removes value(s) {} from enum `{}`: rows holding them make the upgrade fail",
@@ -282,7 +275,7 @@ fn enum_values_changed(ctx: &mut Ctx<'_>, new: &EnumType, old: &EnumType) {
                 .join(", "),
             new.name
         );
-        ctx.push_warned(Phase::CreateEnums, up, down, warning);
+        ctx.push_warned(Phase::CreateEnums, up, warning);
     }
 }
 
@@ -293,8 +286,8 @@ fn drop_unused_enums(ctx: &mut Ctx<'_>) {
                 Phase::DropEnums,
                 vec![Operation::DropEnum {
                     name: e.name.clone(),
+                    values: Some(e.values.clone()),
                 }],
-                vec![Operation::CreateEnum(e.clone())],
             );
         }
     }
@@ -430,11 +423,7 @@ fn create_tables(ctx: &mut Ctx<'_>, tables: &[&Table]) {
     }
     for (table, deferred) in ordered {
         let name = table.name.clone();
-        ctx.push(
-            Phase::CreateTables,
-            vec![Operation::CreateTable(table)],
-            vec![Operation::DropTable { name: name.clone() }],
-        );
+        ctx.push(Phase::CreateTables, vec![Operation::CreateTable(table)]);
         for fk in deferred {
             ctx.push(
                 Phase::CreateForeignKeys,
@@ -442,45 +431,79 @@ fn create_tables(ctx: &mut Ctx<'_>, tables: &[&Table]) {
                     table: name.clone(),
                     foreign_key: fk.clone(),
                 }],
-                vec![Operation::DropConstraint {
-                    name: fk.name.clone(),
-                    table: name.clone(),
-                    kind: ConstraintKind::ForeignKey,
-                }],
             );
         }
     }
 }
 
-/// Dropped tables, children before parents; the downgrade recreates each in full.
+/// Dropped tables, children before parents; each `drop_table` carries the table, so
+/// that the downgrade re-creates it in full (parents first). Where the tables' foreign
+/// keys form a cycle, the keys into the table that breaks it are dropped first (and so
+/// re-created after the tables on the way back).
 fn drop_tables(ctx: &mut Ctx<'_>, tables: &[&Table]) {
     let names: HashSet<&str> = tables.iter().map(|t| t.name.as_str()).collect();
     let mut remaining: Vec<&Table> = tables.to_vec();
     let mut order: Vec<&Table> = Vec::new();
+    let mut detached: HashSet<(String, String)> = HashSet::new();
     while !remaining.is_empty() {
         // A table can go once no other remaining table refers to it.
         let free = remaining.iter().position(|t| {
             !remaining.iter().any(|o| {
-                o.name != t.name && o.foreign_keys.iter().any(|fk| fk.referred_table == t.name)
+                o.name != t.name
+                    && o.foreign_keys.iter().any(|fk| {
+                        fk.referred_table == t.name
+                            && !detached.contains(&(o.name.clone(), fk.name.clone()))
+                    })
             })
         });
-        order.push(remaining.remove(free.unwrap_or(0)));
+        let t = match free {
+            Some(i) => remaining.remove(i),
+            None => {
+                let t = remaining.remove(0);
+                for o in &remaining {
+                    for fk in o
+                        .foreign_keys
+                        .iter()
+                        .filter(|fk| fk.referred_table == t.name)
+                    {
+                        if detached.insert((o.name.clone(), fk.name.clone())) {
+                            ctx.push(Phase::DropForeignKeys, vec![drop_foreign_key(&o.name, fk)]);
+                        }
+                    }
+                }
+                t
+            }
+        };
+        order.push(t);
     }
     for t in order {
-        let mut recreated = t.clone();
-        // Keys to tables that are also dropped are restored with the tables (parents first on the way back).
-        recreated.foreign_keys.retain(|fk| {
-            names.contains(fk.referred_table.as_str())
-                || ctx.reflected.table(&fk.referred_table).is_some()
+        let mut existing = t.clone();
+        // Keys to tables that are also dropped are restored with the tables (parents
+        // first on the way back), except those dropped on their own above.
+        existing.foreign_keys.retain(|fk| {
+            (names.contains(fk.referred_table.as_str())
+                || ctx.reflected.table(&fk.referred_table).is_some())
+                && !detached.contains(&(t.name.clone(), fk.name.clone()))
         });
+        existing.renamed_from = None;
         ctx.push_warned(
             Phase::DropTables,
             vec![Operation::DropTable {
                 name: t.name.clone(),
+                existing: Some(existing),
             }],
-            vec![Operation::CreateTable(recreated)],
             format!("drops table `{}` and all its rows", t.name),
         );
+    }
+}
+
+/// `drop_constraint` of a foreign key, carrying the key.
+fn drop_foreign_key(table: &str, fk: &ForeignKey) -> Operation {
+    Operation::DropConstraint {
+        name: fk.name.clone(),
+        table: table.to_string(),
+        kind: ConstraintKind::ForeignKey,
+        existing: Some(ConstraintDefinition::ForeignKey(fk.clone())),
     }
 }
 
@@ -519,15 +542,6 @@ fn compare_table(ctx: &mut Ctx<'_>, new: &Table, old: &Table) {
                         existing_server_default: Some(o.server_default.clone()),
                         ..AlterColumn::default()
                     })],
-                    vec![Operation::AlterColumn(AlterColumn {
-                        table: table.clone(),
-                        name: col.name.clone(),
-                        new_name: Some(o.name.clone()),
-                        existing_type: Some(o.ty.clone()),
-                        existing_nullable: Some(o.nullable),
-                        existing_server_default: Some(o.server_default.clone()),
-                        ..AlterColumn::default()
-                    })],
                 );
                 let mut as_renamed = (*o).clone();
                 as_renamed.name = col.name.clone();
@@ -551,18 +565,11 @@ fn compare_table(ctx: &mut Ctx<'_>, new: &Table, old: &Table) {
                 column: c,
                 foreign_key: None,
             }],
-            vec![Operation::DropColumn {
-                table: table.clone(),
-                name: col.name.clone(),
-                existing_type: Some(col.ty.clone()),
-                existing_nullable: Some(col.nullable),
-                existing_server_default: col.server_default.clone(),
-            }],
         );
     }
-    for col in &dropped {
-        let mut restored = (*col).clone();
-        restored.renamed_from = None;
+    // Dropped last column first, so that the downgrade (the reverse) adds them back in
+    // their original order.
+    for col in dropped.iter().rev() {
         ctx.push_warned(
             Phase::DropColumns,
             vec![Operation::DropColumn {
@@ -571,11 +578,8 @@ fn compare_table(ctx: &mut Ctx<'_>, new: &Table, old: &Table) {
                 existing_type: Some(col.ty.clone()),
                 existing_nullable: Some(col.nullable),
                 existing_server_default: col.server_default.clone(),
-            }],
-            vec![Operation::AddColumn {
-                table: table.clone(),
-                column: restored,
-                foreign_key: None,
+                existing_comment: col.comment.clone(),
+                existing_autoincrement: col.autoincrement.then_some(true),
             }],
             format!("drops column `{table}.{}` and its data", col.name),
         );
@@ -598,14 +602,9 @@ fn compare_table(ctx: &mut Ctx<'_>, new: &Table, old: &Table) {
         ctx.push(
             Phase::AlterColumns,
             vec![Operation::CreateTableComment {
-                table: table.clone(),
+                table,
                 comment: new.comment.clone(),
                 existing_comment: old.comment.clone(),
-            }],
-            vec![Operation::CreateTableComment {
-                table,
-                comment: old.comment.clone(),
-                existing_comment: new.comment.clone(),
             }],
         );
     }
@@ -666,34 +665,16 @@ fn compare_column(ctx: &mut Ctx<'_>, table: &str, new: &Column, old: &Column) {
         existing_autoincrement: Some(old.autoincrement),
         ..AlterColumn::default()
     };
-    let down = AlterColumn {
-        table: table.to_string(),
-        name: new.name.clone(),
-        ty: type_changed.then(|| old_ty.clone()),
-        nullable: null_changed.then_some(old.nullable),
-        server_default: default_changed.then(|| old.server_default.clone()),
-        comment: comment_changed.then(|| old.comment.clone()),
-        existing_type: Some(new.ty.clone()),
-        existing_nullable: Some(new.nullable),
-        existing_server_default: Some(new.server_default.clone()),
-        existing_comment: Some(new.comment.clone()),
-        existing_autoincrement: Some(new.autoincrement),
-        ..AlterColumn::default()
-    };
     let warning = (type_changed && is_narrowing(&old.ty, &new.ty)).then(|| {
         format!(
             "narrows `{table}.{}` from {} to {}: values may not fit",
             new.name, old.ty, new.ty
         )
     });
-    let pair = (
-        Phase::AlterColumns,
-        vec![Operation::AlterColumn(up)],
-        vec![Operation::AlterColumn(down)],
-    );
+    let up = vec![Operation::AlterColumn(up)];
     match warning {
-        Some(w) => ctx.push_warned(pair.0, pair.1, pair.2, w),
-        None => ctx.push(pair.0, pair.1, pair.2),
+        Some(w) => ctx.push_warned(Phase::AlterColumns, up, w),
+        None => ctx.push(Phase::AlterColumns, up),
     }
 }
 
@@ -742,14 +723,10 @@ fn compare_primary_key(ctx: &mut Ctx<'_>, new: &Table, old: &Table) {
         ctx.push(
             Phase::DropConstraints,
             vec![Operation::DropConstraint {
-                name: old_name.clone(),
+                name: old_name,
                 table: table.clone(),
                 kind: ConstraintKind::Primary,
-            }],
-            vec![Operation::CreatePrimaryKey {
-                table: table.clone(),
-                name: old_name.clone(),
-                columns: old_cols.clone(),
+                existing: Some(ConstraintDefinition::Primary(old_cols)),
             }],
         );
     }
@@ -757,14 +734,9 @@ fn compare_primary_key(ctx: &mut Ctx<'_>, new: &Table, old: &Table) {
         ctx.push(
             Phase::CreateConstraints,
             vec![Operation::CreatePrimaryKey {
-                table: table.clone(),
-                name: new_name.clone(),
-                columns: new_cols,
-            }],
-            vec![Operation::DropConstraint {
-                name: new_name,
                 table,
-                kind: ConstraintKind::Primary,
+                name: new_name,
+                columns: new_cols,
             }],
         );
     }
@@ -831,11 +803,13 @@ impl Keyed {
             Keyed::Index(i) => Operation::DropIndex {
                 name: i.name.clone(),
                 table: table.to_string(),
+                existing: Some(i.clone()),
             },
             Keyed::Unique(u) => Operation::DropConstraint {
                 name: u.name.clone(),
                 table: table.to_string(),
                 kind: ConstraintKind::Unique,
+                existing: Some(ConstraintDefinition::Unique(u.columns.clone())),
             },
         }
     }
@@ -899,30 +873,14 @@ fn compare_indexes_and_uniques(ctx: &mut Ctx<'_>, new: &Table, old: &Table) {
     );
     let table = new.name.clone();
     for k in removed {
-        ctx.push(
-            Phase::DropConstraints,
-            vec![k.drop(&table)],
-            vec![k.create(&table)],
-        );
+        ctx.push(Phase::DropConstraints, vec![k.drop(&table)]);
     }
     for (n, o) in changed {
-        ctx.push(
-            Phase::DropConstraints,
-            vec![o.drop(&table)],
-            vec![o.create(&table)],
-        );
-        ctx.push(
-            Phase::CreateConstraints,
-            vec![n.create(&table)],
-            vec![n.drop(&table)],
-        );
+        ctx.push(Phase::DropConstraints, vec![o.drop(&table)]);
+        ctx.push(Phase::CreateConstraints, vec![n.create(&table)]);
     }
     for k in added {
-        ctx.push(
-            Phase::CreateConstraints,
-            vec![k.create(&table)],
-            vec![k.drop(&table)],
-        );
+        ctx.push(Phase::CreateConstraints, vec![k.create(&table)]);
     }
 }
 
@@ -952,20 +910,15 @@ fn compare_foreign_keys(ctx: &mut Ctx<'_>, new: &Table, old: &Table) {
         table: table.clone(),
         foreign_key: fk.clone(),
     };
-    let drop = |fk: &ForeignKey| Operation::DropConstraint {
-        name: fk.name.clone(),
-        table: table.clone(),
-        kind: ConstraintKind::ForeignKey,
-    };
     for fk in removed {
-        ctx.push(Phase::DropForeignKeys, vec![drop(&fk)], vec![create(&fk)]);
+        ctx.push(Phase::DropForeignKeys, vec![drop_foreign_key(&table, &fk)]);
     }
     for (n, o) in changed {
-        ctx.push(Phase::DropForeignKeys, vec![drop(&o)], vec![create(&o)]);
-        ctx.push(Phase::CreateForeignKeys, vec![create(&n)], vec![drop(&n)]);
+        ctx.push(Phase::DropForeignKeys, vec![drop_foreign_key(&table, &o)]);
+        ctx.push(Phase::CreateForeignKeys, vec![create(&n)]);
     }
     for fk in added {
-        ctx.push(Phase::CreateForeignKeys, vec![create(&fk)], vec![drop(&fk)]);
+        ctx.push(Phase::CreateForeignKeys, vec![create(&fk)]);
     }
 }
 
@@ -989,10 +942,7 @@ fn compare_checks(ctx: &mut Ctx<'_>, new: &Table, old: &Table) {
                 name: c.name.clone(),
                 table: table.clone(),
                 kind: ConstraintKind::Check,
-            }],
-            vec![Operation::CreateCheckConstraint {
-                table: table.clone(),
-                check: c.clone(),
+                existing: Some(ConstraintDefinition::Check(c.expr.clone())),
             }],
         );
     }
@@ -1002,11 +952,6 @@ fn compare_checks(ctx: &mut Ctx<'_>, new: &Table, old: &Table) {
             vec![Operation::CreateCheckConstraint {
                 table: table.clone(),
                 check: c.clone(),
-            }],
-            vec![Operation::DropConstraint {
-                name: c.name.clone(),
-                table: table.clone(),
-                kind: ConstraintKind::Check,
             }],
         );
     }

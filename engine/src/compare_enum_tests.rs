@@ -79,7 +79,7 @@ fn new_enums_are_created_on_every_backend() {
             "{d}"
         );
         assert_eq!(
-            kinds(&diff.downgrade),
+            kinds(&diff.downgrade().unwrap()),
             vec!["drop_table `item`", "drop_enum `level`"],
             "{d}"
         );
@@ -102,10 +102,11 @@ fn added_values_are_enum_operations_not_column_changes() {
             "{d}"
         );
         assert_eq!(
-            diff.downgrade,
+            diff.downgrade().unwrap(),
             vec![Operation::DropEnumValue {
                 name: "level".into(),
                 value: "mid".into(),
+                position: None,
             }],
             "{d}"
         );
@@ -131,11 +132,12 @@ fn removed_values_are_dropped_with_a_warning_and_restored_in_place() {
     );
     assert_eq!(diff.warnings.len(), 1, "{:?}", diff.warnings);
     assert_eq!(
-        diff.downgrade,
+        diff.downgrade().unwrap(),
         vec![
             Operation::DropEnumValue {
                 name: "level".into(),
-                value: "top".into()
+                value: "top".into(),
+                position: None,
             },
             Operation::AddEnumValue {
                 name: "level".into(),
@@ -172,12 +174,12 @@ fn enums_the_history_defines_and_the_declaration_dropped_are_dropped() {
         );
         // The downgrade restores the column as enum(level), after the enum: portable.
         assert_eq!(
-            kinds(&diff.downgrade),
+            kinds(&diff.downgrade().unwrap()),
             vec!["create_enum `level`", "add_column `item`.`level`"],
             "{d}"
         );
-        let Operation::AddColumn { column, .. } = &diff.downgrade[1] else {
-            panic!("{:?}", diff.downgrade)
+        let Operation::AddColumn { column, .. } = &diff.downgrade().unwrap()[1] else {
+            panic!("{:?}", diff.downgrade().unwrap())
         };
         assert_eq!(column.ty, ColumnType::Enum("level".into()));
     }

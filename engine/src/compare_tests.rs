@@ -58,7 +58,7 @@ fn new_tables_come_parents_first_and_downgrade_mirrors() {
         ]
     );
     assert_eq!(
-        kinds(&diff.downgrade),
+        kinds(&diff.downgrade().unwrap()),
         vec![
             "drop_table `posts`",
             "drop_table `users`",
@@ -102,7 +102,7 @@ fn foreign_key_cycles_are_split_out() {
         ]
     );
     assert_eq!(
-        kinds(&diff.downgrade)[0],
+        kinds(&diff.downgrade().unwrap())[0],
         "drop_constraint `fk_a_b_id_b` on `a`"
     );
 }
@@ -124,7 +124,7 @@ fn column_changes_carry_existing_values_and_reverse() {
     assert_eq!(a.server_default, Some(None));
     assert_eq!(a.existing_type, Some(ColumnType::Varchar(Some(100))));
     assert_eq!(a.existing_server_default, Some(Some("'anon'".into())));
-    let Operation::AlterColumn(b) = &diff.downgrade[0] else {
+    let Operation::AlterColumn(b) = &diff.downgrade().unwrap()[0] else {
         panic!()
     };
     assert_eq!(b.ty, Some(ColumnType::Varchar(Some(100))));
@@ -237,7 +237,7 @@ fn enum_values_are_added_in_place_on_postgres() {
         ]
     );
     assert_eq!(
-        kinds(&diff.downgrade),
+        kinds(&diff.downgrade().unwrap()),
         vec![
             "drop_enum_value `archived` from `status`",
             "drop_enum_value `review` from `status`"

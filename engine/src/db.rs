@@ -206,6 +206,26 @@ pub enum Connection {
     MySql(MySqlConnection),
 }
 
+/// The environment variable naming a file to which every connection opened appends one
+/// line, its masked URL: a diagnostic (how many connections does a command open?) that
+/// the tests use to hold each command to one connection.
+pub const CONNECTION_LOG_ENV: &str = "RETORT_CONNECTION_LOG";
+
+fn log_connection(url: &str) {
+    let Some(path) = std::env::var_os(CONNECTION_LOG_ENV).filter(|p| !p.is_empty()) else {
+        return;
+    };
+    use std::io::Write;
+    // Best effort: a diagnostic never fails the command.
+    if let Ok(mut file) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+    {
+        let _ = writeln!(file, "{}", mask_url(url));
+    }
+}
+
 /// One result row, every value as text (`None` for NULL).
 pub type TextRow = Vec<Option<String>>;
 
@@ -222,6 +242,12 @@ impl Connection {
     }
 
     async fn open(url: &str, create: bool) -> Result<Connection, DbError> {
+        let conn = Self::open_backend(url, create).await?;
+        log_connection(url);
+        Ok(conn)
+    }
+
+    async fn open_backend(url: &str, create: bool) -> Result<Connection, DbError> {
         let dialect = Dialect::from_url(url).ok_or_else(|| DbError::BadUrl(mask_url(url)))?;
         let masked = mask_url(url);
         let fail = |reason: String| DbError::Connect {

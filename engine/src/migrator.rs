@@ -1,5 +1,6 @@
 //! The library entry point for applications: run `upgrade head` at start-up without
-//! the command line.
+//! the command line, or compare the database with `schema.yaml` ([`Migrator::check`],
+//! [`Migrator::diff`]).
 //!
 //! ```no_run
 //! # async fn start() -> Result<(), Box<dyn std::error::Error>> {
@@ -11,7 +12,9 @@
 
 use std::path::Path;
 
+use crate::autogenerate::{Autogenerate, AutogenerateError, Comparison};
 use crate::config::{Config, ConfigError};
+use crate::db::Connection;
 use crate::project::Project;
 use crate::runner::{self, Command, RunError};
 
@@ -78,6 +81,30 @@ impl Migrator {
         runner::current(&self.project, url).await
     }
 
+    /// Compares the database at `url` with the declared schema, as `retort check` does:
+    /// fails with [`AutogenerateError::NotUpToDate`] unless the database is at head;
+    /// otherwise the comparison, empty when the database matches. Connects once.
+    pub async fn check(&self, url: &str) -> Result<Comparison, AutogenerateError> {
+        let cmp = self.diff(url).await?;
+        cmp.require_at_head(&self.project)?;
+        Ok(cmp)
+    }
+
+    /// Compares the database at `url` with the declared schema, whatever revision it is
+    /// at, as `retort diff` does: the upgrade, its derived downgrade, warnings and
+    /// notes. Connects once.
+    pub async fn diff(&self, url: &str) -> Result<Comparison, AutogenerateError> {
+        let mut conn = Connection::connect_read_only(url).await?;
+        let cmp = Autogenerate::compare(&self.project, &mut conn).await;
+        conn.close().await;
+        cmp
+    }
+
+    /// The loaded project.
+    pub fn project(&self) -> &Project {
+        &self.project
+    }
+
     /// The head revisions of the project.
     pub fn heads(&self) -> Vec<String> {
         self.project
@@ -109,5 +136,47 @@ mod tests {
         );
         migrator.downgrade(&url, "base").await.unwrap();
         assert!(migrator.current(&url).await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn an_application_compares_its_database_with_the_schema() {
+        let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("../retort.yaml");
+        let migrator = Migrator::from_config_file(&config).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("app.db").display());
+
+        // At base: diff compares anyway; check refuses, naming where the database is.
+        let diff = migrator.diff(&url).await.unwrap();
+        assert!(diff.current.is_empty());
+        assert!(diff
+            .upgrade
+            .iter()
+            .any(|op| op.describe() == "create_table `users`"));
+        assert_eq!(
+            diff.downgrade,
+            crate::ops::reverse_all(&diff.upgrade).unwrap(),
+            "the downgrade is the upgrade reversed"
+        );
+        match migrator.check(&url).await {
+            Err(AutogenerateError::NotUpToDate { current, heads }) => {
+                assert!(current.is_empty());
+                assert_eq!(heads, migrator.heads());
+            }
+            other => panic!("expected NotUpToDate, got {other:?}"),
+        }
+
+        // At head the example history matches its schema.yaml.
+        migrator.upgrade(&url, "head").await.unwrap();
+        let check = migrator.check(&url).await.unwrap();
+        assert!(
+            check.is_empty(),
+            "{:?}",
+            check
+                .upgrade
+                .iter()
+                .map(|o| o.describe())
+                .collect::<Vec<_>>()
+        );
+        assert!(check.downgrade.is_empty());
     }
 }

@@ -37,7 +37,8 @@ fn drop_enum_value_parses_writes_applies_and_reverses_add_enum_value() {
         op,
         Operation::DropEnumValue {
             name: "mood".into(),
-            value: "it's fine".into()
+            value: "it's fine".into(),
+            position: None,
         }
     );
     let written = write_operations(std::slice::from_ref(&op), 0, &nc);
@@ -61,6 +62,7 @@ fn drop_enum_value_parses_writes_applies_and_reverses_add_enum_value() {
         &Operation::DropEnumValue {
             name: "mood".into(),
             value: "nope".into(),
+            position: None,
         },
         &mut schema,
     );

@@ -80,6 +80,7 @@ pub async fn render_live(
                 name,
                 table,
                 kind: ConstraintKind::ForeignKey,
+                ..
             } = op
             {
                 // MySQL keeps the index it made for a foreign key after the key is dropped;

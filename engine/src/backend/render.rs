@@ -528,7 +528,7 @@ impl Renderer<'_> {
         let b = self.b;
         match op {
             Operation::CreateTable(t) => b.create_table(self, t),
-            Operation::DropTable { name } => {
+            Operation::DropTable { name, .. } => {
                 let stmt = SqTable::drop().table(Alias::new(name.as_str())).to_owned();
                 Ok(vec![b.sea_sql(SeaStatement::DropTable(&stmt))])
             }
@@ -560,7 +560,7 @@ impl Renderer<'_> {
                 index,
                 concurrently,
             } => Ok(vec![self.create_index_sql(table, index, *concurrently)?]),
-            Operation::DropIndex { name, table } => Ok(b.drop_index(self, table, name)),
+            Operation::DropIndex { name, table, .. } => Ok(b.drop_index(self, table, name)),
             Operation::CreateUniqueConstraint { table, constraint } => {
                 self.nonempty(&constraint.columns, "the unique constraint")?;
                 b.create_unique(self, table, constraint)
@@ -578,17 +578,17 @@ impl Renderer<'_> {
                 self.nonempty(columns, "the primary key")?;
                 b.create_primary_key(self, table, name, columns)
             }
-            Operation::DropConstraint { name, table, kind } => {
-                b.drop_constraint(self, table, name, *kind)
-            }
+            Operation::DropConstraint {
+                name, table, kind, ..
+            } => b.drop_constraint(self, table, name, *kind),
             Operation::CreateEnum(e) => Ok(b.create_enum(self, e)),
-            Operation::DropEnum { name } => Ok(b.drop_enum(self, name)),
+            Operation::DropEnum { name, .. } => Ok(b.drop_enum(self, name)),
             Operation::AddEnumValue {
                 name,
                 value,
                 position,
             } => b.add_enum_value(self, name, value, position.as_ref()),
-            Operation::DropEnumValue { name, value } => b.drop_enum_value(self, name, value),
+            Operation::DropEnumValue { name, value, .. } => b.drop_enum_value(self, name, value),
             Operation::CreateTableComment { table, comment, .. } => {
                 Ok(b.table_comment(self, table, comment))
             }

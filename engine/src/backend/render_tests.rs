@@ -77,7 +77,14 @@ fn every_kind(name: &str) -> Vec<Operation> {
     let s = |x: &str| x.to_string();
     vec![
         Operation::CreateTable(table(name)),
-        Operation::DropTable { name: s(name) },
+        Operation::DropTable {
+            name: s(name),
+            existing: None,
+        },
+        Operation::DropTable {
+            name: s(name),
+            existing: Some(table(name)),
+        },
         Operation::RenameTable {
             name: s(name),
             new_name: format!("{name}2"),
@@ -126,6 +133,17 @@ fn every_kind(name: &str) -> Vec<Operation> {
             existing_type: Some(ColumnType::Enum(s("mood"))),
             existing_nullable: Some(false),
             existing_server_default: Some(s("'a'")),
+            existing_comment: Some(s("it's \"odd\"")),
+            existing_autoincrement: None,
+        },
+        Operation::DropColumn {
+            table: s(name),
+            name: s("x"),
+            existing_type: Some(ColumnType::BigInt),
+            existing_nullable: Some(false),
+            existing_server_default: None,
+            existing_comment: None,
+            existing_autoincrement: Some(true),
         },
         Operation::DropColumn {
             table: s(name),
@@ -133,6 +151,8 @@ fn every_kind(name: &str) -> Vec<Operation> {
             existing_type: None,
             existing_nullable: None,
             existing_server_default: None,
+            existing_comment: None,
+            existing_autoincrement: None,
         },
         Operation::AlterColumn(AlterColumn {
             table: s(name),
@@ -167,6 +187,17 @@ fn every_kind(name: &str) -> Vec<Operation> {
         Operation::DropIndex {
             name: format!("ix_{name}"),
             table: s(name),
+            existing: None,
+        },
+        Operation::DropIndex {
+            name: format!("ix_{name}"),
+            table: s(name),
+            existing: Some(Index {
+                name: format!("ix_{name}"),
+                columns: vec![s(name), s("b")],
+                unique: true,
+                where_clause: Some(s("a > 0, b")),
+            }),
         },
         Operation::CreateUniqueConstraint {
             table: s(name),
@@ -202,27 +233,69 @@ fn every_kind(name: &str) -> Vec<Operation> {
             name: s(name),
             table: s(name),
             kind: ConstraintKind::Unique,
+            existing: None,
         },
         Operation::DropConstraint {
             name: s(name),
             table: s(name),
             kind: ConstraintKind::ForeignKey,
+            existing: None,
         },
         Operation::DropConstraint {
             name: s(name),
             table: s(name),
             kind: ConstraintKind::Check,
+            existing: None,
         },
         Operation::DropConstraint {
             name: s(name),
             table: s(name),
             kind: ConstraintKind::Primary,
+            existing: None,
+        },
+        Operation::DropConstraint {
+            name: s(name),
+            table: s(name),
+            kind: ConstraintKind::Unique,
+            existing: Some(ConstraintDefinition::Unique(vec![s(name), s("b")])),
+        },
+        Operation::DropConstraint {
+            name: s(name),
+            table: s(name),
+            kind: ConstraintKind::ForeignKey,
+            existing: Some(ConstraintDefinition::ForeignKey(ForeignKey {
+                name: s(name),
+                columns: vec![s("a"), s(name)],
+                referred_table: s(name),
+                referred_columns: vec![s("b"), s("c")],
+                on_delete: Some(FkAction::SetNull),
+                on_update: None,
+            })),
+        },
+        Operation::DropConstraint {
+            name: s(name),
+            table: s(name),
+            kind: ConstraintKind::Check,
+            existing: Some(ConstraintDefinition::Check(s("\"x\" IN ('a', 'b')"))),
+        },
+        Operation::DropConstraint {
+            name: s(name),
+            table: s(name),
+            kind: ConstraintKind::Primary,
+            existing: Some(ConstraintDefinition::Primary(vec![s("id")])),
         },
         Operation::CreateEnum(EnumType {
             name: s(name),
             values: vec![s("a"), s("it's"), s("1"), s("null"), s("")],
         }),
-        Operation::DropEnum { name: s(name) },
+        Operation::DropEnum {
+            name: s(name),
+            values: None,
+        },
+        Operation::DropEnum {
+            name: s(name),
+            values: Some(vec![s("a"), s("it's"), s("")]),
+        },
         Operation::AddEnumValue {
             name: s(name),
             value: s("x, y"),
@@ -234,6 +307,16 @@ fn every_kind(name: &str) -> Vec<Operation> {
             position: Some(EnumValuePosition::After(s("true"))),
         },
         Operation::AddEnumValue {
+            name: s(name),
+            value: s("q"),
+            position: None,
+        },
+        Operation::DropEnumValue {
+            name: s(name),
+            value: s("x, y"),
+            position: Some(EnumValuePosition::After(s("a"))),
+        },
+        Operation::DropEnumValue {
             name: s(name),
             value: s("q"),
             position: None,
@@ -325,44 +408,92 @@ fn reversible_operations_reverse() {
                 Ok(rev) => {
                     round_trip(std::slice::from_ref(&rev));
                     match (&op, &rev) {
-                        (Operation::CreateTable(t), Operation::DropTable { name }) => {
-                            assert_eq!(&t.name, name)
+                        (Operation::CreateTable(t), Operation::DropTable { name, existing }) => {
+                            assert_eq!((&t.name, existing), (name, &None))
                         }
                         (Operation::RenameTable { .. }, Operation::RenameTable { .. })
                         | (Operation::AlterColumn(_), Operation::AlterColumn(_))
                         | (
                             Operation::CreateTableComment { .. },
                             Operation::CreateTableComment { .. },
-                        ) => {
-                            assert_eq!(
-                                reverse(&rev).as_ref(),
-                                Ok(&op),
-                                "reversing twice gives back the operation"
-                            );
-                        }
-                        (
-                            Operation::AddColumn { column, .. },
-                            Operation::DropColumn {
-                                existing_type,
-                                existing_nullable,
-                                existing_server_default,
-                                ..
-                            },
-                        ) => {
-                            assert_eq!(existing_type.as_ref(), Some(&column.ty));
-                            assert_eq!(*existing_nullable, Some(column.nullable));
-                            assert_eq!(existing_server_default, &column.server_default);
-                        }
-                        (
-                            Operation::DropColumn { existing_type, .. },
-                            Operation::AddColumn { column, .. },
-                        ) => {
-                            assert_eq!(existing_type.as_ref(), Some(&column.ty));
+                        )
+                        | (Operation::AddColumn { .. }, Operation::DropColumn { .. })
+                        | (Operation::DropColumn { .. }, Operation::AddColumn { .. })
+                        | (Operation::DropEnumValue { .. }, Operation::AddEnumValue { .. })
+                        | (Operation::DropTable { .. }, Operation::CreateTable(_))
+                        | (Operation::DropIndex { .. }, Operation::CreateIndex { .. })
+                        | (Operation::DropEnum { .. }, Operation::CreateEnum(_)) => {
+                            let back = reverse(&rev).expect("the reverse reverses");
+                            let expected = match (&op, &back) {
+                                // add_column's foreign key goes with the column; the
+                                // reverse's existing_* describe the column.
+                                (
+                                    Operation::AddColumn {
+                                        table,
+                                        column,
+                                        foreign_key: Some(_),
+                                    },
+                                    _,
+                                ) => Operation::AddColumn {
+                                    table: table.clone(),
+                                    column: column.clone(),
+                                    foreign_key: None,
+                                },
+                                // A drop's reverse is the create; the create's reverse is
+                                // the plain drop (its definition is in the create).
+                                (Operation::DropTable { name, .. }, _) => Operation::DropTable {
+                                    name: name.clone(),
+                                    existing: None,
+                                },
+                                (Operation::DropIndex { name, table, .. }, _) => {
+                                    Operation::DropIndex {
+                                        name: name.clone(),
+                                        table: table.clone(),
+                                        existing: None,
+                                    }
+                                }
+                                (Operation::DropEnum { name, .. }, _) => Operation::DropEnum {
+                                    name: name.clone(),
+                                    values: None,
+                                },
+                                (Operation::DropEnumValue { name, value, .. }, _) => {
+                                    Operation::DropEnumValue {
+                                        name: name.clone(),
+                                        value: value.clone(),
+                                        position: None,
+                                    }
+                                }
+                                _ => op.clone(),
+                            };
+                            assert_eq!(back, expected, "reversing twice gives back the operation");
                         }
                         (
                             Operation::CreateIndex { index, .. },
                             Operation::DropIndex { name, .. },
                         ) => assert_eq!(&index.name, name),
+                        (
+                            Operation::DropConstraint {
+                                existing: Some(def),
+                                name,
+                                ..
+                            },
+                            created,
+                        ) => {
+                            assert_eq!(def.kind().as_str(), {
+                                let k = match created {
+                                    Operation::CreateUniqueConstraint { .. } => "unique",
+                                    Operation::CreateForeignKey { foreign_key, .. } => {
+                                        assert_eq!(&foreign_key.name, name);
+                                        "foreignkey"
+                                    }
+                                    Operation::CreateCheckConstraint { .. } => "check",
+                                    Operation::CreatePrimaryKey { .. } => "primary",
+                                    other => panic!("unexpected reverse {other:?}"),
+                                };
+                                k
+                            });
+                            assert_eq!(reverse(created).expect("drop").kind(), "drop_constraint");
+                        }
                         (
                             Operation::CreateUniqueConstraint { .. },
                             Operation::DropConstraint {
@@ -402,11 +533,11 @@ fn reversible_operations_reverse() {
                     assert!(
                         matches!(
                             op,
-                            Operation::DropTable { .. }
-                                | Operation::DropIndex { .. }
-                                | Operation::DropConstraint { .. }
-                                | Operation::DropEnum { .. }
-                                | Operation::DropEnumValue { .. }
+                            Operation::DropTable { existing: None, .. }
+                                | Operation::DropEnumValue { position: None, .. }
+                                | Operation::DropIndex { existing: None, .. }
+                                | Operation::DropConstraint { existing: None, .. }
+                                | Operation::DropEnum { values: None, .. }
                                 | Operation::Execute { .. }
                                 | Operation::BulkInsert { .. }
                                 | Operation::DropColumn {
@@ -431,6 +562,8 @@ fn not_reversible_names_the_missing_field() {
         existing_type: None,
         existing_nullable: Some(true),
         existing_server_default: None,
+        existing_comment: None,
+        existing_autoincrement: None,
     };
     let e = reverse(&drop).unwrap_err().to_string();
     assert!(
@@ -467,7 +600,10 @@ fn not_reversible_names_the_missing_field() {
     assert_eq!((r.name.as_str(), r.new_name.as_deref()), ("d", Some("c")));
 
     for op in [
-        Operation::DropTable { name: "t".into() },
+        Operation::DropTable {
+            name: "t".into(),
+            existing: None,
+        },
         Operation::Execute {
             sql: "x".into(),
             dialect: None,
@@ -476,7 +612,10 @@ fn not_reversible_names_the_missing_field() {
             table: "t".into(),
             rows: vec![],
         },
-        Operation::DropEnum { name: "e".into() },
+        Operation::DropEnum {
+            name: "e".into(),
+            values: None,
+        },
     ] {
         let e = reverse(&op).unwrap_err().to_string();
         assert!(e.contains(op.kind()) && e.contains("by hand"), "{e}");
@@ -501,12 +640,24 @@ fn not_reversible_names_the_missing_field() {
                 name: "u".into(),
                 new_name: "t".into()
             },
-            Operation::DropTable { name: "t".into() },
-            Operation::DropEnum { name: "e".into() },
+            Operation::DropTable {
+                name: "t".into(),
+                existing: None,
+            },
+            Operation::DropEnum {
+                name: "e".into(),
+                values: None,
+            },
         ]
     );
     let mut with_drop = ops.clone();
-    with_drop.insert(1, Operation::DropTable { name: "x".into() });
+    with_drop.insert(
+        1,
+        Operation::DropTable {
+            name: "x".into(),
+            existing: None,
+        },
+    );
     assert!(reverse_all(&with_drop)
         .unwrap_err()
         .operation
@@ -558,6 +709,8 @@ fn apply_to_schema_tracks_the_model() {
             existing_type: None,
             existing_nullable: None,
             existing_server_default: None,
+            existing_comment: None,
+            existing_autoincrement: None,
         },
         &mut s,
     )
@@ -577,7 +730,8 @@ fn apply_to_schema_tracks_the_model() {
     assert!(apply_to_schema(
         &Operation::DropIndex {
             name: "nope".into(),
-            table: "v".into()
+            table: "v".into(),
+            existing: None,
         },
         &mut s
     )
@@ -799,7 +953,15 @@ impl Rng {
     fn op(&mut self) -> Operation {
         match self.below(19) {
             0 => Operation::CreateTable(self.table()),
-            1 => Operation::DropTable { name: self.name() },
+            1 => {
+                let existing = self.chance(50).then(|| self.table());
+                Operation::DropTable {
+                    name: existing
+                        .as_ref()
+                        .map_or_else(|| self.name(), |t| t.name.clone()),
+                    existing,
+                }
+            }
             2 => Operation::RenameTable {
                 name: self.name(),
                 new_name: self.name(),
@@ -825,6 +987,8 @@ impl Rng {
                 existing_type: self.chance(50).then(|| self.ty()),
                 existing_nullable: self.chance(50).then(|| self.chance(50)),
                 existing_server_default: self.opt_text(),
+                existing_comment: self.opt_text(),
+                existing_autoincrement: self.chance(20).then(|| self.chance(50)),
             },
             5 => {
                 let mut a = AlterColumn {
@@ -856,10 +1020,20 @@ impl Rng {
                 },
                 concurrently: self.chance(20),
             },
-            7 => Operation::DropIndex {
-                name: self.name(),
-                table: self.name(),
-            },
+            7 => {
+                let name = self.name();
+                let existing = self.chance(50).then(|| Index {
+                    name: name.clone(),
+                    columns: self.names(),
+                    unique: self.chance(50),
+                    where_clause: self.opt_text(),
+                });
+                Operation::DropIndex {
+                    name,
+                    table: self.name(),
+                    existing,
+                }
+            }
             8 => Operation::CreateUniqueConstraint {
                 table: self.name(),
                 constraint: UniqueConstraint {
@@ -888,16 +1062,36 @@ impl Rng {
                 name: self.name(),
                 columns: self.names(),
             },
-            12 => Operation::DropConstraint {
-                name: self.name(),
-                table: self.name(),
-                kind: *self.pick(&[
+            12 => {
+                let name = self.name();
+                let kind = *self.pick(&[
                     ConstraintKind::Unique,
                     ConstraintKind::ForeignKey,
                     ConstraintKind::Check,
                     ConstraintKind::Primary,
-                ]),
-            },
+                ]);
+                let existing = self.chance(50).then(|| match kind {
+                    ConstraintKind::Unique => ConstraintDefinition::Unique(self.names()),
+                    ConstraintKind::Primary => ConstraintDefinition::Primary(self.names()),
+                    ConstraintKind::Check => ConstraintDefinition::Check(
+                        Some(self.text())
+                            .filter(|t| !t.trim().is_empty())
+                            .unwrap_or_else(|| "1 = 1".into()),
+                    ),
+                    ConstraintKind::ForeignKey => {
+                        let cols = self.names();
+                        let mut fk = self.fk(cols);
+                        fk.name = name.clone();
+                        ConstraintDefinition::ForeignKey(fk)
+                    }
+                });
+                Operation::DropConstraint {
+                    name,
+                    table: self.name(),
+                    kind,
+                    existing,
+                }
+            }
             13 => {
                 let mut values: Vec<String> = Vec::new();
                 for _ in 0..self.below(4) {
@@ -911,7 +1105,20 @@ impl Rng {
                     values,
                 })
             }
-            14 => Operation::DropEnum { name: self.name() },
+            14 => {
+                let name = self.name();
+                let values = self.chance(50).then(|| {
+                    let mut values: Vec<String> = Vec::new();
+                    for _ in 0..self.below(4) {
+                        let v = self.text();
+                        if !values.contains(&v) {
+                            values.push(v);
+                        }
+                    }
+                    values
+                });
+                Operation::DropEnum { name, values }
+            }
             15 => Operation::AddEnumValue {
                 name: self.pick(&["mood", "MixedCase", "nope"]).to_string(),
                 value: self.name(),
@@ -1030,7 +1237,11 @@ fn random_operation_sequences_never_panic() {
 /// round trip.
 fn yaml_valid(op: &Operation) -> bool {
     match op {
-        Operation::CreateTable(t) => {
+        Operation::CreateTable(t)
+        | Operation::DropTable {
+            existing: Some(t), ..
+        } => {
+            let names_ok = t.columns.iter().all(|c| !c.name.trim().is_empty());
             let auto_ok = t.columns.iter().filter(|c| c.autoincrement).all(|c| {
                 t.primary_key
                     .as_ref()
@@ -1041,7 +1252,7 @@ fn yaml_valid(op: &Operation) -> bool {
                 .foreign_keys
                 .iter()
                 .all(|f| f.referred_columns.len() == f.columns.len());
-            auto_ok && refs_ok && fk_cols
+            names_ok && auto_ok && refs_ok && fk_cols
         }
         _ => true,
     }
@@ -1078,4 +1289,53 @@ fn the_public_rebuild_copies_common_columns() {
         "{stmts:#?}"
     );
     assert_eq!(stmts.len(), 5, "no foreign keys left to check: {stmts:#?}");
+}
+
+#[test]
+fn what_drops_carry_is_checked_against_their_kind() {
+    let text = r#"
+- drop_constraint: {name: c, table: t, type: unique, expr: "a > 0"}
+- drop_constraint: {name: f, table: t, type: foreignkey, columns: [a, b], referred_table: u, referred_columns: [id]}
+- drop_index: {name: i, table: t, unique: true}
+- drop_enum_value: {name: e, value: v, before: a, after: b}
+- drop_table: {name: t, indexes: []}
+"#;
+    let node = crate::yaml::parse(text).expect("yaml");
+    let mut d = Diagnostics::default();
+    let ops = parse_operations(Path::new("r.yaml"), &node, &nc(), &mut d);
+    let all = d.to_string();
+    for needle in [
+        "r.yaml:2:",
+        "`expr` does not describe a unique constraint; it takes columns",
+        "r.yaml:3:",
+        "has 2 column(s) but 1 referred column(s)",
+        "r.yaml:4:",
+        "`unique` describes the dropped index and needs `columns` with it",
+        "r.yaml:5:",
+        "give `before` or `after`, not both",
+        "r.yaml:6:",
+        "unknown",
+    ] {
+        assert!(all.contains(needle), "missing {needle:?} in:\n{all}");
+    }
+    assert!(ops.is_empty(), "{ops:?}");
+
+    // A carried definition makes the drop reversible, back to exactly the dropped thing.
+    let text = "- drop_constraint: {name: fk_a, table: t, type: foreignkey, columns: [a], referred_table: u, referred_columns: [id], on_delete: cascade}\n";
+    let node = crate::yaml::parse(text).expect("yaml");
+    let ops = parse_operations(Path::new("r.yaml"), &node, &nc(), &mut d);
+    assert_eq!(
+        reverse(&ops[0]).expect("reversible"),
+        Operation::CreateForeignKey {
+            table: "t".into(),
+            foreign_key: ForeignKey {
+                name: "fk_a".into(),
+                columns: vec!["a".into()],
+                referred_table: "u".into(),
+                referred_columns: vec!["id".into()],
+                on_delete: Some(FkAction::Cascade),
+                on_update: None,
+            },
+        }
+    );
 }

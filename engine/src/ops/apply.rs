@@ -37,7 +37,7 @@ fn apply(op: &Operation, schema: &mut Schema) -> Result<(), String> {
             }
             schema.tables.push(t.clone());
         }
-        Operation::DropTable { name } => {
+        Operation::DropTable { name, .. } => {
             let before = schema.tables.len();
             schema.tables.retain(|t| t.name != *name);
             if schema.tables.len() == before {
@@ -117,7 +117,7 @@ fn apply(op: &Operation, schema: &mut Schema) -> Result<(), String> {
             }
             t.indexes.push(index.clone());
         }
-        Operation::DropIndex { name, table } => {
+        Operation::DropIndex { name, table, .. } => {
             let t = table_mut(schema, table)?;
             let before = t.indexes.len();
             t.indexes.retain(|i| i.name != *name);
@@ -177,7 +177,9 @@ fn apply(op: &Operation, schema: &mut Schema) -> Result<(), String> {
                 columns: columns.clone(),
             });
         }
-        Operation::DropConstraint { name, table, kind } => {
+        Operation::DropConstraint {
+            name, table, kind, ..
+        } => {
             let t = table_mut(schema, table)?;
             let found = match kind {
                 ConstraintKind::Unique => remove_named(&mut t.unique, name, |u| &u.name),
@@ -205,7 +207,7 @@ fn apply(op: &Operation, schema: &mut Schema) -> Result<(), String> {
             }
             schema.enums.push(e.clone());
         }
-        Operation::DropEnum { name } => {
+        Operation::DropEnum { name, .. } => {
             let before = schema.enums.len();
             schema.enums.retain(|e| e.name != *name);
             if schema.enums.len() == before {
@@ -224,7 +226,7 @@ fn apply(op: &Operation, schema: &mut Schema) -> Result<(), String> {
                 .ok_or_else(|| format!("enum `{name}` does not exist"))?;
             *e = with_value(e, value, position.as_ref())?;
         }
-        Operation::DropEnumValue { name, value } => {
+        Operation::DropEnumValue { name, value, .. } => {
             let e = schema
                 .enums
                 .iter_mut()

@@ -37,10 +37,13 @@ use crate::schema::{
 pub enum Operation {
     /// `create_table`: the `schema.yaml` table format plus `name`.
     CreateTable(Table),
-    /// `drop_table`.
+    /// `drop_table`; like Alembic's, it may carry the table it drops (written with
+    /// `create_table`'s fields), which makes it reversible.
     DropTable {
         /// The table.
         name: String,
+        /// The dropped table's definition (its name is `name`), needed to reverse.
+        existing: Option<Table>,
     },
     /// `rename_table`.
     RenameTable {
@@ -70,6 +73,10 @@ pub enum Operation {
         existing_nullable: Option<bool>,
         /// The dropped column's default (absent: it had none).
         existing_server_default: Option<String>,
+        /// The dropped column's comment (absent: it had none).
+        existing_comment: Option<String>,
+        /// Whether the dropped column autoincremented (absent: it did not).
+        existing_autoincrement: Option<bool>,
     },
     /// `alter_column`.
     AlterColumn(AlterColumn),
@@ -83,12 +90,15 @@ pub enum Operation {
         /// put it in a revision with `transactional: false`); ignored elsewhere.
         concurrently: bool,
     },
-    /// `drop_index`.
+    /// `drop_index`; with `columns` (and `unique`, `where`) it carries the dropped
+    /// index, which makes it reversible.
     DropIndex {
         /// The index.
         name: String,
         /// The table it is on.
         table: String,
+        /// The dropped index's definition (its name is `name`), needed to reverse.
+        existing: Option<Index>,
     },
     /// `create_unique_constraint`.
     CreateUniqueConstraint {
@@ -128,13 +138,17 @@ pub enum Operation {
         table: String,
         /// What kind of constraint it is (`type` in YAML).
         kind: ConstraintKind,
+        /// The dropped constraint's definition (of the same kind), needed to reverse.
+        existing: Option<ConstraintDefinition>,
     },
     /// `create_enum`.
     CreateEnum(EnumType),
-    /// `drop_enum`.
+    /// `drop_enum`; with `values` it is reversible.
     DropEnum {
         /// The enum.
         name: String,
+        /// The dropped enum's values, needed to reverse.
+        values: Option<Vec<String>>,
     },
     /// `add_enum_value`.
     AddEnumValue {
@@ -153,6 +167,8 @@ pub enum Operation {
         name: String,
         /// The value to remove.
         value: String,
+        /// Where the value stood (`before`/`after` a neighbour), needed to reverse.
+        position: Option<EnumValuePosition>,
     },
     /// `create_table_comment`; `comment: None` drops the comment.
     CreateTableComment {
@@ -248,6 +264,32 @@ impl AlterColumn {
     }
 }
 
+/// What `drop_constraint` may carry of the constraint it drops, so that its reverse can
+/// re-create it. The variant matches the operation's [`ConstraintKind`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConstraintDefinition {
+    /// A unique constraint's columns.
+    Unique(Vec<String>),
+    /// A foreign key (its `name` is the operation's).
+    ForeignKey(ForeignKey),
+    /// A check's expression.
+    Check(String),
+    /// A primary key's columns.
+    Primary(Vec<String>),
+}
+
+impl ConstraintDefinition {
+    /// The kind of constraint this defines.
+    pub fn kind(&self) -> ConstraintKind {
+        match self {
+            ConstraintDefinition::Unique(_) => ConstraintKind::Unique,
+            ConstraintDefinition::ForeignKey(_) => ConstraintKind::ForeignKey,
+            ConstraintDefinition::Check(_) => ConstraintKind::Check,
+            ConstraintDefinition::Primary(_) => ConstraintKind::Primary,
+        }
+    }
+}
+
 /// The kind of constraint `drop_constraint` drops.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ConstraintKind {
@@ -325,7 +367,7 @@ impl Operation {
     pub fn table(&self) -> Option<&str> {
         match self {
             Operation::CreateTable(t) => Some(&t.name),
-            Operation::DropTable { name } | Operation::RenameTable { name, .. } => Some(name),
+            Operation::DropTable { name, .. } | Operation::RenameTable { name, .. } => Some(name),
             Operation::AddColumn { table, .. }
             | Operation::DropColumn { table, .. }
             | Operation::CreateIndex { table, .. }
@@ -352,7 +394,7 @@ impl Operation {
         let kind = self.kind();
         match self {
             Operation::CreateTable(t) => format!("{kind} `{}`", t.name),
-            Operation::DropTable { name } => format!("{kind} `{name}`"),
+            Operation::DropTable { name, .. } => format!("{kind} `{name}`"),
             Operation::RenameTable { name, new_name } => {
                 format!("{kind} `{name}` to `{new_name}`")
             }
@@ -364,7 +406,7 @@ impl Operation {
             Operation::CreateIndex { table, index, .. } => {
                 format!("{kind} `{}` on `{table}`", index.name)
             }
-            Operation::DropIndex { name, table } => format!("{kind} `{name}` on `{table}`"),
+            Operation::DropIndex { name, table, .. } => format!("{kind} `{name}` on `{table}`"),
             Operation::CreateUniqueConstraint { table, constraint } => {
                 format!("{kind} `{}` on `{table}`", constraint.name)
             }
@@ -381,9 +423,9 @@ impl Operation {
                 format!("{kind} `{name}` on `{table}`")
             }
             Operation::CreateEnum(e) => format!("{kind} `{}`", e.name),
-            Operation::DropEnum { name } => format!("{kind} `{name}`"),
+            Operation::DropEnum { name, .. } => format!("{kind} `{name}`"),
             Operation::AddEnumValue { name, value, .. } => format!("{kind} `{value}` to `{name}`"),
-            Operation::DropEnumValue { name, value } => {
+            Operation::DropEnumValue { name, value, .. } => {
                 format!("{kind} `{value}` from `{name}`")
             }
             Operation::CreateTableComment { table, .. } => format!("{kind} on `{table}`"),

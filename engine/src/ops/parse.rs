@@ -3,7 +3,10 @@
 use std::collections::HashSet;
 use std::path::Path;
 
-use super::{AlterColumn, ConstraintKind, EnumValuePosition, InsertValue, Operation, Row};
+use super::{
+    AlterColumn, ConstraintDefinition, ConstraintKind, EnumValuePosition, InsertValue, Operation,
+    Row,
+};
 use crate::dialect::Dialect;
 use crate::schema::{
     table_from_node, CheckConstraint, Column, ColumnType, EnumType, FkAction, ForeignKey, Index,
@@ -210,12 +213,7 @@ impl Parser<'_> {
         let what = format!("`{name}`");
         match name {
             "create_table" => self.create_table(body),
-            "drop_table" => {
-                self.fields(body, &what, &["name"]);
-                Some(Operation::DropTable {
-                    name: self.req_name(body, "name", &what)?,
-                })
-            }
+            "drop_table" => self.drop_table(body, &what),
             "rename_table" => {
                 self.fields(body, &what, &["name", "new_name"]);
                 let name = self.req_name(body, "name", &what);
@@ -236,6 +234,8 @@ impl Parser<'_> {
                         "existing_type",
                         "existing_nullable",
                         "existing_server_default",
+                        "existing_comment",
+                        "existing_autoincrement",
                     ],
                 );
                 let table = self.req_name(body, "table", &what);
@@ -243,12 +243,16 @@ impl Parser<'_> {
                 let existing_type = self.opt_type(body, "existing_type", &what);
                 let existing_nullable = self.opt_bool(body, "existing_nullable", &what);
                 let existing_server_default = self.opt_str(body, "existing_server_default", &what);
+                let existing_comment = self.opt_str(body, "existing_comment", &what);
+                let existing_autoincrement = self.opt_bool(body, "existing_autoincrement", &what);
                 Some(Operation::DropColumn {
                     table: table?,
                     name: name?,
                     existing_type,
                     existing_nullable,
                     existing_server_default,
+                    existing_comment,
+                    existing_autoincrement,
                 })
             }
             "alter_column" => self.alter_column(body, &what),
@@ -283,12 +287,38 @@ impl Parser<'_> {
                 })
             }
             "drop_index" => {
-                self.fields(body, &what, &["name", "table"]);
+                self.fields(
+                    body,
+                    &what,
+                    &["name", "table", "columns", "unique", "where"],
+                );
                 let name = self.req_name(body, "name", &what);
                 let table = self.req_name(body, "table", &what);
+                let existing = if body.get("columns").is_some() {
+                    let columns = self.req_names(body, "columns", &what);
+                    let unique = self.opt_bool(body, "unique", &what).unwrap_or(false);
+                    let where_clause = self.opt_str(body, "where", &what);
+                    Some(Index {
+                        name: name.clone().unwrap_or_default(),
+                        columns: columns?,
+                        unique,
+                        where_clause,
+                    })
+                } else {
+                    for key in ["unique", "where"] {
+                        if let Some(n) = body.get(key) {
+                            self.err(
+                                n.span,
+                                format!("{what}: `{key}` describes the dropped index and needs `columns` with it"),
+                            );
+                        }
+                    }
+                    None
+                };
                 Some(Operation::DropIndex {
                     name: name?,
                     table: table?,
+                    existing,
                 })
             }
             "create_unique_constraint" => {
@@ -381,7 +411,21 @@ impl Parser<'_> {
                 })
             }
             "drop_constraint" => {
-                self.fields(body, &what, &["name", "table", "type"]);
+                self.fields(
+                    body,
+                    &what,
+                    &[
+                        "name",
+                        "table",
+                        "type",
+                        "columns",
+                        "referred_table",
+                        "referred_columns",
+                        "on_delete",
+                        "on_update",
+                        "expr",
+                    ],
+                );
                 let name = self.req_name(body, "name", &what);
                 let table = self.req_name(body, "table", &what);
                 let kind = match self.req_name(body, "type", &what) {
@@ -400,10 +444,13 @@ impl Parser<'_> {
                         }
                     },
                 };
+                let kind = kind?;
+                let existing = self.constraint_definition(body, kind, &what)?;
                 Some(Operation::DropConstraint {
                     name: name?,
                     table: table?,
-                    kind: kind?,
+                    kind,
+                    existing,
                 })
             }
             "create_enum" => {
@@ -416,29 +463,22 @@ impl Parser<'_> {
                 }))
             }
             "drop_enum" => {
-                self.fields(body, &what, &["name"]);
+                self.fields(body, &what, &["name", "values"]);
+                let name = self.req_name(body, "name", &what);
+                let values = match body.get("values") {
+                    None => None,
+                    Some(_) => Some(self.enum_values(body, &what)?),
+                };
                 Some(Operation::DropEnum {
-                    name: self.req_name(body, "name", &what)?,
+                    name: name?,
+                    values,
                 })
             }
             "add_enum_value" => {
                 self.fields(body, &what, &["name", "value", "before", "after"]);
                 let name = self.req_name(body, "name", &what);
                 let value = self.req_name(body, "value", &what);
-                let before = self.opt_str(body, "before", &what);
-                let after = self.opt_str(body, "after", &what);
-                let position = match (before, after) {
-                    (Some(_), Some(_)) => {
-                        self.err(
-                            body.span,
-                            format!("{what}: give `before` or `after`, not both"),
-                        );
-                        None
-                    }
-                    (Some(b), None) => Some(EnumValuePosition::Before(b)),
-                    (None, Some(a)) => Some(EnumValuePosition::After(a)),
-                    (None, None) => None,
-                };
+                let position = self.enum_position(body, &what);
                 Some(Operation::AddEnumValue {
                     name: name?,
                     value: value?,
@@ -446,12 +486,14 @@ impl Parser<'_> {
                 })
             }
             "drop_enum_value" => {
-                self.fields(body, &what, &["name", "value"]);
+                self.fields(body, &what, &["name", "value", "before", "after"]);
                 let name = self.req_name(body, "name", &what);
                 let value = self.req_name(body, "value", &what);
+                let position = self.enum_position(body, &what);
                 Some(Operation::DropEnumValue {
                     name: name?,
                     value: value?,
+                    position,
                 })
             }
             "create_table_comment" => {
@@ -516,6 +558,139 @@ impl Parser<'_> {
         );
         name?;
         Some(Operation::CreateTable(table))
+    }
+
+    /// `drop_table`: `name`, and optionally the dropped table's definition in
+    /// `create_table`'s fields (which makes it reversible).
+    fn drop_table(&mut self, body: &Node, what: &str) -> Option<Operation> {
+        let name = self.req_name(body, "name", what);
+        let has_definition = body.get("columns").is_some();
+        if !has_definition {
+            self.fields(body, what, &["name", "columns"]);
+        }
+        let existing = has_definition.then(|| {
+            table_from_node(
+                self.file,
+                name.as_deref().unwrap_or("?"),
+                body,
+                self.naming,
+                &["name"],
+                self.diags,
+            )
+        });
+        Some(Operation::DropTable {
+            name: name?,
+            existing,
+        })
+    }
+
+    /// `before` / `after` of `add_enum_value` and `drop_enum_value`.
+    fn enum_position(&mut self, body: &Node, what: &str) -> Option<EnumValuePosition> {
+        let before = self.opt_str(body, "before", what);
+        let after = self.opt_str(body, "after", what);
+        match (before, after) {
+            (Some(_), Some(_)) => {
+                self.err(
+                    body.span,
+                    format!("{what}: give `before` or `after`, not both"),
+                );
+                None
+            }
+            (Some(b), None) => Some(EnumValuePosition::Before(b)),
+            (None, Some(a)) => Some(EnumValuePosition::After(a)),
+            (None, None) => None,
+        }
+    }
+
+    /// The optional definition `drop_constraint` carries for its `type`: `columns`
+    /// (unique, primary), `columns`/`referred_table`/`referred_columns` and the actions
+    /// (foreignkey), `expr` (check). Fields of another type are mistakes. `None` from
+    /// the outer option: a mistake was reported.
+    fn constraint_definition(
+        &mut self,
+        body: &Node,
+        kind: ConstraintKind,
+        what: &str,
+    ) -> Option<Option<ConstraintDefinition>> {
+        let own: &[&str] = match kind {
+            ConstraintKind::Unique | ConstraintKind::Primary => &["columns"],
+            ConstraintKind::ForeignKey => &[
+                "columns",
+                "referred_table",
+                "referred_columns",
+                "on_delete",
+                "on_update",
+            ],
+            ConstraintKind::Check => &["expr"],
+        };
+        let mut ok = true;
+        for key in [
+            "columns",
+            "referred_table",
+            "referred_columns",
+            "on_delete",
+            "on_update",
+            "expr",
+        ] {
+            if let (Some(n), false) = (body.get(key), own.contains(&key)) {
+                self.err(
+                    n.span,
+                    format!(
+                        "{what}: `{key}` does not describe a {kind} constraint; it takes {}",
+                        own.join(", ")
+                    ),
+                );
+                ok = false;
+            }
+        }
+        if !ok {
+            return None;
+        }
+        if !own.iter().any(|k| body.get(k).is_some()) {
+            return Some(None);
+        }
+        Some(Some(match kind {
+            ConstraintKind::Unique => {
+                ConstraintDefinition::Unique(self.req_names(body, "columns", what)?)
+            }
+            ConstraintKind::Primary => {
+                ConstraintDefinition::Primary(self.req_names(body, "columns", what)?)
+            }
+            ConstraintKind::Check => {
+                ConstraintDefinition::Check(self.req_name(body, "expr", what)?)
+            }
+            ConstraintKind::ForeignKey => {
+                let columns = self.req_names(body, "columns", what);
+                let referred_table = self.req_name(body, "referred_table", what);
+                let referred_columns = self.req_names(body, "referred_columns", what);
+                let on_delete = self.opt_action(body, "on_delete", what);
+                let on_update = self.opt_action(body, "on_update", what);
+                let (columns, referred_columns) = (columns?, referred_columns?);
+                if columns.len() != referred_columns.len() {
+                    self.err(
+                        body.span,
+                        format!(
+                            "{what} has {} column(s) but {} referred column(s); they pair up one to one",
+                            columns.len(),
+                            referred_columns.len()
+                        ),
+                    );
+                    return None;
+                }
+                ConstraintDefinition::ForeignKey(ForeignKey {
+                    name: body
+                        .get("name")
+                        .and_then(|n| n.as_str())
+                        .unwrap_or_default()
+                        .to_string(),
+                    columns,
+                    referred_table: referred_table?,
+                    referred_columns,
+                    on_delete,
+                    on_update,
+                })
+            }
+        }))
     }
 
     fn add_column(&mut self, body: &Node, what: &str) -> Option<Operation> {
@@ -1095,7 +1270,8 @@ mod tests {
             ops,
             vec![Operation::DropIndex {
                 name: "x".into(),
-                table: "t".into()
+                table: "t".into(),
+                existing: None,
             }]
         );
     }

@@ -2,8 +2,8 @@
 
 use std::fmt;
 
-use super::{AlterColumn, ConstraintKind, Operation};
-use crate::schema::Column;
+use super::{AlterColumn, ConstraintDefinition, ConstraintKind, Operation};
+use crate::schema::{CheckConstraint, Column, EnumType, ForeignKey, UniqueConstraint};
 
 /// An operation that cannot be reversed from its own fields.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,28 +43,44 @@ fn missing(op: &Operation, fields: &[&str], why: &str) -> NotReversible {
 }
 
 /// The operation that undoes `op`. Fails, naming the operation and the missing field,
-/// when `op` does not carry what the reverse needs:
+/// when `op` does not carry what the reverse needs. As in Alembic, an operation that
+/// drops something carries what re-creates it:
 ///
-/// - `drop_column` needs `existing_type` (`existing_nullable` defaults to true and
-///   `existing_server_default` to none, as in Alembic);
+/// - `drop_table` needs its definition (`create_table`'s fields);
+/// - `drop_column` needs `existing_type` (`existing_nullable` defaults to true, the
+///   other `existing_*` to none, as in Alembic);
+/// - `drop_index` needs `columns` (with `unique` and `where`);
+/// - `drop_constraint` needs the definition of its type: `columns` (unique, primary),
+///   `columns`/`referred_table`/`referred_columns` (foreignkey), `expr` (check);
+/// - `drop_enum` needs `values`; `drop_enum_value` needs `before` or `after` (where
+///   the value stood);
 /// - `alter_column` needs the `existing_*` of everything it changes: `existing_type` for
 ///   `type`, `existing_nullable` for `nullable`, `existing_server_default` (possibly
 ///   `null`) for `server_default`, `existing_comment` (possibly `null`) for `comment`;
-/// - `add_enum_value` reverses to `drop_enum_value`;
-/// - `drop_table`, `drop_index`, `drop_constraint`, `drop_enum`, `drop_enum_value`
-///   (where the value went is not part of it), `execute` and `bulk_insert` are never
-///   reversible by themselves.
+/// - `execute` and `bulk_insert` are never reversible by themselves.
+///
+/// The reverse of a `create_*` is the plain drop (the definition is in the operation it
+/// undoes); the reverse of `add_column` keeps the column's `existing_*`.
 pub fn reverse(op: &Operation) -> Result<Operation, NotReversible> {
     Ok(match op {
         Operation::CreateTable(t) => Operation::DropTable {
             name: t.name.clone(),
+            existing: None,
         },
-        Operation::DropTable { .. } => {
-            return Err(not(
-                op,
-                "the table's definition is not part of the operation; write the downgrade's create_table by hand",
-            ))
-        }
+        Operation::DropTable { name, existing } => match existing {
+            Some(t) => {
+                let mut t = t.clone();
+                t.name = name.clone();
+                Operation::CreateTable(t)
+            }
+            None => {
+                return Err(missing(
+                    op,
+                    &["columns"],
+                    "the table's definition, in create_table's fields, is needed to create it again",
+                ))
+            }
+        },
         Operation::RenameTable { name, new_name } => Operation::RenameTable {
             name: new_name.clone(),
             new_name: name.clone(),
@@ -75,6 +91,8 @@ pub fn reverse(op: &Operation) -> Result<Operation, NotReversible> {
             existing_type: Some(column.ty.clone()),
             existing_nullable: Some(column.nullable),
             existing_server_default: column.server_default.clone(),
+            existing_comment: column.comment.clone(),
+            existing_autoincrement: column.autoincrement.then_some(true),
         },
         Operation::DropColumn {
             table,
@@ -82,6 +100,8 @@ pub fn reverse(op: &Operation) -> Result<Operation, NotReversible> {
             existing_type,
             existing_nullable,
             existing_server_default,
+            existing_comment,
+            existing_autoincrement,
         } => {
             let Some(ty) = existing_type else {
                 return Err(missing(
@@ -97,6 +117,8 @@ pub fn reverse(op: &Operation) -> Result<Operation, NotReversible> {
                     ty: ty.clone(),
                     nullable: existing_nullable.unwrap_or(true),
                     server_default: existing_server_default.clone(),
+                    autoincrement: existing_autoincrement.unwrap_or(false),
+                    comment: existing_comment.clone(),
                     ..Column::default()
                 },
                 foreign_key: None,
@@ -106,62 +128,113 @@ pub fn reverse(op: &Operation) -> Result<Operation, NotReversible> {
         Operation::CreateIndex { table, index, .. } => Operation::DropIndex {
             name: index.name.clone(),
             table: table.clone(),
+            existing: None,
         },
-        Operation::DropIndex { .. } => {
-            return Err(not(
-                op,
-                "the index's columns are not part of the operation; write the downgrade's create_index by hand",
-            ))
-        }
+        Operation::DropIndex {
+            name,
+            table,
+            existing,
+        } => match existing {
+            Some(index) => {
+                let mut index = index.clone();
+                index.name = name.clone();
+                Operation::CreateIndex {
+                    table: table.clone(),
+                    index,
+                    concurrently: false,
+                }
+            }
+            None => {
+                return Err(missing(
+                    op,
+                    &["columns"],
+                    "the index's columns (and `unique`, `where`) are needed to create it again",
+                ))
+            }
+        },
         Operation::CreateUniqueConstraint { table, constraint } => Operation::DropConstraint {
             name: constraint.name.clone(),
             table: table.clone(),
             kind: ConstraintKind::Unique,
+            existing: None,
         },
         Operation::CreateForeignKey { table, foreign_key } => Operation::DropConstraint {
             name: foreign_key.name.clone(),
             table: table.clone(),
             kind: ConstraintKind::ForeignKey,
+            existing: None,
         },
         Operation::CreateCheckConstraint { table, check } => Operation::DropConstraint {
             name: check.name.clone(),
             table: table.clone(),
             kind: ConstraintKind::Check,
+            existing: None,
         },
         Operation::CreatePrimaryKey { table, name, .. } => Operation::DropConstraint {
             name: name.clone(),
             table: table.clone(),
             kind: ConstraintKind::Primary,
+            existing: None,
         },
-        Operation::DropConstraint { kind, .. } => {
-            let create = match kind {
-                ConstraintKind::Unique => "create_unique_constraint",
-                ConstraintKind::ForeignKey => "create_foreign_key",
-                ConstraintKind::Check => "create_check_constraint",
-                ConstraintKind::Primary => "create_primary_key",
-            };
-            return Err(not(
-                op,
-                format!("the constraint's definition is not part of the operation; write the downgrade's {create} by hand"),
-            ));
-        }
+        Operation::DropConstraint {
+            name,
+            table,
+            kind,
+            existing,
+        } => match existing {
+            Some(definition) if definition.kind() == *kind => {
+                recreate_constraint(name, table, definition)
+            }
+            _ => {
+                let fields: &[&str] = match kind {
+                    ConstraintKind::Unique | ConstraintKind::Primary => &["columns"],
+                    ConstraintKind::ForeignKey => {
+                        &["columns", "referred_table", "referred_columns"]
+                    }
+                    ConstraintKind::Check => &["expr"],
+                };
+                return Err(missing(
+                    op,
+                    fields,
+                    "the constraint's definition is needed to create it again",
+                ));
+            }
+        },
         Operation::CreateEnum(e) => Operation::DropEnum {
             name: e.name.clone(),
+            values: None,
         },
-        Operation::DropEnum { .. } => {
-            return Err(not(
-                op,
-                "the enum's values are not part of the operation; write the downgrade's create_enum by hand",
-            ))
-        }
+        Operation::DropEnum { name, values } => match values {
+            Some(values) => Operation::CreateEnum(EnumType {
+                name: name.clone(),
+                values: values.clone(),
+            }),
+            None => {
+                return Err(missing(
+                    op,
+                    &["values"],
+                    "the enum's values are needed to create it again",
+                ))
+            }
+        },
         Operation::AddEnumValue { name, value, .. } => Operation::DropEnumValue {
             name: name.clone(),
             value: value.clone(),
+            position: None,
         },
-        Operation::DropEnumValue { .. } => {
+        Operation::DropEnumValue {
+            name,
+            value,
+            position: Some(position),
+        } => Operation::AddEnumValue {
+            name: name.clone(),
+            value: value.clone(),
+            position: Some(position.clone()),
+        },
+        Operation::DropEnumValue { position: None, .. } => {
             return Err(not(
                 op,
-                "where the value stood is not part of the operation; write the downgrade's add_enum_value (with before/after) by hand",
+                "where the value stood is not part of the operation; add `before: NEXT_VALUE` (or `after: PREVIOUS_VALUE`) to it, or write the downgrade's add_enum_value by hand",
             ))
         }
         Operation::CreateTableComment {
@@ -186,6 +259,36 @@ pub fn reverse(op: &Operation) -> Result<Operation, NotReversible> {
             ))
         }
     })
+}
+
+/// The `create_*` operation that re-creates a dropped constraint named `name` on `table`.
+fn recreate_constraint(name: &str, table: &str, definition: &ConstraintDefinition) -> Operation {
+    let (name, table) = (name.to_string(), table.to_string());
+    match definition {
+        ConstraintDefinition::Unique(columns) => Operation::CreateUniqueConstraint {
+            table,
+            constraint: UniqueConstraint {
+                name,
+                columns: columns.clone(),
+            },
+        },
+        ConstraintDefinition::ForeignKey(fk) => Operation::CreateForeignKey {
+            table,
+            foreign_key: ForeignKey { name, ..fk.clone() },
+        },
+        ConstraintDefinition::Check(expr) => Operation::CreateCheckConstraint {
+            table,
+            check: CheckConstraint {
+                name,
+                expr: expr.clone(),
+            },
+        },
+        ConstraintDefinition::Primary(columns) => Operation::CreatePrimaryKey {
+            table,
+            name,
+            columns: columns.clone(),
+        },
+    }
 }
 
 fn reverse_alter(op: &Operation, a: &AlterColumn) -> Result<AlterColumn, NotReversible> {

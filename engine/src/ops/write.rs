@@ -1,7 +1,7 @@
 //! Operations → the YAML of revision files (SPEC §4), in a form that
 //! [`super::parse_operations`] reads back as exactly the same operations.
 
-use super::{AlterColumn, EnumValuePosition, InsertValue, Operation};
+use super::{AlterColumn, ConstraintDefinition, EnumValuePosition, InsertValue, Operation};
 use crate::schema::{table_body_to_yaml, ColumnType, ForeignKey, NamingConvention};
 use crate::yaml::scalar;
 
@@ -57,7 +57,18 @@ fn write_one(
             out.push_str(&format!("{pad}    name: {}\n", scalar(&t.name)));
             out.push_str(&table_body_to_yaml(t, naming, indent + 4));
         }
-        Operation::DropTable { name } => line(out, &[("name", scalar(name))]),
+        Operation::DropTable {
+            name,
+            existing: None,
+        } => line(out, &[("name", scalar(name))]),
+        Operation::DropTable {
+            name,
+            existing: Some(t),
+        } => {
+            out.push_str(&format!("{pad}- {kind}:\n"));
+            out.push_str(&format!("{pad}    name: {}\n", scalar(name)));
+            out.push_str(&table_body_to_yaml(t, naming, indent + 4));
+        }
         Operation::RenameTable { name, new_name } => line(
             out,
             &[("name", scalar(name)), ("new_name", scalar(new_name))],
@@ -95,6 +106,8 @@ fn write_one(
             existing_type,
             existing_nullable,
             existing_server_default,
+            existing_comment,
+            existing_autoincrement,
         } => {
             let mut f = vec![("table", scalar(table)), ("name", scalar(name))];
             if let Some(t) = existing_type {
@@ -105,6 +118,12 @@ fn write_one(
             }
             if let Some(d) = existing_server_default {
                 f.push(("existing_server_default", scalar(d)));
+            }
+            if let Some(c) = existing_comment {
+                f.push(("existing_comment", scalar(c)));
+            }
+            if let Some(a) = existing_autoincrement {
+                f.push(("existing_autoincrement", a.to_string()));
             }
             line(out, &f);
         }
@@ -130,8 +149,22 @@ fn write_one(
             }
             line(out, &f);
         }
-        Operation::DropIndex { name, table } => {
-            line(out, &[("name", scalar(name)), ("table", scalar(table))])
+        Operation::DropIndex {
+            name,
+            table,
+            existing,
+        } => {
+            let mut f = vec![("name", scalar(name)), ("table", scalar(table))];
+            if let Some(index) = existing {
+                f.push(("columns", list(&index.columns)));
+                if index.unique {
+                    f.push(("unique", "true".into()));
+                }
+                if let Some(w) = &index.where_clause {
+                    f.push(("where", scalar(w)));
+                }
+            }
+            line(out, &f);
         }
         Operation::CreateUniqueConstraint { table, constraint } => line(
             out,
@@ -184,19 +217,45 @@ fn write_one(
             name,
             table,
             kind: k,
-        } => line(
-            out,
-            &[
+            existing,
+        } => {
+            let mut f = vec![
                 ("name", scalar(name)),
                 ("table", scalar(table)),
                 ("type", k.as_str().to_string()),
-            ],
-        ),
+            ];
+            match existing {
+                None => {}
+                Some(ConstraintDefinition::Unique(columns))
+                | Some(ConstraintDefinition::Primary(columns)) => {
+                    f.push(("columns", list(columns)))
+                }
+                Some(ConstraintDefinition::Check(expr)) => f.push(("expr", scalar(expr))),
+                Some(ConstraintDefinition::ForeignKey(fk)) => {
+                    f.push(("columns", list(&fk.columns)));
+                    f.push(("referred_table", scalar(&fk.referred_table)));
+                    f.push(("referred_columns", list(&fk.referred_columns)));
+                    if let Some(a) = fk.on_delete {
+                        f.push(("on_delete", scalar(a.as_str())));
+                    }
+                    if let Some(a) = fk.on_update {
+                        f.push(("on_update", scalar(a.as_str())));
+                    }
+                }
+            }
+            line(out, &f);
+        }
         Operation::CreateEnum(e) => line(
             out,
             &[("name", scalar(&e.name)), ("values", list(&e.values))],
         ),
-        Operation::DropEnum { name } => line(out, &[("name", scalar(name))]),
+        Operation::DropEnum { name, values } => {
+            let mut f = vec![("name", scalar(name))];
+            if let Some(values) = values {
+                f.push(("values", list(values)));
+            }
+            line(out, &f);
+        }
         Operation::AddEnumValue {
             name,
             value,
@@ -210,8 +269,18 @@ fn write_one(
             }
             line(out, &f);
         }
-        Operation::DropEnumValue { name, value } => {
-            line(out, &[("name", scalar(name)), ("value", scalar(value))])
+        Operation::DropEnumValue {
+            name,
+            value,
+            position,
+        } => {
+            let mut f = vec![("name", scalar(name)), ("value", scalar(value))];
+            match position {
+                Some(EnumValuePosition::Before(v)) => f.push(("before", scalar(v))),
+                Some(EnumValuePosition::After(v)) => f.push(("after", scalar(v))),
+                None => {}
+            }
+            line(out, &f);
         }
         Operation::CreateTableComment {
             table,
