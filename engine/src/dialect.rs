@@ -203,6 +203,30 @@ impl Dialect {
     }
 }
 
+/// Per-target sessions of a fleet (`targets:` with `schema:`).
+impl Dialect {
+    /// Whether a target may name a schema its session runs in (PostgreSQL's `search_path`).
+    pub fn has_session_schema(self) -> bool {
+        matches!(self, Dialect::Postgres)
+    }
+
+    /// `url` with the session's schema set to `schema`, so that unqualified tables and
+    /// the version table live there; `None` where the backend has no such setting.
+    pub fn session_schema_url(self, url: &str, schema: &str) -> Option<String> {
+        if !self.has_session_schema() {
+            return None;
+        }
+        let sep = if url.contains('?') { '&' } else { '?' };
+        Some(format!("{url}{sep}options[search_path]=%22{schema}%22"))
+    }
+
+    /// The statement creating `schema` when it does not exist yet.
+    pub fn create_schema_sql(self, schema: &str) -> Option<String> {
+        self.has_session_schema()
+            .then(|| format!("CREATE SCHEMA IF NOT EXISTS {}", self.quote(schema)))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
