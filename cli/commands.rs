@@ -25,6 +25,10 @@ pub fn configured_url() -> Option<String> {
 
 /// Runs the parsed command line.
 pub async fn run(cli: Cli) -> Result<ExitCode> {
+    if let Some(command) = crate::fleet::fleet_command(&cli) {
+        let project = load_project(&cli)?;
+        return crate::fleet::run(&cli, &project, &command).await;
+    }
     match &cli.command {
         Command::Init { dir, template } => init(dir, *template),
         Command::Validate => validate(&cli),
@@ -162,11 +166,12 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
 
 /// Loads the config (remembering its URL for masking) and the project's revisions.
 fn load_project(cli: &Cli) -> Result<Project> {
-    let config = match Config::discover(cli.config.as_deref()) {
+    let mut config = match Config::discover(cli.config.as_deref()) {
         Ok(c) => c,
         Err(ConfigError::Invalid(d)) => anyhow::bail!("invalid configuration:\n{d}"),
         Err(e) => return Err(e.into()),
     };
+    crate::fleet::pin_single_target(cli, &mut config)?;
     remember_url(&config);
     announce_config(cli, &config);
     Project::load(config)

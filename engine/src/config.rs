@@ -348,8 +348,7 @@ fn check_file_template(r: &mut Reader<'_>, span: Span, s: &str) {
 /// True for a usable target name: letters, digits, `_`, `-`, `.` (no glob characters).
 pub fn is_target_name(s: &str) -> bool {
     !s.is_empty()
-        && s
-            .chars()
+        && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }
 
@@ -564,7 +563,10 @@ impl Reader<'_> {
             if schema.is_some() && dialect.is_some_and(|d| !d.has_session_schema()) {
                 self.err(
                     schema_span,
-                    format!("target `{name}`: `schema` is supported on PostgreSQL only (its URL is {})", crate::db::mask_url(&url)),
+                    format!(
+                        "target `{name}`: `schema` is supported on PostgreSQL only (its URL is {})",
+                        crate::db::mask_url(&url)
+                    ),
                 );
             }
             out.push(TargetSpec { name, url, schema });
@@ -572,7 +574,8 @@ impl Reader<'_> {
         out
     }
     fn targets_from(&mut self, v: &Node, dir: &Path) -> Option<TargetsSource> {
-        let expected = "`targets_from` must be a file name, or a mapping with one of `file` or `command`";
+        let expected =
+            "`targets_from` must be a file name, or a mapping with one of `file` or `command`";
         match &v.value {
             NodeValue::Scalar { .. } => self.string(v).map(|f| TargetsSource::File(dir.join(f))),
             NodeValue::Map(fields) if fields.len() == 1 => {
@@ -743,7 +746,10 @@ mod tests {
         assert!(err.contains("target name `b*`"), "{err}");
         assert!(err.contains("target `c` needs a `url`"), "{err}");
         let err = load("targets_from: {script: x}\n").unwrap_err().to_string();
-        assert!(err.contains("unknown key `script` in targets_from"), "{err}");
+        assert!(
+            err.contains("unknown key `script` in targets_from"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -156,7 +156,9 @@ fn read_source(source: &TargetsSource, dir: &Path) -> Result<(String, Origin), F
                 )));
             }
             let text = String::from_utf8(out.stdout).map_err(|_| {
-                FleetError(format!("targets_from command `{cmd}` printed text that is not UTF-8"))
+                FleetError(format!(
+                    "targets_from command `{cmd}` printed text that is not UTF-8"
+                ))
             })?;
             Ok((text, Origin::Command(cmd.clone())))
         }
@@ -209,7 +211,11 @@ fn parse_target_line(line: &str) -> Result<Target, String> {
 
 /// The targets named by `patterns` (names or globs such as `tenant_*`), or all of them
 /// with `all`, in declared order. A pattern matching nothing is an error.
-pub fn select(targets: &[Target], patterns: &[String], all: bool) -> Result<Vec<Target>, FleetError> {
+pub fn select(
+    targets: &[Target],
+    patterns: &[String],
+    all: bool,
+) -> Result<Vec<Target>, FleetError> {
     if targets.is_empty() {
         return Err(FleetError(
             "no targets are declared; add `targets:` (name: {url, schema}) or `targets_from:` to retort.yaml".into(),
@@ -506,10 +512,9 @@ async fn apply(
         FleetCommand::Current => Ok(unchanged()),
         FleetCommand::Upgrade(rev) | FleetCommand::Downgrade(rev) => {
             let (plan, run_command) = match command {
-                FleetCommand::Upgrade(_) => (
-                    graph.plan_upgrade(from, rev),
-                    Command::Upgrade(rev.clone()),
-                ),
+                FleetCommand::Upgrade(_) => {
+                    (graph.plan_upgrade(from, rev), Command::Upgrade(rev.clone()))
+                }
                 _ => (
                     graph.plan_downgrade(from, rev),
                     Command::Downgrade(rev.clone()),
@@ -581,8 +586,7 @@ async fn ensure_schema(target: &Target) -> Result<(), String> {
     let Some(schema) = &target.schema else {
         return Ok(());
     };
-    let Some(sql) = Dialect::from_url(&target.url).and_then(|d| d.create_schema_sql(schema))
-    else {
+    let Some(sql) = Dialect::from_url(&target.url).and_then(|d| d.create_schema_sql(schema)) else {
         return Ok(());
     };
     let mut conn = Connection::connect(&target.url)

@@ -170,7 +170,10 @@ mod tests {
         }
         assert!(!dir.path().join("other.db").exists(), "not selected");
         let again = migrator.upgrade_fleet(&tenants, "head", options).await;
-        assert!(again.targets.iter().all(|t| !t.changed && t.status == TargetStatus::Ok));
+        assert!(again
+            .targets
+            .iter()
+            .all(|t| !t.changed && t.status == TargetStatus::Ok));
     }
 
     #[tokio::test]
