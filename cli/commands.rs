@@ -197,6 +197,9 @@ fn announce_config(cli: &Cli, config: &Config) {
         .map(|p| p.display().to_string())
         .unwrap_or_else(|| "(none)".into());
     eprintln!("Using config {file}");
+    if crate::fleet::fleet_command(cli).is_some() {
+        return;
+    }
     eprintln!(
         "Using database {}",
         mask_url(&config.url(cli.url.as_deref()))

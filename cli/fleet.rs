@@ -82,6 +82,11 @@ pub async fn run(cli: &Cli, project: &Project, command: &FleetCommand) -> Result
             }
         }
     }
+    if cli.verbose {
+        for t in &targets {
+            eprintln!("Using target {} {}", t.name, t.display_url());
+        }
+    }
     let options = FleetOptions {
         jobs: usize::from(cli.jobs),
         fail_fast: cli.fail_fast,

@@ -539,3 +539,46 @@ fn selection_mistakes_and_usage() {
     assert_eq!(run.code, 0, "{}", run.all());
     assert!(dir.path().join("retort.db").exists());
 }
+
+#[test]
+fn stamp_fans_out_and_skips_what_is_there() {
+    let dir = temp_project();
+    let dbs = temp_project();
+    let targets = sqlite_targets(dbs.path(), 3);
+    project_with_targets(dir.path(), &targets);
+    let run = retort(dir.path(), &["stamp", PARENT, "--all-targets"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(
+        run.stdout.matches(&format!("<base> -> {PARENT}")).count(),
+        3,
+        "{}",
+        run.all()
+    );
+    let run = retort(
+        dir.path(),
+        &["stamp", PARENT, "--target", "tenant_0*", "--format", "json"],
+    );
+    assert_eq!(run.code, 0, "{}", run.all());
+    let report = json(&run);
+    assert!(
+        report["targets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["changed"] == false),
+        "{report}"
+    );
+    let run = retort(dir.path(), &["stamp", "base", "--target", "tenant_01"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(
+        run.stdout
+            .contains(&format!("tenant_01  {PARENT} -> <base>")),
+        "{}",
+        run.all()
+    );
+    assert!(
+        run.stdout.contains("1 target(s): 1 ok, 0 failed"),
+        "{}",
+        run.all()
+    );
+}
