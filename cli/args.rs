@@ -24,9 +24,35 @@ pub struct Cli {
     /// Output format for commands that print data.
     #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// Run on this named target of `targets:`/`targets_from:` (repeatable; globs like
+    /// `tenant_*`).
+    #[arg(
+        long = "target",
+        global = true,
+        value_name = "NAME",
+        conflicts_with = "url"
+    )]
+    pub targets: Vec<String>,
+    /// Run on every declared target.
+    #[arg(long, global = true, conflicts_with = "url")]
+    pub all_targets: bool,
+    /// How many targets run at once (with --target/--all-targets).
+    #[arg(long, global = true, value_name = "N", default_value_t = 4,
+          value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: u16,
+    /// Start no further target once one has failed.
+    #[arg(long, global = true)]
+    pub fail_fast: bool,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+impl Cli {
+    /// Whether `--target` or `--all-targets` was given.
+    pub fn selects_targets(&self) -> bool {
+        self.all_targets || !self.targets.is_empty()
+    }
 }
 
 /// Output format.
@@ -249,6 +275,23 @@ pub enum Command {
 }
 
 impl Command {
+    /// Whether this command may connect to a database (and so accepts `--target`).
+    pub fn touches_database(&self) -> bool {
+        match self {
+            Command::Revision { autogenerate, .. } => *autogenerate,
+            Command::Reflect { from_schema } => !*from_schema,
+            Command::Check
+            | Command::Diff { .. }
+            | Command::History { .. }
+            | Command::Show { .. }
+            | Command::Upgrade { .. }
+            | Command::Downgrade { .. }
+            | Command::Stamp { .. }
+            | Command::Current { .. } => true,
+            _ => false,
+        }
+    }
+
     /// Whether `--format json` changes what this command prints (the read commands);
     /// elsewhere it is a usage error.
     pub fn prints_json(&self) -> bool {

@@ -25,6 +25,10 @@ pub fn configured_url() -> Option<String> {
 
 /// Runs the parsed command line.
 pub async fn run(cli: Cli) -> Result<ExitCode> {
+    if let Some(command) = crate::fleet::fleet_command(&cli) {
+        let project = load_project(&cli)?;
+        return crate::fleet::run(&cli, &project, &command).await;
+    }
     match &cli.command {
         Command::Init { dir, template } => init(dir, *template, cli.quiet),
         Command::Validate => validate(&cli),
@@ -169,11 +173,12 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
 
 /// Loads the config (remembering its URL for masking) and the project's revisions.
 fn load_project(cli: &Cli) -> Result<Project> {
-    let config = match Config::discover(cli.config.as_deref()) {
+    let mut config = match Config::discover(cli.config.as_deref()) {
         Ok(c) => c,
         Err(ConfigError::Invalid(d)) => anyhow::bail!("invalid configuration:\n{d}"),
         Err(e) => return Err(e.into()),
     };
+    crate::fleet::pin_single_target(cli, &mut config)?;
     remember_url(&config);
     announce_config(cli, &config);
     warn_ambiguous_sqlite_url(cli, &config);
@@ -200,6 +205,9 @@ fn announce_config(cli: &Cli, config: &Config) {
         .map(|p| p.display().to_string())
         .unwrap_or_else(|| "(none)".into());
     eprintln!("Using config {file}");
+    if crate::fleet::fleet_command(cli).is_some() {
+        return;
+    }
     eprintln!(
         "Using database {}",
         mask_url(&config.url(cli.url.as_deref()))

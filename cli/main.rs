@@ -3,6 +3,7 @@
 mod args;
 mod autogen;
 mod commands;
+mod fleet;
 mod migrate;
 mod pictures;
 mod revision_display;
@@ -17,7 +18,19 @@ use args::Cli;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if cli.format == args::Format::Json && !cli.command.prints_json() {
+    if cli.selects_targets() && !cli.command.touches_database() {
+        use clap::CommandFactory;
+        Cli::command()
+            .error(
+                clap::error::ErrorKind::ArgumentConflict,
+                "--target and --all-targets are accepted only by commands that use a database",
+            )
+            .exit();
+    }
+    if cli.format == args::Format::Json
+        && !cli.command.prints_json()
+        && fleet::fleet_command(&cli).is_none()
+    {
         use clap::CommandFactory;
         Cli::command()
             .error(

@@ -20,6 +20,8 @@ const KEYS: &[&str] = &[
     "compare",
     "include_tables",
     "exclude_tables",
+    "targets",
+    "targets_from",
 ];
 
 /// What autogenerate compares besides tables and columns.
@@ -74,6 +76,31 @@ pub struct Config {
     pub exclude_tables: Vec<String>,
     /// Where each key was written in the config file (for messages about its value).
     pub key_spans: Vec<(String, Span)>,
+    /// Named databases of a fleet (`targets:`), in written order.
+    pub targets: Vec<TargetSpec>,
+    /// Where more targets come from (`targets_from:`), read only when targets are used.
+    pub targets_from: Option<TargetsSource>,
+}
+
+/// One named database of `targets:` (or a line of `targets_from`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetSpec {
+    /// The target's name, used by `--target`.
+    pub name: String,
+    /// Its URL after `${VAR}` interpolation; a relative SQLite path is relative to the
+    /// config file's directory.
+    pub url: String,
+    /// PostgreSQL only: the schema the revisions and the version table live in.
+    pub schema: Option<String>,
+}
+
+/// Where `targets_from:` reads a fleet managed elsewhere: lines `name url [schema]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TargetsSource {
+    /// A file (relative to the config file's directory).
+    File(PathBuf),
+    /// A command run with `sh -c` in the config file's directory.
+    Command(String),
 }
 
 impl Config {
@@ -94,6 +121,8 @@ impl Config {
             include_tables: Vec::new(),
             exclude_tables: Vec::new(),
             key_spans: Vec::new(),
+            targets: Vec::new(),
+            targets_from: None,
         }
     }
 
@@ -195,6 +224,8 @@ impl Config {
                             "compare" => r.compare(v, &mut config.compare),
                             "include_tables" => config.include_tables = r.strings(v),
                             "exclude_tables" => config.exclude_tables = r.strings(v),
+                            "targets" => config.targets = r.targets(v),
+                            "targets_from" => config.targets_from = r.targets_from(v, &dir),
                             _ => r.err(
                                 k.span,
                                 format!(
@@ -225,6 +256,11 @@ impl Config {
             .database_url
             .clone()
             .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string());
+        self.absolute_url(url)
+    }
+
+    /// `url` with a relative SQLite path made relative to the config file's directory.
+    pub fn absolute_url(&self, url: String) -> String {
         if let Some(rest) = url.strip_prefix("sqlite://") {
             let (path, query) = match rest.split_once('?') {
                 Some((p, q)) => (p, Some(q)),
@@ -307,6 +343,13 @@ fn check_file_template(r: &mut Reader<'_>, span: Span, s: &str) {
             "file_template must contain {rev} so that file names are unique",
         );
     }
+}
+
+/// True for a usable target name: letters, digits, `_`, `-`, `.` (no glob characters).
+pub fn is_target_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }
 
 /// Shell-style glob: `*` any run, `?` one character.
@@ -460,6 +503,98 @@ impl Reader<'_> {
             }
         }
     }
+    fn targets(&mut self, v: &Node) -> Vec<TargetSpec> {
+        let Some(entries) = v.as_map() else {
+            self.err(
+                v.span,
+                "`targets` must be a mapping of name to {url, schema} (or name to URL)",
+            );
+            return Vec::new();
+        };
+        let mut out: Vec<TargetSpec> = Vec::new();
+        for (k, val) in entries {
+            let name = k.as_str().unwrap_or("").to_string();
+            if !is_target_name(&name) {
+                self.err(
+                    k.span,
+                    format!("target name `{name}` must be letters, digits, `_`, `-` or `.`"),
+                );
+                continue;
+            }
+            if out.iter().any(|t| t.name == name) {
+                self.err(k.span, format!("target `{name}` is declared twice"));
+                continue;
+            }
+            let (mut url, mut schema, mut schema_span) = (None, None, val.span);
+            match &val.value {
+                NodeValue::Scalar { .. } => url = self.string(val),
+                NodeValue::Map(fields) => {
+                    for (fk, fv) in fields {
+                        match fk.as_str().unwrap_or("") {
+                            "url" => url = self.string(fv),
+                            "schema" => {
+                                schema_span = fv.span;
+                                schema = self.string(fv);
+                                if let Some(s) = &schema {
+                                    if !crate::schema::is_identifier(s) {
+                                        self.err(fv.span, format!("the schema of target `{name}` must be a plain identifier, got `{s}`"));
+                                    }
+                                }
+                            }
+                            other => self.err(
+                                fk.span,
+                                format!("unknown key `{other}` in target `{name}` of {}; expected one of: url, schema", self.file.display()),
+                            ),
+                        }
+                    }
+                }
+                _ => self.err(
+                    val.span,
+                    format!("target `{name}` must be a URL or a mapping with url and schema"),
+                ),
+            }
+            let Some(url) = url else {
+                if matches!(val.value, NodeValue::Map(_)) {
+                    self.err(val.span, format!("target `{name}` needs a `url`"));
+                }
+                continue;
+            };
+            let dialect = crate::dialect::Dialect::from_url(&url);
+            if schema.is_some() && dialect.is_some_and(|d| !d.backend().has_session_schema()) {
+                self.err(
+                    schema_span,
+                    format!(
+                        "target `{name}`: `schema` is supported on PostgreSQL only (its URL is {})",
+                        crate::db::mask_url(&url)
+                    ),
+                );
+            }
+            out.push(TargetSpec { name, url, schema });
+        }
+        out
+    }
+    fn targets_from(&mut self, v: &Node, dir: &Path) -> Option<TargetsSource> {
+        let expected =
+            "`targets_from` must be a file name, or a mapping with one of `file` or `command`";
+        match &v.value {
+            NodeValue::Scalar { .. } => self.string(v).map(|f| TargetsSource::File(dir.join(f))),
+            NodeValue::Map(fields) if fields.len() == 1 => {
+                let (k, val) = &fields[0];
+                match k.as_str().unwrap_or("") {
+                    "file" => self.string(val).map(|f| TargetsSource::File(dir.join(f))),
+                    "command" => self.string(val).map(TargetsSource::Command),
+                    other => {
+                        self.err(k.span, format!("unknown key `{other}` in targets_from of {}; expected one of: file, command", self.file.display()));
+                        None
+                    }
+                }
+            }
+            _ => {
+                self.err(v.span, expected);
+                None
+            }
+        }
+    }
     fn compare(&mut self, v: &Node, c: &mut CompareOptions) {
         let Some(entries) = v.as_map() else {
             self.err(
@@ -589,6 +724,31 @@ mod tests {
         assert_eq!(
             find_config_file(None, Some(Path::new("")), &sub).unwrap(),
             root.path().join("a/retort.yaml")
+        );
+    }
+
+    #[test]
+    fn targets_are_strict_and_interpolated() {
+        let c = load("targets:\n  a: sqlite://a.db\n  b: {url: \"${DB}\", schema: tenant_b}\ntargets_from: {command: echo}\n").unwrap();
+        assert_eq!(c.targets.len(), 2);
+        assert_eq!(c.targets[1].url, "postgres://x");
+        assert_eq!(c.targets[1].schema.as_deref(), Some("tenant_b"));
+        assert_eq!(c.targets_from, Some(TargetsSource::Command("echo".into())));
+        let err = load("targets:\n  a: {url: sqlite://a.db, shema: x}\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("retort.yaml:2:27"), "{err}");
+        assert!(err.contains("unknown key `shema` in target `a`"), "{err}");
+        let err = load("targets:\n  a: {url: sqlite://a.db, schema: s}\n  \"b*\": sqlite://b.db\n  c: {schema: s}\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("PostgreSQL only"), "{err}");
+        assert!(err.contains("target name `b*`"), "{err}");
+        assert!(err.contains("target `c` needs a `url`"), "{err}");
+        let err = load("targets_from: {script: x}\n").unwrap_err().to_string();
+        assert!(
+            err.contains("unknown key `script` in targets_from"),
+            "{err}"
         );
     }
 

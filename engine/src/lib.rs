@@ -8,6 +8,7 @@ pub mod compare;
 pub mod config;
 pub mod db;
 pub mod dialect;
+pub mod fleet;
 pub mod migrator;
 pub mod normalize;
 pub mod ops;

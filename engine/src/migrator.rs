@@ -9,12 +9,27 @@
 //! println!("database at {heads:?}");
 //! # Ok(()) }
 //! ```
+//!
+//! A multi-tenant application migrates its whole fleet (`targets:` in `retort.yaml`):
+//!
+//! ```no_run
+//! # async fn start() -> Result<(), Box<dyn std::error::Error>> {
+//! use retort_engine::fleet::FleetOptions;
+//! let migrator = retort_engine::migrator::Migrator::from_config_file("retort.yaml")?;
+//! let tenants = migrator.select_targets(&["tenant_*"])?;
+//! let report = migrator.upgrade_fleet(&tenants, "head", FleetOptions::default()).await;
+//! for t in report.targets.iter().filter(|t| t.error.is_some()) {
+//!     eprintln!("{}: {}", t.name, t.error_summary().unwrap_or_default());
+//! }
+//! # Ok(()) }
+//! ```
 
 use std::path::Path;
 
 use crate::autogenerate::{Autogenerate, AutogenerateError, Comparison};
 use crate::config::{Config, ConfigError};
 use crate::db::Connection;
+use crate::fleet::{self, FleetCommand, FleetError, FleetOptions, FleetReport, Target};
 use crate::project::Project;
 use crate::runner::{self, Command, RunError};
 
@@ -105,6 +120,39 @@ impl Migrator {
         &self.project
     }
 
+    /// Every target the configuration declares (`targets:`, then `targets_from:`).
+    pub fn targets(&self) -> Result<Vec<Target>, FleetError> {
+        fleet::load_targets(&self.project.config)
+    }
+
+    /// The declared targets matching any of `patterns` (names or globs like `tenant_*`).
+    pub fn select_targets(&self, patterns: &[&str]) -> Result<Vec<Target>, FleetError> {
+        let patterns: Vec<String> = patterns.iter().map(|p| p.to_string()).collect();
+        fleet::select(&self.targets()?, &patterns, false)
+    }
+
+    /// Runs `command` on every target concurrently (see [`fleet::run`]); a failed
+    /// target does not stop the others unless `options.fail_fast`.
+    pub async fn run_fleet(
+        &self,
+        targets: &[Target],
+        command: &FleetCommand,
+        options: FleetOptions,
+    ) -> FleetReport {
+        fleet::run(&self.project, targets, command, options, &mut |_| {}).await
+    }
+
+    /// Upgrades every target to `revision`; targets already there are not touched.
+    pub async fn upgrade_fleet(
+        &self,
+        targets: &[Target],
+        revision: &str,
+        options: FleetOptions,
+    ) -> FleetReport {
+        self.run_fleet(targets, &FleetCommand::Upgrade(revision.into()), options)
+            .await
+    }
+
     /// The head revisions of the project.
     pub fn heads(&self) -> Vec<String> {
         self.project
@@ -119,6 +167,41 @@ impl Migrator {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fleet::TargetStatus;
+
+    #[tokio::test]
+    async fn upgrades_a_fleet_of_sqlite_tenants() {
+        let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let dir = tempfile::tempdir().unwrap();
+        let versions = example.join("versions").display().to_string();
+        let schema = example.join("schema.yaml").display().to_string();
+        let mut yaml = format!("schema: {schema}\nversions: {versions}\ntargets:\n");
+        for i in 0..5 {
+            yaml.push_str(&format!("  tenant_{i}: sqlite://t{i}.db\n"));
+        }
+        yaml.push_str("  other: sqlite://other.db\n");
+        let config = dir.path().join("retort.yaml");
+        std::fs::write(&config, yaml).unwrap();
+        let migrator = Migrator::from_config_file(&config).unwrap();
+        let tenants = migrator.select_targets(&["tenant_*"]).unwrap();
+        assert_eq!(tenants.len(), 5);
+        let options = FleetOptions {
+            jobs: 2,
+            fail_fast: false,
+        };
+        let report = migrator.upgrade_fleet(&tenants, "head", options).await;
+        assert!(report.all_ok(), "{report:?}");
+        for t in &report.targets {
+            assert!(t.changed && t.from.is_empty());
+            assert_eq!(t.to, migrator.heads());
+        }
+        assert!(!dir.path().join("other.db").exists(), "not selected");
+        let again = migrator.upgrade_fleet(&tenants, "head", options).await;
+        assert!(again
+            .targets
+            .iter()
+            .all(|t| !t.changed && t.status == TargetStatus::Ok));
+    }
 
     #[tokio::test]
     async fn upgrades_the_example_project() {

@@ -87,6 +87,23 @@ pub trait Backend: Sync {
         false
     }
 
+    /// Whether a fleet target may name a schema its session runs in (PostgreSQL's
+    /// `search_path`).
+    fn has_session_schema(&self) -> bool {
+        false
+    }
+
+    /// `url` with the session's schema set to `schema`, so that unqualified tables and
+    /// the version table live there; `None` where the backend has no such setting.
+    fn session_schema_url(&self, _url: &str, _schema: &str) -> Option<String> {
+        None
+    }
+
+    /// The statement creating `schema` when it does not exist yet (where schemas exist).
+    fn create_schema_sql(&self, _schema: &str) -> Option<String> {
+        None
+    }
+
     /// True when the backend stores table and column comments.
     fn has_comments(&self) -> bool {
         true

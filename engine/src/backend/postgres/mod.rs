@@ -36,6 +36,22 @@ impl Backend for PostgresBackend {
         true
     }
 
+    fn has_session_schema(&self) -> bool {
+        true
+    }
+
+    fn session_schema_url(&self, url: &str, schema: &str) -> Option<String> {
+        let sep = if url.contains('?') { '&' } else { '?' };
+        Some(format!("{url}{sep}options[search_path]=%22{schema}%22"))
+    }
+
+    fn create_schema_sql(&self, schema: &str) -> Option<String> {
+        Some(format!(
+            "CREATE SCHEMA IF NOT EXISTS {}",
+            self.quote(schema)
+        ))
+    }
+
     fn type_sql(&self, ty: &ColumnType, _schema: Option<&Schema>) -> Result<String, TypeSqlError> {
         use ColumnType as T;
         Ok(match ty {
