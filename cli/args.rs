@@ -21,6 +21,10 @@ pub struct Cli {
     /// Also print which config file and database (password masked) the command uses.
     #[arg(short, long, global = true)]
     pub verbose: bool,
+    /// Make an applied revision whose file changed since it ran an error, not a warning
+    /// (upgrade, current, validate --url); same as `strict: true` in retort.yaml.
+    #[arg(long, global = true)]
+    pub strict: bool,
     /// Output format for commands that print data.
     #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
     pub format: Format,

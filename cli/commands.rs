@@ -27,7 +27,7 @@ pub fn configured_url() -> Option<String> {
 pub async fn run(cli: Cli) -> Result<ExitCode> {
     match &cli.command {
         Command::Init { dir, template } => init(dir, *template),
-        Command::Validate => validate(&cli),
+        Command::Validate => validate(&cli).await,
         Command::Current { verbose } => current(&cli, *verbose).await,
         Command::ListTemplates => list_templates(&cli),
         Command::Revision {
@@ -231,6 +231,10 @@ async fn current(cli: &Cli, verbose: bool) -> Result<ExitCode> {
             println!("{}", view.current_line(r));
         }
     }
+    if verbose || crate::checksums::strict(cli, &project) {
+        let changed = crate::checksums::changed(&project, &url).await?;
+        crate::checksums::report(cli, &project, &changed)?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -261,7 +265,7 @@ fn init(dir: &std::path::Path, template: InitTemplate) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn validate(cli: &Cli) -> Result<ExitCode> {
+async fn validate(cli: &Cli) -> Result<ExitCode> {
     let json = cli.format == Format::Json;
     let config = match Config::discover(cli.config.as_deref()) {
         Ok(c) => c,
@@ -320,6 +324,20 @@ fn validate(cli: &Cli) -> Result<ExitCode> {
                     if let Err(e) = retort_engine::runner::operations(&project, file, direction) {
                         errors.push(e.message.clone());
                     }
+                }
+            }
+            if cli.url.is_some() {
+                // With --url: also the applied revisions whose files changed since they ran.
+                match crate::checksums::changed(&project, &url).await {
+                    Ok(changed) if crate::checksums::strict(cli, &project) => {
+                        errors.extend(changed.iter().map(|c| c.to_string()));
+                    }
+                    Ok(changed) => {
+                        for c in &changed {
+                            eprintln!("warning: {c}");
+                        }
+                    }
+                    Err(e) => errors.push(e.to_string()),
                 }
             }
             project.files.len()

@@ -2,6 +2,7 @@
 
 mod args;
 mod autogen;
+mod checksums;
 mod commands;
 mod migrate;
 mod revision_display;

@@ -20,6 +20,8 @@ const KEYS: &[&str] = &[
     "compare",
     "include_tables",
     "exclude_tables",
+    "log_table",
+    "strict",
 ];
 
 /// What autogenerate compares besides tables and columns.
@@ -74,6 +76,10 @@ pub struct Config {
     pub exclude_tables: Vec<String>,
     /// Where each key was written in the config file (for messages about its value).
     pub key_spans: Vec<(String, Span)>,
+    /// The run log table (one row per applied or reverted revision, with its checksum).
+    pub log_table: String,
+    /// An applied revision whose file changed since it ran is an error, not a warning.
+    pub strict: bool,
 }
 
 impl Config {
@@ -94,6 +100,8 @@ impl Config {
             include_tables: Vec::new(),
             exclude_tables: Vec::new(),
             key_spans: Vec::new(),
+            log_table: "retort_log".into(),
+            strict: false,
         }
     }
 
@@ -186,6 +194,20 @@ impl Config {
                                     }
                                 }
                             }
+                            "log_table" => {
+                                if let Some(s) = r.string(v) {
+                                    if crate::schema::is_identifier(&s) {
+                                        config.log_table = s;
+                                    } else {
+                                        r.err(v.span, format!("`log_table` must be a plain identifier, got `{s}`"));
+                                    }
+                                }
+                            }
+                            "strict" => {
+                                if let Some(b) = r.boolean(v) {
+                                    config.strict = b;
+                                }
+                            }
                             "transaction_per_migration" => {
                                 if let Some(b) = r.boolean(v) {
                                     config.transaction_per_migration = b;
@@ -243,7 +265,7 @@ impl Config {
 
     /// True when autogenerate should consider `table` (include/exclude globs; never the version table).
     pub fn table_included(&self, table: &str) -> bool {
-        if table == self.version_table {
+        if table == self.version_table || table == self.log_table {
             return false;
         }
         if !self.include_tables.is_empty()

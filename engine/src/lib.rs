@@ -3,6 +3,7 @@
 //! the revision graph and the runner that applies revisions.
 
 pub mod autogenerate;
+pub mod checksum;
 pub mod compare;
 pub mod config;
 pub mod db;

@@ -329,6 +329,10 @@ async fn run_locked(
         rollback(conn, &mut txn).await;
         return Err(RunError::plain(e.to_string()));
     }
+    if let Err(e) = crate::checksum::ensure_log_table(conn, &project.config.log_table).await {
+        rollback(conn, &mut txn).await;
+        return Err(RunError::plain(e));
+    }
     let mut ctx = RenderContext::default();
     let mut history = EnumHistory::new(project);
     let mut last_good = rows.clone();
@@ -344,6 +348,7 @@ async fn run_locked(
             )));
         };
         let started = Instant::now();
+        let started_at = chrono::Utc::now();
         let outside = !file.transactional && dialect.transactional_ddl();
         if outside && txn.open {
             commit(conn, &mut txn).await?;
@@ -409,6 +414,16 @@ async fn run_locked(
                 rollback(conn, &mut txn).await;
                 return Err(e);
             }
+        }
+        // The step succeeded: record it in the run log, with the revision's checksum.
+        if let Err(msg) =
+            crate::checksum::record_step(conn, project, file, step.direction, started_at).await
+        {
+            let mut e = RunError::plain(msg);
+            e.revision = Some(step.revision.clone());
+            e.outcome = Some(outcome(txn.open, &last_good));
+            rollback(conn, &mut txn).await;
+            return Err(e);
         }
         apply_changes(&mut rows, &step.changes).map_err(|e| RunError::plain(e.to_string()))?;
         rows.sort();
