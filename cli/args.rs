@@ -200,6 +200,30 @@ pub enum Command {
         #[arg(long)]
         sql: bool,
     },
+    /// Prove the revision history on a scratch database: upgrade one revision at a time,
+    /// compare with schema.yaml, downgrade one at a time checking each restores the schema.
+    Verify {
+        /// The heads to verify (default: the single head).
+        #[arg(value_name = "HEAD")]
+        heads: Vec<String>,
+        /// Drop everything in the scratch database first (it is refused when not empty).
+        #[arg(long)]
+        reset: bool,
+    },
+    /// Check revisions for operations that are destructive, data-dependent, lock tables
+    /// or break code still running, per backend.
+    Lint {
+        /// The revisions to check (default: those not yet applied).
+        #[arg(value_name = "REV")]
+        revisions: Vec<String>,
+        /// Check every revision.
+        #[arg(long)]
+        all: bool,
+        /// Check for this backend only (default: the database URL's backend, or all three
+        /// without a database).
+        #[arg(long, value_name = "BACKEND")]
+        backend: Option<String>,
+    },
     /// Show the revision(s) the database is at.
     Current {
         /// Show each revision's details.
@@ -222,6 +246,8 @@ impl Command {
                 | Command::Check
                 | Command::Diff { .. }
                 | Command::Validate
+                | Command::Verify { .. }
+                | Command::Lint { .. }
         )
     }
 }

@@ -153,6 +153,18 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             let project = load_project(&cli)?;
             migrate::stamp(&cli, &project, revs, *purge, *sql).await
         }
+        Command::Verify { heads, reset } => {
+            let project = load_project(&cli)?;
+            crate::verify::verify(&cli, &project, heads, *reset).await
+        }
+        Command::Lint {
+            revisions: revs,
+            all,
+            backend,
+        } => {
+            let project = load_project(&cli)?;
+            crate::lint::lint(&cli, &project, revs, *all, backend.as_deref()).await
+        }
         Command::Edit { rev } => {
             let project = load_project(&cli)?;
             revisions::edit(&project, rev)

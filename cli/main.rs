@@ -7,6 +7,8 @@ mod commands;
 mod migrate;
 mod revision_display;
 mod revisions;
+mod verify;
+mod lint;
 
 use std::process::ExitCode;
 
@@ -21,7 +23,7 @@ fn main() -> ExitCode {
         Cli::command()
             .error(
                 clap::error::ErrorKind::ArgumentConflict,
-                "--format json is accepted only by current, heads, branches, history, show, check, diff and validate",
+                "--format json is accepted only by current, heads, branches, history, show, check, diff, validate, verify and lint",
             )
             .exit();
     }

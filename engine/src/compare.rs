@@ -441,6 +441,7 @@ fn create_tables(ctx: &mut Ctx<'_>, tables: &[&Table]) {
                 vec![Operation::CreateForeignKey {
                     table: name.clone(),
                     foreign_key: fk.clone(),
+                    not_valid: false,
                 }],
                 vec![Operation::DropConstraint {
                     name: fk.name.clone(),
@@ -954,6 +955,7 @@ fn compare_foreign_keys(ctx: &mut Ctx<'_>, new: &Table, old: &Table) {
     let create = |fk: &ForeignKey| Operation::CreateForeignKey {
         table: table.clone(),
         foreign_key: fk.clone(),
+        not_valid: false,
     };
     let drop = |fk: &ForeignKey| Operation::DropConstraint {
         name: fk.name.clone(),
@@ -996,6 +998,7 @@ fn compare_checks(ctx: &mut Ctx<'_>, new: &Table, old: &Table) {
             vec![Operation::CreateCheckConstraint {
                 table: table.clone(),
                 check: c.clone(),
+                not_valid: false,
             }],
         );
     }
@@ -1005,6 +1008,7 @@ fn compare_checks(ctx: &mut Ctx<'_>, new: &Table, old: &Table) {
             vec![Operation::CreateCheckConstraint {
                 table: table.clone(),
                 check: c.clone(),
+                not_valid: false,
             }],
             vec![Operation::DropConstraint {
                 name: c.name.clone(),

@@ -203,6 +203,125 @@ impl Dialect {
     }
 }
 
+// Capabilities used by lint, verify and the lock-timeout option (kept together so that
+// they can move into the backend objects as one piece).
+impl Dialect {
+    /// The catalog query listing every base table of the connection's schema/database.
+    pub fn catalog_tables_sql(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+            Dialect::Postgres => "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name",
+            Dialect::MySql => "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE' ORDER BY table_name",
+        }
+    }
+
+    /// The catalog query listing the user-defined types (enums) of the connection's
+    /// schema, where the backend has them.
+    pub fn catalog_types_sql(self) -> Option<&'static str> {
+        match self {
+            Dialect::Postgres => Some("SELECT t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = current_schema() AND t.typtype = 'e' ORDER BY t.typname"),
+            Dialect::Sqlite | Dialect::MySql => None,
+        }
+    }
+
+    /// Statements that empty a database of `tables` and `types` (for `verify --reset`),
+    /// whatever foreign keys connect them.
+    pub fn reset_statements(self, tables: &[String], types: &[String]) -> Vec<String> {
+        let mut out = Vec::new();
+        match self {
+            Dialect::Sqlite => out.push("PRAGMA foreign_keys = OFF".to_string()),
+            Dialect::MySql => out.push("SET FOREIGN_KEY_CHECKS = 0".to_string()),
+            Dialect::Postgres => {}
+        }
+        let cascade = if self == Dialect::Postgres { " CASCADE" } else { "" };
+        for t in tables {
+            out.push(format!("DROP TABLE IF EXISTS {}{cascade}", self.quote(t)));
+        }
+        for t in types {
+            out.push(format!("DROP TYPE IF EXISTS {}{cascade}", self.quote(t)));
+        }
+        match self {
+            Dialect::Sqlite => out.push("PRAGMA foreign_keys = ON".to_string()),
+            Dialect::MySql => out.push("SET FOREIGN_KEY_CHECKS = 1".to_string()),
+            Dialect::Postgres => {}
+        }
+        out
+    }
+
+    /// True when `CREATE INDEX CONCURRENTLY` builds an index without blocking writes.
+    pub fn has_concurrent_index(self) -> bool {
+        matches!(self, Dialect::Postgres)
+    }
+
+    /// True when foreign keys and checks can be added `NOT VALID` and validated later.
+    pub fn has_not_valid_constraints(self) -> bool {
+        matches!(self, Dialect::Postgres)
+    }
+
+    /// True when adding an index locks writes to the table unless built another way
+    /// (PostgreSQL without `CONCURRENTLY`; MySQL/InnoDB builds indexes in place; SQLite
+    /// locks the whole database for any write anyway).
+    pub fn index_build_blocks_writes(self) -> bool {
+        matches!(self, Dialect::Postgres)
+    }
+
+    /// True when an `ALTER TABLE` that cannot be done `ALGORITHM=INSTANT/INPLACE` copies
+    /// the whole table under a lock that blocks writes (MySQL/MariaDB).
+    pub fn alter_may_copy_table(self) -> bool {
+        matches!(self, Dialect::MySql)
+    }
+
+    /// True when most column type changes rewrite the table under an ACCESS EXCLUSIVE
+    /// lock (PostgreSQL; MySQL's table copy is [`Dialect::alter_may_copy_table`], and
+    /// SQLite locks the whole database for any change anyway).
+    pub fn type_change_rewrites_table(self) -> bool {
+        matches!(self, Dialect::Postgres)
+    }
+
+    /// True when `SET NOT NULL` scans the whole table under an exclusive lock unless a
+    /// validated `CHECK (col IS NOT NULL)` proves it first (PostgreSQL 12+).
+    pub fn set_not_null_scans_table(self) -> bool {
+        matches!(self, Dialect::Postgres)
+    }
+
+    /// True when `ADD COLUMN … DEFAULT volatile_expression` rewrites the table.
+    pub fn volatile_default_rewrites_table(self) -> bool {
+        matches!(self, Dialect::Postgres)
+    }
+
+    /// The statement that bounds how long this session waits for a lock, or `None`.
+    pub fn lock_timeout_sql(self, millis: u64) -> Option<String> {
+        match self {
+            Dialect::Postgres => Some(format!("SET lock_timeout = '{millis}ms'")),
+            // lock_wait_timeout is in whole seconds (at least 1).
+            Dialect::MySql => Some(format!(
+                "SET SESSION lock_wait_timeout = {}",
+                millis.div_ceil(1000).max(1)
+            )),
+            Dialect::Sqlite => Some(format!("PRAGMA busy_timeout = {millis}")),
+        }
+    }
+
+    /// The statement that restores the session's default lock timeout.
+    pub fn lock_timeout_reset_sql(self) -> Option<String> {
+        match self {
+            Dialect::Postgres => Some("SET lock_timeout = DEFAULT".to_string()),
+            Dialect::MySql => Some("SET SESSION lock_wait_timeout = DEFAULT".to_string()),
+            Dialect::Sqlite => Some("PRAGMA busy_timeout = 60000".to_string()),
+        }
+    }
+
+    /// True when a database error message says a lock could not be had in time.
+    pub fn is_lock_timeout(self, message: &str) -> bool {
+        let m = message.to_ascii_lowercase();
+        match self {
+            Dialect::Postgres => m.contains("lock timeout") || m.contains("55p03"),
+            Dialect::MySql => m.contains("lock wait timeout") || m.contains("1205"),
+            Dialect::Sqlite => m.contains("database is locked") || m.contains("busy"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -107,6 +107,9 @@ pub enum Operation {
         table: String,
         /// The key.
         foreign_key: ForeignKey,
+        /// PostgreSQL `NOT VALID`: existing rows are not checked now (see
+        /// `validate_constraint`); ignored elsewhere.
+        not_valid: bool,
     },
     /// `create_check_constraint`.
     CreateCheckConstraint {
@@ -114,6 +117,18 @@ pub enum Operation {
         table: String,
         /// The check.
         check: CheckConstraint,
+        /// PostgreSQL `NOT VALID`: existing rows are not checked now (see
+        /// `validate_constraint`); ignored elsewhere.
+        not_valid: bool,
+    },
+    /// `validate_constraint`: checks the existing rows against a foreign key or check
+    /// added with `not_valid: true` (PostgreSQL; a no-op elsewhere, where constraints are
+    /// always validated when added).
+    ValidateConstraint {
+        /// The constraint.
+        name: String,
+        /// The table.
+        table: String,
     },
     /// `create_primary_key`.
     CreatePrimaryKey {
@@ -313,6 +328,7 @@ impl Operation {
             Operation::CreateUniqueConstraint { .. } => "create_unique_constraint",
             Operation::CreateForeignKey { .. } => "create_foreign_key",
             Operation::CreateCheckConstraint { .. } => "create_check_constraint",
+            Operation::ValidateConstraint { .. } => "validate_constraint",
             Operation::CreatePrimaryKey { .. } => "create_primary_key",
             Operation::DropConstraint { .. } => "drop_constraint",
             Operation::CreateEnum(_) => "create_enum",
@@ -339,6 +355,7 @@ impl Operation {
             | Operation::CreateCheckConstraint { table, .. }
             | Operation::CreatePrimaryKey { table, .. }
             | Operation::DropConstraint { table, .. }
+            | Operation::ValidateConstraint { table, .. }
             | Operation::CreateTableComment { table, .. }
             | Operation::BulkInsert { table, .. } => Some(table),
             Operation::AlterColumn(a) => Some(&a.table),
@@ -372,10 +389,15 @@ impl Operation {
             Operation::CreateUniqueConstraint { table, constraint } => {
                 format!("{kind} `{}` on `{table}`", constraint.name)
             }
-            Operation::CreateForeignKey { table, foreign_key } => {
+            Operation::CreateForeignKey {
+                table, foreign_key, ..
+            } => {
                 format!("{kind} `{}` on `{table}`", foreign_key.name)
             }
-            Operation::CreateCheckConstraint { table, check } => {
+            Operation::ValidateConstraint { name, table } => {
+                format!("{kind} `{name}` on `{table}`")
+            }
+            Operation::CreateCheckConstraint { table, check, .. } => {
                 format!("{kind} `{}` on `{table}`", check.name)
             }
             Operation::CreatePrimaryKey { table, name, .. } => {

@@ -568,6 +568,26 @@ impl R<'_> {
         }
     }
 
+    /// ` NOT VALID` where the backend can add a constraint without checking existing
+    /// rows (PostgreSQL); elsewhere constraints are always checked when added.
+    fn not_valid_suffix(&self, not_valid: bool) -> &'static str {
+        if not_valid && self.d.has_not_valid_constraints() {
+            " NOT VALID"
+        } else {
+            ""
+        }
+    }
+
+    /// `VALIDATE CONSTRAINT` where constraints can be added `NOT VALID`; nothing
+    /// elsewhere (there the constraint was checked when added).
+    fn validate_constraint_sql(&self, table: &str, name: &str) -> Vec<String> {
+        if self.d.has_not_valid_constraints() {
+            vec![self.alter(table, &format!("VALIDATE CONSTRAINT {}", self.q(name)))]
+        } else {
+            Vec::new()
+        }
+    }
+
     fn alter(&self, table: &str, rest: &str) -> String {
         format!("ALTER TABLE {} {rest}", self.q(table))
     }
@@ -676,7 +696,11 @@ impl R<'_> {
                     ),
                 )])
             }
-            Operation::CreateForeignKey { table, foreign_key } => {
+            Operation::CreateForeignKey {
+                table,
+                foreign_key,
+                not_valid,
+            } => {
                 let clause = self.fk_clause(foreign_key, false)?;
                 if d == Dialect::Sqlite {
                     return self.sqlite_change(table, "adding a foreign key", |t| {
@@ -686,10 +710,19 @@ impl R<'_> {
                 }
                 Ok(vec![self.alter(
                     table,
-                    &format!("ADD {}{clause}", self.constraint_prefix(&foreign_key.name)),
+                    &format!(
+                        "ADD {}{clause}{}",
+                        self.constraint_prefix(&foreign_key.name),
+                        self.not_valid_suffix(*not_valid)
+                    ),
                 )])
             }
-            Operation::CreateCheckConstraint { table, check } => {
+            Operation::ValidateConstraint { name, table } => Ok(self.validate_constraint_sql(table, name)),
+            Operation::CreateCheckConstraint {
+                table,
+                check,
+                not_valid,
+            } => {
                 if d == Dialect::Sqlite {
                     return self.sqlite_change(table, "adding a check constraint", |t| {
                         t.checks.push(check.clone());
@@ -699,9 +732,10 @@ impl R<'_> {
                 Ok(vec![self.alter(
                     table,
                     &format!(
-                        "ADD {}CHECK ({})",
+                        "ADD {}CHECK ({}){}",
                         self.constraint_prefix(&check.name),
-                        check.expr
+                        check.expr,
+                        self.not_valid_suffix(*not_valid)
                     ),
                 )])
             }

@@ -118,12 +118,14 @@ pub fn reverse(op: &Operation) -> Result<Operation, NotReversible> {
             table: table.clone(),
             kind: ConstraintKind::Unique,
         },
-        Operation::CreateForeignKey { table, foreign_key } => Operation::DropConstraint {
+        Operation::CreateForeignKey {
+            table, foreign_key, ..
+        } => Operation::DropConstraint {
             name: foreign_key.name.clone(),
             table: table.clone(),
             kind: ConstraintKind::ForeignKey,
         },
-        Operation::CreateCheckConstraint { table, check } => Operation::DropConstraint {
+        Operation::CreateCheckConstraint { table, check, .. } => Operation::DropConstraint {
             name: check.name.clone(),
             table: table.clone(),
             kind: ConstraintKind::Check,
@@ -173,6 +175,12 @@ pub fn reverse(op: &Operation) -> Result<Operation, NotReversible> {
             comment: existing_comment.clone(),
             existing_comment: comment.clone(),
         },
+        Operation::ValidateConstraint { .. } => {
+            return Err(not(
+                op,
+                "validating a constraint changes nothing to take back; leave it out of the downgrade",
+            ))
+        }
         Operation::Execute { .. } => {
             return Err(not(
                 op,
