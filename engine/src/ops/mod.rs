@@ -83,8 +83,8 @@ pub enum Operation {
         table: String,
         /// The index (name, columns, unique, partial `where`).
         index: Index,
-        /// PostgreSQL `CREATE INDEX CONCURRENTLY` (must run outside a transaction:
-        /// put it in a revision with `transactional: false`); ignored elsewhere.
+        /// PostgreSQL `CREATE INDEX CONCURRENTLY` (its revision then runs outside a
+        /// transaction there); ignored elsewhere.
         concurrently: bool,
     },
     /// `drop_index`.
@@ -339,6 +339,14 @@ impl Operation {
             Operation::Execute { .. } => "execute",
             Operation::BulkInsert { .. } => "bulk_insert",
         }
+    }
+
+    /// True when the operation cannot run inside a transaction on `dialect` (and so its
+    /// revision runs outside one): `create_index` with `concurrently: true` where the
+    /// backend builds indexes concurrently.
+    pub fn needs_no_transaction(&self, dialect: Dialect) -> bool {
+        matches!(self, Operation::CreateIndex { concurrently: true, .. })
+            && dialect.has_concurrent_index()
     }
 
     /// The table the operation works on, if it works on one.

@@ -2,6 +2,7 @@
 //! transactions SPEC §6 prescribes, under a lock; or prints the SQL it would run.
 
 pub mod lock;
+mod lock_timeout;
 pub mod version_table;
 
 use std::fmt;
@@ -183,6 +184,21 @@ fn check_rows(project: &Project, rows: &[String], table: &str) -> Result<(), Run
     )))
 }
 
+/// Whether a revision step runs outside any transaction: `transactional: false`, or an
+/// operation the backend cannot run inside one (`create_index` with `concurrently: true`
+/// on PostgreSQL). Only meaningful where DDL is transactional.
+fn outside_transaction(
+    project: &Project,
+    file: &crate::script::RevisionFile,
+    direction: Direction,
+    dialect: Dialect,
+) -> bool {
+    dialect.transactional_ddl()
+        && (!file.transactional
+            || operations(project, file, direction)
+                .is_ok_and(|ops| ops.iter().any(|op| op.needs_no_transaction(dialect))))
+}
+
 /// Reads the current version rows (read-only: never creates the table, nor a SQLite file).
 pub async fn current(project: &Project, url: &str) -> Result<Vec<String>, RunError> {
     let mut conn = Connection::connect_read_only(url)
@@ -349,7 +365,7 @@ async fn run_locked(
         };
         let started = Instant::now();
         let started_at = chrono::Utc::now();
-        let outside = !file.transactional && dialect.transactional_ddl();
+        let outside = outside_transaction(project, file, step.direction, dialect);
         if outside && txn.open {
             commit(conn, &mut txn).await?;
             last_good = rows.clone();
@@ -397,10 +413,17 @@ async fn run_locked(
             }
         };
         // SQLite can make every rendered operation atomic even here (see run_revision).
-        let atomic_ops = (outside && dialect == Dialect::Sqlite).then_some(&mut txn);
-        if let Err(mut e) =
-            statements::run_revision(project, file, step.direction, conn, &mut ctx, atomic_ops)
-                .await
+        let sqlite_atomic = outside && dialect == Dialect::Sqlite;
+        if let Err(mut e) = lock_timeout::run_step(
+            project,
+            file,
+            step.direction,
+            conn,
+            &mut ctx,
+            &mut txn,
+            sqlite_atomic,
+        )
+        .await
         {
             e.outcome = Some(outcome(txn.open, &last_good));
             rollback(conn, &mut txn).await;
@@ -571,7 +594,7 @@ pub fn offline_script(
         let file = project
             .file(&step.revision)
             .ok_or_else(|| RunError::plain(format!("revision {} has no file", step.revision)))?;
-        let outside = !file.transactional && transactional;
+        let outside = outside_transaction(project, file, step.direction, dialect);
         if outside && open {
             stmt(&mut out, "COMMIT");
             open = false;
@@ -592,6 +615,14 @@ pub fn offline_script(
             atomic_ops,
         )?;
         open = open || group_open;
+        let timeout = file.lock_timeout.and_then(|ms| dialect.lock_timeout_sql(ms));
+        let body: Vec<String> = match &timeout {
+            Some(set) => std::iter::once(set.clone())
+                .chain(body)
+                .chain(dialect.lock_timeout_reset_sql())
+                .collect(),
+            None => body,
+        };
         for sql in body {
             if dialect == Dialect::MySql && crate::sqltext::has_inner_semicolon(&sql) {
                 // The mysql client cuts at every `;` unless told otherwise.
