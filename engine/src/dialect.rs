@@ -317,7 +317,7 @@ impl Dialect {
         match self {
             Dialect::Postgres => m.contains("lock timeout") || m.contains("55p03"),
             Dialect::MySql => m.contains("lock wait timeout") || m.contains("1205"),
-            Dialect::Sqlite => m.contains("database is locked") || m.contains("busy"),
+            Dialect::Sqlite => m.contains("database is locked") || m.contains("(code 5)"),
         }
     }
 }
