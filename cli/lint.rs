@@ -29,7 +29,12 @@ fn backends(project: &Project, cli: &Cli, requested: Option<&str>) -> Result<Vec
 }
 
 /// The revisions to lint, in upgrade order.
-async fn revisions(cli: &Cli, project: &Project, revs: &[String], all: bool) -> Result<Vec<String>> {
+async fn revisions(
+    cli: &Cli,
+    project: &Project,
+    revs: &[String],
+    all: bool,
+) -> Result<Vec<String>> {
     if all {
         let steps = project
             .graph

@@ -4,11 +4,11 @@ mod args;
 mod autogen;
 mod checksums;
 mod commands;
+mod lint;
 mod migrate;
 mod revision_display;
 mod revisions;
 mod verify;
-mod lint;
 
 use std::process::ExitCode;
 

@@ -18,7 +18,12 @@ fn line(c: &Check) -> String {
 }
 
 /// `verify [HEAD…] [--reset]`: exit 0 when every check passed, 1 otherwise.
-pub async fn verify(cli: &Cli, project: &Project, heads: &[String], reset: bool) -> Result<ExitCode> {
+pub async fn verify(
+    cli: &Cli,
+    project: &Project,
+    heads: &[String],
+    reset: bool,
+) -> Result<ExitCode> {
     let url = project.config.url(cli.url.as_deref());
     let json = cli.format == Format::Json;
     let quiet = cli.quiet;

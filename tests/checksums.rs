@@ -98,7 +98,14 @@ async fn after_rewrite(test: &str, file: &str, base: &str, other: &str, expect_c
 
 #[tokio::test]
 async fn editing_an_applied_yaml_revision_is_reported() {
-    after_rewrite("ck_yaml_edit", "aaaa00000001_items.yaml", YAML_BASE, YAML_EDITED, true).await;
+    after_rewrite(
+        "ck_yaml_edit",
+        "aaaa00000001_items.yaml",
+        YAML_BASE,
+        YAML_EDITED,
+        true,
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -115,7 +122,14 @@ async fn reformatting_an_applied_yaml_revision_is_not_reported() {
 
 #[tokio::test]
 async fn editing_an_applied_sql_revision_is_reported() {
-    after_rewrite("ck_sql_edit", "aaaa00000001_items.sql", SQL_BASE, SQL_EDITED, true).await;
+    after_rewrite(
+        "ck_sql_edit",
+        "aaaa00000001_items.sql",
+        SQL_BASE,
+        SQL_EDITED,
+        true,
+    )
+    .await;
 }
 
 #[tokio::test]

@@ -33,11 +33,18 @@ fn rules_for(ops: &str, backend: &str) -> Vec<String> {
     project(dir.path(), ops);
     let run = retort(
         dir.path(),
-        &["--format", "json", "lint", "bbbb00000002", "--backend", backend],
+        &[
+            "--format",
+            "json",
+            "lint",
+            "bbbb00000002",
+            "--backend",
+            backend,
+        ],
     );
     assert!(run.code == 0 || run.code == 1, "{}", run.all());
-    let v: serde_json::Value = serde_json::from_str(run.stdout.trim())
-        .unwrap_or_else(|e| panic!("{e}: {}", run.all()));
+    let v: serde_json::Value =
+        serde_json::from_str(run.stdout.trim()).unwrap_or_else(|e| panic!("{e}: {}", run.all()));
     v["findings"]
         .as_array()
         .unwrap()
@@ -179,10 +186,17 @@ fn findings_name_file_line_rule_backend_and_fix_and_errors_exit_1() {
         lines[1]
     );
     // Warnings only: exit 0.
-    project(d, "  - create_index: {name: ix_t_a, table: t, columns: [a]}\n");
+    project(
+        d,
+        "  - create_index: {name: ix_t_a, table: t, columns: [a]}\n",
+    );
     let run = retort(d, &["lint", "bbbb00000002", "--backend", "postgres"]);
     assert_eq!(run.code, 0, "{}", run.all());
-    assert!(run.stdout.contains("pg-index-not-concurrent"), "{}", run.all());
+    assert!(
+        run.stdout.contains("pg-index-not-concurrent"),
+        "{}",
+        run.all()
+    );
 }
 
 #[test]
@@ -195,8 +209,16 @@ fn a_stated_reason_silences_one_rule_on_one_operation() {
     );
     let run = retort(d, &["lint", "bbbb00000002", "--backend", "sqlite"]);
     assert_eq!(run.code, 1, "{}", run.all());
-    assert!(!run.stdout.contains(":6:"), "the silenced operation: {}", run.all());
-    assert!(run.stdout.contains(":7: error[drop-column]"), "{}", run.all());
+    assert!(
+        !run.stdout.contains(":6:"),
+        "the silenced operation: {}",
+        run.all()
+    );
+    assert!(
+        run.stdout.contains(":7: error[drop-column]"),
+        "{}",
+        run.all()
+    );
     // Without a reason nothing is silenced, and the directive itself is an error.
     project(
         d,
@@ -204,8 +226,16 @@ fn a_stated_reason_silences_one_rule_on_one_operation() {
     );
     let run = retort(d, &["lint", "bbbb00000002", "--backend", "sqlite"]);
     assert_eq!(run.code, 1, "{}", run.all());
-    assert!(run.stdout.contains(":6: error[drop-column]"), "{}", run.all());
-    assert!(run.stdout.contains(":5: error[allow-without-reason]"), "{}", run.all());
+    assert!(
+        run.stdout.contains(":6: error[drop-column]"),
+        "{}",
+        run.all()
+    );
+    assert!(
+        run.stdout.contains(":5: error[allow-without-reason]"),
+        "{}",
+        run.all()
+    );
 }
 
 #[test]
@@ -220,9 +250,18 @@ fn sql_revisions_are_linted_too() {
     );
     let run = retort(d, &["lint", "bbbb00000002", "--backend", "postgres"]);
     assert_eq!(run.code, 1, "{}", run.all());
-    assert!(run.stdout.contains(".sql:6: warning[pg-index-not-concurrent]"), "{}", run.all());
+    assert!(
+        run.stdout
+            .contains(".sql:6: warning[pg-index-not-concurrent]"),
+        "{}",
+        run.all()
+    );
     assert!(!run.stdout.contains(":7:"), "{}", run.all());
-    assert!(run.stdout.contains(".sql:8: error[drop-column]"), "{}", run.all());
+    assert!(
+        run.stdout.contains(".sql:8: error[drop-column]"),
+        "{}",
+        run.all()
+    );
 }
 
 #[tokio::test]
@@ -259,9 +298,17 @@ async fn concurrently_and_not_valid_run() {
     );
     for b in backends("lint_options", d).await {
         b.ok(d, &["--url", &b.url, "upgrade", "head"]);
-        let sql = b.ok(d, &["--url", &b.url, "upgrade", "--sql", "aaaa00000001:head"]).stdout;
+        let sql = b
+            .ok(
+                d,
+                &["--url", &b.url, "upgrade", "--sql", "aaaa00000001:head"],
+            )
+            .stdout;
         if b.name == "postgres" {
-            assert!(sql.contains("CREATE INDEX CONCURRENTLY \"ix_t_a\""), "{sql}");
+            assert!(
+                sql.contains("CREATE INDEX CONCURRENTLY \"ix_t_a\""),
+                "{sql}"
+            );
             assert!(sql.contains("NOT VALID"), "{sql}");
             assert!(sql.contains("VALIDATE CONSTRAINT \"fk_t_p\""), "{sql}");
             // The revision ran outside the run's transaction: COMMIT before it.
@@ -335,7 +382,12 @@ async fn lock_timeout_applies_to_the_revisions_statements() {
         };
         write(
             &d.join("versions/bbbb00000002_change.yaml"),
-            &rev("bbbb00000002", "aaaa00000001", "lock_timeout: 3s\nlock_retries: 2\n", "probe_in"),
+            &rev(
+                "bbbb00000002",
+                "aaaa00000001",
+                "lock_timeout: 3s\nlock_retries: 2\n",
+                "probe_in",
+            ),
         );
         write(
             &d.join("versions/cccc00000003_after.yaml"),
@@ -352,12 +404,27 @@ async fn lock_timeout_applies_to_the_revisions_statements() {
             _ => assert_eq!(inside, "3000"),
         }
         assert_ne!(inside, after, "{}: reset after the revision", b.name);
-        let sql = b.ok(d, &["--url", &b.url, "upgrade", "--sql", "aaaa00000001:bbbb00000002"]).stdout;
-        assert!(sql.contains(match b.name {
-            "postgres" => "SET lock_timeout = '3000ms'",
-            "mysql" => "SET SESSION lock_wait_timeout = 3",
-            _ => "PRAGMA busy_timeout = 3000",
-        }), "{}: {sql}", b.name);
+        let sql = b
+            .ok(
+                d,
+                &[
+                    "--url",
+                    &b.url,
+                    "upgrade",
+                    "--sql",
+                    "aaaa00000001:bbbb00000002",
+                ],
+            )
+            .stdout;
+        assert!(
+            sql.contains(match b.name {
+                "postgres" => "SET lock_timeout = '3000ms'",
+                "mysql" => "SET SESSION lock_wait_timeout = 3",
+                _ => "PRAGMA busy_timeout = 3000",
+            }),
+            "{}: {sql}",
+            b.name
+        );
         b.drop().await;
     }
 }

@@ -14,7 +14,10 @@ const LEAKY: &str = "revision: bbbb00000002\ndown_revision: aaaa00000001\nmessag
 const SCHEMA: &str = "tables:\n  items:\n    columns:\n      id: {type: integer, primary_key: true}\n      note: {type: varchar(40)}\n";
 
 fn leaky_project(dir: &std::path::Path) {
-    write(&dir.join("retort.yaml"), "schema: schema.yaml\nversions: versions\n");
+    write(
+        &dir.join("retort.yaml"),
+        "schema: schema.yaml\nversions: versions\n",
+    );
     write(&dir.join("schema.yaml"), SCHEMA);
     write(&dir.join("versions/aaaa00000001_items.yaml"), BASE);
     write(&dir.join("versions/bbbb00000002_note.yaml"), LEAKY);
@@ -36,11 +39,21 @@ async fn verify_passes_on_the_example_project() {
             "PASS  upgrade to 4d5e6f708192",
             "all 10 checks passed",
         ] {
-            assert!(run.stdout.contains(needle), "{}: {needle}: {}", b.name, run.all());
+            assert!(
+                run.stdout.contains(needle),
+                "{}: {needle}: {}",
+                b.name,
+                run.all()
+            );
         }
         // It leaves the scratch database at head.
         let rows = b.query("SELECT version_num FROM retort_version").await;
-        assert_eq!(rows, vec![vec![Some("4d5e6f708192".to_string())]], "{}", b.name);
+        assert_eq!(
+            rows,
+            vec![vec![Some("4d5e6f708192".to_string())]],
+            "{}",
+            b.name
+        );
         b.drop().await;
     }
 }
@@ -64,10 +77,17 @@ async fn verify_fails_naming_the_revision_whose_downgrade_leaves_a_column() {
             "{}: the first difference names the column: {all}",
             b.name
         );
-        assert!(all.contains("PASS  upgrade bbbb00000002"), "{}: {all}", b.name);
+        assert!(
+            all.contains("PASS  upgrade bbbb00000002"),
+            "{}: {all}",
+            b.name
+        );
         assert!(all.contains("verify failed"), "{}: {all}", b.name);
         // JSON report: the failed check names the revision.
-        let again = b.run(d, &["--url", &b.url, "--format", "json", "verify", "--reset"]);
+        let again = b.run(
+            d,
+            &["--url", &b.url, "--format", "json", "verify", "--reset"],
+        );
         assert_eq!(again.code, 1, "{}: {}", b.name, again.all());
         let v: serde_json::Value = serde_json::from_str(again.stdout.trim()).expect("json");
         assert_eq!(v["passed"], false);
@@ -94,7 +114,12 @@ async fn verify_refuses_a_non_empty_scratch_database_without_reset() {
         assert_eq!(run.code, 1, "{}: {}", b.name, run.all());
         assert!(run.all().contains("is not empty"), "{}", run.all());
         assert!(run.all().contains("--reset"), "{}", run.all());
-        assert!(!run.all().contains("PASS"), "{}: nothing ran: {}", b.name, run.all());
+        assert!(
+            !run.all().contains("PASS"),
+            "{}: nothing ran: {}",
+            b.name,
+            run.all()
+        );
         // Untouched: still at the first revision, the table still there.
         let rows = b.query("SELECT version_num FROM retort_version").await;
         assert_eq!(rows, vec![vec![Some("aaaa00000001".to_string())]]);
@@ -125,6 +150,11 @@ fn verify_wants_a_single_head_or_named_heads() {
     assert_refused(
         d,
         &["--url", &url, "verify"],
-        &["several heads", "bbbb00000002", "cccc00000003", "retort merge"],
+        &[
+            "several heads",
+            "bbbb00000002",
+            "cccc00000003",
+            "retort merge",
+        ],
     );
 }

@@ -199,10 +199,12 @@ pub async fn record_step(
         d.literal(&timestamp(ended)),
         d.literal(env!("CARGO_PKG_VERSION")),
     );
-    conn.execute(&sql)
-        .await
-        .map(|_| ())
-        .map_err(|e| format!("recording revision {} in the run log table {table} failed: {e}\n  SQL: {sql}", file.id))
+    conn.execute(&sql).await.map(|_| ()).map_err(|e| {
+        format!(
+            "recording revision {} in the run log table {table} failed: {e}\n  SQL: {sql}",
+            file.id
+        )
+    })
 }
 
 /// An applied revision whose file no longer means what it meant when it ran.
@@ -340,7 +342,10 @@ mod tests {
             normalize_sql(a),
             normalize_sql("CREATE  TABLE t(id INTEGER,name TEXT);")
         );
-        assert_ne!(normalize_sql(a), normalize_sql("CREATE TABLE t (id INTEGER);"));
+        assert_ne!(
+            normalize_sql(a),
+            normalize_sql("CREATE TABLE t (id INTEGER);")
+        );
         assert_ne!(
             normalize_sql("SELECT 'a  b'"),
             normalize_sql("SELECT 'a b'")
@@ -349,9 +354,6 @@ mod tests {
             normalize_sql("SELECT 1 AS x"),
             normalize_sql("SELECT 1 AS y")
         );
-        assert_eq!(
-            normalize_sql("SELECT $$ a -- b $$"),
-            "SELECT $$ a -- b $$"
-        );
+        assert_eq!(normalize_sql("SELECT $$ a -- b $$"), "SELECT $$ a -- b $$");
     }
 }

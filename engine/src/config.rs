@@ -199,7 +199,12 @@ impl Config {
                                     if crate::schema::is_identifier(&s) {
                                         config.log_table = s;
                                     } else {
-                                        r.err(v.span, format!("`log_table` must be a plain identifier, got `{s}`"));
+                                        r.err(
+                                            v.span,
+                                            format!(
+                                                "`log_table` must be a plain identifier, got `{s}`"
+                                            ),
+                                        );
                                     }
                                 }
                             }

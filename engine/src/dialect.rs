@@ -233,7 +233,11 @@ impl Dialect {
             Dialect::MySql => out.push("SET FOREIGN_KEY_CHECKS = 0".to_string()),
             Dialect::Postgres => {}
         }
-        let cascade = if self == Dialect::Postgres { " CASCADE" } else { "" };
+        let cascade = if self == Dialect::Postgres {
+            " CASCADE"
+        } else {
+            ""
+        };
         for t in tables {
             out.push(format!("DROP TABLE IF EXISTS {}{cascade}", self.quote(t)));
         }

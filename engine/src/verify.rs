@@ -135,11 +135,20 @@ async fn snapshot(project: &Project, url: &str) -> Result<Schema, String> {
 
 /// The first difference between the schema before a revision's upgrade and after its
 /// downgrade, as the operation that would restore it.
-fn first_difference(project: &Project, dialect_url: &str, before: &Schema, after: &Schema) -> Option<String> {
+fn first_difference(
+    project: &Project,
+    dialect_url: &str,
+    before: &Schema,
+    after: &Schema,
+) -> Option<String> {
     let dialect = crate::dialect::Dialect::from_url(dialect_url)?;
     let diff = compare(before, after, dialect, &project.config.compare);
     let op = diff.upgrade.first()?;
-    let text = write_operations(std::slice::from_ref(op), 0, &project.config.naming_convention);
+    let text = write_operations(
+        std::slice::from_ref(op),
+        0,
+        &project.config.naming_convention,
+    );
     Some(format!(
         "{} difference(s); the first: the schema needs `{}` to be as before the upgrade",
         diff.upgrade.len(),
@@ -167,7 +176,12 @@ fn heads(project: &Project, requested: &[String]) -> Result<Vec<String>, String>
         }
         return Ok(out);
     }
-    let heads: Vec<String> = project.graph.heads().into_iter().map(str::to_string).collect();
+    let heads: Vec<String> = project
+        .graph
+        .heads()
+        .into_iter()
+        .map(str::to_string)
+        .collect();
     match heads.len() {
         0 => Err("there are no revisions to verify".into()),
         1 => Ok(heads),
@@ -234,7 +248,11 @@ pub async fn verify(
                         report.fail(
                             name,
                             Some(&rev),
-                            format!("the version table is at {} instead of {}", now.join(", "), rows.join(", ")),
+                            format!(
+                                "the version table is at {} instead of {}",
+                                now.join(", "),
+                                rows.join(", ")
+                            ),
                         );
                         record!(report);
                         return Ok(report);
@@ -256,7 +274,8 @@ pub async fn verify(
     match compare_with_database(project, url).await {
         Ok(c) if c.diff.is_empty() => report.pass(name, None),
         Ok(c) => {
-            let first = write_operations(&c.diff.upgrade[..1], 0, &project.config.naming_convention);
+            let first =
+                write_operations(&c.diff.upgrade[..1], 0, &project.config.naming_convention);
             report.fail(
                 name,
                 None,
@@ -283,7 +302,10 @@ pub async fn verify(
             report.fail(
                 name,
                 Some(&rev),
-                format!("no downgrade target takes back revision {rev} alone from {}", rows.join(", ")),
+                format!(
+                    "no downgrade target takes back revision {rev} alone from {}",
+                    rows.join(", ")
+                ),
             );
             record!(report);
             return Ok(report);

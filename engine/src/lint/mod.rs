@@ -190,7 +190,10 @@ pub fn lint_revision(
     let mut out = Vec::new();
     for f in raw {
         let here = directives_for(&allows, &lines, f.line);
-        if here.iter().any(|a| a.rule == f.rule && !a.reason.is_empty()) {
+        if here
+            .iter()
+            .any(|a| a.rule == f.rule && !a.reason.is_empty())
+        {
             continue;
         }
         out.push(f);
@@ -228,7 +231,11 @@ pub fn lint_revision(
 }
 
 /// Lints the revisions `ids` (in the given order).
-pub fn lint(project: &Project, ids: &[String], backends: &[Dialect]) -> Result<Vec<Finding>, String> {
+pub fn lint(
+    project: &Project,
+    ids: &[String],
+    backends: &[Dialect],
+) -> Result<Vec<Finding>, String> {
     let mut out = Vec::new();
     for id in ids {
         let file = project

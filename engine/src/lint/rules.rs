@@ -49,17 +49,49 @@ pub const RULES: &[Rule] = &[
     rule("drop-table", Category::Destructive, Severity::Error),
     rule("drop-column", Category::Destructive, Severity::Error),
     rule("narrow-type", Category::Destructive, Severity::Error),
-    rule("drop-default-not-null", Category::Destructive, Severity::Warning),
-    rule("add-not-null-without-default", Category::DataDependent, Severity::Warning),
+    rule(
+        "drop-default-not-null",
+        Category::Destructive,
+        Severity::Warning,
+    ),
+    rule(
+        "add-not-null-without-default",
+        Category::DataDependent,
+        Severity::Warning,
+    ),
     rule("add-unique", Category::DataDependent, Severity::Warning),
-    rule("pg-index-not-concurrent", Category::Locking, Severity::Warning),
-    rule("pg-type-change-rewrite", Category::Locking, Severity::Warning),
-    rule("pg-constraint-not-valid", Category::Locking, Severity::Warning),
+    rule(
+        "pg-index-not-concurrent",
+        Category::Locking,
+        Severity::Warning,
+    ),
+    rule(
+        "pg-type-change-rewrite",
+        Category::Locking,
+        Severity::Warning,
+    ),
+    rule(
+        "pg-constraint-not-valid",
+        Category::Locking,
+        Severity::Warning,
+    ),
     rule("pg-volatile-default", Category::Locking, Severity::Warning),
     rule("pg-set-not-null", Category::Locking, Severity::Warning),
-    rule("mysql-alter-copies-table", Category::Locking, Severity::Warning),
-    rule("rename-table", Category::BackwardIncompatible, Severity::Error),
-    rule("rename-column", Category::BackwardIncompatible, Severity::Error),
+    rule(
+        "mysql-alter-copies-table",
+        Category::Locking,
+        Severity::Warning,
+    ),
+    rule(
+        "rename-table",
+        Category::BackwardIncompatible,
+        Severity::Error,
+    ),
+    rule(
+        "rename-column",
+        Category::BackwardIncompatible,
+        Severity::Error,
+    ),
 ];
 
 fn severity(id: &str) -> Severity {
@@ -118,7 +150,14 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn push(&mut self, line: usize, id: &'static str, backend: Option<Dialect>, message: String, fix: String) {
+    fn push(
+        &mut self,
+        line: usize,
+        id: &'static str,
+        backend: Option<Dialect>,
+        message: String,
+        fix: String,
+    ) {
         if let Some(d) = backend {
             if !self.backends.contains(&d) {
                 return;
@@ -145,7 +184,7 @@ impl Ctx<'_> {
         message: &str,
         fix: &str,
     ) {
-        for d in self.backends.to_vec() {
+        for d in self.backends.iter().copied() {
             if has(d) {
                 self.push(line, id, Some(d), message.to_string(), fix.to_string());
             }
@@ -154,10 +193,17 @@ impl Ctx<'_> {
 }
 
 /// Whether any revision of the project adds a check `COLUMN IS NOT NULL` on `table`.
-fn has_not_null_check(project: &Project, earlier: &[&Operation], table: &str, column: &str) -> bool {
+fn has_not_null_check(
+    project: &Project,
+    earlier: &[&Operation],
+    table: &str,
+    column: &str,
+) -> bool {
     let wanted = format!("{} is not null", column.to_ascii_lowercase());
     let matches = |op: &Operation| match op {
-        Operation::CreateCheckConstraint { table: t, check, .. } => {
+        Operation::CreateCheckConstraint {
+            table: t, check, ..
+        } => {
             t == table
                 && check
                     .expr
@@ -180,7 +226,13 @@ fn has_not_null_check(project: &Project, earlier: &[&Operation], table: &str, co
     })
 }
 
-fn alter_column(ctx: &mut Ctx<'_>, project: &Project, earlier: &[&Operation], line: usize, a: &AlterColumn) {
+fn alter_column(
+    ctx: &mut Ctx<'_>,
+    project: &Project,
+    earlier: &[&Operation],
+    line: usize,
+    a: &AlterColumn,
+) {
     let col = format!("{}.{}", a.table, a.name);
     if let Some(new) = &a.new_name {
         ctx.push(
@@ -235,7 +287,8 @@ fn alter_column(ctx: &mut Ctx<'_>, project: &Project, earlier: &[&Operation], li
                 &format!("first add `CHECK ({} IS NOT NULL)` with not_valid: true and validate_constraint it in an earlier revision; SET NOT NULL then uses the check and does not scan.", a.name),
             );
         }
-        let msg = format!("sets {col} NOT NULL: MySQL/MariaDB rebuilds the table to change nullability.");
+        let msg =
+            format!("sets {col} NOT NULL: MySQL/MariaDB rebuilds the table to change nullability.");
         ctx.push_where(
             line,
             "mysql-alter-copies-table",
@@ -260,7 +313,12 @@ fn alter_column(ctx: &mut Ctx<'_>, project: &Project, earlier: &[&Operation], li
 }
 
 /// Runs every rule over a revision's upgrade operations.
-pub fn check(project: &Project, file: &RevisionFile, ops: &[Located], backends: &[Dialect]) -> Vec<Finding> {
+pub fn check(
+    project: &Project,
+    file: &RevisionFile,
+    ops: &[Located],
+    backends: &[Dialect],
+) -> Vec<Finding> {
     let mut ctx = Ctx {
         file,
         backends,

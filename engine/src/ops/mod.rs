@@ -345,8 +345,13 @@ impl Operation {
     /// revision runs outside one): `create_index` with `concurrently: true` where the
     /// backend builds indexes concurrently.
     pub fn needs_no_transaction(&self, dialect: Dialect) -> bool {
-        matches!(self, Operation::CreateIndex { concurrently: true, .. })
-            && dialect.has_concurrent_index()
+        matches!(
+            self,
+            Operation::CreateIndex {
+                concurrently: true,
+                ..
+            }
+        ) && dialect.has_concurrent_index()
     }
 
     /// The table the operation works on, if it works on one.

@@ -717,7 +717,9 @@ impl R<'_> {
                     ),
                 )])
             }
-            Operation::ValidateConstraint { name, table } => Ok(self.validate_constraint_sql(table, name)),
+            Operation::ValidateConstraint { name, table } => {
+                Ok(self.validate_constraint_sql(table, name))
+            }
             Operation::CreateCheckConstraint {
                 table,
                 check,

@@ -183,6 +183,7 @@ fn every_kind(name: &str) -> Vec<Operation> {
                 on_delete: Some(FkAction::SetDefault),
                 on_update: Some(FkAction::Restrict),
             },
+            not_valid: true,
         },
         Operation::CreateCheckConstraint {
             table: s(name),
@@ -190,6 +191,11 @@ fn every_kind(name: &str) -> Vec<Operation> {
                 name: s(name),
                 expr: s("\"x\" IN ('a', 'b')"),
             },
+            not_valid: true,
+        },
+        Operation::ValidateConstraint {
+            table: s(name),
+            name: s("fk"),
         },
         Operation::CreatePrimaryKey {
             table: s(name),
@@ -407,6 +413,7 @@ fn reversible_operations_reverse() {
                                 | Operation::DropEnumValue { .. }
                                 | Operation::Execute { .. }
                                 | Operation::BulkInsert { .. }
+                                | Operation::ValidateConstraint { .. }
                                 | Operation::DropColumn {
                                     existing_type: None,
                                     ..
@@ -870,6 +877,7 @@ impl Rng {
                 Operation::CreateForeignKey {
                     table: self.name(),
                     foreign_key: self.fk(cols),
+                    not_valid: false,
                 }
             }
             10 => Operation::CreateCheckConstraint {
@@ -880,6 +888,7 @@ impl Rng {
                         .filter(|t| !t.trim().is_empty())
                         .unwrap_or_else(|| "1 = 1".into()),
                 },
+                not_valid: false,
             },
             11 => Operation::CreatePrimaryKey {
                 table: self.name(),

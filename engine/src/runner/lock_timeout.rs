@@ -54,7 +54,9 @@ pub(crate) async fn run_step(
                 }
                 break Ok(());
             }
-            Err(e) if retry_here && attempt < file.lock_retries && d.is_lock_timeout(&e.message) => {
+            Err(e)
+                if retry_here && attempt < file.lock_retries && d.is_lock_timeout(&e.message) =>
+            {
                 exec(conn, &format!("ROLLBACK TO SAVEPOINT {SAVEPOINT}")).await?;
                 *ctx = saved;
                 attempt += 1;

@@ -615,7 +615,9 @@ pub fn offline_script(
             atomic_ops,
         )?;
         open = open || group_open;
-        let timeout = file.lock_timeout.and_then(|ms| dialect.lock_timeout_sql(ms));
+        let timeout = file
+            .lock_timeout
+            .and_then(|ms| dialect.lock_timeout_sql(ms));
         let body: Vec<String> = match &timeout {
             Some(set) => std::iter::once(set.clone())
                 .chain(body)
