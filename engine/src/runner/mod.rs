@@ -589,6 +589,11 @@ pub fn offline_script(
     }
     if start.is_none() {
         stmt(&mut out, &version_table::create_sql(dialect, table));
+        // The run log exists as online; offline runs record no checksums in it.
+        stmt(
+            &mut out,
+            &crate::checksum::log_table_sql(dialect, &project.config.log_table),
+        );
     }
     for step in &steps {
         let file = project
