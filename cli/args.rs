@@ -21,6 +21,10 @@ pub struct Cli {
     /// Also print which config file and database (password masked) the command uses.
     #[arg(short, long, global = true)]
     pub verbose: bool,
+    /// Make an applied revision whose file changed since it ran an error, not a warning
+    /// (upgrade, current, validate --url); same as `strict: true` in retort.yaml.
+    #[arg(long, global = true)]
+    pub strict: bool,
     /// Output format for commands that print data.
     #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -265,6 +269,34 @@ pub enum Command {
         /// The shell.
         shell: clap_complete::Shell,
     },
+    /// Prove the revision history on a scratch database: upgrade one revision at a time,
+    /// compare with schema.yaml, downgrade one at a time checking each restores the schema.
+    #[command(
+        after_help = "Example:\n  retort verify --url postgres://me@localhost/scratch --reset"
+    )]
+    Verify {
+        /// The heads to verify (default: the single head).
+        #[arg(value_name = "HEAD")]
+        heads: Vec<String>,
+        /// Drop everything in the scratch database first (it is refused when not empty).
+        #[arg(long)]
+        reset: bool,
+    },
+    /// Check revisions for operations that are destructive, data-dependent, lock tables
+    /// or break code still running, per backend.
+    #[command(after_help = "Example:\n  retort lint --all --backend postgres")]
+    Lint {
+        /// The revisions to check (default: those not yet applied).
+        #[arg(value_name = "REV")]
+        revisions: Vec<String>,
+        /// Check every revision.
+        #[arg(long)]
+        all: bool,
+        /// Check for this backend only (default: the database URL's backend, or all three
+        /// without a database).
+        #[arg(long, value_name = "BACKEND")]
+        backend: Option<String>,
+    },
     /// Show the revision(s) the database is at.
     #[command(after_help = "Example:\n  retort current --verbose")]
     Current {
@@ -287,7 +319,9 @@ impl Command {
             | Command::Upgrade { .. }
             | Command::Downgrade { .. }
             | Command::Stamp { .. }
-            | Command::Current { .. } => true,
+            | Command::Current { .. }
+            | Command::Verify { .. }
+            | Command::Lint { .. } => true,
             _ => false,
         }
     }
@@ -305,6 +339,8 @@ impl Command {
                 | Command::Check
                 | Command::Diff { .. }
                 | Command::Validate
+                | Command::Verify { .. }
+                | Command::Lint { .. }
         )
     }
 

@@ -31,7 +31,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
     }
     match &cli.command {
         Command::Init { dir, template } => init(dir, *template, cli.quiet),
-        Command::Validate => validate(&cli),
+        Command::Validate => validate(&cli).await,
         Command::Current { verbose } => current(&cli, *verbose).await,
         Command::ListTemplates => list_templates(&cli),
         Command::Revision {
@@ -164,6 +164,18 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             let project = load_project(&cli)?;
             migrate::stamp(&cli, &project, revs, *purge, *sql).await
         }
+        Command::Verify { heads, reset } => {
+            let project = load_project(&cli)?;
+            crate::verify::verify(&cli, &project, heads, *reset).await
+        }
+        Command::Lint {
+            revisions: revs,
+            all,
+            backend,
+        } => {
+            let project = load_project(&cli)?;
+            crate::lint::lint(&cli, &project, revs, *all, backend.as_deref()).await
+        }
         Command::Edit { rev } => {
             let project = load_project(&cli)?;
             revisions::edit(&project, rev)
@@ -247,6 +259,10 @@ async fn current(cli: &Cli, verbose: bool) -> Result<ExitCode> {
             println!("{}", view.current_line(r));
         }
     }
+    if verbose || crate::checksums::strict(cli, &project) {
+        let changed = crate::checksums::changed(&project, &url).await?;
+        crate::checksums::report(cli, &project, &changed)?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -280,7 +296,7 @@ fn init(dir: &std::path::Path, template: InitTemplate, quiet: bool) -> Result<Ex
     Ok(ExitCode::SUCCESS)
 }
 
-fn validate(cli: &Cli) -> Result<ExitCode> {
+async fn validate(cli: &Cli) -> Result<ExitCode> {
     let json = cli.format == Format::Json;
     let config = match Config::discover(cli.config.as_deref()) {
         Ok(c) => c,
@@ -343,6 +359,23 @@ fn validate(cli: &Cli) -> Result<ExitCode> {
                     if let Err(e) = retort_engine::runner::operations(&project, file, direction) {
                         errors.push(e.message.clone());
                     }
+                }
+            }
+            if cli.url.is_some() {
+                // With --url: also the applied revisions whose files changed since they ran.
+                match crate::checksums::changed(&project, &url).await {
+                    Ok(changed) if crate::checksums::strict(cli, &project) => {
+                        errors.extend(changed.iter().map(|c| c.to_string()));
+                    }
+                    Ok(changed) => {
+                        for c in &changed {
+                            eprintln!("warning: {c}");
+                        }
+                    }
+                    // validate works without a database: unreachable is a note,
+                    // except in strict mode, which promises the check was made.
+                    Err(e) if crate::checksums::strict(cli, &project) => errors.push(e.to_string()),
+                    Err(e) => eprintln!("note: applied revisions not checked: {e}"),
                 }
             }
             project.files.len()

@@ -2,13 +2,16 @@
 
 mod args;
 mod autogen;
+mod checksums;
 mod commands;
 mod fleet;
+mod lint;
 mod migrate;
 mod pictures;
 mod revision_display;
 mod revisions;
 mod style;
+mod verify;
 
 use std::process::ExitCode;
 
@@ -35,7 +38,7 @@ fn main() -> ExitCode {
         Cli::command()
             .error(
                 clap::error::ErrorKind::ArgumentConflict,
-                "--format json is accepted only by current, heads, branches, history, show, check, diff and validate",
+                "--format json is accepted only by current, heads, branches, history, show, check, diff, validate, verify and lint",
             )
             .exit();
     }

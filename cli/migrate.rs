@@ -60,6 +60,8 @@ pub async fn migrate(
         print!("{script}");
         return Ok(ExitCode::SUCCESS);
     }
+    let changed = crate::checksums::changed(project, &url).await?;
+    crate::checksums::report(cli, project, &changed)?;
     let command = if up {
         RunCommand::Upgrade(target.to_string())
     } else {

@@ -430,6 +430,7 @@ fn create_tables(ctx: &mut Ctx<'_>, tables: &[&Table]) {
                 vec![Operation::CreateForeignKey {
                     table: name.clone(),
                     foreign_key: fk.clone(),
+                    not_valid: false,
                 }],
             );
         }
@@ -909,6 +910,7 @@ fn compare_foreign_keys(ctx: &mut Ctx<'_>, new: &Table, old: &Table) {
     let create = |fk: &ForeignKey| Operation::CreateForeignKey {
         table: table.clone(),
         foreign_key: fk.clone(),
+        not_valid: false,
     };
     for fk in removed {
         ctx.push(Phase::DropForeignKeys, vec![drop_foreign_key(&table, &fk)]);
@@ -952,6 +954,7 @@ fn compare_checks(ctx: &mut Ctx<'_>, new: &Table, old: &Table) {
             vec![Operation::CreateCheckConstraint {
                 table: table.clone(),
                 check: c.clone(),
+                not_valid: false,
             }],
         );
     }

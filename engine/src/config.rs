@@ -20,6 +20,8 @@ const KEYS: &[&str] = &[
     "compare",
     "include_tables",
     "exclude_tables",
+    "log_table",
+    "strict",
     "targets",
     "targets_from",
 ];
@@ -76,6 +78,10 @@ pub struct Config {
     pub exclude_tables: Vec<String>,
     /// Where each key was written in the config file (for messages about its value).
     pub key_spans: Vec<(String, Span)>,
+    /// The run log table (one row per applied or reverted revision, with its checksum).
+    pub log_table: String,
+    /// An applied revision whose file changed since it ran is an error, not a warning.
+    pub strict: bool,
     /// Named databases of a fleet (`targets:`), in written order.
     pub targets: Vec<TargetSpec>,
     /// Where more targets come from (`targets_from:`), read only when targets are used.
@@ -121,6 +127,8 @@ impl Config {
             include_tables: Vec::new(),
             exclude_tables: Vec::new(),
             key_spans: Vec::new(),
+            log_table: "retort_log".into(),
+            strict: false,
             targets: Vec::new(),
             targets_from: None,
         }
@@ -215,6 +223,25 @@ impl Config {
                                     }
                                 }
                             }
+                            "log_table" => {
+                                if let Some(s) = r.string(v) {
+                                    if crate::schema::is_identifier(&s) {
+                                        config.log_table = s;
+                                    } else {
+                                        r.err(
+                                            v.span,
+                                            format!(
+                                                "`log_table` must be a plain identifier, got `{s}`"
+                                            ),
+                                        );
+                                    }
+                                }
+                            }
+                            "strict" => {
+                                if let Some(b) = r.boolean(v) {
+                                    config.strict = b;
+                                }
+                            }
                             "transaction_per_migration" => {
                                 if let Some(b) = r.boolean(v) {
                                     config.transaction_per_migration = b;
@@ -279,7 +306,7 @@ impl Config {
 
     /// True when autogenerate should consider `table` (include/exclude globs; never the version table).
     pub fn table_included(&self, table: &str) -> bool {
-        if table == self.version_table {
+        if table == self.version_table || table == self.log_table {
             return false;
         }
         if !self.include_tables.is_empty()

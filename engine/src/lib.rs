@@ -4,11 +4,13 @@
 
 pub mod autogenerate;
 pub mod backend;
+pub mod checksum;
 pub mod compare;
 pub mod config;
 pub mod db;
 pub mod dialect;
 pub mod fleet;
+pub mod lint;
 pub mod migrator;
 pub mod normalize;
 pub mod ops;
@@ -19,4 +21,5 @@ pub mod schema;
 pub mod script;
 pub mod sqltext;
 pub mod validate;
+pub mod verify;
 pub mod yaml;

@@ -104,6 +104,67 @@ pub trait Backend: Sync {
         None
     }
 
+    /// The catalog query listing every base table of the connection's schema/database.
+    fn catalog_tables_sql(&self) -> &'static str;
+
+    /// The catalog query listing the user-defined types (enums) of the connection's
+    /// schema, where the backend has them.
+    fn catalog_types_sql(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// Statements that empty a database of `tables` and `types` (for `verify --reset`),
+    /// whatever foreign keys connect them.
+    fn reset_statements(&self, tables: &[String], types: &[String]) -> Vec<String>;
+
+    /// True when `CREATE INDEX CONCURRENTLY` builds an index without blocking writes.
+    fn has_concurrent_index(&self) -> bool {
+        false
+    }
+
+    /// True when foreign keys and checks can be added `NOT VALID` and validated later.
+    fn has_not_valid_constraints(&self) -> bool {
+        false
+    }
+
+    /// True when adding an index locks writes to the table unless built another way
+    /// (PostgreSQL without `CONCURRENTLY`; InnoDB builds indexes in place; SQLite locks
+    /// the whole database for any write anyway).
+    fn index_build_blocks_writes(&self) -> bool {
+        false
+    }
+
+    /// True when an `ALTER TABLE` that cannot be done `ALGORITHM=INSTANT/INPLACE` copies
+    /// the whole table under a lock that blocks writes (MySQL/MariaDB).
+    fn alter_may_copy_table(&self) -> bool {
+        false
+    }
+
+    /// True when most column type changes rewrite the table under an exclusive lock.
+    fn type_change_rewrites_table(&self) -> bool {
+        false
+    }
+
+    /// True when `SET NOT NULL` scans the whole table under an exclusive lock unless a
+    /// validated `CHECK (col IS NOT NULL)` proves it first.
+    fn set_not_null_scans_table(&self) -> bool {
+        false
+    }
+
+    /// True when `ADD COLUMN … DEFAULT volatile_expression` rewrites the table.
+    fn volatile_default_rewrites_table(&self) -> bool {
+        false
+    }
+
+    /// The statement that bounds how long this session waits for a lock.
+    fn lock_timeout_sql(&self, millis: u64) -> Option<String>;
+
+    /// The statement that restores the session's default lock timeout.
+    fn lock_timeout_reset_sql(&self) -> Option<String>;
+
+    /// True when a database error message says a lock could not be had in time.
+    fn is_lock_timeout(&self, message: &str) -> bool;
+
     /// True when the backend stores table and column comments.
     fn has_comments(&self) -> bool {
         true

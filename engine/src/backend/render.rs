@@ -498,6 +498,18 @@ impl Renderer<'_> {
         }
     }
 
+    /// `sql` (one `ADD CONSTRAINT` statement) with ` NOT VALID` where asked and the
+    /// backend can add a constraint without checking existing rows; elsewhere
+    /// constraints are always checked when added.
+    fn not_valid(&self, mut sql: Vec<String>, not_valid: bool) -> Vec<String> {
+        if not_valid && self.b.has_not_valid_constraints() {
+            if let Some(last) = sql.last_mut() {
+                last.push_str(" NOT VALID");
+            }
+        }
+        sql
+    }
+
     pub(crate) fn alter(&self, table: &str, rest: &str) -> String {
         format!("ALTER TABLE {} {rest}", self.q(table))
     }
@@ -565,11 +577,34 @@ impl Renderer<'_> {
                 self.nonempty(&constraint.columns, "the unique constraint")?;
                 b.create_unique(self, table, constraint)
             }
-            Operation::CreateForeignKey { table, foreign_key } => {
+            Operation::CreateForeignKey {
+                table,
+                foreign_key,
+                not_valid,
+            } => {
                 self.fk_clause(foreign_key, false)?;
-                b.create_foreign_key(self, table, foreign_key)
+                let sql = b.create_foreign_key(self, table, foreign_key)?;
+                Ok(self.not_valid(sql, *not_valid))
             }
-            Operation::CreateCheckConstraint { table, check } => b.create_check(self, table, check),
+            Operation::CreateCheckConstraint {
+                table,
+                check,
+                not_valid,
+            } => {
+                let sql = b.create_check(self, table, check)?;
+                Ok(self.not_valid(sql, *not_valid))
+            }
+            Operation::ValidateConstraint { name, table } => {
+                if b.has_not_valid_constraints() {
+                    Ok(vec![self.alter(
+                        table,
+                        &format!("VALIDATE CONSTRAINT {}", self.q(name)),
+                    )])
+                } else {
+                    // Elsewhere the constraint was checked when it was added.
+                    Ok(Vec::new())
+                }
+            }
             Operation::CreatePrimaryKey {
                 table,
                 name,

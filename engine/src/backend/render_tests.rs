@@ -216,6 +216,7 @@ fn every_kind(name: &str) -> Vec<Operation> {
                 on_delete: Some(FkAction::SetDefault),
                 on_update: Some(FkAction::Restrict),
             },
+            not_valid: true,
         },
         Operation::CreateCheckConstraint {
             table: s(name),
@@ -223,6 +224,11 @@ fn every_kind(name: &str) -> Vec<Operation> {
                 name: s(name),
                 expr: s("\"x\" IN ('a', 'b')"),
             },
+            not_valid: true,
+        },
+        Operation::ValidateConstraint {
+            table: s(name),
+            name: s("fk"),
         },
         Operation::CreatePrimaryKey {
             table: s(name),
@@ -540,6 +546,7 @@ fn reversible_operations_reverse() {
                                 | Operation::DropEnum { values: None, .. }
                                 | Operation::Execute { .. }
                                 | Operation::BulkInsert { .. }
+                                | Operation::ValidateConstraint { .. }
                                 | Operation::DropColumn {
                                     existing_type: None,
                                     ..
@@ -1046,6 +1053,7 @@ impl Rng {
                 Operation::CreateForeignKey {
                     table: self.name(),
                     foreign_key: self.fk(cols),
+                    not_valid: false,
                 }
             }
             10 => Operation::CreateCheckConstraint {
@@ -1056,6 +1064,7 @@ impl Rng {
                         .filter(|t| !t.trim().is_empty())
                         .unwrap_or_else(|| "1 = 1".into()),
                 },
+                not_valid: false,
             },
             11 => Operation::CreatePrimaryKey {
                 table: self.name(),
@@ -1336,6 +1345,7 @@ fn what_drops_carry_is_checked_against_their_kind() {
                 on_delete: Some(FkAction::Cascade),
                 on_update: None,
             },
+            not_valid: false,
         }
     );
 }

@@ -136,7 +136,9 @@ fn apply(op: &Operation, schema: &mut Schema) -> Result<(), String> {
             }
             t.unique.push(constraint.clone());
         }
-        Operation::CreateForeignKey { table, foreign_key } => {
+        Operation::CreateForeignKey {
+            table, foreign_key, ..
+        } => {
             let t = table_mut(schema, table)?;
             check_columns(t, &foreign_key.columns)?;
             if t.foreign_keys.iter().any(|f| f.name == foreign_key.name) {
@@ -147,7 +149,7 @@ fn apply(op: &Operation, schema: &mut Schema) -> Result<(), String> {
             }
             t.foreign_keys.push(foreign_key.clone());
         }
-        Operation::CreateCheckConstraint { table, check } => {
+        Operation::CreateCheckConstraint { table, check, .. } => {
             let t = table_mut(schema, table)?;
             if t.checks.iter().any(|c| c.name == check.name) {
                 return Err(format!(
@@ -237,7 +239,9 @@ fn apply(op: &Operation, schema: &mut Schema) -> Result<(), String> {
         Operation::CreateTableComment { table, comment, .. } => {
             table_mut(schema, table)?.comment = comment.clone();
         }
-        Operation::Execute { .. } | Operation::BulkInsert { .. } => {}
+        Operation::Execute { .. }
+        | Operation::BulkInsert { .. }
+        | Operation::ValidateConstraint { .. } => {}
     }
     Ok(())
 }

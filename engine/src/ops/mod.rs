@@ -86,8 +86,8 @@ pub enum Operation {
         table: String,
         /// The index (name, columns, unique, partial `where`).
         index: Index,
-        /// PostgreSQL `CREATE INDEX CONCURRENTLY` (must run outside a transaction:
-        /// put it in a revision with `transactional: false`); ignored elsewhere.
+        /// PostgreSQL `CREATE INDEX CONCURRENTLY` (its revision then runs outside a
+        /// transaction there); ignored elsewhere.
         concurrently: bool,
     },
     /// `drop_index`; with `columns` (and `unique`, `where`) it carries the dropped
@@ -113,6 +113,9 @@ pub enum Operation {
         table: String,
         /// The key.
         foreign_key: ForeignKey,
+        /// PostgreSQL `NOT VALID`: existing rows are not checked now (see
+        /// `validate_constraint`); ignored elsewhere.
+        not_valid: bool,
     },
     /// `create_check_constraint`.
     CreateCheckConstraint {
@@ -120,6 +123,18 @@ pub enum Operation {
         table: String,
         /// The check.
         check: CheckConstraint,
+        /// PostgreSQL `NOT VALID`: existing rows are not checked now (see
+        /// `validate_constraint`); ignored elsewhere.
+        not_valid: bool,
+    },
+    /// `validate_constraint`: checks the existing rows against a foreign key or check
+    /// added with `not_valid: true` (PostgreSQL; a no-op elsewhere, where constraints are
+    /// always validated when added).
+    ValidateConstraint {
+        /// The constraint.
+        name: String,
+        /// The table.
+        table: String,
     },
     /// `create_primary_key`.
     CreatePrimaryKey {
@@ -351,6 +366,7 @@ impl Operation {
             Operation::CreateUniqueConstraint { .. } => "create_unique_constraint",
             Operation::CreateForeignKey { .. } => "create_foreign_key",
             Operation::CreateCheckConstraint { .. } => "create_check_constraint",
+            Operation::ValidateConstraint { .. } => "validate_constraint",
             Operation::CreatePrimaryKey { .. } => "create_primary_key",
             Operation::DropConstraint { .. } => "drop_constraint",
             Operation::CreateEnum(_) => "create_enum",
@@ -361,6 +377,18 @@ impl Operation {
             Operation::Execute { .. } => "execute",
             Operation::BulkInsert { .. } => "bulk_insert",
         }
+    }
+
+    /// True for a `create_index` with `concurrently: true`, which backends that build
+    /// indexes concurrently must run outside any transaction.
+    pub fn is_concurrent_index(&self) -> bool {
+        matches!(
+            self,
+            Operation::CreateIndex {
+                concurrently: true,
+                ..
+            }
+        )
     }
 
     /// The table the operation works on, if it works on one.
@@ -377,6 +405,7 @@ impl Operation {
             | Operation::CreateCheckConstraint { table, .. }
             | Operation::CreatePrimaryKey { table, .. }
             | Operation::DropConstraint { table, .. }
+            | Operation::ValidateConstraint { table, .. }
             | Operation::CreateTableComment { table, .. }
             | Operation::BulkInsert { table, .. } => Some(table),
             Operation::AlterColumn(a) => Some(&a.table),
@@ -410,10 +439,15 @@ impl Operation {
             Operation::CreateUniqueConstraint { table, constraint } => {
                 format!("{kind} `{}` on `{table}`", constraint.name)
             }
-            Operation::CreateForeignKey { table, foreign_key } => {
+            Operation::CreateForeignKey {
+                table, foreign_key, ..
+            } => {
                 format!("{kind} `{}` on `{table}`", foreign_key.name)
             }
-            Operation::CreateCheckConstraint { table, check } => {
+            Operation::ValidateConstraint { name, table } => {
+                format!("{kind} `{name}` on `{table}`")
+            }
+            Operation::CreateCheckConstraint { table, check, .. } => {
                 format!("{kind} `{}` on `{table}`", check.name)
             }
             Operation::CreatePrimaryKey { table, name, .. } => {

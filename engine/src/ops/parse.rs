@@ -27,6 +27,7 @@ pub const OPERATION_NAMES: &[&str] = &[
     "create_unique_constraint",
     "create_foreign_key",
     "create_check_constraint",
+    "validate_constraint",
     "create_primary_key",
     "drop_constraint",
     "create_enum",
@@ -286,6 +287,15 @@ impl Parser<'_> {
                     concurrently,
                 })
             }
+            "validate_constraint" => {
+                self.fields(body, &what, &["name", "table"]);
+                let name = self.req_name(body, "name", &what);
+                let table = self.req_name(body, "table", &what);
+                Some(Operation::ValidateConstraint {
+                    name: name?,
+                    table: table?,
+                })
+            }
             "drop_index" => {
                 self.fields(
                     body,
@@ -343,6 +353,7 @@ impl Parser<'_> {
                         "table",
                         "columns",
                         "referred_table",
+                        "not_valid",
                         "referred_columns",
                         "on_delete",
                         "on_update",
@@ -367,7 +378,9 @@ impl Parser<'_> {
                         );
                     }
                 }
+                let not_valid = self.opt_bool(body, "not_valid", &what).unwrap_or(false);
                 Some(Operation::CreateForeignKey {
+                    not_valid,
                     table: table?,
                     foreign_key: ForeignKey {
                         name: name?,
@@ -380,7 +393,7 @@ impl Parser<'_> {
                 })
             }
             "create_check_constraint" => {
-                self.fields(body, &what, &["name", "table", "expr"]);
+                self.fields(body, &what, &["name", "table", "expr", "not_valid"]);
                 let name = self.req_name(body, "name", &what);
                 let table = self.req_name(body, "table", &what);
                 let expr = self.req_name(body, "expr", &what).filter(|e| {
@@ -391,7 +404,9 @@ impl Parser<'_> {
                     }
                     !blank
                 });
+                let not_valid = self.opt_bool(body, "not_valid", &what).unwrap_or(false);
                 Some(Operation::CreateCheckConstraint {
+                    not_valid,
                     table: table?,
                     check: CheckConstraint {
                         name: name?,

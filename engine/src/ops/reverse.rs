@@ -158,13 +158,15 @@ pub fn reverse(op: &Operation) -> Result<Operation, NotReversible> {
             kind: ConstraintKind::Unique,
             existing: None,
         },
-        Operation::CreateForeignKey { table, foreign_key } => Operation::DropConstraint {
+        Operation::CreateForeignKey {
+            table, foreign_key, ..
+        } => Operation::DropConstraint {
             name: foreign_key.name.clone(),
             table: table.clone(),
             kind: ConstraintKind::ForeignKey,
             existing: None,
         },
-        Operation::CreateCheckConstraint { table, check } => Operation::DropConstraint {
+        Operation::CreateCheckConstraint { table, check, .. } => Operation::DropConstraint {
             name: check.name.clone(),
             table: table.clone(),
             kind: ConstraintKind::Check,
@@ -246,6 +248,12 @@ pub fn reverse(op: &Operation) -> Result<Operation, NotReversible> {
             comment: existing_comment.clone(),
             existing_comment: comment.clone(),
         },
+        Operation::ValidateConstraint { .. } => {
+            return Err(not(
+                op,
+                "validating a constraint changes nothing to take back; leave it out of the downgrade",
+            ))
+        }
         Operation::Execute { .. } => {
             return Err(not(
                 op,
@@ -275,6 +283,7 @@ fn recreate_constraint(name: &str, table: &str, definition: &ConstraintDefinitio
         ConstraintDefinition::ForeignKey(fk) => Operation::CreateForeignKey {
             table,
             foreign_key: ForeignKey { name, ..fk.clone() },
+            not_valid: false,
         },
         ConstraintDefinition::Check(expr) => Operation::CreateCheckConstraint {
             table,
@@ -282,6 +291,7 @@ fn recreate_constraint(name: &str, table: &str, definition: &ConstraintDefinitio
                 name,
                 expr: expr.clone(),
             },
+            not_valid: false,
         },
         ConstraintDefinition::Primary(columns) => Operation::CreatePrimaryKey {
             table,

@@ -177,6 +177,7 @@ fn write_one(
         Operation::CreateForeignKey {
             table,
             foreign_key: fk,
+            not_valid,
         } => {
             let mut f = vec![
                 ("name", scalar(&fk.name)),
@@ -191,16 +192,29 @@ fn write_one(
             if let Some(a) = fk.on_update {
                 f.push(("on_update", scalar(a.as_str())));
             }
+            if *not_valid {
+                f.push(("not_valid", "true".into()));
+            }
             line(out, &f);
         }
-        Operation::CreateCheckConstraint { table, check } => line(
-            out,
-            &[
+        Operation::CreateCheckConstraint {
+            table,
+            check,
+            not_valid,
+        } => {
+            let mut f = vec![
                 ("name", scalar(&check.name)),
                 ("table", scalar(table)),
                 ("expr", scalar(&check.expr)),
-            ],
-        ),
+            ];
+            if *not_valid {
+                f.push(("not_valid", "true".into()));
+            }
+            line(out, &f)
+        }
+        Operation::ValidateConstraint { name, table } => {
+            line(out, &[("name", scalar(name)), ("table", scalar(table))])
+        }
         Operation::CreatePrimaryKey {
             table,
             name,

@@ -113,6 +113,7 @@ use crate::schema::{ColumnType, Schema, Table};
 /// the config's `table_included`) can leave out more.
 pub struct ReflectOptions<'a> {
     version_table: String,
+    log_table: String,
     filter: Option<TableFilter<'a>>,
 }
 
@@ -120,7 +121,7 @@ pub struct ReflectOptions<'a> {
 pub type TableFilter<'a> = Box<dyn Fn(&str) -> bool + Send + Sync + 'a>;
 
 impl Default for ReflectOptions<'_> {
-    /// Every table except `retort_version`.
+    /// Every table except `retort_version` and the run log `retort_log`.
     fn default() -> Self {
         ReflectOptions::new("retort_version")
     }
@@ -131,6 +132,7 @@ impl<'a> ReflectOptions<'a> {
     pub fn new(version_table: impl Into<String>) -> Self {
         ReflectOptions {
             version_table: version_table.into(),
+            log_table: "retort_log".into(),
             filter: None,
         }
     }
@@ -145,8 +147,10 @@ impl<'a> ReflectOptions<'a> {
     /// What a project's config selects: its `include_tables`/`exclude_tables`, without its
     /// version table.
     pub fn from_config(config: &'a crate::config::Config) -> Self {
-        ReflectOptions::new(config.version_table.clone())
-            .with_filter(move |t| config.table_included(t))
+        let mut options = ReflectOptions::new(config.version_table.clone())
+            .with_filter(move |t| config.table_included(t));
+        options.log_table = config.log_table.clone();
+        options
     }
 
     /// The version table's name.
@@ -156,7 +160,9 @@ impl<'a> ReflectOptions<'a> {
 
     /// True when `table` is reflected.
     pub fn includes(&self, table: &str) -> bool {
-        table != self.version_table && self.filter.as_ref().is_none_or(|f| f(table))
+        table != self.version_table
+            && table != self.log_table
+            && self.filter.as_ref().is_none_or(|f| f(table))
     }
 }
 

@@ -2,6 +2,7 @@
 //! transactions SPEC §6 prescribes, under a lock; or prints the SQL it would run.
 
 pub mod lock;
+mod lock_timeout;
 pub mod version_table;
 
 use std::fmt;
@@ -183,6 +184,23 @@ fn check_rows(project: &Project, rows: &[String], table: &str) -> Result<(), Run
     )))
 }
 
+/// Whether a revision step runs outside any transaction: `transactional: false`, or an
+/// operation the backend cannot run inside one (`create_index` with `concurrently: true`
+/// on PostgreSQL). Only meaningful where DDL is transactional.
+fn outside_transaction(
+    project: &Project,
+    file: &crate::script::RevisionFile,
+    direction: Direction,
+    dialect: Dialect,
+) -> bool {
+    dialect.backend().transactional_ddl()
+        && (!file.transactional
+            || operations(project, file, direction).is_ok_and(|ops| {
+                ops.iter()
+                    .any(|op| op.is_concurrent_index() && dialect.backend().has_concurrent_index())
+            }))
+}
+
 /// Reads the current version rows (read-only: never creates the table, nor a SQLite file).
 pub async fn current(project: &Project, url: &str) -> Result<Vec<String>, RunError> {
     let mut conn = Connection::connect_read_only(url)
@@ -328,6 +346,10 @@ async fn run_locked(
         rollback(conn, &mut txn).await;
         return Err(RunError::plain(e.to_string()));
     }
+    if let Err(e) = crate::checksum::ensure_log_table(conn, &project.config.log_table).await {
+        rollback(conn, &mut txn).await;
+        return Err(RunError::plain(e));
+    }
     let mut ctx = RenderContext::default();
     let mut history = EnumHistory::new(project);
     let mut last_good = rows.clone();
@@ -343,7 +365,8 @@ async fn run_locked(
             )));
         };
         let started = Instant::now();
-        let outside = !file.transactional && dialect.backend().transactional_ddl();
+        let started_at = chrono::Utc::now();
+        let outside = outside_transaction(project, file, step.direction, dialect);
         if outside && txn.open {
             commit(conn, &mut txn).await?;
             last_good = rows.clone();
@@ -391,11 +414,17 @@ async fn run_locked(
             }
         };
         // SQLite can make every rendered operation atomic even here (see run_revision).
-        let atomic_ops = (outside && dialect.backend().atomic_operations_outside_transactions())
-            .then_some(&mut txn);
-        if let Err(mut e) =
-            statements::run_revision(project, file, step.direction, conn, &mut ctx, atomic_ops)
-                .await
+        let sqlite_atomic = outside && dialect.backend().atomic_operations_outside_transactions();
+        if let Err(mut e) = lock_timeout::run_step(
+            project,
+            file,
+            step.direction,
+            conn,
+            &mut ctx,
+            &mut txn,
+            sqlite_atomic,
+        )
+        .await
         {
             e.outcome = Some(outcome(txn.open, &last_good));
             rollback(conn, &mut txn).await;
@@ -409,6 +438,16 @@ async fn run_locked(
                 rollback(conn, &mut txn).await;
                 return Err(e);
             }
+        }
+        // The step succeeded: record it in the run log, with the revision's checksum.
+        if let Err(msg) =
+            crate::checksum::record_step(conn, project, file, step.direction, started_at).await
+        {
+            let mut e = RunError::plain(msg);
+            e.revision = Some(step.revision.clone());
+            e.outcome = Some(outcome(txn.open, &last_good));
+            rollback(conn, &mut txn).await;
+            return Err(e);
         }
         apply_changes(&mut rows, &step.changes).map_err(|e| RunError::plain(e.to_string()))?;
         rows.sort();
@@ -554,12 +593,17 @@ pub fn offline_script(
     }
     if start.is_none() {
         stmt(&mut out, &version_table::create_sql(dialect, table));
+        // The run log exists as online; offline runs record no checksums in it.
+        stmt(
+            &mut out,
+            &crate::checksum::log_table_sql(dialect, &project.config.log_table),
+        );
     }
     for step in &steps {
         let file = project
             .file(&step.revision)
             .ok_or_else(|| RunError::plain(format!("revision {} has no file", step.revision)))?;
-        let outside = !file.transactional && transactional;
+        let outside = outside_transaction(project, file, step.direction, dialect);
         if outside && open {
             stmt(&mut out, "COMMIT");
             open = false;
@@ -580,6 +624,16 @@ pub fn offline_script(
             atomic_ops,
         )?;
         open = open || group_open;
+        let timeout = file
+            .lock_timeout
+            .and_then(|ms| dialect.backend().lock_timeout_sql(ms));
+        let body: Vec<String> = match &timeout {
+            Some(set) => std::iter::once(set.clone())
+                .chain(body)
+                .chain(dialect.backend().lock_timeout_reset_sql())
+                .collect(),
+            None => body,
+        };
         for sql in body {
             out.push_str(&dialect.backend().offline_statement(&sql));
         }

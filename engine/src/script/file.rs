@@ -44,6 +44,12 @@ pub struct RevisionFile {
     pub create_date: Option<String>,
     /// False: run outside any transaction.
     pub transactional: bool,
+    /// `lock_timeout`: how long (milliseconds) each statement of this revision may wait
+    /// for a lock before it fails.
+    pub lock_timeout: Option<u64>,
+    /// `lock_retries`: how many times to retry the revision after a lock timeout (where
+    /// it runs inside a transaction).
+    pub lock_retries: u32,
     /// The operations or SQL.
     pub body: RevisionBody,
 }
@@ -62,6 +68,8 @@ const YAML_KEYS: &[&str] = &[
     "depends_on",
     "message",
     "transactional",
+    "lock_timeout",
+    "lock_retries",
     "upgrade",
     "downgrade",
 ];
@@ -209,6 +217,16 @@ fn parse_yaml_revision(path: &Path, text: &str, diags: &mut Diagnostics) -> Opti
             }
         },
     };
+    let mut lock_timeout = None;
+    let mut lock_retries = 0;
+    for key in ["lock_timeout", "lock_retries"] {
+        if let Some(n) = root.get(key).filter(|n| !n.is_null()) {
+            let text = n.as_str().unwrap_or_default();
+            if let Err(e) = lock_setting(key, text, &mut lock_timeout, &mut lock_retries) {
+                diags.push(path, n.span, e);
+            }
+        }
+    }
     let section = |key: &str, diags: &mut Diagnostics| -> Node {
         match root.get(key) {
             None => {
@@ -245,6 +263,8 @@ fn parse_yaml_revision(path: &Path, text: &str, diags: &mut Diagnostics) -> Opti
         message,
         create_date: header_create_date(text.strip_prefix('\u{feff}').unwrap_or(text), "#"),
         transactional,
+        lock_timeout,
+        lock_retries,
         body: RevisionBody::Yaml { upgrade, downgrade },
     })
 }
@@ -329,6 +349,39 @@ fn split_ids(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// Reads `lock_timeout` (milliseconds, or a number with `ms` or `s`) or `lock_retries`
+/// (a count).
+fn lock_setting(
+    key: &str,
+    value: &str,
+    lock_timeout: &mut Option<u64>,
+    lock_retries: &mut u32,
+) -> Result<(), String> {
+    let v = value.trim().to_ascii_lowercase();
+    if key == "lock_retries" {
+        *lock_retries = v.parse().map_err(|_| {
+            format!("`lock_retries` must be a whole number of retries, e.g. 3; got `{value}`")
+        })?;
+        return Ok(());
+    }
+    let (number, scale) = if let Some(n) = v.strip_suffix("ms") {
+        (n, 1)
+    } else if let Some(n) = v.strip_suffix('s') {
+        (n, 1000)
+    } else {
+        (v.as_str(), 1)
+    };
+    match number.trim().parse::<u64>() {
+        Ok(n) if n > 0 => {
+            *lock_timeout = Some(n * scale);
+            Ok(())
+        }
+        _ => Err(format!(
+            "`lock_timeout` must be a positive duration in milliseconds, e.g. 2000, 500ms or 2s; got `{value}`"
+        )),
+    }
+}
+
 /// The header keys of a SQL revision.
 const SQL_HEADER_KEYS: &[&str] = &[
     "revision",
@@ -338,6 +391,8 @@ const SQL_HEADER_KEYS: &[&str] = &[
     "create_date",
     "transactional",
     "message",
+    "lock_timeout",
+    "lock_retries",
 ];
 
 /// A SQL header comment's text (after `--`) as a `(field, value)` pair, when it is one of
@@ -384,6 +439,8 @@ fn parse_sql_revision(path: &Path, text: &str, diags: &mut Diagnostics) -> Optio
     let mut depends = Vec::new();
     let mut create_date = None;
     let mut transactional = true;
+    let mut lock_timeout = None;
+    let mut lock_retries = 0;
     let mut message: Option<String> = None;
     let mut message_field: Option<String> = None;
     let mut section: Option<&str> = None;
@@ -493,6 +550,13 @@ fn parse_sql_revision(path: &Path, text: &str, diags: &mut Diagnostics) -> Optio
                             "`-- message:` must be a YAML scalar on one line, e.g. -- message: \"add users\"",
                         ),
                     },
+                    "lock_timeout" | "lock_retries" => {
+                        if let Err(e) =
+                            lock_setting(&key, &value, &mut lock_timeout, &mut lock_retries)
+                        {
+                            diags.push(path, key_span, e);
+                        }
+                    }
                     _ => match value.to_ascii_lowercase().as_str() {
                         "true" => transactional = true,
                         "false" => transactional = false,
@@ -542,6 +606,8 @@ fn parse_sql_revision(path: &Path, text: &str, diags: &mut Diagnostics) -> Optio
         message: message_field.or(message).unwrap_or_default(),
         create_date,
         transactional,
+        lock_timeout,
+        lock_retries,
         body: RevisionBody::Sql {
             upgrade: upgrade.trim().to_string(),
             downgrade: downgrade.trim().to_string(),

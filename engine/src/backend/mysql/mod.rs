@@ -16,6 +16,43 @@ use crate::schema::{Column, ColumnType, FkAction, Schema, Table};
 pub(crate) struct MySqlBackend;
 
 impl Backend for MySqlBackend {
+    fn catalog_tables_sql(&self) -> &'static str {
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE' ORDER BY table_name"
+    }
+
+    fn reset_statements(&self, tables: &[String], types: &[String]) -> Vec<String> {
+        let _ = types;
+        let mut out = vec!["SET FOREIGN_KEY_CHECKS = 0".to_string()];
+        out.extend(
+            tables
+                .iter()
+                .map(|t| format!("DROP TABLE IF EXISTS {}", self.quote(t))),
+        );
+        out.push("SET FOREIGN_KEY_CHECKS = 1".to_string());
+        out
+    }
+
+    fn alter_may_copy_table(&self) -> bool {
+        true
+    }
+
+    fn lock_timeout_sql(&self, millis: u64) -> Option<String> {
+        // lock_wait_timeout is in whole seconds (at least 1).
+        Some(format!(
+            "SET SESSION lock_wait_timeout = {}",
+            millis.div_ceil(1000).max(1)
+        ))
+    }
+
+    fn lock_timeout_reset_sql(&self) -> Option<String> {
+        Some("SET SESSION lock_wait_timeout = DEFAULT".to_string())
+    }
+
+    fn is_lock_timeout(&self, message: &str) -> bool {
+        let m = message.to_ascii_lowercase();
+        m.contains("lock wait timeout") || m.contains("1205")
+    }
+
     fn dialect(&self) -> Dialect {
         Dialect::MySql
     }

@@ -15,6 +15,64 @@ use crate::schema::{Column, ColumnType, EnumType, ForeignKey, Schema, Table};
 pub(crate) struct PostgresBackend;
 
 impl Backend for PostgresBackend {
+    fn catalog_tables_sql(&self) -> &'static str {
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name"
+    }
+
+    fn catalog_types_sql(&self) -> Option<&'static str> {
+        Some("SELECT t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = current_schema() AND t.typtype = 'e' ORDER BY t.typname")
+    }
+
+    fn reset_statements(&self, tables: &[String], types: &[String]) -> Vec<String> {
+        let mut out: Vec<String> = tables
+            .iter()
+            .map(|t| format!("DROP TABLE IF EXISTS {} CASCADE", self.quote(t)))
+            .collect();
+        out.extend(
+            types
+                .iter()
+                .map(|t| format!("DROP TYPE IF EXISTS {} CASCADE", self.quote(t))),
+        );
+        out
+    }
+
+    fn has_concurrent_index(&self) -> bool {
+        true
+    }
+
+    fn has_not_valid_constraints(&self) -> bool {
+        true
+    }
+
+    fn index_build_blocks_writes(&self) -> bool {
+        true
+    }
+
+    fn type_change_rewrites_table(&self) -> bool {
+        true
+    }
+
+    fn set_not_null_scans_table(&self) -> bool {
+        true
+    }
+
+    fn volatile_default_rewrites_table(&self) -> bool {
+        true
+    }
+
+    fn lock_timeout_sql(&self, millis: u64) -> Option<String> {
+        Some(format!("SET lock_timeout = '{millis}ms'"))
+    }
+
+    fn lock_timeout_reset_sql(&self) -> Option<String> {
+        Some("SET lock_timeout = DEFAULT".to_string())
+    }
+
+    fn is_lock_timeout(&self, message: &str) -> bool {
+        let m = message.to_ascii_lowercase();
+        m.contains("lock timeout") || m.contains("55p03")
+    }
+
     fn dialect(&self) -> Dialect {
         Dialect::Postgres
     }

@@ -19,6 +19,35 @@ use rebuild::{children_of, rebuild_table, Rebuild};
 pub(crate) struct SqliteBackend;
 
 impl Backend for SqliteBackend {
+    fn catalog_tables_sql(&self) -> &'static str {
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+    }
+
+    fn reset_statements(&self, tables: &[String], types: &[String]) -> Vec<String> {
+        let _ = types;
+        let mut out = vec!["PRAGMA foreign_keys = OFF".to_string()];
+        out.extend(
+            tables
+                .iter()
+                .map(|t| format!("DROP TABLE IF EXISTS {}", self.quote(t))),
+        );
+        out.push("PRAGMA foreign_keys = ON".to_string());
+        out
+    }
+
+    fn lock_timeout_sql(&self, millis: u64) -> Option<String> {
+        Some(format!("PRAGMA busy_timeout = {millis}"))
+    }
+
+    fn lock_timeout_reset_sql(&self) -> Option<String> {
+        Some("PRAGMA busy_timeout = 60000".to_string())
+    }
+
+    fn is_lock_timeout(&self, message: &str) -> bool {
+        let m = message.to_ascii_lowercase();
+        m.contains("database is locked") || m.contains("(code 5)")
+    }
+
     fn dialect(&self) -> Dialect {
         Dialect::Sqlite
     }
