@@ -136,7 +136,12 @@ async fn round_trip(test: &str, from: &str, to: &str) {
         b.ok(d, &["upgrade", "head"]);
         let before = catalog(d, &b);
         b.ok(d, &["downgrade", "base"]);
-        assert_eq!(b.tables().await, vec!["retort_version"], "{}", b.name);
+        assert_eq!(
+            b.tables().await,
+            vec!["retort_log", "retort_version"],
+            "{}",
+            b.name
+        );
         b.ok(d, &["upgrade", "head"]);
         assert_eq!(
             catalog(d, &b),
@@ -173,7 +178,12 @@ async fn round_trip(test: &str, from: &str, to: &str) {
             b.name
         );
         b.ok(d, &["downgrade", "base"]);
-        assert_eq!(b.tables().await, vec!["retort_version"], "{}", b.name);
+        assert_eq!(
+            b.tables().await,
+            vec!["retort_log", "retort_version"],
+            "{}",
+            b.name
+        );
 
         for f in std::fs::read_dir(d.join("versions")).expect("versions") {
             std::fs::remove_file(f.expect("entry").path()).expect("rm revision");
