@@ -235,6 +235,10 @@ pub enum Command {
         /// Print the SQL instead of running it (offline mode).
         #[arg(long)]
         sql: bool,
+        /// Run the rest of the revision an interrupted run left unfinished first (see
+        /// the run log), then go on to TARGET.
+        #[arg(long, conflicts_with = "sql")]
+        resume: bool,
     },
     /// Revert revisions down to TARGET (-N, base, an id, LABEL@-N, ...).
     #[command(
@@ -247,6 +251,10 @@ pub enum Command {
         /// Print the SQL instead of running it (offline mode).
         #[arg(long)]
         sql: bool,
+        /// Run the rest of the revision an interrupted run left unfinished first (see
+        /// the run log), then go on to TARGET.
+        #[arg(long, conflicts_with = "sql")]
+        resume: bool,
     },
     /// Set the version table to the given revisions without running them.
     #[command(after_help = "Example:\n  retort stamp head")]

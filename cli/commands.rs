@@ -148,13 +148,21 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             };
             revisions::show(&cli, &project, rev, &current)
         }
-        Command::Upgrade { target, sql } => {
+        Command::Upgrade {
+            target,
+            sql,
+            resume,
+        } => {
             let project = load_project(&cli)?;
-            migrate::migrate(&cli, &project, target, *sql, true).await
+            migrate::migrate(&cli, &project, target, *sql, true, *resume).await
         }
-        Command::Downgrade { target, sql } => {
+        Command::Downgrade {
+            target,
+            sql,
+            resume,
+        } => {
             let project = load_project(&cli)?;
-            migrate::migrate(&cli, &project, target, *sql, false).await
+            migrate::migrate(&cli, &project, target, *sql, false, *resume).await
         }
         Command::Stamp {
             revisions: revs,
@@ -244,6 +252,7 @@ async fn current(cli: &Cli, verbose: bool) -> Result<ExitCode> {
     let project = load_project(cli)?;
     let url = project.config.url(cli.url.as_deref());
     let rows = read_current(cli, &project).await?;
+    crate::migrate::warn_unfinished(cli, &project, &url, &rows).await;
     let view = Revisions::new(&project, &[]);
     if cli.format == Format::Json {
         println!("{}", view.json_list(&rows));

@@ -21,8 +21,16 @@ pub fn fleet_command(cli: &Cli) -> Option<FleetCommand> {
         return None;
     }
     match &cli.command {
-        Command::Upgrade { target, sql: false } => Some(FleetCommand::Upgrade(target.clone())),
-        Command::Downgrade { target, sql: false } => Some(FleetCommand::Downgrade(target.clone())),
+        Command::Upgrade {
+            target,
+            sql: false,
+            resume: false,
+        } => Some(FleetCommand::Upgrade(target.clone())),
+        Command::Downgrade {
+            target,
+            sql: false,
+            resume: false,
+        } => Some(FleetCommand::Downgrade(target.clone())),
         Command::Stamp {
             revisions,
             purge,

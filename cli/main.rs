@@ -53,7 +53,10 @@ fn main() -> ExitCode {
             )
             .exit();
     }
-    if let args::Command::Downgrade { target, sql: true } = &cli.command {
+    if let args::Command::Downgrade {
+        target, sql: true, ..
+    } = &cli.command
+    {
         if !target.contains(':') {
             use clap::CommandFactory;
             Cli::command()

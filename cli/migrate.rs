@@ -36,6 +36,7 @@ pub async fn migrate(
     target: &str,
     sql: bool,
     up: bool,
+    resume: bool,
 ) -> Result<ExitCode> {
     let url = project.config.url(cli.url.as_deref());
     let problems = retort_engine::validate::check_before_run(project, Dialect::from_url(&url));
@@ -74,7 +75,7 @@ pub async fn migrate(
             bar.line(line);
         }
     };
-    let result = runner::run(project, &url, &command, &mut progress).await;
+    let result = runner::run_with_resume(project, &url, &command, resume, &mut progress).await;
     bar.finish();
     result.map_err(|e| anyhow!(e.to_string()))?;
     Ok(ExitCode::SUCCESS)
@@ -103,7 +104,13 @@ pub async fn stamp(
         print!("{script}");
         return Ok(ExitCode::SUCCESS);
     }
-    let rows = runner::stamp(project, &url, revisions, purge)
+    let quiet = cli.quiet;
+    let mut notices = |line: &str| {
+        if !quiet {
+            eprintln!("{line}");
+        }
+    };
+    let rows = runner::stamp_with_progress(project, &url, revisions, purge, &mut notices)
         .await
         .map_err(|e| anyhow!(e.to_string()))?;
     if !cli.quiet {
@@ -117,4 +124,31 @@ pub async fn stamp(
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `current`: warns on stderr about a revision the run log shows unfinished (a run
+/// killed or failed mid-revision), naming it, its statement and the ways forward.
+pub async fn warn_unfinished(cli: &Cli, project: &Project, url: &str, rows: &[String]) {
+    let unfinished = match retort_engine::runlog::unfinished_at(project, url).await {
+        Ok(u) => u,
+        Err(e) => {
+            if cli.verbose {
+                eprintln!("warning: could not read the run log: {e}");
+            }
+            return;
+        }
+    };
+    let applied = retort_engine::checksum::applied_revisions(project, rows);
+    for row in unfinished {
+        // A row the next run will close by itself (its version update went through).
+        let finished = (row.direction == "up") == applied.contains(&row.revision);
+        if finished {
+            continue;
+        }
+        eprintln!(
+            "warning: {}.\n{}",
+            row.describe(project),
+            row.ways_forward(project)
+        );
+    }
 }

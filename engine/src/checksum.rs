@@ -151,60 +151,25 @@ fn dollar_tag(chars: &[char], i: usize) -> Option<String> {
     (chars.get(j) == Some(&'$')).then(|| chars[i..=j].iter().collect())
 }
 
-/// The CREATE TABLE statement of the run log table.
+/// The CREATE TABLE statement of the run log table. `status` is `running` (and
+/// `ended_at` empty) from before a revision's first statement until it is done, with
+/// `statements_done` counting its statements that succeeded (see [`crate::runlog`]).
 pub fn log_table_sql(dialect: Dialect, table: &str) -> String {
     format!(
-        "CREATE TABLE IF NOT EXISTS {} (revision VARCHAR(255) NOT NULL, direction VARCHAR(10) NOT NULL, checksum VARCHAR(64) NOT NULL, started_at VARCHAR(40) NOT NULL, ended_at VARCHAR(40) NOT NULL, duration_ms BIGINT NOT NULL, retort_version VARCHAR(40) NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS {} (revision VARCHAR(255) NOT NULL, direction VARCHAR(10) NOT NULL, checksum VARCHAR(64) NOT NULL, started_at VARCHAR(40) NOT NULL, ended_at VARCHAR(40) NOT NULL, duration_ms BIGINT NOT NULL, retort_version VARCHAR(40) NOT NULL, statements_done BIGINT NOT NULL DEFAULT 0, status VARCHAR(40) NOT NULL DEFAULT 'done')",
         dialect.backend().quote(table)
     )
 }
 
-/// Creates the run log table when missing.
+/// Creates the run log table when missing (and adds the progress columns to one an
+/// earlier retort made).
 pub async fn ensure_log_table(conn: &mut Connection, table: &str) -> Result<(), String> {
     let sql = log_table_sql(conn.dialect(), table);
     conn.execute(&sql)
         .await
         .map(|_| ())
-        .map_err(|e| format!("creating the run log table {table} failed: {e}\n  SQL: {sql}"))
-}
-
-fn timestamp(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
-}
-
-/// Records one revision step that succeeded (called after its version-table update, in
-/// the same transaction where there is one).
-pub async fn record_step(
-    conn: &mut Connection,
-    project: &Project,
-    file: &RevisionFile,
-    direction: Direction,
-    started: chrono::DateTime<chrono::Utc>,
-) -> Result<(), String> {
-    let d = conn.dialect();
-    let table = &project.config.log_table;
-    let checksum = revision_checksum(project, file)?;
-    let ended = chrono::Utc::now();
-    let duration = (ended - started).num_milliseconds().max(0);
-    let sql = format!(
-        "INSERT INTO {} (revision, direction, checksum, started_at, ended_at, duration_ms, retort_version) VALUES ({}, {}, {}, {}, {}, {duration}, {})",
-        d.backend().quote(table),
-        d.backend().literal(&file.id),
-        d.backend().literal(match direction {
-            Direction::Up => "up",
-            Direction::Down => "down",
-        }),
-        d.backend().literal(&checksum),
-        d.backend().literal(&timestamp(started)),
-        d.backend().literal(&timestamp(ended)),
-        d.backend().literal(env!("CARGO_PKG_VERSION")),
-    );
-    conn.execute(&sql).await.map(|_| ()).map_err(|e| {
-        format!(
-            "recording revision {} in the run log table {table} failed: {e}\n  SQL: {sql}",
-            file.id
-        )
-    })
+        .map_err(|e| format!("creating the run log table {table} failed: {e}\n  SQL: {sql}"))?;
+    crate::runlog::ensure_progress_columns(conn, table).await
 }
 
 /// An applied revision whose file no longer means what it meant when it ran.
@@ -278,8 +243,13 @@ pub async fn changed_revisions(
     }
     let d = conn.dialect();
     let sql = format!(
-        "SELECT revision, checksum, ended_at FROM {} WHERE direction = 'up'",
-        d.backend().quote(table)
+        "SELECT revision, checksum, ended_at FROM {} WHERE direction = 'up'{}",
+        d.backend().quote(table),
+        if crate::runlog::has_progress_columns(conn, table).await? {
+            " AND status = 'done'"
+        } else {
+            ""
+        }
     );
     let log = conn
         .query(&sql)

@@ -16,6 +16,7 @@ pub mod normalize;
 pub mod ops;
 pub mod project;
 pub mod reflect;
+pub mod runlog;
 pub mod runner;
 pub mod schema;
 pub mod script;

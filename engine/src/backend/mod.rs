@@ -165,6 +165,13 @@ pub trait Backend: Sync {
     /// True when a database error message says a lock could not be had in time.
     fn is_lock_timeout(&self, message: &str) -> bool;
 
+    /// True when a database error message says a DDL statement's change is already in
+    /// effect (the object exists, or is already gone): used only for the one statement
+    /// an interrupted run may or may not have completed, when resuming it.
+    fn is_already_in_effect(&self, _message: &str) -> bool {
+        false
+    }
+
     /// True when the backend stores table and column comments.
     fn has_comments(&self) -> bool {
         true

@@ -7,6 +7,7 @@ use std::time::Duration;
 use crate::backend::RenderContext;
 use crate::db::Connection;
 use crate::project::Project;
+use crate::runlog::RevisionLog;
 use crate::script::graph::Direction;
 use crate::script::RevisionFile;
 
@@ -24,7 +25,7 @@ async fn exec(conn: &mut Connection, sql: &str) -> Result<(), RunError> {
 /// Runs one direction of `file` with its lock timeout set (and reset afterwards),
 /// retrying up to `lock_retries` times after a lock timeout when a transaction is open.
 /// `sqlite_atomic`: make SQLite's operations atomic outside the run's transaction (see
-/// [`statements::run_revision`]).
+/// [`statements::run_revision`]). `log` counts the statements done in the run log.
 pub(crate) async fn run_step(
     project: &Project,
     file: &RevisionFile,
@@ -33,6 +34,7 @@ pub(crate) async fn run_step(
     ctx: &mut RenderContext,
     txn: &mut Txn,
     sqlite_atomic: bool,
+    log: &mut RevisionLog,
 ) -> Result<(), RunError> {
     let d = conn.dialect();
     let timeout_sql = file
@@ -45,11 +47,12 @@ pub(crate) async fn run_step(
     let mut attempt = 0;
     let result = loop {
         let saved = ctx.clone();
+        let saved_done = log.statements_done();
         if retry_here {
             exec(conn, &format!("SAVEPOINT {SAVEPOINT}")).await?;
         }
         let atomic = sqlite_atomic.then_some(&mut *txn);
-        match statements::run_revision(project, file, direction, conn, ctx, atomic).await {
+        match statements::run_revision(project, file, direction, conn, ctx, atomic, log).await {
             Ok(()) => {
                 if retry_here {
                     exec(conn, &format!("RELEASE SAVEPOINT {SAVEPOINT}")).await?;
@@ -63,6 +66,7 @@ pub(crate) async fn run_step(
             {
                 exec(conn, &format!("ROLLBACK TO SAVEPOINT {SAVEPOINT}")).await?;
                 *ctx = saved;
+                log.rewind_to(saved_done);
                 attempt += 1;
                 let pause = 200u64.saturating_mul(1 << attempt.min(5)).min(5000);
                 tokio::time::sleep(Duration::from_millis(pause)).await;

@@ -284,6 +284,18 @@ pub async fn run(
     command: &Command,
     progress: Progress<'_>,
 ) -> Result<Vec<String>, RunError> {
+    run_with_resume(project, url, command, false, progress).await
+}
+
+/// [`run`]; with `resume`, first runs the rest of the revision an interrupted run left
+/// unfinished (see [`crate::runlog`]), which must be the plan's first step.
+pub async fn run_with_resume(
+    project: &Project,
+    url: &str,
+    command: &Command,
+    resume: bool,
+    progress: Progress<'_>,
+) -> Result<Vec<String>, RunError> {
     let mut conn = Connection::connect(url)
         .await
         .map_err(|e| RunError::plain(e.to_string()))?;
@@ -297,7 +309,7 @@ pub async fn run(
             .await
             .map_err(|e| RunError::plain(e.to_string()))?;
     }
-    let result = run_locked(project, &mut conn, command, progress).await;
+    let result = run_locked(project, &mut conn, command, resume, progress).await;
     for sql in dialect.backend().run_epilogue() {
         let _ = conn.execute(sql).await;
     }
@@ -310,6 +322,7 @@ async fn run_locked(
     project: &Project,
     conn: &mut Connection,
     command: &Command,
+    resume: bool,
     progress: Progress<'_>,
 ) -> Result<Vec<String>, RunError> {
     let dialect = conn.dialect();
@@ -334,6 +347,16 @@ async fn run_locked(
         Err(e) => {
             rollback(conn, &mut txn).await;
             return Err(e);
+        }
+    };
+    // Run log hook "run starting": an unfinished revision stops the run (or is resumed).
+    let mut resume_at = match crate::runlog::check_before_run(conn, project, &rows, &steps, resume)
+        .await
+    {
+        Ok(r) => r,
+        Err(e) => {
+            rollback(conn, &mut txn).await;
+            return Err(RunError::plain(e));
         }
     };
     if steps.is_empty() {
@@ -365,7 +388,6 @@ async fn run_locked(
             )));
         };
         let started = Instant::now();
-        let started_at = chrono::Utc::now();
         let outside = outside_transaction(project, file, step.direction, dialect);
         if outside && txn.open {
             commit(conn, &mut txn).await?;
@@ -413,9 +435,28 @@ async fn run_locked(
                 format!("Revision {} ran outside a transaction and may be partly applied; the version table is at {at}.", step.revision)
             }
         };
+        // Run log hook "revision starting" (inside the revision's transaction, if any).
+        let mut log = match crate::runlog::RevisionLog::start(
+            conn,
+            project,
+            file,
+            step.direction,
+            resume_at.take(),
+        )
+        .await
+        {
+            Ok(log) => log,
+            Err(msg) => {
+                let mut e = RunError::plain(msg);
+                e.revision = Some(step.revision.clone());
+                e.outcome = Some(outcome(txn.open, &last_good));
+                rollback(conn, &mut txn).await;
+                return Err(e);
+            }
+        };
         // SQLite can make every rendered operation atomic even here (see run_revision).
         let sqlite_atomic = outside && dialect.backend().atomic_operations_outside_transactions();
-        if let Err(mut e) = lock_timeout::run_step(
+        let ran = lock_timeout::run_step(
             project,
             file,
             step.direction,
@@ -423,9 +464,14 @@ async fn run_locked(
             &mut ctx,
             &mut txn,
             sqlite_atomic,
+            &mut log,
         )
-        .await
-        {
+        .await;
+        for notice in log.take_notices() {
+            progress(&notice);
+        }
+        if let Err(mut e) = ran {
+            log.failed(conn).await;
             e.outcome = Some(outcome(txn.open, &last_good));
             rollback(conn, &mut txn).await;
             return Err(e);
@@ -439,10 +485,8 @@ async fn run_locked(
                 return Err(e);
             }
         }
-        // The step succeeded: record it in the run log, with the revision's checksum.
-        if let Err(msg) =
-            crate::checksum::record_step(conn, project, file, step.direction, started_at).await
-        {
+        // The step succeeded: run log hook "revision done", with the revision's checksum.
+        if let Err(msg) = log.finish(conn, project, file).await {
             let mut e = RunError::plain(msg);
             e.revision = Some(step.revision.clone());
             e.outcome = Some(outcome(txn.open, &last_good));
@@ -483,6 +527,17 @@ pub async fn stamp(
     url: &str,
     targets: &[String],
     purge: bool,
+) -> Result<Vec<String>, RunError> {
+    stamp_with_progress(project, url, targets, purge, &mut |_| {}).await
+}
+
+/// [`stamp`], saying on `progress` which unfinished revisions of the run log it closed.
+pub async fn stamp_with_progress(
+    project: &Project,
+    url: &str,
+    targets: &[String],
+    purge: bool,
+    progress: Progress<'_>,
 ) -> Result<Vec<String>, RunError> {
     let mut conn = Connection::connect(url)
         .await
@@ -529,6 +584,18 @@ pub async fn stamp(
             }
             apply_changes(&mut rows, &changes).map_err(|e| RunError::plain(e.to_string()))?;
             rows.sort();
+            // The run log: unfinished revisions are closed (fixed by hand), the stamp logged.
+            let logged = if rows.is_empty() {
+                vec!["<base>".to_string()]
+            } else {
+                rows.clone()
+            };
+            for notice in crate::runlog::stamped(&mut conn, project, &logged)
+                .await
+                .map_err(RunError::plain)?
+            {
+                progress(&notice);
+            }
             Ok::<_, RunError>(rows)
         }
         .await;

@@ -10,6 +10,7 @@ use crate::db::{Connection, DbError};
 use crate::dialect::Dialect;
 use crate::ops::{parse_operations, Operation};
 use crate::project::Project;
+use crate::runlog::RevisionLog;
 use crate::schema::{EnumType, Schema};
 use crate::script::graph::{apply_changes, Direction};
 use crate::script::{RevisionBody, RevisionFile};
@@ -147,6 +148,7 @@ pub async fn run_revision(
     conn: &mut Connection,
     ctx: &mut RenderContext,
     atomic_ops: Option<&mut Txn>,
+    log: &mut RevisionLog,
 ) -> Result<(), RunError> {
     let fail = |op: Option<String>, sql: &str, e: DbError| {
         let message = match e {
@@ -169,7 +171,9 @@ pub async fn run_revision(
             downgrade
         };
         for sql in split_statements(text) {
-            conn.execute(&sql).await.map_err(|e| fail(None, &sql, e))?;
+            run_counted(conn, log, &sql)
+                .await
+                .map_err(|e| fail(None, &sql, e))?;
         }
         return Ok(());
     }
@@ -204,7 +208,7 @@ pub async fn run_revision(
                 err
             })?;
             for sql in &statements {
-                conn.execute(sql)
+                run_counted(conn, log, sql)
                     .await
                     .map_err(|e| fail(Some(label.clone()), sql, e))?;
             }
@@ -220,6 +224,36 @@ pub async fn run_revision(
         let _ = ctx.apply(op);
     }
     Ok(())
+}
+
+/// Runs one statement of a revision and counts it in the run log (the one place where
+/// "statement n of revision R succeeded" is known); skips it when resuming a run that
+/// did it already. When resuming a killed run, the statement it was killed in counts as
+/// done if the database answers that its change is already there.
+async fn run_counted(
+    conn: &mut Connection,
+    log: &mut RevisionLog,
+    sql: &str,
+) -> Result<(), DbError> {
+    if log.skip_next() {
+        return Ok(());
+    }
+    let uncertain = log.next_is_uncertain();
+    match conn.execute(sql).await {
+        Ok(_) => {}
+        Err(DbError::Statement { message, .. })
+            if uncertain && conn.dialect().backend().is_already_in_effect(&message) =>
+        {
+            log.took_effect_before(&message);
+        }
+        Err(e) => return Err(e),
+    }
+    log.statement_done(conn)
+        .await
+        .map_err(|message| DbError::Statement {
+            sql: sql.to_string(),
+            message,
+        })
 }
 
 /// The statements of one direction of a revision for `dialect`, without a database;

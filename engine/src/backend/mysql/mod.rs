@@ -48,6 +48,24 @@ impl Backend for MySqlBackend {
         Some("SET SESSION lock_wait_timeout = DEFAULT".to_string())
     }
 
+    fn is_already_in_effect(&self, message: &str) -> bool {
+        let m = message.to_ascii_lowercase();
+        [
+            "duplicate column name",
+            "duplicate key name",
+            "already exists",
+            "multiple primary key defined",
+            "duplicate foreign key constraint name",
+            "check that it exists",
+            "check that column/key exists",
+            "unknown column",
+            "unknown table",
+            "doesn't exist",
+        ]
+        .iter()
+        .any(|n| m.contains(n))
+    }
+
     fn is_lock_timeout(&self, message: &str) -> bool {
         let m = message.to_ascii_lowercase();
         m.contains("lock wait timeout") || m.contains("1205")

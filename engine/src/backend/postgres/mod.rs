@@ -68,6 +68,12 @@ impl Backend for PostgresBackend {
         Some("SET lock_timeout = DEFAULT".to_string())
     }
 
+    fn is_already_in_effect(&self, message: &str) -> bool {
+        ["42701", "42P07", "42710", "42703", "42P01", "42704"]
+            .iter()
+            .any(|code| message.contains(&format!("(code {code})")))
+    }
+
     fn is_lock_timeout(&self, message: &str) -> bool {
         let m = message.to_ascii_lowercase();
         m.contains("lock timeout") || m.contains("55p03")

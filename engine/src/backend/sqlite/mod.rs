@@ -43,6 +43,13 @@ impl Backend for SqliteBackend {
         Some("PRAGMA busy_timeout = 60000".to_string())
     }
 
+    fn is_already_in_effect(&self, message: &str) -> bool {
+        let m = message.to_ascii_lowercase();
+        ["duplicate column name", "already exists", "no such column", "no such table", "no such index"]
+            .iter()
+            .any(|n| m.contains(n))
+    }
+
     fn is_lock_timeout(&self, message: &str) -> bool {
         let m = message.to_ascii_lowercase();
         m.contains("database is locked") || m.contains("(code 5)")

@@ -1,0 +1,581 @@
+//! The run log's progress rows: a revision run is logged BEFORE its first statement
+//! (status `running`, `statements_done = 0`), its count is raised after each statement
+//! that succeeded, and the row is closed (status `done`, end time, duration, checksum)
+//! with the version-table update. Where DDL commits as it runs (MySQL/MariaDB), or a
+//! revision runs outside a transaction, a run that was killed or failed mid-revision
+//! therefore leaves a `running` (or `failed`) row behind, and the next run knows which
+//! revision was interrupted and at which statement.
+//!
+//! Hooks the runner calls (one place each):
+//! - [`check_before_run`]: under the run lock, once the version rows are read and the
+//!   plan made: refuses while a revision is unfinished, unless `--resume` continues it.
+//! - [`RevisionLog::start`]: before a revision's first statement ("revision starting").
+//! - [`RevisionLog::statement_done`]: after each statement of the revision succeeded
+//!   ("statement n done"); [`RevisionLog::skip_next`] before each, for `--resume`.
+//! - [`RevisionLog::finish`]: after the version-table update ("revision done");
+//!   [`RevisionLog::failed`] when a statement failed.
+//!
+//! `stamp` closes unfinished rows ("abandoned by stamp") and logs itself ([`stamped`]).
+//!
+//! Where the revision runs inside a transaction, the row is written inside it too, so a
+//! killed run leaves no row at all.
+
+use crate::checksum::{applied_revisions, revision_checksum};
+use crate::db::Connection;
+use crate::dialect::Dialect;
+use crate::project::Project;
+use crate::script::graph::{Direction, Step};
+use crate::script::RevisionFile;
+
+/// Status of a revision that started and has not finished.
+const RUNNING: &str = "running";
+/// Status of a revision whose statement failed (the ones before it stay applied where
+/// DDL is not transactional).
+const FAILED: &str = "failed";
+/// Status of a finished revision, or a stamp.
+const DONE: &str = "done";
+/// Status of an unfinished revision closed by `stamp` after fixing by hand.
+const ABANDONED: &str = "abandoned by stamp";
+
+fn direction_word(direction: Direction) -> &'static str {
+    match direction {
+        Direction::Up => "up",
+        Direction::Down => "down",
+    }
+}
+
+fn timestamp(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+/// The progress columns, added to a run log table created before they existed.
+const PROGRESS_COLUMNS: [(&str, &str); 2] = [
+    ("statements_done", "BIGINT NOT NULL DEFAULT 0"),
+    ("status", "VARCHAR(40) NOT NULL DEFAULT 'done'"),
+];
+
+fn columns_sql(dialect: Dialect, table: &str) -> String {
+    let b = dialect.backend();
+    match dialect {
+        Dialect::Sqlite => format!("SELECT name FROM pragma_table_info({})", b.literal(table)),
+        Dialect::Postgres => format!(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = {}",
+            b.literal(table)
+        ),
+        Dialect::MySql => format!(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = {}",
+            b.literal(table)
+        ),
+    }
+}
+
+async fn column_names(conn: &mut Connection, table: &str) -> Result<Vec<String>, String> {
+    let sql = columns_sql(conn.dialect(), table);
+    let rows = conn.query(&sql).await.map_err(|e| {
+        format!("reading the columns of the run log table {table} failed: {e}")
+    })?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| r.into_iter().next().flatten())
+        .map(|n| n.to_ascii_lowercase())
+        .collect())
+}
+
+/// True when the run log table has the progress columns (`status`, `statements_done`).
+pub async fn has_progress_columns(conn: &mut Connection, table: &str) -> Result<bool, String> {
+    let names = column_names(conn, table).await?;
+    Ok(PROGRESS_COLUMNS
+        .iter()
+        .all(|(c, _)| names.iter().any(|n| n == c)))
+}
+
+/// Adds the progress columns to a run log table that lacks them (one made by an earlier
+/// retort); the table must exist.
+pub async fn ensure_progress_columns(conn: &mut Connection, table: &str) -> Result<(), String> {
+    let names = column_names(conn, table).await?;
+    let b = conn.dialect().backend();
+    for (column, definition) in PROGRESS_COLUMNS {
+        if names.iter().any(|n| n == column) {
+            continue;
+        }
+        let sql = format!(
+            "ALTER TABLE {} ADD COLUMN {column} {definition}",
+            b.quote(table)
+        );
+        conn.execute(&sql).await.map_err(|e| {
+            format!("adding column {column} to the run log table {table} failed: {e}")
+        })?;
+    }
+    Ok(())
+}
+
+/// A revision the run log shows started and not finished.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unfinished {
+    /// The revision id.
+    pub revision: String,
+    /// `up` or `down`.
+    pub direction: String,
+    /// When it started.
+    pub started_at: String,
+    /// How many of its statements are known to have succeeded.
+    pub statements_done: u64,
+    /// True when statement `statements_done + 1` failed (so it did not take effect);
+    /// false when the run was killed while it ran (so it may or may not have).
+    pub failed: bool,
+    /// The retort version that ran it.
+    pub retort_version: String,
+}
+
+impl Unfinished {
+    fn direction(&self) -> Direction {
+        if self.direction == "down" {
+            Direction::Down
+        } else {
+            Direction::Up
+        }
+    }
+
+    fn word(&self) -> &'static str {
+        match self.direction() {
+            Direction::Up => "upgrade",
+            Direction::Down => "downgrade",
+        }
+    }
+
+    /// One paragraph: which revision, which direction, which statement, and what is
+    /// known about that statement.
+    pub fn describe(&self, project: &Project) -> String {
+        let file = project
+            .file(&self.revision)
+            .map(|f| format!(" ({})", f.path.display()))
+            .unwrap_or_default();
+        let next = self.statements_done + 1;
+        let state = if self.failed {
+            format!("statement {next} failed (it did not take effect)")
+        } else {
+            format!("the run stopped during statement {next} (it may or may not have been applied: a statement the server received can finish after its client died)")
+        };
+        format!(
+            "the {} of revision {}{file} started at {} (retort {}) did not finish: it was interrupted at statement {next}. Statements 1 to {} ran; {state}; the statements after it did not run",
+            self.word(),
+            self.revision,
+            self.started_at,
+            self.retort_version,
+            self.statements_done,
+        )
+    }
+
+    /// The two ways forward, as lines of advice.
+    pub fn ways_forward(&self, project: &Project) -> String {
+        let parents = project
+            .file(&self.revision)
+            .map(|f| f.down_revisions.join(" "))
+            .filter(|p| !p.is_empty())
+            .unwrap_or_else(|| "base".to_string());
+        let (finished, undone) = match self.direction() {
+            Direction::Up => (self.revision.clone(), parents.clone()),
+            Direction::Down => (parents.clone(), self.revision.clone()),
+        };
+        let statements = match self.direction() {
+            Direction::Up => format!("{}:{}", parents.replace(' ', ","), self.revision),
+            Direction::Down => format!("{}:{}", self.revision, parents.replace(' ', ",")),
+        };
+        format!(
+            "Either:\n  - run it on: `retort {} --resume TARGET` runs statement {} again and then the rest (statement {} counts as done when the database answers that its change is already there, e.g. `Duplicate column name`); or\n  - fix the database by hand, then `retort stamp {finished}` (the revision's change complete) or `retort stamp {undone}` (undone), which closes this log entry.\nTo see the statements, numbered as here: `retort {} {statements} --sql`.",
+            self.word(),
+            self.statements_done + 1,
+            self.statements_done + 1,
+            self.word(),
+        )
+    }
+}
+
+/// The unfinished rows of the run log (none when the table or its progress columns do
+/// not exist).
+pub async fn unfinished(conn: &mut Connection, project: &Project) -> Result<Vec<Unfinished>, String> {
+    let table = &project.config.log_table;
+    if !crate::runner::version_table::exists(conn, table)
+        .await
+        .map_err(|e| e.to_string())?
+        || !has_progress_columns(conn, table).await?
+    {
+        return Ok(Vec::new());
+    }
+    let b = conn.dialect().backend();
+    let sql = format!(
+        "SELECT revision, direction, started_at, statements_done, status, retort_version FROM {} WHERE status IN ({}, {}) ORDER BY started_at",
+        b.quote(table),
+        b.literal(RUNNING),
+        b.literal(FAILED)
+    );
+    let rows = conn
+        .query(&sql)
+        .await
+        .map_err(|e| format!("reading the run log table {table} failed: {e}\n  SQL: {sql}"))?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let mut it = r.into_iter().map(Option::unwrap_or_default);
+            let mut next = || it.next().unwrap_or_default();
+            Unfinished {
+                revision: next(),
+                direction: next(),
+                started_at: next(),
+                statements_done: next().parse().unwrap_or(0),
+                failed: next() == FAILED,
+                retort_version: next(),
+            }
+        })
+        .collect())
+}
+
+/// [`unfinished`] of the database at `url`, read-only (for `current`).
+pub async fn unfinished_at(project: &Project, url: &str) -> Result<Vec<Unfinished>, String> {
+    let mut conn = Connection::connect_read_only(url)
+        .await
+        .map_err(|e| e.to_string())?;
+    let res = unfinished(&mut conn, project).await;
+    conn.close().await;
+    res
+}
+
+async fn set_status(
+    conn: &mut Connection,
+    table: &str,
+    row: &Unfinished,
+    status: &str,
+) -> Result<(), String> {
+    let b = conn.dialect().backend();
+    let now = chrono::Utc::now();
+    let sql = format!(
+        "UPDATE {} SET status = {}, ended_at = {} WHERE revision = {} AND direction = {} AND started_at = {} AND status IN ({}, {})",
+        b.quote(table),
+        b.literal(status),
+        b.literal(&timestamp(now)),
+        b.literal(&row.revision),
+        b.literal(&row.direction),
+        b.literal(&row.started_at),
+        b.literal(RUNNING),
+        b.literal(FAILED)
+    );
+    conn.execute(&sql)
+        .await
+        .map(|_| ())
+        .map_err(|e| format!("updating the run log table {table} failed: {e}\n  SQL: {sql}"))
+}
+
+/// Where `--resume` picks an interrupted revision up.
+#[derive(Debug, Clone)]
+pub struct Resume {
+    row: Unfinished,
+}
+
+/// Hook "run starting": called under the run lock with the version rows and the plan.
+/// Closes an unfinished row whose revision the version table already shows finished (a
+/// run killed between its version update and closing its log row); refuses while
+/// another is unfinished, unless `resume` and the plan starts with that revision in
+/// the same direction, in which case that is where the run picks up.
+pub async fn check_before_run(
+    conn: &mut Connection,
+    project: &Project,
+    rows: &[String],
+    steps: &[Step],
+    resume: bool,
+) -> Result<Option<Resume>, String> {
+    let table = &project.config.log_table;
+    let applied = applied_revisions(project, rows);
+    let mut open = Vec::new();
+    for row in unfinished(conn, project).await? {
+        let is_applied = applied.contains(&row.revision);
+        let finished = match row.direction() {
+            Direction::Up => is_applied,
+            Direction::Down => !is_applied,
+        };
+        if finished {
+            set_status(conn, table, &row, DONE).await?;
+        } else {
+            open.push(row);
+        }
+    }
+    let Some(row) = open.into_iter().next() else {
+        if resume {
+            return Err(
+                "--resume: the run log shows no interrupted revision to resume; run without --resume".into(),
+            );
+        }
+        return Ok(None);
+    };
+    let at = if rows.is_empty() {
+        "<base>".to_string()
+    } else {
+        rows.join(", ")
+    };
+    if !resume {
+        return Err(format!(
+            "{}. The version table is at {at}. Nothing was run.\n{}",
+            row.describe(project),
+            row.ways_forward(project)
+        ));
+    }
+    match steps.first() {
+        Some(step) if step.revision == row.revision && step.direction == row.direction() => {
+            Ok(Some(Resume { row }))
+        }
+        _ => Err(format!(
+            "--resume continues the interrupted {} of revision {}, but this command does not start with it; run `retort {} --resume TARGET` with a target through it. ({}.)",
+            row.word(),
+            row.revision,
+            row.word(),
+            row.describe(project)
+        )),
+    }
+}
+
+/// The log of one revision run: its row in the run log, and how far it got.
+#[derive(Debug)]
+pub struct RevisionLog {
+    table: String,
+    revision: String,
+    direction: &'static str,
+    started: chrono::DateTime<chrono::Utc>,
+    started_at: String,
+    /// Statements done so far (counting those done by the interrupted run).
+    done: u64,
+    /// Statements still to skip (done by the interrupted run).
+    skip: u64,
+    /// Resuming a killed run: the first statement run may already have taken effect.
+    uncertain_next: bool,
+    /// What the user should be told (taken by the runner after the revision ran).
+    notices: Vec<String>,
+}
+
+impl RevisionLog {
+    /// Hook "revision starting": logs the revision as running, before its first
+    /// statement (or, resuming, takes over the interrupted run's row).
+    pub async fn start(
+        conn: &mut Connection,
+        project: &Project,
+        file: &RevisionFile,
+        direction: Direction,
+        resume: Option<Resume>,
+    ) -> Result<RevisionLog, String> {
+        let table = project.config.log_table.clone();
+        let started = chrono::Utc::now();
+        if let Some(Resume { row }) = resume {
+            if row.revision == file.id && row.direction() == direction {
+                let b = conn.dialect().backend();
+                let sql = format!(
+                    "UPDATE {} SET status = {} WHERE revision = {} AND direction = {} AND started_at = {}",
+                    b.quote(&table),
+                    b.literal(RUNNING),
+                    b.literal(&row.revision),
+                    b.literal(&row.direction),
+                    b.literal(&row.started_at)
+                );
+                conn.execute(&sql).await.map_err(|e| {
+                    format!("updating the run log table {table} failed: {e}\n  SQL: {sql}")
+                })?;
+                let notice = format!(
+                    "Resuming the {} of revision {} at statement {}",
+                    row.word(),
+                    row.revision,
+                    row.statements_done + 1
+                );
+                return Ok(RevisionLog {
+                    table,
+                    revision: row.revision,
+                    direction: direction_word(direction),
+                    started,
+                    started_at: row.started_at,
+                    done: row.statements_done,
+                    skip: row.statements_done,
+                    uncertain_next: !row.failed,
+                    notices: vec![notice],
+                });
+            }
+        }
+        let b = conn.dialect().backend();
+        let started_at = timestamp(started);
+        let checksum = revision_checksum(project, file)?;
+        let sql = format!(
+            "INSERT INTO {} (revision, direction, checksum, started_at, ended_at, duration_ms, retort_version, statements_done, status) VALUES ({}, {}, {}, {}, '', 0, {}, 0, {})",
+            b.quote(&table),
+            b.literal(&file.id),
+            b.literal(direction_word(direction)),
+            b.literal(&checksum),
+            b.literal(&started_at),
+            b.literal(env!("CARGO_PKG_VERSION")),
+            b.literal(RUNNING)
+        );
+        conn.execute(&sql).await.map_err(|e| {
+            format!(
+                "logging the start of revision {} in the run log table {table} failed: {e}\n  SQL: {sql}",
+                file.id
+            )
+        })?;
+        Ok(RevisionLog {
+            table,
+            revision: file.id.clone(),
+            direction: direction_word(direction),
+            started,
+            started_at,
+            done: 0,
+            skip: 0,
+            uncertain_next: false,
+            notices: Vec::new(),
+        })
+    }
+
+    /// The notices gathered so far (resuming, a statement found already applied).
+    pub fn take_notices(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.notices)
+    }
+
+    /// Called before each statement: true when the interrupted run already did it (the
+    /// statement is then not run, and counts as done already).
+    pub fn skip_next(&mut self) -> bool {
+        if self.skip > 0 {
+            self.skip -= 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// True for the first statement run when resuming a killed run: it may have taken
+    /// effect after the client died, so an "already there" error from the database
+    /// means it did (see [`RevisionLog::took_effect_before`]).
+    pub fn next_is_uncertain(&self) -> bool {
+        self.uncertain_next && self.skip == 0
+    }
+
+    /// The uncertain statement failed with `message`, which says its change is already
+    /// there: it counts as done (the caller then calls [`RevisionLog::statement_done`]).
+    pub fn took_effect_before(&mut self, message: &str) {
+        self.uncertain_next = false;
+        self.notices.push(format!(
+            "Statement {} of revision {} had taken effect before the run was interrupted (the database answers: {}); continuing after it",
+            self.done + 1,
+            self.revision,
+            message.lines().next().unwrap_or(message)
+        ));
+    }
+
+    /// Hook "statement n done": records that one more statement succeeded.
+    pub async fn statement_done(&mut self, conn: &mut Connection) -> Result<(), String> {
+        self.uncertain_next = false;
+        self.done += 1;
+        let sql = self.update_sql(conn.dialect(), &format!("statements_done = {}", self.done));
+        conn.execute(&sql).await.map(|_| ()).map_err(|e| {
+            format!(
+                "recording statement {} of revision {} in the run log table {} failed: {e}\n  SQL: {sql}",
+                self.done, self.revision, self.table
+            )
+        })
+    }
+
+    /// How many statements are done (for a lock-timeout retry that rolls some back).
+    pub fn statements_done(&self) -> u64 {
+        self.done
+    }
+
+    /// Goes back to `done` statements (a retry rolled the later ones back, and their
+    /// log updates with them).
+    pub fn rewind_to(&mut self, done: u64) {
+        self.done = done;
+    }
+
+    fn update_sql(&self, dialect: Dialect, set: &str) -> String {
+        let b = dialect.backend();
+        format!(
+            "UPDATE {} SET {set} WHERE revision = {} AND direction = {} AND started_at = {}",
+            b.quote(&self.table),
+            b.literal(&self.revision),
+            b.literal(self.direction),
+            b.literal(&self.started_at)
+        )
+    }
+
+    /// Hook "revision done": closes the row with the end time, duration and the
+    /// revision's checksum (after the version-table update, in its transaction where
+    /// there is one).
+    pub async fn finish(
+        self,
+        conn: &mut Connection,
+        project: &Project,
+        file: &RevisionFile,
+    ) -> Result<(), String> {
+        let b = conn.dialect().backend();
+        let checksum = revision_checksum(project, file)?;
+        let ended = chrono::Utc::now();
+        let duration = (ended - self.started).num_milliseconds().max(0);
+        let sql = self.update_sql(
+            conn.dialect(),
+            &format!(
+                "status = {}, ended_at = {}, duration_ms = {duration}, checksum = {}",
+                b.literal(DONE),
+                b.literal(&timestamp(ended)),
+                b.literal(&checksum)
+            ),
+        );
+        conn.execute(&sql).await.map(|_| ()).map_err(|e| {
+            format!(
+                "recording revision {} in the run log table {} failed: {e}\n  SQL: {sql}",
+                self.revision, self.table
+            )
+        })
+    }
+
+    /// Records that the next statement failed (best effort: the failure being reported
+    /// matters more).
+    pub async fn failed(&self, conn: &mut Connection) {
+        let b = conn.dialect().backend();
+        let sql = self.update_sql(conn.dialect(), &format!("status = {}", b.literal(FAILED)));
+        let _ = conn.execute(&sql).await;
+    }
+}
+
+/// `stamp`: closes unfinished rows ("abandoned by stamp": the user fixed the database
+/// by hand) and logs one stamp row per target. Returns a notice per closed row.
+pub async fn stamped(
+    conn: &mut Connection,
+    project: &Project,
+    targets: &[String],
+) -> Result<Vec<String>, String> {
+    let table = &project.config.log_table;
+    crate::checksum::ensure_log_table(conn, table).await?;
+    ensure_progress_columns(conn, table).await?;
+    let mut notices = Vec::new();
+    for row in unfinished(conn, project).await? {
+        set_status(conn, table, &row, ABANDONED).await?;
+        notices.push(format!(
+            "Closed the unfinished {} of revision {} in the run log (interrupted at statement {}): abandoned by stamp",
+            row.word(),
+            row.revision,
+            row.statements_done + 1
+        ));
+    }
+    let b = conn.dialect().backend();
+    let now = timestamp(chrono::Utc::now());
+    for target in targets {
+        let checksum = project
+            .file(target)
+            .and_then(|f| revision_checksum(project, f).ok())
+            .unwrap_or_default();
+        let sql = format!(
+            "INSERT INTO {} (revision, direction, checksum, started_at, ended_at, duration_ms, retort_version, statements_done, status) VALUES ({}, 'stamp', {}, {}, {}, 0, {}, 0, {})",
+            b.quote(table),
+            b.literal(target),
+            b.literal(&checksum),
+            b.literal(&now),
+            b.literal(&now),
+            b.literal(env!("CARGO_PKG_VERSION")),
+            b.literal(DONE)
+        );
+        conn.execute(&sql)
+            .await
+            .map_err(|e| format!("logging the stamp in the run log table {table} failed: {e}\n  SQL: {sql}"))?;
+    }
+    Ok(notices)
+}
