@@ -12,7 +12,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{retort, retort_bin, temp_project, write};
+use common::{backends, retort, retort_bin, temp_project, write};
 use retort_engine::db::Connection;
 
 const TRIALS: u32 = 20;
@@ -285,4 +285,163 @@ async fn killed_mariadb_upgrades_are_detected_and_resumed() {
         refused >= 3,
         "only {refused} of {TRIALS} kills left a revision unfinished; the test proves little"
     );
+}
+
+/// A project whose second revision's third statement fails until table `gate` exists.
+fn failing_project(dir: &Path) {
+    write(
+        &dir.join("retort.yaml"),
+        "schema: schema.yaml\nversions: versions\n",
+    );
+    write(&dir.join("schema.yaml"), "tables: {}\n");
+    write(
+        &dir.join("versions/f1.sql"),
+        "-- base\n--\n-- revision: f1f1f1f1\n-- down_revision:\n-- message: base\n\n-- +upgrade\nCREATE TABLE items (id INT PRIMARY KEY, qty INT);\n\n-- +downgrade\nDROP TABLE items;\n",
+    );
+    write(
+        &dir.join("versions/f2.sql"),
+        "-- gated\n--\n-- revision: f2f2f2f2\n-- down_revision: f1f1f1f1\n-- message: gated\n\n-- +upgrade\nALTER TABLE items ADD COLUMN a INT NULL;\nALTER TABLE items ADD COLUMN b INT NULL;\nINSERT INTO gate (id) VALUES (1);\nALTER TABLE items ADD COLUMN c INT NULL;\n\n-- +downgrade\nALTER TABLE items DROP COLUMN c;\nALTER TABLE items DROP COLUMN b;\nALTER TABLE items DROP COLUMN a;\n",
+    );
+}
+
+#[tokio::test]
+async fn a_failed_or_uncounted_statement_is_named_and_resumed_on_mariadb() {
+    let dir = temp_project();
+    let p = dir.path();
+    failing_project(p);
+    let Some(server) = mysql_server() else {
+        return;
+    };
+    let base = format!("rt_run_log_fail_{}", std::process::id());
+    let url = trial_database(&server, &base, 0).await;
+    let r = run(p, &url, &["upgrade", "head"]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert_eq!(version_rows(&url).await, ["f1f1f1f1"]);
+    assert_eq!(unfinished_rows(&url).await, ["f2f2f2f2 up 2 failed"]);
+
+    // `current` warns; `upgrade` refuses, naming the revision and statement.
+    let cur = run(p, &url, &["current"]);
+    assert_eq!(cur.code, 0, "{}", cur.all());
+    assert!(
+        cur.stderr.contains("f2f2f2f2") && cur.stderr.contains("interrupted at statement 3"),
+        "{}",
+        cur.all()
+    );
+    let r = run(p, &url, &["upgrade", "head"]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(
+        r.stderr.contains("upgrade of revision f2f2f2f2")
+            && r.stderr.contains("interrupted at statement 3")
+            && r.stderr.contains("statement 3 failed (it did not take effect)")
+            && r.stderr.contains("--resume")
+            && r.stderr.contains("retort stamp f2f2f2f2"),
+        "{}",
+        r.all()
+    );
+    // --resume with nothing fixed fails at the same statement, and says so again.
+    let r = run(p, &url, &["upgrade", "head", "--resume"]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(r.all().contains("gate"), "{}", r.all());
+    assert_eq!(unfinished_rows(&url).await, ["f2f2f2f2 up 2 failed"]);
+
+    // A killed run whose statement 2 finished on the server but was not counted:
+    // --resume runs it again, the database answers "Duplicate column name", and it
+    // counts as done.
+    query(
+        &url,
+        "UPDATE retort_log SET status = 'running', statements_done = 1 WHERE revision = 'f2f2f2f2'",
+    )
+    .await;
+    query(&url, "CREATE TABLE gate (id INT)").await;
+    let r = run(p, &url, &["upgrade", "head", "--resume"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        r.all().contains("Statement 2 of revision f2f2f2f2 had taken effect"),
+        "{}",
+        r.all()
+    );
+    assert_eq!(version_rows(&url).await, ["f2f2f2f2"]);
+    assert!(unfinished_rows(&url).await.is_empty());
+    assert_eq!(query(&url, "SELECT count(*) FROM gate").await, ["1"]);
+    let r = run(p, &url, &["upgrade", "head", "--resume"]);
+    assert_eq!(r.code, 1, "--resume with nothing to resume: {}", r.all());
+    assert!(r.all().contains("no interrupted revision"), "{}", r.all());
+
+    // `stamp` after fixing by hand closes the unfinished row and is logged.
+    query(&url, "DROP TABLE gate").await;
+    ok(p, &url, &["downgrade", "f1f1f1f1"]);
+    let r = run(p, &url, &["upgrade", "head"]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    query(&url, "ALTER TABLE items ADD COLUMN c INT NULL").await;
+    let r = run(p, &url, &["stamp", "f2f2f2f2"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(r.all().contains("abandoned by stamp"), "{}", r.all());
+    assert!(unfinished_rows(&url).await.is_empty());
+    assert_eq!(
+        query(&url, "SELECT revision, direction, status FROM retort_log WHERE direction = 'stamp'").await,
+        ["f2f2f2f2 stamp done"]
+    );
+    assert_eq!(
+        query(&url, "SELECT count(*) FROM retort_log WHERE status = 'abandoned by stamp'").await,
+        ["1"]
+    );
+    let r = run(p, &url, &["upgrade", "head"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    drop_database(&server, &url).await;
+}
+
+/// Slow statements per transactional backend: PostgreSQL sleeps, SQLite fills a table.
+fn transactional_project(dir: &Path, backend: &str) {
+    write(
+        &dir.join("retort.yaml"),
+        "schema: schema.yaml\nversions: versions\n",
+    );
+    write(&dir.join("schema.yaml"), "tables: {}\n");
+    let slow = if backend == "postgres" {
+        "SELECT pg_sleep(0.15);".to_string()
+    } else {
+        "INSERT INTO filler (x) WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 60000) SELECT x FROM c;".to_string()
+    };
+    write(
+        &dir.join("versions/t1.sql"),
+        "-- base\n--\n-- revision: t1t1t1t1\n-- down_revision:\n-- message: base\n\n-- +upgrade\nCREATE TABLE items (id INT PRIMARY KEY);\nCREATE TABLE filler (x INT);\n\n-- +downgrade\nDROP TABLE filler;\nDROP TABLE items;\n",
+    );
+    for (i, col) in ["a", "b", "c"].iter().enumerate() {
+        let (rev, parent) = (
+            format!("t{}t{}t{}t{}", i + 2, i + 2, i + 2, i + 2),
+            format!("t{}t{}t{}t{}", i + 1, i + 1, i + 1, i + 1),
+        );
+        write(
+            &dir.join(format!("versions/t{}.sql", i + 2)),
+            &format!("-- step\n--\n-- revision: {rev}\n-- down_revision: {parent}\n-- message: step\n\n-- +upgrade\nALTER TABLE items ADD COLUMN {col} INT;\n{slow}\nALTER TABLE items ADD COLUMN {col}2 INT;\n{slow}\n\n-- +downgrade\nALTER TABLE items DROP COLUMN {col}2;\nALTER TABLE items DROP COLUMN {col};\n"),
+        );
+    }
+}
+
+#[tokio::test]
+async fn killed_runs_on_transactional_backends_leave_no_unfinished_rows() {
+    let dir = temp_project();
+    for b in backends("run_log_txn", dir.path())
+        .await
+        .into_iter()
+        .filter(|b| b.name != "mysql")
+    {
+        let p = dir.path().join(b.name);
+        transactional_project(&p, b.name);
+        b.ok(&p, &["upgrade", "t1t1t1t1"]);
+        let mut rng = Rng(SEED ^ 0x77);
+        for trial in 0..4 {
+            let after = Duration::from_millis(150 + (700.0 * rng.next_f64()) as u64);
+            run_and_kill(&p, &b.url, &["upgrade", "head"], after);
+            let open = strings(
+                b.query("SELECT revision, status FROM retort_log WHERE status <> 'done'")
+                    .await,
+            );
+            assert!(open.is_empty(), "{} trial {trial}: {open:?}", b.name);
+            let r = b.run(&p, &["upgrade", "head"]);
+            assert_eq!(r.code, 0, "{} trial {trial}: {}", b.name, r.all());
+            b.ok(&p, &["downgrade", "t1t1t1t1"]);
+        }
+        b.drop().await;
+    }
 }
