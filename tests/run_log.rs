@@ -180,7 +180,9 @@ async fn trial_database(server: &str, base: &str, trial: u32) -> String {
 async fn drop_database(server: &str, url: &str) {
     let name = url.rsplit('/').next().unwrap_or_default();
     let mut conn = Connection::connect(server).await.expect("connect");
-    let _ = conn.execute(&format!("DROP DATABASE IF EXISTS `{name}`")).await;
+    let _ = conn
+        .execute(&format!("DROP DATABASE IF EXISTS `{name}`"))
+        .await;
     conn.close().await;
 }
 
@@ -269,7 +271,11 @@ async fn killed_mariadb_upgrades_are_detected_and_resumed() {
             assert_eq!(resumed.code, 0, "{when}: --resume: {}", resumed.all());
         }
         assert_eq!(version_rows(&url).await, [REV3], "{when}");
-        assert_eq!(mysql_catalog(&url).await, head, "{when}: the schema is not head");
+        assert_eq!(
+            mysql_catalog(&url).await,
+            head,
+            "{when}: the schema is not head"
+        );
         let open = unfinished_rows(&url).await;
         assert!(open.is_empty(), "{when}: {open:?}");
         let count = query(&url, "SELECT count(*) FROM items").await;
@@ -332,7 +338,8 @@ async fn a_failed_or_uncounted_statement_is_named_and_resumed_on_mariadb() {
     assert!(
         r.stderr.contains("upgrade of revision f2f2f2f2")
             && r.stderr.contains("interrupted at statement 3")
-            && r.stderr.contains("statement 3 failed (it did not take effect)")
+            && r.stderr
+                .contains("statement 3 failed (it did not take effect)")
             && r.stderr.contains("--resume")
             && r.stderr.contains("retort stamp f2f2f2f2"),
         "{}",
@@ -356,7 +363,8 @@ async fn a_failed_or_uncounted_statement_is_named_and_resumed_on_mariadb() {
     let r = run(p, &url, &["upgrade", "head", "--resume"]);
     assert_eq!(r.code, 0, "{}", r.all());
     assert!(
-        r.all().contains("Statement 2 of revision f2f2f2f2 had taken effect"),
+        r.all()
+            .contains("Statement 2 of revision f2f2f2f2 had taken effect"),
         "{}",
         r.all()
     );
@@ -378,11 +386,19 @@ async fn a_failed_or_uncounted_statement_is_named_and_resumed_on_mariadb() {
     assert!(r.all().contains("abandoned by stamp"), "{}", r.all());
     assert!(unfinished_rows(&url).await.is_empty());
     assert_eq!(
-        query(&url, "SELECT revision, direction, status FROM retort_log WHERE direction = 'stamp'").await,
+        query(
+            &url,
+            "SELECT revision, direction, status FROM retort_log WHERE direction = 'stamp'"
+        )
+        .await,
         ["f2f2f2f2 stamp done"]
     );
     assert_eq!(
-        query(&url, "SELECT count(*) FROM retort_log WHERE status = 'abandoned by stamp'").await,
+        query(
+            &url,
+            "SELECT count(*) FROM retort_log WHERE status = 'abandoned by stamp'"
+        )
+        .await,
         ["1"]
     );
     let r = run(p, &url, &["upgrade", "head"]);

@@ -71,9 +71,10 @@ fn columns_sql(dialect: Dialect, table: &str) -> String {
 
 async fn column_names(conn: &mut Connection, table: &str) -> Result<Vec<String>, String> {
     let sql = columns_sql(conn.dialect(), table);
-    let rows = conn.query(&sql).await.map_err(|e| {
-        format!("reading the columns of the run log table {table} failed: {e}")
-    })?;
+    let rows = conn
+        .query(&sql)
+        .await
+        .map_err(|e| format!("reading the columns of the run log table {table} failed: {e}"))?;
     Ok(rows
         .into_iter()
         .filter_map(|r| r.into_iter().next().flatten())
@@ -193,7 +194,10 @@ impl Unfinished {
 
 /// The unfinished rows of the run log (none when the table or its progress columns do
 /// not exist).
-pub async fn unfinished(conn: &mut Connection, project: &Project) -> Result<Vec<Unfinished>, String> {
+pub async fn unfinished(
+    conn: &mut Connection,
+    project: &Project,
+) -> Result<Vec<Unfinished>, String> {
     let table = &project.config.log_table;
     if !crate::runner::version_table::exists(conn, table)
         .await
@@ -573,9 +577,9 @@ pub async fn stamped(
             b.literal(env!("CARGO_PKG_VERSION")),
             b.literal(DONE)
         );
-        conn.execute(&sql)
-            .await
-            .map_err(|e| format!("logging the stamp in the run log table {table} failed: {e}\n  SQL: {sql}"))?;
+        conn.execute(&sql).await.map_err(|e| {
+            format!("logging the stamp in the run log table {table} failed: {e}\n  SQL: {sql}")
+        })?;
     }
     Ok(notices)
 }

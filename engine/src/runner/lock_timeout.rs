@@ -26,6 +26,7 @@ async fn exec(conn: &mut Connection, sql: &str) -> Result<(), RunError> {
 /// retrying up to `lock_retries` times after a lock timeout when a transaction is open.
 /// `sqlite_atomic`: make SQLite's operations atomic outside the run's transaction (see
 /// [`statements::run_revision`]). `log` counts the statements done in the run log.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn run_step(
     project: &Project,
     file: &RevisionFile,

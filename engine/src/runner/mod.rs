@@ -350,15 +350,14 @@ async fn run_locked(
         }
     };
     // Run log hook "run starting": an unfinished revision stops the run (or is resumed).
-    let mut resume_at = match crate::runlog::check_before_run(conn, project, &rows, &steps, resume)
-        .await
-    {
-        Ok(r) => r,
-        Err(e) => {
-            rollback(conn, &mut txn).await;
-            return Err(RunError::plain(e));
-        }
-    };
+    let mut resume_at =
+        match crate::runlog::check_before_run(conn, project, &rows, &steps, resume).await {
+            Ok(r) => r,
+            Err(e) => {
+                rollback(conn, &mut txn).await;
+                return Err(RunError::plain(e));
+            }
+        };
     if steps.is_empty() {
         if txn.open {
             commit(conn, &mut txn).await?;
@@ -417,7 +416,7 @@ async fn run_locked(
             };
             if !dialect.backend().transactional_ddl() {
                 format!(
-                    "MySQL commits DDL as it runs: revision {} may be partly applied; the version table is at {at}. Check the database before running again.",
+                    "MySQL commits DDL as it runs: revision {} may be partly applied; the version table is at {at}. The run log records how far it got: fix the cause, then `--resume` runs the rest (or fix by hand and `retort stamp`).",
                     step.revision
                 )
             } else if txn_open && !per_migration {

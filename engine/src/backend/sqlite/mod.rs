@@ -45,9 +45,15 @@ impl Backend for SqliteBackend {
 
     fn is_already_in_effect(&self, message: &str) -> bool {
         let m = message.to_ascii_lowercase();
-        ["duplicate column name", "already exists", "no such column", "no such table", "no such index"]
-            .iter()
-            .any(|n| m.contains(n))
+        [
+            "duplicate column name",
+            "already exists",
+            "no such column",
+            "no such table",
+            "no such index",
+        ]
+        .iter()
+        .any(|n| m.contains(n))
     }
 
     fn is_lock_timeout(&self, message: &str) -> bool {
