@@ -162,7 +162,7 @@ async fn version_rows(url: &str) -> Vec<String> {
 
 /// The run log rows not closed (`running` or `failed`).
 async fn unfinished_rows(url: &str) -> Vec<String> {
-    query(url, "SELECT revision, direction, statements_done, status FROM retort_log WHERE status NOT IN ('done', 'abandoned by stamp')").await
+    query(url, "SELECT revision, direction, statements_done, status FROM retort_log WHERE status IN ('running', 'failed')").await
 }
 
 /// A fresh MariaDB database at revision 1 for one trial: (URL, server URL, name).

@@ -32,6 +32,9 @@ const RUNNING: &str = "running";
 /// Status of a revision whose statement failed (the ones before it stay applied where
 /// DDL is not transactional).
 const FAILED: &str = "failed";
+/// Status of a revision whose first statement failed: nothing of it took effect, so it
+/// needs no resuming (fix the cause and run again).
+const FAILED_CLEANLY: &str = "failed at statement 1";
 /// Status of a finished revision, or a stamp.
 const DONE: &str = "done";
 /// Status of an unfinished revision closed by `stamp` after fixing by hand.
@@ -532,10 +535,16 @@ impl RevisionLog {
     }
 
     /// Records that the next statement failed (best effort: the failure being reported
-    /// matters more).
+    /// matters more). A failure before any statement succeeded leaves nothing to resume,
+    /// and the row is closed.
     pub async fn failed(&self, conn: &mut Connection) {
         let b = conn.dialect().backend();
-        let sql = self.update_sql(conn.dialect(), &format!("status = {}", b.literal(FAILED)));
+        let status = if self.done == 0 {
+            FAILED_CLEANLY
+        } else {
+            FAILED
+        };
+        let sql = self.update_sql(conn.dialect(), &format!("status = {}", b.literal(status)));
         let _ = conn.execute(&sql).await;
     }
 }
