@@ -355,6 +355,8 @@ pub struct RevisionLog {
     uncertain_next: bool,
     /// What the user should be told (taken by the runner after the revision ran).
     notices: Vec<String>,
+    /// Whether the `running` row exists (else the row is written when done).
+    row_written: bool,
 }
 
 impl RevisionLog {
@@ -366,6 +368,7 @@ impl RevisionLog {
         file: &RevisionFile,
         direction: Direction,
         resume: Option<Resume>,
+        in_transaction: bool,
     ) -> Result<RevisionLog, String> {
         let table = project.config.log_table.clone();
         let started = chrono::Utc::now();
@@ -399,11 +402,29 @@ impl RevisionLog {
                     skip: row.statements_done,
                     uncertain_next: !row.failed,
                     notices: vec![notice],
+                    row_written: true,
                 });
             }
         }
         let b = conn.dialect().backend();
         let started_at = timestamp(started);
+        // Outside a transaction where DDL is transactional (`transactional: false`), the
+        // revision is logged only once done, as before progress rows existed: a rerun
+        // starts it over (SQLite makes each of its operations atomic there).
+        if !in_transaction && b.transactional_ddl() {
+            return Ok(RevisionLog {
+                table,
+                revision: file.id.clone(),
+                direction: direction_word(direction),
+                started,
+                started_at,
+                done: 0,
+                skip: 0,
+                uncertain_next: false,
+                notices: Vec::new(),
+                row_written: false,
+            });
+        }
         let checksum = revision_checksum(project, file)?;
         let sql = format!(
             "INSERT INTO {} (revision, direction, checksum, started_at, ended_at, duration_ms, retort_version, statements_done, status) VALUES ({}, {}, {}, {}, '', 0, {}, 0, {})",
@@ -431,6 +452,7 @@ impl RevisionLog {
             skip: 0,
             uncertain_next: false,
             notices: Vec::new(),
+            row_written: true,
         })
     }
 
@@ -473,6 +495,9 @@ impl RevisionLog {
     pub async fn statement_done(&mut self, conn: &mut Connection) -> Result<(), String> {
         self.uncertain_next = false;
         self.done += 1;
+        if !self.row_written {
+            return Ok(());
+        }
         let sql = self.update_sql(conn.dialect(), &format!("statements_done = {}", self.done));
         conn.execute(&sql).await.map(|_| ()).map_err(|e| {
             format!(
@@ -517,15 +542,30 @@ impl RevisionLog {
         let checksum = revision_checksum(project, file)?;
         let ended = chrono::Utc::now();
         let duration = (ended - self.started).num_milliseconds().max(0);
-        let sql = self.update_sql(
-            conn.dialect(),
-            &format!(
-                "status = {}, ended_at = {}, duration_ms = {duration}, checksum = {}",
-                b.literal(DONE),
+        let sql = if !self.row_written {
+            format!(
+                "INSERT INTO {} (revision, direction, checksum, started_at, ended_at, duration_ms, retort_version, statements_done, status) VALUES ({}, {}, {}, {}, {}, {duration}, {}, {}, {})",
+                b.quote(&self.table),
+                b.literal(&self.revision),
+                b.literal(self.direction),
+                b.literal(&checksum),
+                b.literal(&self.started_at),
                 b.literal(&timestamp(ended)),
-                b.literal(&checksum)
-            ),
-        );
+                b.literal(env!("CARGO_PKG_VERSION")),
+                self.done,
+                b.literal(DONE)
+            )
+        } else {
+            self.update_sql(
+                conn.dialect(),
+                &format!(
+                    "status = {}, ended_at = {}, duration_ms = {duration}, checksum = {}",
+                    b.literal(DONE),
+                    b.literal(&timestamp(ended)),
+                    b.literal(&checksum)
+                ),
+            )
+        };
         conn.execute(&sql).await.map(|_| ()).map_err(|e| {
             format!(
                 "recording revision {} in the run log table {} failed: {e}\n  SQL: {sql}",
@@ -538,6 +578,9 @@ impl RevisionLog {
     /// matters more). A failure before any statement succeeded leaves nothing to resume,
     /// and the row is closed.
     pub async fn failed(&self, conn: &mut Connection) {
+        if !self.row_written {
+            return;
+        }
         let b = conn.dialect().backend();
         let status = if self.done == 0 {
             FAILED_CLEANLY

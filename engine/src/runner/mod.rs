@@ -441,6 +441,7 @@ async fn run_locked(
             file,
             step.direction,
             resume_at.take(),
+            txn.open,
         )
         .await
         {
