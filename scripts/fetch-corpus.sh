@@ -88,11 +88,14 @@ put $fr/sqlite/schema.sql freeradius/sqlite/upgrade/base.sql
 put $fr/sqlite/process-radacct-schema.sql freeradius/sqlite/upgrade/01-process-radacct.sql
 put $fr/postgresql/schema.sql freeradius/postgres/upgrade/base.sql
 put $fr/postgresql/process-radacct.sql freeradius/postgres/upgrade/01-process-radacct.sql
+# the vendor's PostgreSQL file opens with `#` comment lines, which psql rejects: drop them
+sed -i '/^#/d' "$corpus/freeradius/postgres/upgrade/01-process-radacct.sql"
 put $fr/mysql/schema.sql freeradius/mysql/upgrade/base.sql
 put $fr/mysql/process-radacct.sql freeradius/mysql/upgrade/01-process-radacct.sql
 
 # Kamailio SIP server (kamailio-*-modules): standard-create.sql first (it creates the
-# `version` table the others insert into), then every module's tables.
+# `version` table the others insert into), then every module's tables except the IMS
+# ones (ims_dialog recreates dialog's tables: they are alternatives, not one schema).
 kamailio() {
   local dir="$root/usr/share/kamailio/$1" dest="$corpus/kamailio/$2/schema.sql"
   [[ -f "$dir/standard-create.sql" ]] || { echo "fetch-corpus: $dir/standard-create.sql is missing" >&2; exit 1; }
@@ -100,7 +103,7 @@ kamailio() {
   {
     cat "$dir/standard-create.sql"
     for f in "$dir"/*-create.sql; do
-      [[ "$f" == */standard-create.sql ]] || cat "$f"
+      case "$f" in */standard-create.sql | */ims_*) ;; *) cat "$f" ;; esac
     done
   } >"$dest"
 }
