@@ -20,7 +20,8 @@
 //! Every result is compared with `tests/corpus-expected.txt` (`schema backend step status
 //! [reason]`): a row worse than expected fails, and so does a row better than expected,
 //! so the list of known failures cannot go stale. `RETORT_CORPUS_WRITE_EXPECTED=1`
-//! rewrites the file from this run instead.
+//! rewrites the file from this run instead; `RETORT_CORPUS_TABLE=FILE` also writes the
+//! table there (for `scripts/corpus-report.sh`).
 //!
 //! Runs when `RETORT_CORPUS=1` or `CI` is set (fetching the corpus when its cache is
 //! missing); otherwise it skips, saying so.
@@ -557,6 +558,9 @@ fn real_schema_corpus_matches_its_expectations() {
         started.elapsed(),
         table.join("\n")
     );
+    if let Ok(out) = std::env::var("RETORT_CORPUS_TABLE") {
+        std::fs::write(&out, table.join("\n") + "\n").expect("write RETORT_CORPUS_TABLE");
+    }
 
     let path = repo().join("tests/corpus-expected.txt");
     if std::env::var("RETORT_CORPUS_WRITE_EXPECTED").is_ok_and(|v| v == "1") {
