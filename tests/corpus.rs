@@ -356,7 +356,10 @@ async fn install_rows(schema: &str, backend: &str, sql: &Path) -> Vec<Row> {
     let Some(vendor) = fresh(backend, &test, dir).await else {
         return Vec::new();
     };
-    let mut empty = None;
+    let Some(e) = fresh(backend, &format!("{test}_empty"), dir).await else {
+        vendor.drop().await;
+        return Vec::new();
+    };
     let steps = async {
         load(&vendor, &[sql.to_path_buf()]).map_err(|e| ("load", e))?;
         push("load", Status::Ok);
@@ -370,11 +373,8 @@ async fn install_rows(schema: &str, backend: &str, sql: &Path) -> Vec<Row> {
         // `check` and `fixpoint` do not depend on each other: run both.
         match check_clean(dir, &vendor) {
             Ok(()) => push("check", Status::Ok),
-            Err(e) => push("check", Status::Fail(e)),
+            Err(why) => push("check", Status::Fail(why)),
         }
-        let e = fresh(backend, &format!("{test}_empty"), dir)
-            .await
-            .expect("the backend answered once");
         let want = catalog(&vendor).await;
         converge(dir, &e, &want)
             .await
@@ -384,7 +384,6 @@ async fn install_rows(schema: &str, backend: &str, sql: &Path) -> Vec<Row> {
             return Err(("fixpoint", reason("downgrade base", &r, dir)));
         }
         let left = catalog(&e).await;
-        empty = Some(e);
         if !left.is_empty() {
             return Err(("fixpoint", format!("downgrade base left {}", left[0])));
         }
@@ -392,9 +391,7 @@ async fn install_rows(schema: &str, backend: &str, sql: &Path) -> Vec<Row> {
         Ok(())
     }
     .await;
-    if let Some(e) = &empty {
-        e.drop().await;
-    }
+    e.drop().await;
     vendor.drop().await;
     if let Err((step, why)) = steps {
         rows.push(Row {
