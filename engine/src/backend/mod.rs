@@ -11,14 +11,17 @@
 mod live;
 mod mysql;
 mod postgres;
+pub mod reader;
 mod render;
 #[cfg(test)]
 mod render_tests;
 pub mod sqlite;
 
 pub use live::{read_sqlite_table, render_live, sqlite_foreign_key_violations};
+pub use reader::{name_inline_enums, ReadFuture, ReadResult, ReflectError, TableScope};
 pub use render::{render, render_all, RenderContext, RenderError, Renderer, SeaStatement};
 
+use crate::db::Connection;
 use crate::dialect::Dialect;
 use crate::ops::{AlterColumn, ConstraintKind, EnumValuePosition};
 use crate::schema::{
@@ -103,6 +106,13 @@ pub trait Backend: Sync {
     fn create_schema_sql(&self, _schema: &str) -> Option<String> {
         None
     }
+
+    /// Reads the tables `scope` selects (and, where enums are types of their own, every
+    /// enum) from the live database behind `conn`, answering the schema and the number of
+    /// catalog queries sent. Reflection reads the whole schema this way; the runner reads
+    /// the one table an operation's SQL depends on, so both see the same model.
+    fn read_schema<'a>(&'a self, conn: &'a mut Connection, scope: TableScope<'a>)
+        -> ReadFuture<'a>;
 
     /// The catalog query listing every base table of the connection's schema/database.
     fn catalog_tables_sql(&self) -> &'static str;

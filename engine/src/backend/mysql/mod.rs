@@ -1,6 +1,8 @@
 //! MySQL and MariaDB: backquoted identifiers, inline `ENUM(…)`, `MODIFY COLUMN`,
 //! non-transactional DDL and named locks.
 
+mod reader;
+
 use sea_query::MysqlQueryBuilder;
 
 use super::render::{build_sea, plain_default, Res};
@@ -16,6 +18,18 @@ use crate::schema::{Column, ColumnType, FkAction, Schema, Table};
 pub(crate) struct MySqlBackend;
 
 impl Backend for MySqlBackend {
+    fn read_schema<'a>(
+        &'a self,
+        conn: &'a mut crate::db::Connection,
+        scope: super::TableScope<'a>,
+    ) -> super::ReadFuture<'a> {
+        Box::pin(async move {
+            let mut cat = super::reader::Catalog::new(conn);
+            let schema = reader::read(&mut cat, scope).await?;
+            Ok((schema, cat.queries))
+        })
+    }
+
     fn catalog_tables_sql(&self) -> &'static str {
         "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE' ORDER BY table_name"
     }

@@ -1,6 +1,8 @@
 //! PostgreSQL: named enum types, `COMMENT ON`, identity columns, transactional DDL
 //! and advisory locks.
 
+mod reader;
+
 use sea_query::PostgresQueryBuilder;
 
 use super::render::{build_sea, Res};
@@ -15,6 +17,18 @@ use crate::schema::{Column, ColumnType, EnumType, ForeignKey, Schema, Table};
 pub(crate) struct PostgresBackend;
 
 impl Backend for PostgresBackend {
+    fn read_schema<'a>(
+        &'a self,
+        conn: &'a mut crate::db::Connection,
+        scope: super::TableScope<'a>,
+    ) -> super::ReadFuture<'a> {
+        Box::pin(async move {
+            let mut cat = super::reader::Catalog::new(conn);
+            let schema = reader::read(&mut cat, scope).await?;
+            Ok((schema, cat.queries))
+        })
+    }
+
     fn catalog_tables_sql(&self) -> &'static str {
         "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name"
     }

@@ -2,7 +2,9 @@
 //! for what `ALTER TABLE` cannot do.
 
 pub mod ddl;
+pub(crate) mod reader;
 pub mod rebuild;
+mod sqltext;
 
 use sea_query::SqliteQueryBuilder;
 
@@ -19,6 +21,18 @@ use rebuild::{children_of, rebuild_table, Rebuild};
 pub(crate) struct SqliteBackend;
 
 impl Backend for SqliteBackend {
+    fn read_schema<'a>(
+        &'a self,
+        conn: &'a mut crate::db::Connection,
+        scope: super::TableScope<'a>,
+    ) -> super::ReadFuture<'a> {
+        Box::pin(async move {
+            let mut cat = super::reader::Catalog::new(conn);
+            let schema = reader::read(&mut cat, scope).await?;
+            Ok((schema, cat.queries))
+        })
+    }
+
     fn catalog_tables_sql(&self) -> &'static str {
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
     }

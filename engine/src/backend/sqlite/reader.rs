@@ -9,9 +9,9 @@ use std::collections::{HashMap, HashSet};
 use super::sqltext::{
     enum_check_values, index_column_texts, index_where, parse_create_table, TableText,
 };
-use super::{
-    cell, custom, enum_type_spelling, need, sized_type, split_type, table_mut, truthy, Catalog,
-    ReflectError, ReflectOptions,
+use crate::backend::reader::{
+    cell, custom, need, sized_type, split_type, table_mut, truthy, Catalog, ReflectError,
+    TableScope,
 };
 use crate::schema::{
     CheckConstraint, Column, ColumnType, FkAction, ForeignKey, Index, PrimaryKey, Schema, Table,
@@ -32,9 +32,9 @@ struct IndexRow {
 /// Tables of `main` other than SQLite's own.
 const USER_TABLES: &str = "m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'";
 
-pub(super) async fn reflect(
+pub(crate) async fn read(
     cat: &mut Catalog<'_>,
-    options: &ReflectOptions<'_>,
+    scope: TableScope<'_>,
 ) -> Result<Schema, ReflectError> {
     let table_rows = cat
         .query(&format!(
@@ -243,7 +243,7 @@ pub(super) async fn reflect(
         let rowid_possible = !pk_index.contains(&t.name);
         finish_table(t, text, pk_columns(&t.name), rowid_possible);
     }
-    tables.retain(|t| options.includes(&t.name));
+    tables.retain(|t| scope.includes(&t.name));
     Ok(Schema {
         enums: vec![],
         tables,
@@ -302,7 +302,7 @@ fn finish_table(t: &mut Table, text: TableText, pk: Vec<String>, rowid_possible:
                 {
                     let textual = matches!(c.ty, ColumnType::Varchar(_) | ColumnType::Text);
                     if let Some(values) = enum_check_values(&ck.expr, &c.name).filter(|_| textual) {
-                        c.ty = ColumnType::Custom(enum_type_spelling(&values));
+                        c.ty = ColumnType::Custom(crate::schema::inline_enum_spelling(&values));
                         continue;
                     }
                 }

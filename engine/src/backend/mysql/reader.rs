@@ -5,9 +5,8 @@
 
 use std::collections::HashMap;
 
-use super::{
-    cell, custom, enum_type_spelling, need, sized_type, split_type, table_mut, Catalog,
-    ReflectError, ReflectOptions,
+use crate::backend::reader::{
+    cell, custom, need, sized_type, split_type, table_mut, Catalog, ReflectError, TableScope,
 };
 use crate::dialect::Dialect;
 use crate::schema::inline_enum_values;
@@ -48,9 +47,9 @@ impl Server {
     }
 }
 
-pub(super) async fn reflect(
+pub(crate) async fn read(
     cat: &mut Catalog<'_>,
-    options: &ReflectOptions<'_>,
+    scope: TableScope<'_>,
 ) -> Result<Schema, ReflectError> {
     let version = cat.query("SELECT VERSION()").await?;
     let server = Server::from_version(version.first().and_then(|r| cell(r, 0)).unwrap_or_default());
@@ -64,7 +63,7 @@ pub(super) async fn reflect(
         .await?
     {
         let name = need(&r, 0, "table name")?;
-        if options.includes(name) {
+        if scope.includes(name) {
             tables.push(Table {
                 name: name.to_string(),
                 comment: cell(&r, 1).filter(|c| !c.is_empty()).map(str::to_string),
@@ -315,7 +314,7 @@ fn mysql_type(s: &str) -> ColumnType {
         "json" if plain => ColumnType::Json,
         "decimal" | "varchar" | "char" => sized_type(&base, &args).unwrap_or_else(|| custom(s)),
         "enum" => inline_enum_values(s)
-            .map(|v| ColumnType::Custom(enum_type_spelling(&v)))
+            .map(|v| ColumnType::Custom(crate::schema::inline_enum_spelling(&v)))
             .unwrap_or_else(|| custom(s)),
         _ => custom(s),
     }
