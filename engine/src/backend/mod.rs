@@ -17,7 +17,9 @@ mod render;
 mod render_tests;
 pub mod sqlite;
 
-pub use live::{read_sqlite_table, render_live, sqlite_foreign_key_violations};
+pub use live::{
+    read_live_table, read_sqlite_table, render_live, sqlite_foreign_key_violations, LiveReadError,
+};
 pub use reader::{name_inline_enums, ReadFuture, ReadResult, ReflectError, TableScope};
 pub use render::{render, render_all, RenderContext, RenderError, Renderer, SeaStatement};
 

@@ -186,18 +186,44 @@ pub struct ParsedTable {
     pub unsupported: Vec<String>,
 }
 
+/// Why `CREATE TABLE` text could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DdlError {
+    /// A keyword was missing.
+    #[error("expected {keyword} in {sql:?}")]
+    Expected {
+        /// The keyword.
+        keyword: &'static str,
+        /// The statement.
+        sql: String,
+    },
+    /// No table name follows `CREATE TABLE`.
+    #[error("no table name in {0:?}")]
+    NoTableName(String),
+    /// `CREATE TABLE … AS SELECT`.
+    #[error("CREATE TABLE … AS SELECT is not supported")]
+    AsSelect,
+    /// A `(` without its `)`.
+    #[error("unbalanced parentheses in {0:?}")]
+    Unbalanced(String),
+}
+
 /// Reads a `CREATE TABLE` statement.
-pub fn parse_create_table(sql: &str) -> Result<ParsedTable, String> {
+pub fn parse_create_table(sql: &str) -> Result<ParsedTable, DdlError> {
     let toks = tokenize(sql);
     let mut i = 0;
-    let expect_kw = |i: &mut usize, kw: &str| -> Result<(), String> {
-        if toks.get(*i).is_some_and(|t| t.is_kw(kw)) {
+    let expect_kw = |i: &mut usize, keyword: &'static str| -> Result<(), DdlError> {
+        if toks.get(*i).is_some_and(|t| t.is_kw(keyword)) {
             *i += 1;
             Ok(())
         } else {
-            Err(format!("expected {kw} in {sql:?}"))
+            Err(DdlError::Expected {
+                keyword,
+                sql: sql.to_string(),
+            })
         }
     };
+    let no_name = || DdlError::NoTableName(sql.to_string());
     expect_kw(&mut i, "CREATE")?;
     if toks
         .get(i)
@@ -209,10 +235,10 @@ pub fn parse_create_table(sql: &str) -> Result<ParsedTable, String> {
     if toks.get(i).is_some_and(|t| t.is_kw("IF")) {
         i += 3;
     }
-    let mut name = toks.get(i).and_then(Tok::name).ok_or("no table name")?;
+    let mut name = toks.get(i).and_then(Tok::name).ok_or_else(no_name)?;
     i += 1;
     if toks.get(i).is_some_and(|t| t.is_punct('.')) {
-        name = toks.get(i + 1).and_then(Tok::name).ok_or("no table name")?;
+        name = toks.get(i + 1).and_then(Tok::name).ok_or_else(no_name)?;
         i += 2;
     }
     let mut out = ParsedTable {
@@ -220,9 +246,9 @@ pub fn parse_create_table(sql: &str) -> Result<ParsedTable, String> {
         ..ParsedTable::default()
     };
     if !toks.get(i).is_some_and(|t| t.is_punct('(')) {
-        return Err("CREATE TABLE … AS SELECT is not supported".into());
+        return Err(DdlError::AsSelect);
     }
-    let close = matching(&toks, i).ok_or("unbalanced parentheses")?;
+    let close = matching(&toks, i).ok_or_else(|| DdlError::Unbalanced(sql.to_string()))?;
     for def in split_commas(&toks[i + 1..close]) {
         if def.is_empty() {
             continue;
