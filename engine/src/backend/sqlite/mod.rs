@@ -4,7 +4,6 @@
 pub mod ddl;
 pub(crate) mod reader;
 pub mod rebuild;
-mod sqltext;
 
 use sea_query::SqliteQueryBuilder;
 

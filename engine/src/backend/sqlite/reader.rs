@@ -6,8 +6,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::sqltext::{
-    enum_check_values, index_column_texts, index_where, parse_create_table, TableText,
+use super::ddl::{
+    enum_check_values, index_column_texts, index_where, parse_create_table, ParsedTable,
 };
 use crate::backend::reader::{
     cell, custom, need, sized_type, split_type, table_mut, truthy, Catalog, ReflectError,
@@ -42,12 +42,13 @@ pub(crate) async fn read(
         ))
         .await?;
     let mut tables = Vec::new();
-    let mut texts: HashMap<String, TableText> = HashMap::new();
+    let mut texts: HashMap<String, ParsedTable> = HashMap::new();
     for r in &table_rows {
         let name = need(r, 0, "table name")?;
         texts.insert(
             name.to_string(),
-            parse_create_table(cell(r, 1).unwrap_or_default()),
+            // Unreadable text leaves names and checks out; the pragmas still say the rest.
+            parse_create_table(cell(r, 1).unwrap_or_default()).unwrap_or_default(),
         );
         tables.push(Table {
             name: name.to_string(),
@@ -252,7 +253,7 @@ pub(crate) async fn read(
 
 /// Primary key (and rowid alias), names of unique constraints and foreign keys, checks
 /// and enum columns of one table. `rowid_possible`: no index backs the primary key.
-fn finish_table(t: &mut Table, text: TableText, pk: Vec<String>, rowid_possible: bool) {
+fn finish_table(t: &mut Table, text: ParsedTable, pk: Vec<String>, rowid_possible: bool) {
     if !pk.is_empty() {
         if let [only] = pk.as_slice() {
             if rowid_possible {
