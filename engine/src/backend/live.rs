@@ -4,13 +4,13 @@
 //! `foreign_key_list`), with the views and triggers around it; on MySQL the current
 //! definition of a column to `MODIFY` and the foreign keys of a column to drop.
 
+use super::connection::{Connection, DbError, TextRow};
 use super::reader::{name_inline_enums, ReflectError, TableScope};
 use super::render::{render_with, RenderContext, RenderError};
 use super::sqlite::ddl::{parse_create_table, DdlError};
 use super::sqlite::rebuild::{SqliteLive, SqliteTableExtras, TEMP_PREFIX};
 use super::sqlite::SqliteBackend;
 use super::Backend;
-use crate::db::{Connection, DbError, TextRow};
 use crate::dialect::Dialect;
 use crate::ops::{ConstraintKind, Operation};
 use crate::schema::{EnumType, Table};

@@ -7,7 +7,7 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use crate::db::{Connection, DbError, TextRow};
+use super::connection::{Connection, DbError, TextRow};
 use crate::schema::{ColumnType, Schema, Table};
 
 /// Which tables a read covers.
