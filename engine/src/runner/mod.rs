@@ -517,7 +517,7 @@ pub async fn stamp(
             project
                 .graph
                 .check_stamp_targets(&rows, targets)
-                .map_err(RunError::plain)?;
+                .map_err(|e| RunError::plain(e.to_string()))?;
             let changes = project
                 .graph
                 .plan_stamp(&rows, targets)
@@ -571,7 +571,7 @@ pub fn offline_script(
         project
             .graph
             .check_upgrade_range(s, &rows, t)
-            .map_err(RunError::plain)?;
+            .map_err(|e| RunError::plain(e.to_string()))?;
     }
     let steps = plan(project, &rows, command)?;
     let per_migration = project.config.transaction_per_migration;
@@ -690,7 +690,7 @@ pub fn offline_stamp(
     project
         .graph
         .check_stamp_targets(&rows, targets)
-        .map_err(RunError::plain)?;
+        .map_err(|e| RunError::plain(e.to_string()))?;
     let rows = if purge {
         out.push_str(&format!(
             "DELETE FROM {};\n\n",
