@@ -348,7 +348,7 @@ async fn run_locked(
     }
     if let Err(e) = crate::checksum::ensure_log_table(conn, &project.config.log_table).await {
         rollback(conn, &mut txn).await;
-        return Err(RunError::plain(e));
+        return Err(RunError::plain(e.to_string()));
     }
     let mut ctx = RenderContext::default();
     let mut history = EnumHistory::new(project);
@@ -443,7 +443,7 @@ async fn run_locked(
         if let Err(msg) =
             crate::checksum::record_step(conn, project, file, step.direction, started_at).await
         {
-            let mut e = RunError::plain(msg);
+            let mut e = RunError::plain(msg.to_string());
             e.revision = Some(step.revision.clone());
             e.outcome = Some(outcome(txn.open, &last_good));
             rollback(conn, &mut txn).await;
