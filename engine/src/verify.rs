@@ -62,7 +62,7 @@ pub enum VerifyError {
         /// The head as given.
         head: String,
         /// Why it does not resolve.
-        error: GraphError,
+        error: Box<GraphError>,
     },
     /// The project has no revisions.
     #[error("there are no revisions to verify")]
@@ -255,7 +255,7 @@ fn heads(project: &Project, requested: &[String]) -> Result<Vec<String>, VerifyE
                 .resolve(r, &[])
                 .map_err(|error| VerifyError::Head {
                     head: r.clone(),
-                    error,
+                    error: Box::new(error),
                 })?;
             out.extend(ids);
         }
