@@ -13,7 +13,7 @@ use std::path::PathBuf;
 
 use sha2::{Digest, Sha256};
 
-use crate::db::Connection;
+use crate::db::{Connection, DbError};
 use crate::dialect::Dialect;
 use crate::ops::write_operations;
 use crate::project::Project;
@@ -22,15 +22,88 @@ use crate::script::graph::{apply_changes, Direction};
 use crate::script::{RevisionBody, RevisionFile};
 use crate::sqltext::split_statements;
 
+/// Why a checksum could not be computed, or the run log not be written or read.
+#[derive(Debug, thiserror::Error)]
+pub enum ChecksumError {
+    /// A YAML revision's operations do not read.
+    #[error("{message}")]
+    Operations {
+        /// The revision.
+        revision: String,
+        /// Its file.
+        file: PathBuf,
+        /// What is wrong (naming the file and operation).
+        message: String,
+    },
+    /// `CREATE TABLE` of the run log failed.
+    #[error("creating the run log table {table} failed: {error}\n  SQL: {sql}")]
+    CreateLogTable {
+        /// The run log table.
+        table: String,
+        /// The statement.
+        sql: String,
+        /// The database's failure.
+        error: Box<DbError>,
+    },
+    /// Inserting a revision's row into the run log failed.
+    #[error(
+        "recording revision {revision} in the run log table {table} failed: {error}\n  SQL: {sql}"
+    )]
+    RecordStep {
+        /// The revision.
+        revision: String,
+        /// The run log table.
+        table: String,
+        /// The statement.
+        sql: String,
+        /// The database's failure.
+        error: Box<DbError>,
+    },
+    /// Reading the version table failed.
+    #[error("reading the version table failed: {error}")]
+    ReadVersionTable {
+        /// The version table.
+        table: String,
+        /// The database's failure.
+        error: Box<DbError>,
+    },
+    /// Asking whether the run log table exists failed.
+    #[error("{error}")]
+    FindLogTable {
+        /// The run log table.
+        table: String,
+        /// The database's failure.
+        error: Box<DbError>,
+    },
+    /// Reading the run log failed.
+    #[error("reading the run log table {table} failed: {error}\n  SQL: {sql}")]
+    ReadLogTable {
+        /// The run log table.
+        table: String,
+        /// The statement.
+        sql: String,
+        /// The database's failure.
+        error: Box<DbError>,
+    },
+    /// Connecting to the database failed.
+    #[error("{0}")]
+    Connect(Box<DbError>),
+}
+
 /// The checksum (SHA-256, hex) of a revision's meaning.
-pub fn revision_checksum(project: &Project, file: &RevisionFile) -> Result<String, String> {
+pub fn revision_checksum(project: &Project, file: &RevisionFile) -> Result<String, ChecksumError> {
     let mut canon = String::new();
     canon.push_str(&format!("transactional: {}\n", file.transactional));
     match &file.body {
         RevisionBody::Yaml { .. } => {
             for (name, direction) in [("upgrade", Direction::Up), ("downgrade", Direction::Down)] {
-                let ops = crate::runner::operations(project, file, direction)
-                    .map_err(|e| e.message.clone())?;
+                let ops = crate::runner::operations(project, file, direction).map_err(|e| {
+                    ChecksumError::Operations {
+                        revision: file.id.clone(),
+                        file: file.path.clone(),
+                        message: e.message.clone(),
+                    }
+                })?;
                 canon.push_str(name);
                 canon.push_str(":\n");
                 canon.push_str(&write_operations(
@@ -160,12 +233,16 @@ pub fn log_table_sql(dialect: Dialect, table: &str) -> String {
 }
 
 /// Creates the run log table when missing.
-pub async fn ensure_log_table(conn: &mut Connection, table: &str) -> Result<(), String> {
+pub async fn ensure_log_table(conn: &mut Connection, table: &str) -> Result<(), ChecksumError> {
     let sql = log_table_sql(conn.dialect(), table);
-    conn.execute(&sql)
-        .await
-        .map(|_| ())
-        .map_err(|e| format!("creating the run log table {table} failed: {e}\n  SQL: {sql}"))
+    match conn.execute(&sql).await {
+        Ok(_) => Ok(()),
+        Err(error) => Err(ChecksumError::CreateLogTable {
+            table: table.to_string(),
+            sql,
+            error: Box::new(error),
+        }),
+    }
 }
 
 fn timestamp(t: chrono::DateTime<chrono::Utc>) -> String {
@@ -180,7 +257,7 @@ pub async fn record_step(
     file: &RevisionFile,
     direction: Direction,
     started: chrono::DateTime<chrono::Utc>,
-) -> Result<(), String> {
+) -> Result<(), ChecksumError> {
     let d = conn.dialect();
     let table = &project.config.log_table;
     let checksum = revision_checksum(project, file)?;
@@ -199,12 +276,15 @@ pub async fn record_step(
         d.backend().literal(&timestamp(ended)),
         d.backend().literal(env!("CARGO_PKG_VERSION")),
     );
-    conn.execute(&sql).await.map(|_| ()).map_err(|e| {
-        format!(
-            "recording revision {} in the run log table {table} failed: {e}\n  SQL: {sql}",
-            file.id
-        )
-    })
+    match conn.execute(&sql).await {
+        Ok(_) => Ok(()),
+        Err(error) => Err(ChecksumError::RecordStep {
+            revision: file.id.clone(),
+            table: table.clone(),
+            sql,
+            error: Box::new(error),
+        }),
+    }
 }
 
 /// An applied revision whose file no longer means what it meant when it ran.
@@ -264,15 +344,21 @@ pub fn applied_revisions(project: &Project, rows: &[String]) -> Vec<String> {
 pub async fn changed_revisions(
     project: &Project,
     conn: &mut Connection,
-) -> Result<Vec<ChangedRevision>, String> {
+) -> Result<Vec<ChangedRevision>, ChecksumError> {
     let table = &project.config.log_table;
     let rows = version_table::read(conn, &project.config.version_table)
         .await
-        .map_err(|e| format!("reading the version table failed: {e}"))?;
+        .map_err(|error| ChecksumError::ReadVersionTable {
+            table: project.config.version_table.clone(),
+            error: Box::new(error),
+        })?;
     if rows.is_empty()
-        || !version_table::exists(conn, table)
-            .await
-            .map_err(|e| e.to_string())?
+        || !version_table::exists(conn, table).await.map_err(|error| {
+            ChecksumError::FindLogTable {
+                table: table.clone(),
+                error: Box::new(error),
+            }
+        })?
     {
         return Ok(Vec::new());
     }
@@ -281,10 +367,16 @@ pub async fn changed_revisions(
         "SELECT revision, checksum, ended_at FROM {} WHERE direction = 'up'",
         d.backend().quote(table)
     );
-    let log = conn
-        .query(&sql)
-        .await
-        .map_err(|e| format!("reading the run log table {table} failed: {e}\n  SQL: {sql}"))?;
+    let log = match conn.query(&sql).await {
+        Ok(log) => log,
+        Err(error) => {
+            return Err(ChecksumError::ReadLogTable {
+                table: table.clone(),
+                sql,
+                error: Box::new(error),
+            })
+        }
+    };
     let mut latest: HashMap<String, (String, String)> = HashMap::new();
     for row in log {
         let mut it = row.into_iter();
@@ -322,10 +414,10 @@ pub async fn changed_revisions(
 pub async fn changed_revisions_at(
     project: &Project,
     url: &str,
-) -> Result<Vec<ChangedRevision>, String> {
+) -> Result<Vec<ChangedRevision>, ChecksumError> {
     let mut conn = Connection::connect_read_only(url)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| ChecksumError::Connect(Box::new(e)))?;
     let res = changed_revisions(project, &mut conn).await;
     conn.close().await;
     res
@@ -333,7 +425,51 @@ pub async fn changed_revisions_at(
 
 #[cfg(test)]
 mod tests {
-    use super::normalize_sql;
+    use super::*;
+    use crate::config::Config;
+    use crate::project::{init_project, NewRevisionRequest};
+
+    #[tokio::test]
+    async fn run_log_errors_name_the_revision_table_and_sql() {
+        let dir = tempfile::tempdir().unwrap();
+        init_project(dir.path(), "sql").unwrap();
+        let config = Config::load(&dir.path().join("retort.yaml"), &|_| None).unwrap();
+        let project = Project::load(config.clone()).unwrap();
+        let req = NewRevisionRequest {
+            message: "m".into(),
+            rev_id: Some("abc123".into()),
+            ..Default::default()
+        };
+        project.create_revision(&req).unwrap();
+        let project = Project::load(config).unwrap();
+        let file = project.file("abc123").unwrap();
+        let mut conn = Connection::connect("sqlite::memory:").await.unwrap();
+        let err = record_step(&mut conn, &project, file, Direction::Up, chrono::Utc::now())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, ChecksumError::RecordStep { revision, table, .. } if revision == "abc123" && table == "retort_log")
+        );
+        let text = err.to_string();
+        assert!(
+            text.starts_with("recording revision abc123 in the run log table retort_log failed: "),
+            "{text}"
+        );
+        assert!(text.contains("\n  SQL: INSERT INTO "), "{text}");
+        ensure_log_table(&mut conn, "retort_log").await.unwrap();
+        record_step(&mut conn, &project, file, Direction::Up, chrono::Utc::now())
+            .await
+            .unwrap();
+        conn.close().await;
+        let err = changed_revisions_at(&project, "nosuch://x")
+            .await
+            .unwrap_err();
+        assert!(matches!(err, ChecksumError::Connect(_)));
+        assert!(
+            err.to_string().starts_with("unsupported database URL"),
+            "{err}"
+        );
+    }
 
     #[test]
     fn formatting_does_not_change_normalized_sql() {

@@ -293,7 +293,7 @@ async fn run_locked(
     }
     if let Err(e) = crate::checksum::ensure_log_table(sink.conn, &project.config.log_table).await {
         sink.rollback().await;
-        return Err(RunError::plain(e));
+        return Err(RunError::plain(e.to_string()));
     }
     let mut ctx = RenderContext::default();
     run_steps(project, &mut sink, &steps, &mut rows, &mut ctx, progress).await?;
@@ -497,7 +497,7 @@ async fn stamp_locked(
         project
             .graph
             .check_stamp_targets(&rows, targets)
-            .map_err(RunError::plain)?;
+            .map_err(|e| RunError::plain(e.to_string()))?;
         let changes = project
             .graph
             .plan_stamp(&rows, targets)
@@ -547,7 +547,7 @@ pub fn offline_script(
         project
             .graph
             .check_upgrade_range(s, &rows, t)
-            .map_err(RunError::plain)?;
+            .map_err(|e| RunError::plain(e.to_string()))?;
     }
     let steps = plan(project, &rows, command)?;
     let mut ctx = replay(project, &rows)?;
@@ -624,7 +624,7 @@ pub fn offline_stamp(
     project
         .graph
         .check_stamp_targets(&rows, targets)
-        .map_err(RunError::plain)?;
+        .map_err(|e| RunError::plain(e.to_string()))?;
     let rows = if purge {
         out.push_str(&format!(
             "DELETE FROM {};\n\n",

@@ -173,7 +173,9 @@ impl StatementSink for Executor<'_> {
         direction: Direction,
         started_at: chrono::DateTime<chrono::Utc>,
     ) -> Result<(), String> {
-        crate::checksum::record_step(self.conn, project, file, direction, started_at).await
+        crate::checksum::record_step(self.conn, project, file, direction, started_at)
+            .await
+            .map_err(|e| e.to_string())
     }
 
     async fn check_rows_unchanged(&mut self, table: &str, rows: &[String]) -> Result<(), RunError> {
