@@ -59,7 +59,9 @@ pub async fn revision(
     let cmp = compare_and_close(project, conn).await?;
     print_notes(cli.quiet, &cmp.notes, &cmp.warnings);
     if cmp.is_empty() && !allow_empty {
-        println!("No changes detected");
+        if !cli.quiet {
+            println!("No changes detected");
+        }
         return Ok(ExitCode::SUCCESS);
     }
     if !cli.quiet {
@@ -132,7 +134,9 @@ pub async fn check(cli: &Cli, project: &Project) -> Result<ExitCode> {
             serde_json::json!({"up_to_date": true, "operations": ops, "warnings": warnings, "notes": cmp.notes})
         );
     } else if cmp.is_empty() {
-        println!("No changes detected");
+        if !cli.quiet {
+            println!("No changes detected");
+        }
     } else {
         println!("{} operation(s) would be generated:", cmp.upgrade.len());
         for op in &cmp.upgrade {
@@ -161,7 +165,9 @@ pub async fn diff(cli: &Cli, project: &Project, sql: bool) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     if cmp.is_empty() {
-        println!("No changes detected");
+        if !cli.quiet {
+            println!("No changes detected");
+        }
         return Ok(ExitCode::SUCCESS);
     }
     if sql {

@@ -202,8 +202,7 @@ fn load_project(cli: &Cli) -> Result<Project> {
     remember_url(&config);
     announce_config(cli, &config);
     warn_ambiguous_sqlite_url(cli, &config);
-    Project::load(config)
-        .map_err(|errors| anyhow::anyhow!("invalid revision files:\n{}", errors.join("\n")))
+    Project::load(config).map_err(|e| anyhow::anyhow!("invalid revision files:\n{e}"))
 }
 
 /// The database's current revisions (read-only).
@@ -389,8 +388,8 @@ async fn validate(cli: &Cli) -> Result<ExitCode> {
             }
             project.files.len()
         }
-        Err(errs) => {
-            errors.extend(errs);
+        Err(e) => {
+            errors.extend(e.problems());
             0
         }
     };

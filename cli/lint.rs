@@ -77,7 +77,7 @@ pub async fn lint(
 ) -> Result<ExitCode> {
     let backends = backends(project, cli, backend)?;
     let ids = revisions(cli, project, revs, all).await?;
-    let findings = lint::lint(project, &ids, &backends).map_err(|e| anyhow!(e))?;
+    let findings = lint::lint(project, &ids, &backends)?;
     let errors = findings
         .iter()
         .filter(|f| f.severity == Severity::Error)

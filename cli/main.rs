@@ -20,6 +20,13 @@ use clap::Parser;
 use args::Cli;
 
 fn main() -> ExitCode {
+    // Output piped into `head` and the like: end quietly when the reader goes away, as
+    // other command-line tools do, instead of panicking on a broken pipe.
+    #[cfg(unix)]
+    // SAFETY: restores the default action of one signal, before any thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     if cli.selects_targets() && !cli.command.touches_database() {
         use clap::CommandFactory;

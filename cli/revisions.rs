@@ -43,7 +43,7 @@ pub fn list(project_dir: &std::path::Path, quiet: bool) -> Result<ExitCode> {
 
 /// `revision` (without autogenerate) and `merge`.
 pub fn create(project: &Project, req: &NewRevisionRequest, quiet: bool) -> Result<ExitCode> {
-    let path = project.create_revision(req).map_err(|e| anyhow!(e))?;
+    let path = project.create_revision(req)?;
     if quiet {
         println!("{}", path.display());
     } else {

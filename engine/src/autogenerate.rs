@@ -11,7 +11,7 @@
 //! use retort_engine::project::Project;
 //!
 //! let config = Config::load("retort.yaml".as_ref(), &|name| std::env::var(name).ok())?;
-//! let project = Project::load(config).map_err(|e| e.join("\n"))?;
+//! let project = Project::load(config)?;
 //! let mut conn = Connection::connect_read_only(&project.config.url(None)).await?;
 //! let comparison = Autogenerate::compare(&project, &mut conn).await;
 //! conn.close().await;
@@ -28,7 +28,7 @@ use crate::compare::{compare, resolve_inline_enums};
 use crate::db::{Connection, DbError};
 use crate::dialect::Dialect;
 use crate::ops::{write_operations, NotReversible, Operation};
-use crate::project::{NewRevisionRequest, Project};
+use crate::project::{NewRevisionError, NewRevisionRequest, Project};
 use crate::reflect::{reflect_schema, ReflectError, ReflectOptions};
 use crate::schema::{
     inline_enum_values, load_schema, schema_to_yaml, ColumnType, EnumType, Schema,
@@ -81,7 +81,7 @@ pub enum AutogenerateError {
     Render(#[from] RenderError),
     /// Writing the revision file failed.
     #[error("writing the revision failed: {0}")]
-    Revision(String),
+    Revision(Box<NewRevisionError>),
 }
 
 fn show_revisions(v: &[String]) -> String {
@@ -284,7 +284,7 @@ pub fn render_revision(
     }
     project
         .create_revision(&req)
-        .map_err(AutogenerateError::Revision)
+        .map_err(|e| AutogenerateError::Revision(Box::new(e)))
 }
 
 /// The schema of the database behind `conn` as `schema.yaml` (to adopt an existing

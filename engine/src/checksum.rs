@@ -13,7 +13,7 @@ use std::path::PathBuf;
 
 use sha2::{Digest, Sha256};
 
-use crate::db::Connection;
+use crate::db::{Connection, DbError};
 use crate::dialect::Dialect;
 use crate::ops::write_operations;
 use crate::project::Project;
@@ -22,15 +22,96 @@ use crate::script::graph::{apply_changes, Direction};
 use crate::script::{RevisionBody, RevisionFile};
 use crate::sqltext::split_statements;
 
+/// Why a checksum could not be computed, or the run log not be written or read.
+#[derive(Debug, thiserror::Error)]
+pub enum ChecksumError {
+    /// A YAML revision's operations do not read.
+    #[error("{message}")]
+    Operations {
+        /// The revision.
+        revision: String,
+        /// Its file.
+        file: PathBuf,
+        /// What is wrong (naming the file and operation).
+        message: String,
+    },
+    /// `CREATE TABLE` of the run log failed.
+    #[error("creating the run log table {table} failed: {error}\n  SQL: {sql}")]
+    CreateLogTable {
+        /// The run log table.
+        table: String,
+        /// The statement.
+        sql: String,
+        /// The database's failure.
+        error: Box<DbError>,
+    },
+    /// Adding the progress columns to an older run log table failed.
+    #[error("{message}")]
+    ProgressColumns {
+        /// The run log table.
+        table: String,
+        /// What failed, with the SQL.
+        message: String,
+    },
+    /// Inserting a revision's row into the run log failed.
+    #[error(
+        "recording revision {revision} in the run log table {table} failed: {error}\n  SQL: {sql}"
+    )]
+    RecordStep {
+        /// The revision.
+        revision: String,
+        /// The run log table.
+        table: String,
+        /// The statement.
+        sql: String,
+        /// The database's failure.
+        error: Box<DbError>,
+    },
+    /// Reading the version table failed.
+    #[error("reading the version table failed: {error}")]
+    ReadVersionTable {
+        /// The version table.
+        table: String,
+        /// The database's failure.
+        error: Box<DbError>,
+    },
+    /// Asking whether the run log table exists failed.
+    #[error("{error}")]
+    FindLogTable {
+        /// The run log table.
+        table: String,
+        /// The database's failure.
+        error: Box<DbError>,
+    },
+    /// Reading the run log failed.
+    #[error("reading the run log table {table} failed: {error}\n  SQL: {sql}")]
+    ReadLogTable {
+        /// The run log table.
+        table: String,
+        /// The statement.
+        sql: String,
+        /// The database's failure.
+        error: Box<DbError>,
+    },
+    /// Connecting to the database failed.
+    #[error("{0}")]
+    Connect(Box<DbError>),
+}
+
 /// The checksum (SHA-256, hex) of a revision's meaning.
-pub fn revision_checksum(project: &Project, file: &RevisionFile) -> Result<String, String> {
+pub fn revision_checksum(project: &Project, file: &RevisionFile) -> Result<String, ChecksumError> {
     let mut canon = String::new();
     canon.push_str(&format!("transactional: {}\n", file.transactional));
     match &file.body {
         RevisionBody::Yaml { .. } => {
             for (name, direction) in [("upgrade", Direction::Up), ("downgrade", Direction::Down)] {
-                let ops = crate::runner::operations(project, file, direction)
-                    .map_err(|e| e.message.clone())?;
+                let ops = crate::runner::operations(project, file, direction).map_err(|e| {
+                    ChecksumError::Operations {
+                        revision: file.id.clone(),
+                        file: file.path.clone(),
+                        message: e.message.clone(),
+                    }
+                })?;
                 canon.push_str(name);
                 canon.push_str(":\n");
                 canon.push_str(&write_operations(
@@ -151,9 +232,7 @@ fn dollar_tag(chars: &[char], i: usize) -> Option<String> {
     (chars.get(j) == Some(&'$')).then(|| chars[i..=j].iter().collect())
 }
 
-/// The CREATE TABLE statement of the run log table. `status` is `running` (and
-/// `ended_at` empty) from before a revision's first statement until it is done, with
-/// `statements_done` counting its statements that succeeded (see [`crate::runlog`]).
+/// The CREATE TABLE statement of the run log table.
 pub fn log_table_sql(dialect: Dialect, table: &str) -> String {
     format!(
         "CREATE TABLE IF NOT EXISTS {} (revision VARCHAR(255) NOT NULL, direction VARCHAR(10) NOT NULL, checksum VARCHAR(64) NOT NULL, started_at VARCHAR(40) NOT NULL, ended_at VARCHAR(40) NOT NULL, duration_ms BIGINT NOT NULL, retort_version VARCHAR(40) NOT NULL, statements_done BIGINT NOT NULL DEFAULT 0, status VARCHAR(40) NOT NULL DEFAULT 'done')",
@@ -162,14 +241,64 @@ pub fn log_table_sql(dialect: Dialect, table: &str) -> String {
 }
 
 /// Creates the run log table when missing (and adds the progress columns to one an
-/// earlier retort made).
-pub async fn ensure_log_table(conn: &mut Connection, table: &str) -> Result<(), String> {
+/// earlier retort made; see [`crate::runlog`]).
+pub async fn ensure_log_table(conn: &mut Connection, table: &str) -> Result<(), ChecksumError> {
     let sql = log_table_sql(conn.dialect(), table);
-    conn.execute(&sql)
+    if let Err(error) = conn.execute(&sql).await {
+        return Err(ChecksumError::CreateLogTable {
+            table: table.to_string(),
+            sql,
+            error: Box::new(error),
+        });
+    }
+    crate::runlog::ensure_progress_columns(conn, table)
         .await
-        .map(|_| ())
-        .map_err(|e| format!("creating the run log table {table} failed: {e}\n  SQL: {sql}"))?;
-    crate::runlog::ensure_progress_columns(conn, table).await
+        .map_err(|message| ChecksumError::ProgressColumns {
+            table: table.to_string(),
+            message,
+        })
+}
+
+fn timestamp(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+/// Records one revision step that succeeded (called after its version-table update, in
+/// the same transaction where there is one).
+pub async fn record_step(
+    conn: &mut Connection,
+    project: &Project,
+    file: &RevisionFile,
+    direction: Direction,
+    started: chrono::DateTime<chrono::Utc>,
+) -> Result<(), ChecksumError> {
+    let d = conn.dialect();
+    let table = &project.config.log_table;
+    let checksum = revision_checksum(project, file)?;
+    let ended = chrono::Utc::now();
+    let duration = (ended - started).num_milliseconds().max(0);
+    let sql = format!(
+        "INSERT INTO {} (revision, direction, checksum, started_at, ended_at, duration_ms, retort_version) VALUES ({}, {}, {}, {}, {}, {duration}, {})",
+        d.backend().quote(table),
+        d.backend().literal(&file.id),
+        d.backend().literal(match direction {
+            Direction::Up => "up",
+            Direction::Down => "down",
+        }),
+        d.backend().literal(&checksum),
+        d.backend().literal(&timestamp(started)),
+        d.backend().literal(&timestamp(ended)),
+        d.backend().literal(env!("CARGO_PKG_VERSION")),
+    );
+    match conn.execute(&sql).await {
+        Ok(_) => Ok(()),
+        Err(error) => Err(ChecksumError::RecordStep {
+            revision: file.id.clone(),
+            table: table.clone(),
+            sql,
+            error: Box::new(error),
+        }),
+    }
 }
 
 /// An applied revision whose file no longer means what it meant when it ran.
@@ -229,32 +358,50 @@ pub fn applied_revisions(project: &Project, rows: &[String]) -> Vec<String> {
 pub async fn changed_revisions(
     project: &Project,
     conn: &mut Connection,
-) -> Result<Vec<ChangedRevision>, String> {
+) -> Result<Vec<ChangedRevision>, ChecksumError> {
     let table = &project.config.log_table;
     let rows = version_table::read(conn, &project.config.version_table)
         .await
-        .map_err(|e| format!("reading the version table failed: {e}"))?;
+        .map_err(|error| ChecksumError::ReadVersionTable {
+            table: project.config.version_table.clone(),
+            error: Box::new(error),
+        })?;
     if rows.is_empty()
-        || !version_table::exists(conn, table)
-            .await
-            .map_err(|e| e.to_string())?
+        || !version_table::exists(conn, table).await.map_err(|error| {
+            ChecksumError::FindLogTable {
+                table: table.clone(),
+                error: Box::new(error),
+            }
+        })?
     {
         return Ok(Vec::new());
     }
     let d = conn.dialect();
+    let finished_only = crate::runlog::has_progress_columns(conn, table)
+        .await
+        .map_err(|message| ChecksumError::ProgressColumns {
+            table: table.clone(),
+            message,
+        })?;
     let sql = format!(
         "SELECT revision, checksum, ended_at FROM {} WHERE direction = 'up'{}",
         d.backend().quote(table),
-        if crate::runlog::has_progress_columns(conn, table).await? {
+        if finished_only {
             " AND status = 'done'"
         } else {
             ""
         }
     );
-    let log = conn
-        .query(&sql)
-        .await
-        .map_err(|e| format!("reading the run log table {table} failed: {e}\n  SQL: {sql}"))?;
+    let log = match conn.query(&sql).await {
+        Ok(log) => log,
+        Err(error) => {
+            return Err(ChecksumError::ReadLogTable {
+                table: table.clone(),
+                sql,
+                error: Box::new(error),
+            })
+        }
+    };
     let mut latest: HashMap<String, (String, String)> = HashMap::new();
     for row in log {
         let mut it = row.into_iter();
@@ -292,10 +439,10 @@ pub async fn changed_revisions(
 pub async fn changed_revisions_at(
     project: &Project,
     url: &str,
-) -> Result<Vec<ChangedRevision>, String> {
+) -> Result<Vec<ChangedRevision>, ChecksumError> {
     let mut conn = Connection::connect_read_only(url)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| ChecksumError::Connect(Box::new(e)))?;
     let res = changed_revisions(project, &mut conn).await;
     conn.close().await;
     res
@@ -303,7 +450,51 @@ pub async fn changed_revisions_at(
 
 #[cfg(test)]
 mod tests {
-    use super::normalize_sql;
+    use super::*;
+    use crate::config::Config;
+    use crate::project::{init_project, NewRevisionRequest};
+
+    #[tokio::test]
+    async fn run_log_errors_name_the_revision_table_and_sql() {
+        let dir = tempfile::tempdir().unwrap();
+        init_project(dir.path(), "sql").unwrap();
+        let config = Config::load(&dir.path().join("retort.yaml"), &|_| None).unwrap();
+        let project = Project::load(config.clone()).unwrap();
+        let req = NewRevisionRequest {
+            message: "m".into(),
+            rev_id: Some("abc123".into()),
+            ..Default::default()
+        };
+        project.create_revision(&req).unwrap();
+        let project = Project::load(config).unwrap();
+        let file = project.file("abc123").unwrap();
+        let mut conn = Connection::connect("sqlite::memory:").await.unwrap();
+        let err = record_step(&mut conn, &project, file, Direction::Up, chrono::Utc::now())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, ChecksumError::RecordStep { revision, table, .. } if revision == "abc123" && table == "retort_log")
+        );
+        let text = err.to_string();
+        assert!(
+            text.starts_with("recording revision abc123 in the run log table retort_log failed: "),
+            "{text}"
+        );
+        assert!(text.contains("\n  SQL: INSERT INTO "), "{text}");
+        ensure_log_table(&mut conn, "retort_log").await.unwrap();
+        record_step(&mut conn, &project, file, Direction::Up, chrono::Utc::now())
+            .await
+            .unwrap();
+        conn.close().await;
+        let err = changed_revisions_at(&project, "nosuch://x")
+            .await
+            .unwrap_err();
+        assert!(matches!(err, ChecksumError::Connect(_)));
+        assert!(
+            err.to_string().starts_with("unsupported database URL"),
+            "{err}"
+        );
+    }
 
     #[test]
     fn formatting_does_not_change_normalized_sql() {

@@ -406,15 +406,45 @@ pub fn glob_match(pattern: &str, s: &str) -> bool {
     pi == p.len()
 }
 
+/// Why `${...}` in a configuration value could not be replaced.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InterpolateError {
+    /// `${` without its `}`.
+    #[error("unclosed `${{` in `{text}`")]
+    Unclosed {
+        /// The whole value.
+        text: String,
+    },
+    /// `${...}` whose name is not a variable name.
+    #[error(
+        "`${{{reference}}}` is not a variable reference; write ${{NAME}} or ${{NAME:-default}}"
+    )]
+    NotAVariable {
+        /// What stood between `${` and `}`.
+        reference: String,
+    },
+    /// An unset (or empty) variable without a default.
+    #[error("environment variable {name} is not set; set it or write ${{{name}:-default}}")]
+    Unset {
+        /// The variable.
+        name: String,
+    },
+}
+
 /// Replaces `${VAR}` and `${VAR:-default}`; an unset variable without a default is an error.
-pub fn interpolate(s: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<String, String> {
+pub fn interpolate(
+    s: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<String, InterpolateError> {
     let mut out = String::new();
     let mut rest = s;
     while let Some(start) = rest.find("${") {
         out.push_str(&rest[..start]);
         let after = &rest[start + 2..];
         let Some(end) = after.find('}') else {
-            return Err(format!("unclosed `${{` in `{s}`"));
+            return Err(InterpolateError::Unclosed {
+                text: s.to_string(),
+            });
         };
         let inner = &after[..end];
         let (name, default) = match inner.split_once(":-") {
@@ -422,17 +452,17 @@ pub fn interpolate(s: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Stri
             None => (inner, None),
         };
         if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-            return Err(format!(
-                "`${{{inner}}}` is not a variable reference; write ${{NAME}} or ${{NAME:-default}}"
-            ));
+            return Err(InterpolateError::NotAVariable {
+                reference: inner.to_string(),
+            });
         }
         match (env(name).filter(|v| !v.is_empty()), default) {
             (Some(v), _) => out.push_str(&v),
             (None, Some(d)) => out.push_str(d),
             (None, None) => {
-                return Err(format!(
-                    "environment variable {name} is not set; set it or write ${{{name}:-default}}"
-                ))
+                return Err(InterpolateError::Unset {
+                    name: name.to_string(),
+                })
             }
         }
         rest = &after[end + 1..];
@@ -456,7 +486,7 @@ impl Reader<'_> {
             NodeValue::Scalar { text, .. } => match interpolate(text, self.env) {
                 Ok(s) => Some(s),
                 Err(e) => {
-                    self.err(v.span, e);
+                    self.err(v.span, e.to_string());
                     None
                 }
             },
@@ -689,7 +719,30 @@ mod tests {
         );
         assert!(interpolate("${NOPE}", &env)
             .unwrap_err()
+            .to_string()
             .contains("NOPE is not set"));
+    }
+
+    #[test]
+    fn interpolation_errors_name_the_variable() {
+        assert_eq!(
+            interpolate("${NOPE}/x", &env).unwrap_err(),
+            InterpolateError::Unset {
+                name: "NOPE".into()
+            }
+        );
+        assert_eq!(
+            interpolate("${NOPE}", &env).unwrap_err().to_string(),
+            "environment variable NOPE is not set; set it or write ${NOPE:-default}"
+        );
+        assert_eq!(
+            interpolate("a${B", &env).unwrap_err().to_string(),
+            "unclosed `${` in `a${B`"
+        );
+        assert_eq!(
+            interpolate("${a b}", &env).unwrap_err().to_string(),
+            "`${a b}` is not a variable reference; write ${NAME} or ${NAME:-default}"
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! connection, lock and transaction exactly as for a single database.
 
 use std::cell::{Cell, RefCell};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use futures_util::stream::{self, StreamExt};
@@ -59,8 +59,67 @@ impl Target {
 
 /// Why targets could not be listed or selected.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct FleetError(pub String);
+pub enum FleetError {
+    /// Lines of `targets_from` that are not targets.
+    #[error("targets_from has mistakes:\n{}", .mistakes.iter().map(|m| m.to_string()).collect::<Vec<_>>().join("\n"))]
+    TargetsFrom {
+        /// Each mistake, naming its line.
+        mistakes: Vec<TargetLineMistake>,
+    },
+    /// The `targets_from` file could not be read.
+    #[error("cannot read targets_from file {}: {error}", .path.display())]
+    ReadFile {
+        /// The file.
+        path: PathBuf,
+        /// The I/O failure.
+        error: std::io::Error,
+    },
+    /// The `targets_from` command could not be started.
+    #[error("cannot run targets_from command `{command}`: {error}")]
+    RunCommand {
+        /// The command.
+        command: String,
+        /// The I/O failure.
+        error: std::io::Error,
+    },
+    /// The `targets_from` command exited unsuccessfully.
+    #[error("targets_from command `{command}` failed ({status}){}", if .stderr.is_empty() { String::new() } else { format!(": {}", .stderr) })]
+    CommandFailed {
+        /// The command.
+        command: String,
+        /// How it exited.
+        status: String,
+        /// The first line of what it printed on stderr (may be empty).
+        stderr: String,
+    },
+    /// The `targets_from` command printed something that is not UTF-8.
+    #[error("targets_from command `{command}` printed text that is not UTF-8")]
+    NotUtf8 {
+        /// The command.
+        command: String,
+    },
+    /// The configuration declares no targets.
+    #[error("no targets are declared; add `targets:` (name: {{url, schema}}) or `targets_from:` to retort.yaml")]
+    NoTargets,
+    /// A `--target` pattern matches no declared target.
+    #[error("no target matches `{pattern}`; declared targets: {}{}", .declared.iter().take(10).cloned().collect::<Vec<_>>().join(", "), if .declared.len() > 10 { ", …" } else { "" })]
+    NoMatch {
+        /// The pattern.
+        pattern: String,
+        /// The declared target names.
+        declared: Vec<String>,
+    },
+}
+
+/// One line of `targets_from` that is not a target.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{at}: {problem}")]
+pub struct TargetLineMistake {
+    /// Where: `FILE:LINE`, or `line N of the output of `COMMAND``.
+    pub at: String,
+    /// What is wrong with it.
+    pub problem: String,
+}
 
 /// Every target the configuration declares: `targets:` first, then the lines of
 /// `targets_from` (a file, or a command's output), in order. A relative SQLite path is
@@ -88,25 +147,25 @@ pub fn load_targets(config: &Config) -> Result<Vec<Target>, FleetError> {
         let at = origin.at(n + 1);
         match parse_target_line(line) {
             Ok(t) if targets.iter().any(|x| x.name == t.name) => {
-                errors.push(format!(
-                    "{at}: target `{}` is declared twice; target names must be unique",
-                    t.name
-                ));
+                errors.push(TargetLineMistake {
+                    at,
+                    problem: format!(
+                        "target `{}` is declared twice; target names must be unique",
+                        t.name
+                    ),
+                });
             }
             Ok(mut t) => {
                 t.url = config.absolute_url(t.url);
                 targets.push(t);
             }
-            Err(e) => errors.push(format!("{at}: {e}")),
+            Err(problem) => errors.push(TargetLineMistake { at, problem }),
         }
     }
     if errors.is_empty() {
         Ok(targets)
     } else {
-        Err(FleetError(format!(
-            "targets_from has mistakes:\n{}",
-            errors.join("\n")
-        )))
+        Err(FleetError::TargetsFrom { mistakes: errors })
     }
 }
 
@@ -129,11 +188,9 @@ fn read_source(source: &TargetsSource, dir: &Path) -> Result<(String, Origin), F
     match source {
         TargetsSource::File(path) => std::fs::read_to_string(path)
             .map(|t| (t, Origin::File(path.display().to_string())))
-            .map_err(|e| {
-                FleetError(format!(
-                    "cannot read targets_from file {}: {e}",
-                    path.display()
-                ))
+            .map_err(|error| FleetError::ReadFile {
+                path: path.clone(),
+                error,
             }),
         TargetsSource::Command(cmd) => {
             let out = std::process::Command::new("sh")
@@ -142,24 +199,21 @@ fn read_source(source: &TargetsSource, dir: &Path) -> Result<(String, Origin), F
                 .current_dir(dir)
                 .stdin(std::process::Stdio::null())
                 .output()
-                .map_err(|e| FleetError(format!("cannot run targets_from command `{cmd}`: {e}")))?;
+                .map_err(|error| FleetError::RunCommand {
+                    command: cmd.clone(),
+                    error,
+                })?;
             if !out.status.success() {
                 let stderr = String::from_utf8_lossy(&out.stderr);
                 let why = stderr.lines().next().unwrap_or("").trim();
-                return Err(FleetError(format!(
-                    "targets_from command `{cmd}` failed ({}){}",
-                    out.status,
-                    if why.is_empty() {
-                        String::new()
-                    } else {
-                        format!(": {why}")
-                    }
-                )));
+                return Err(FleetError::CommandFailed {
+                    command: cmd.clone(),
+                    status: out.status.to_string(),
+                    stderr: why.to_string(),
+                });
             }
-            let text = String::from_utf8(out.stdout).map_err(|_| {
-                FleetError(format!(
-                    "targets_from command `{cmd}` printed text that is not UTF-8"
-                ))
+            let text = String::from_utf8(out.stdout).map_err(|_| FleetError::NotUtf8 {
+                command: cmd.clone(),
             })?;
             Ok((text, Origin::Command(cmd.clone())))
         }
@@ -218,9 +272,7 @@ pub fn select(
     all: bool,
 ) -> Result<Vec<Target>, FleetError> {
     if targets.is_empty() {
-        return Err(FleetError(
-            "no targets are declared; add `targets:` (name: {url, schema}) or `targets_from:` to retort.yaml".into(),
-        ));
+        return Err(FleetError::NoTargets);
     }
     if all {
         return Ok(targets.to_vec());
@@ -235,12 +287,10 @@ pub fn select(
             }
         }
         if !any {
-            let names: Vec<&str> = targets.iter().take(10).map(|t| t.name.as_str()).collect();
-            let more = if targets.len() > 10 { ", …" } else { "" };
-            return Err(FleetError(format!(
-                "no target matches `{p}`; declared targets: {}{more}",
-                names.join(", ")
-            )));
+            return Err(FleetError::NoMatch {
+                pattern: p.clone(),
+                declared: targets.iter().map(|t| t.name.clone()).collect(),
+            });
         }
     }
     Ok(targets
@@ -636,6 +686,48 @@ mod tests {
         assert!(err.contains("tenant_b, tenant_a, admin"), "{err}");
         let err = select(&[], &[], true).unwrap_err().to_string();
         assert!(err.contains("no targets are declared"), "{err}");
+    }
+
+    #[test]
+    fn fleet_errors_name_the_line_and_pattern() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("retort.yaml"),
+            "targets_from: targets.txt\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("targets.txt"),
+            "a sqlite://a.db\n# comment\na sqlite://b.db\nlonely\n",
+        )
+        .unwrap();
+        let config =
+            crate::config::Config::load(&dir.path().join("retort.yaml"), &|_| None).unwrap();
+        let err = load_targets(&config).unwrap_err();
+        let file = dir.path().join("targets.txt").display().to_string();
+        let FleetError::TargetsFrom { mistakes } = &err else {
+            panic!("{err}");
+        };
+        assert_eq!(mistakes.len(), 2);
+        assert_eq!(mistakes[0].at, format!("{file}:3"));
+        assert_eq!(
+            err.to_string(),
+            format!("targets_from has mistakes:\n{file}:3: target `a` is declared twice; target names must be unique\n{file}:4: expected `name url [schema]`, found 1 field(s)")
+        );
+        std::fs::remove_file(dir.path().join("targets.txt")).unwrap();
+        let err = load_targets(&config).unwrap_err();
+        assert!(matches!(&err, FleetError::ReadFile { path, .. } if path.ends_with("targets.txt")));
+        assert!(err
+            .to_string()
+            .starts_with(&format!("cannot read targets_from file {file}: ")));
+
+        let many: Vec<Target> = (0..11).map(|i| target(&format!("t{i}"))).collect();
+        let err = select(&many, &["x".into()], false).unwrap_err();
+        assert!(matches!(&err, FleetError::NoMatch { pattern, .. } if pattern == "x"));
+        assert_eq!(
+            err.to_string(),
+            "no target matches `x`; declared targets: t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, …"
+        );
     }
 
     #[test]

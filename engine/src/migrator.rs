@@ -30,7 +30,7 @@ use crate::autogenerate::{Autogenerate, AutogenerateError, Comparison};
 use crate::config::{Config, ConfigError};
 use crate::db::Connection;
 use crate::fleet::{self, FleetCommand, FleetError, FleetOptions, FleetReport, Target};
-use crate::project::Project;
+use crate::project::{Project, ProjectLoadError};
 use crate::runner::{self, Command, RunError};
 
 /// Why a project could not be loaded.
@@ -41,7 +41,7 @@ pub enum MigratorError {
     Config(#[from] ConfigError),
     /// Revision files or their graph have mistakes.
     #[error("invalid revision files:\n{0}")]
-    Revisions(String),
+    Revisions(ProjectLoadError),
 }
 
 /// A loaded project, ready to migrate databases.
@@ -59,7 +59,7 @@ impl Migrator {
 
     /// Uses an already loaded configuration.
     pub fn from_config(config: Config) -> Result<Migrator, MigratorError> {
-        let project = Project::load(config).map_err(|e| MigratorError::Revisions(e.join("\n")))?;
+        let project = Project::load(config).map_err(MigratorError::Revisions)?;
         Ok(Migrator { project })
     }
 

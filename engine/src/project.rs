@@ -4,8 +4,212 @@
 use std::path::{Path, PathBuf};
 
 use crate::config::Config;
-use crate::script::graph::{RevisionGraph, RevisionNode};
-use crate::script::{load_revision_files, RevisionFile};
+use crate::script::graph::{GraphError, GraphRefusal, RevisionGraph, RevisionNode};
+use crate::script::{load_revision_files, RevisionFile, TemplateError};
+use crate::yaml::Diagnostics;
+
+/// Why a project's revisions could not be loaded: every problem, each naming its file.
+#[derive(Debug, thiserror::Error)]
+pub enum ProjectLoadError {
+    /// Revision files that do not read (each with file:line:col).
+    #[error("{0}")]
+    Files(Diagnostics),
+    /// Revisions whose graph is wrong (duplicate ids, unknown parents, cycles, ...).
+    #[error("{}", join_lines(.0))]
+    Graph(Vec<GraphError>),
+}
+
+impl ProjectLoadError {
+    /// Every problem as one line (or block) of text, in order.
+    pub fn problems(&self) -> Vec<String> {
+        match self {
+            ProjectLoadError::Files(d) => d.0.iter().map(|x| x.to_string()).collect(),
+            ProjectLoadError::Graph(errs) => errs.iter().map(|e| e.to_string()).collect(),
+        }
+    }
+}
+
+/// Why `revision` or `merge` wrote no revision file.
+#[derive(Debug, thiserror::Error)]
+pub enum NewRevisionError {
+    /// The message contains a NUL character.
+    #[error("the message contains a NUL character; nothing was written")]
+    NulInMessage,
+    /// `--rev-id` is not an acceptable id.
+    #[error("--rev-id `{}` is invalid and refused: {reason}; nothing was written", .id.escape_debug())]
+    InvalidRevId {
+        /// The id given.
+        id: String,
+        /// Why it is refused.
+        reason: String,
+    },
+    /// A revision with this id exists already.
+    #[error("revision {id} already exists in {}", .path.display())]
+    RevisionExists {
+        /// The id.
+        id: String,
+        /// The existing revision's file.
+        path: PathBuf,
+    },
+    /// `--branch-label` is not an acceptable label.
+    #[error("--branch-label `{}` is invalid and refused: {reason}; nothing was written", .label.escape_debug())]
+    InvalidBranchLabel {
+        /// The label given.
+        label: String,
+        /// Why it is refused.
+        reason: String,
+    },
+    /// Another revision carries the branch label already.
+    #[error("branch label `{label}` is already used by revision {id} ({})", .path.display())]
+    BranchLabelInUse {
+        /// The label.
+        label: String,
+        /// The revision carrying it.
+        id: String,
+        /// That revision's file.
+        path: PathBuf,
+    },
+    /// A parent (`--head` or a merge revision) does not resolve.
+    #[error(transparent)]
+    Resolve(#[from] GraphError),
+    /// A merge resolved to fewer than two revisions.
+    #[error("a merge needs at least two revisions; {} resolved to {}", .requested.join(" "), if .resolved.is_empty() { "none".to_string() } else { .resolved.join(", ") })]
+    MergeTooSmall {
+        /// The revisions as given.
+        requested: Vec<String>,
+        /// The ids they resolved to.
+        resolved: Vec<String>,
+    },
+    /// The merge is refused by the graph.
+    #[error(transparent)]
+    Merge(#[from] GraphRefusal),
+    /// No `--head` was given and there are several heads.
+    #[error("Multiple heads are present ({}); please specify the head revision on which the new revision should be based with --head, or perform a merge (`retort merge heads -m MSG`)", .heads.join(", "))]
+    MultipleHeads {
+        /// The heads.
+        heads: Vec<String>,
+    },
+    /// `--head` resolved to none or several revisions.
+    #[error("--head {head} must name exactly one revision, not {count}")]
+    HeadNotOne {
+        /// `--head` as given.
+        head: String,
+        /// How many revisions it resolved to.
+        count: usize,
+    },
+    /// `--head` names a revision that is not a head, without `--splice`.
+    #[error("Revision {id} is not a head revision; please specify --splice to create a new branch from this revision")]
+    NotAHead {
+        /// The revision.
+        id: String,
+    },
+    /// A `--depends-on` value does not resolve.
+    #[error("--depends-on {dependency}: {error}")]
+    DependsOn {
+        /// The value given.
+        dependency: String,
+        /// Why it does not resolve.
+        error: Box<GraphError>,
+    },
+    /// `--version-path` is not a configured versions directory.
+    #[error("--version-path {} is not one of the configured `versions` directories ({})", .path.display(), show_paths(.configured))]
+    UnknownVersionPath {
+        /// The path given.
+        path: PathBuf,
+        /// The configured directories.
+        configured: Vec<PathBuf>,
+    },
+    /// The file name the `file_template` produced is not usable.
+    #[error("{reason}; nothing was written")]
+    FileName {
+        /// Why.
+        reason: String,
+    },
+    /// The template failed or rendered something that does not read back.
+    #[error(transparent)]
+    Template(#[from] TemplateError),
+    /// The versions directory could not be created.
+    #[error("cannot create {}: {error}", .path.display())]
+    CreateDirectory {
+        /// The directory.
+        path: PathBuf,
+        /// The I/O failure.
+        error: std::io::Error,
+    },
+    /// Something exists at the new file's path.
+    #[error("{} already exists (as a file, directory or symlink); not overwriting it, nothing was written", .path.display())]
+    FileExists {
+        /// The path.
+        path: PathBuf,
+    },
+    /// The new file could not be created.
+    #[error("cannot create {}: {error}; nothing was written", .path.display())]
+    CreateFile {
+        /// The path.
+        path: PathBuf,
+        /// The I/O failure.
+        error: std::io::Error,
+    },
+    /// The new file could not be written (it was removed again).
+    #[error("cannot write {}: {error}", .path.display())]
+    WriteFile {
+        /// The path.
+        path: PathBuf,
+        /// The I/O failure.
+        error: std::io::Error,
+    },
+}
+
+/// Why `init` created nothing (or stopped part way).
+#[derive(Debug, thiserror::Error)]
+pub enum InitError {
+    /// One of the files or directories exists already.
+    #[error("{} already exist(s); init never overwrites. Remove it or choose another directory", show_paths(.existing))]
+    AlreadyExists {
+        /// The existing paths.
+        existing: Vec<PathBuf>,
+    },
+    /// The project directory could not be created.
+    #[error("cannot create directory {}: {error}", .path.display())]
+    CreateDirectory {
+        /// The directory.
+        path: PathBuf,
+        /// The I/O failure.
+        error: std::io::Error,
+    },
+    /// `retort.yaml` or `schema.yaml` could not be written.
+    #[error("cannot write {}: {error}", .path.display())]
+    WriteFile {
+        /// The file.
+        path: PathBuf,
+        /// The I/O failure.
+        error: std::io::Error,
+    },
+    /// `versions/` could not be created.
+    #[error("cannot create {}: {error}", .path.display())]
+    CreateVersions {
+        /// The directory.
+        path: PathBuf,
+        /// The I/O failure.
+        error: std::io::Error,
+    },
+}
+
+fn join_lines<T: std::fmt::Display>(items: &[T]) -> String {
+    items
+        .iter()
+        .map(|x| x.to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn show_paths(paths: &[PathBuf]) -> String {
+    paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 /// A loaded project: its configuration, every revision file, and their graph.
 #[derive(Debug)]
@@ -21,9 +225,8 @@ pub struct Project {
 impl Project {
     /// Reads every revision file and builds the graph. Errors list every problem,
     /// each naming its file.
-    pub fn load(config: Config) -> Result<Project, Vec<String>> {
-        let files = load_revision_files(&config.versions)
-            .map_err(|d| d.0.iter().map(|x| x.to_string()).collect::<Vec<_>>())?;
+    pub fn load(config: Config) -> Result<Project, ProjectLoadError> {
+        let files = load_revision_files(&config.versions).map_err(ProjectLoadError::Files)?;
         let nodes = files
             .iter()
             .map(|f| RevisionNode {
@@ -35,8 +238,7 @@ impl Project {
                 source: f.path.display().to_string(),
             })
             .collect();
-        let graph = RevisionGraph::new(nodes)
-            .map_err(|errs| errs.iter().map(|e| e.to_string()).collect::<Vec<_>>())?;
+        let graph = RevisionGraph::new(nodes).map_err(ProjectLoadError::Graph)?;
         Ok(Project {
             config,
             files,
@@ -79,26 +281,21 @@ pub struct NewRevisionRequest {
 
 impl Project {
     /// Works out the parents of a new revision the way Alembic does.
-    fn parents_for(&self, req: &NewRevisionRequest) -> Result<Vec<String>, String> {
+    fn parents_for(&self, req: &NewRevisionRequest) -> Result<Vec<String>, NewRevisionError> {
         if !req.merge_of.is_empty() {
             let mut parents: Vec<String> = Vec::new();
             for r in &req.merge_of {
-                for id in self.graph.resolve(r, &[]).map_err(|e| e.to_string())? {
+                for id in self.graph.resolve(r, &[])? {
                     if !parents.contains(&id) {
                         parents.push(id);
                     }
                 }
             }
             if parents.len() < 2 {
-                return Err(format!(
-                    "a merge needs at least two revisions; {} resolved to {}",
-                    req.merge_of.join(" "),
-                    if parents.is_empty() {
-                        "none".to_string()
-                    } else {
-                        parents.join(", ")
-                    }
-                ));
+                return Err(NewRevisionError::MergeTooSmall {
+                    requested: req.merge_of.clone(),
+                    resolved: parents,
+                });
             }
             self.graph.check_merge(&parents, req.splice)?;
             return Ok(parents);
@@ -109,43 +306,40 @@ impl Project {
         }
         let heads = self.graph.heads();
         if head == "head" && heads.len() > 1 {
-            return Err(format!(
-                "Multiple heads are present ({}); please specify the head revision on which the new revision should be based with --head, or perform a merge (`retort merge heads -m MSG`)",
-                heads.join(", ")
-            ));
+            return Err(NewRevisionError::MultipleHeads {
+                heads: heads.iter().map(|h| h.to_string()).collect(),
+            });
         }
-        let ids = self.graph.resolve(head, &[]).map_err(|e| e.to_string())?;
+        let ids = self.graph.resolve(head, &[])?;
         if ids.len() != 1 {
-            return Err(format!(
-                "--head {head} must name exactly one revision, not {}",
-                ids.len()
-            ));
+            return Err(NewRevisionError::HeadNotOne {
+                head: head.to_string(),
+                count: ids.len(),
+            });
         }
         let id = ids[0].clone();
         if !heads.contains(&id.as_str()) && !req.splice {
-            return Err(format!(
-                "Revision {id} is not a head revision; please specify --splice to create a new branch from this revision"
-            ));
+            return Err(NewRevisionError::NotAHead { id });
         }
         Ok(vec![id])
     }
 
     /// Writes a new revision file and returns its path.
-    pub fn create_revision(&self, req: &NewRevisionRequest) -> Result<PathBuf, String> {
+    pub fn create_revision(&self, req: &NewRevisionRequest) -> Result<PathBuf, NewRevisionError> {
         use crate::script::{
             branch_label_problem, file_name, file_name_problem, generate_rev_id, render_revision,
             rev_id_problem, RevisionTemplateInput, TemplateChoice,
         };
         if req.message.contains('\0') {
-            return Err("the message contains a NUL character; nothing was written".to_string());
+            return Err(NewRevisionError::NulInMessage);
         }
         let id = match &req.rev_id {
             Some(id) => {
                 if let Some(why) = rev_id_problem(id) {
-                    return Err(format!(
-                        "--rev-id `{}` is invalid and refused: {why}; nothing was written",
-                        id.escape_debug()
-                    ));
+                    return Err(NewRevisionError::InvalidRevId {
+                        id: id.clone(),
+                        reason: why.to_string(),
+                    });
                 }
                 id.clone()
             }
@@ -157,27 +351,27 @@ impl Project {
             },
         };
         if let Some(existing) = self.file(&id) {
-            return Err(format!(
-                "revision {id} already exists in {}",
-                existing.path.display()
-            ));
+            return Err(NewRevisionError::RevisionExists {
+                id,
+                path: existing.path.clone(),
+            });
         }
         for label in &req.branch_labels {
             if let Some(why) = branch_label_problem(label) {
-                return Err(format!(
-                    "--branch-label `{}` is invalid and refused: {why}; nothing was written",
-                    label.escape_debug()
-                ));
+                return Err(NewRevisionError::InvalidBranchLabel {
+                    label: label.clone(),
+                    reason: why.to_string(),
+                });
             }
         }
         let down_revisions = self.parents_for(req)?;
         for label in &req.branch_labels {
             if let Some(f) = self.files.iter().find(|f| f.branch_labels.contains(label)) {
-                return Err(format!(
-                    "branch label `{label}` is already used by revision {} ({})",
-                    f.id,
-                    f.path.display()
-                ));
+                return Err(NewRevisionError::BranchLabelInUse {
+                    label: label.clone(),
+                    id: f.id.clone(),
+                    path: f.path.clone(),
+                });
             }
         }
         let mut depends_on = Vec::new();
@@ -187,10 +381,13 @@ impl Project {
                 depends_on.push(dep.clone());
                 continue;
             }
-            let ids = self
-                .graph
-                .resolve(dep, &[])
-                .map_err(|e| format!("--depends-on {dep}: {e}"))?;
+            let ids =
+                self.graph
+                    .resolve(dep, &[])
+                    .map_err(|error| NewRevisionError::DependsOn {
+                        dependency: dep.clone(),
+                        error: Box::new(error),
+                    })?;
             depends_on.extend(ids);
         }
         let dir = match &req.version_path {
@@ -202,11 +399,10 @@ impl Project {
                     .iter()
                     .any(|v| std::path::absolute(v).map(|a| a == abs).unwrap_or(false));
                 if !known {
-                    return Err(format!(
-                        "--version-path {} is not one of the configured `versions` directories ({})",
-                        p.display(),
-                        self.config.versions.iter().map(|v| v.display().to_string()).collect::<Vec<_>>().join(", ")
-                    ));
+                    return Err(NewRevisionError::UnknownVersionPath {
+                        path: p.clone(),
+                        configured: self.config.versions.clone(),
+                    });
                 }
                 abs
             }
@@ -233,27 +429,34 @@ impl Project {
         };
         let stem = file_name(&self.config.file_template, &id, &req.message, now);
         if let Some(why) = file_name_problem(&self.config.file_template, &stem) {
-            return Err(format!("{why}; nothing was written"));
+            return Err(NewRevisionError::FileName {
+                reason: why.to_string(),
+            });
         }
         let name = format!("{stem}.{}", choice.extension());
-        let text = render_revision(&choice, &input).map_err(|e| e.to_string())?;
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        let text = render_revision(&choice, &input)?;
+        std::fs::create_dir_all(&dir).map_err(|error| NewRevisionError::CreateDirectory {
+            path: dir.clone(),
+            error,
+        })?;
         let path = dir.join(name);
         if std::fs::symlink_metadata(&path).is_ok() {
-            return Err(format!(
-                "{} already exists (as a file, directory or symlink); not overwriting it, nothing was written",
-                path.display()
-            ));
+            return Err(NewRevisionError::FileExists { path });
         }
         let mut out = std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
             .open(&path)
-            .map_err(|e| format!("cannot create {}: {e}; nothing was written", path.display()))?;
-        std::io::Write::write_all(&mut out, text.as_bytes()).map_err(|e| {
+            .map_err(|error| NewRevisionError::CreateFile {
+                path: path.clone(),
+                error,
+            })?;
+        std::io::Write::write_all(&mut out, text.as_bytes()).map_err(|error| {
             let _ = std::fs::remove_file(&path);
-            format!("cannot write {}: {e}", path.display())
+            NewRevisionError::WriteFile {
+                path: path.clone(),
+                error,
+            }
         })?;
         Ok(path)
     }
@@ -309,31 +512,34 @@ pub struct InitReport {
 
 /// Creates `retort.yaml`, `schema.yaml` and `versions/` in `dir` (created if missing).
 /// Refuses, changing nothing, when any of the three already exists.
-pub fn init_project(dir: &Path, template: &str) -> anyhow::Result<InitReport> {
+pub fn init_project(dir: &Path, template: &str) -> Result<InitReport, InitError> {
     let config = dir.join("retort.yaml");
     let schema = dir.join("schema.yaml");
     let versions = dir.join("versions");
-    let existing: Vec<String> = [&config, &schema, &versions]
-        .iter()
+    let existing: Vec<PathBuf> = [&config, &schema, &versions]
+        .into_iter()
         .filter(|p| p.exists())
-        .map(|p| p.display().to_string())
+        .cloned()
         .collect();
     if !existing.is_empty() {
-        anyhow::bail!(
-            "{} already exist(s); init never overwrites. Remove it or choose another directory",
-            existing.join(", ")
-        );
+        return Err(InitError::AlreadyExists { existing });
     }
-    std::fs::create_dir_all(dir)
-        .map_err(|e| anyhow::anyhow!("cannot create directory {}: {e}", dir.display()))?;
+    std::fs::create_dir_all(dir).map_err(|error| InitError::CreateDirectory {
+        path: dir.to_path_buf(),
+        error,
+    })?;
     let write = |path: &Path, text: &str| {
-        std::fs::write(path, text)
-            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))
+        std::fs::write(path, text).map_err(|error| InitError::WriteFile {
+            path: path.to_path_buf(),
+            error,
+        })
     };
     write(&config, &CONFIG_TEXT.replace("{template}", template))?;
     write(&schema, SCHEMA_TEXT)?;
-    std::fs::create_dir(&versions)
-        .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", versions.display()))?;
+    std::fs::create_dir(&versions).map_err(|error| InitError::CreateVersions {
+        path: versions.clone(),
+        error,
+    })?;
     Ok(InitReport {
         created: vec![config, schema, versions],
     })
@@ -357,5 +563,101 @@ mod tests {
         );
         load_schema(&config.schema, &config.naming_convention).unwrap();
         assert!(init_project(dir.path(), "yaml").is_err());
+    }
+
+    fn new_project(dir: &Path) -> Project {
+        init_project(dir, "yaml").unwrap();
+        let config = Config::load(&dir.join("retort.yaml"), &|_| None).unwrap();
+        Project::load(config).unwrap()
+    }
+
+    #[test]
+    fn init_refusal_names_the_existing_files() {
+        let dir = tempfile::tempdir().unwrap();
+        init_project(dir.path(), "sql").unwrap();
+        let err = init_project(dir.path(), "yaml").unwrap_err();
+        let config = dir.path().join("retort.yaml");
+        assert!(matches!(&err, InitError::AlreadyExists { existing } if existing[0] == config));
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "{}, {}, {} already exist(s); init never overwrites. Remove it or choose another directory",
+                config.display(),
+                dir.path().join("schema.yaml").display(),
+                dir.path().join("versions").display()
+            )
+        );
+    }
+
+    #[test]
+    fn new_revision_errors_name_the_revision_and_option() {
+        let dir = tempfile::tempdir().unwrap();
+        let project = new_project(dir.path());
+        let bad_id = NewRevisionRequest {
+            message: "m".into(),
+            rev_id: Some("a b".into()),
+            ..Default::default()
+        };
+        let err = project.create_revision(&bad_id).unwrap_err();
+        assert!(matches!(&err, NewRevisionError::InvalidRevId { id, .. } if id == "a b"));
+        assert!(err
+            .to_string()
+            .starts_with("--rev-id `a b` is invalid and refused: "));
+        assert!(err.to_string().ends_with("; nothing was written"));
+
+        let first = NewRevisionRequest {
+            message: "m".into(),
+            rev_id: Some("aaaa1111".into()),
+            ..Default::default()
+        };
+        let path = project.create_revision(&first).unwrap();
+        let project = Project::load(project.config.clone()).unwrap();
+        let err = project.create_revision(&first).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!("revision aaaa1111 already exists in {}", path.display())
+        );
+
+        let unknown_dep = NewRevisionRequest {
+            message: "m".into(),
+            depends_on: vec!["zzzz".into()],
+            ..Default::default()
+        };
+        let err = project.create_revision(&unknown_dep).unwrap_err();
+        assert!(
+            matches!(&err, NewRevisionError::DependsOn { dependency, .. } if dependency == "zzzz")
+        );
+        assert!(err.to_string().starts_with("--depends-on zzzz: "));
+
+        let merge = NewRevisionRequest {
+            message: "m".into(),
+            merge_of: vec!["aaaa1111".into()],
+            ..Default::default()
+        };
+        assert_eq!(
+            project.create_revision(&merge).unwrap_err().to_string(),
+            "a merge needs at least two revisions; aaaa1111 resolved to aaaa1111"
+        );
+    }
+
+    #[test]
+    fn load_errors_name_each_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let project = new_project(dir.path());
+        let versions = dir.path().join("versions");
+        std::fs::write(
+            versions.join("a.yaml"),
+            "revision: aaaa1111\ndown_revision: bbbb2222\nupgrade: []\ndowngrade: []\n",
+        )
+        .unwrap();
+        let err = Project::load(project.config.clone()).unwrap_err();
+        assert!(matches!(err, ProjectLoadError::Graph(_)));
+        assert_eq!(err.problems().len(), 1);
+        assert!(err.to_string().contains("bbbb2222"), "{err}");
+        assert!(err.to_string().contains("a.yaml"), "{err}");
+        std::fs::write(versions.join("b.yaml"), "revision: [\n").unwrap();
+        let err = Project::load(project.config.clone()).unwrap_err();
+        assert!(matches!(err, ProjectLoadError::Files(_)));
+        assert!(err.to_string().contains("b.yaml:"), "{err}");
     }
 }

@@ -425,7 +425,7 @@ impl RevisionLog {
                 row_written: false,
             });
         }
-        let checksum = revision_checksum(project, file)?;
+        let checksum = revision_checksum(project, file).map_err(|e| e.to_string())?;
         let sql = format!(
             "INSERT INTO {} (revision, direction, checksum, started_at, ended_at, duration_ms, retort_version, statements_done, status) VALUES ({}, {}, {}, {}, '', 0, {}, 0, {})",
             b.quote(&table),
@@ -539,7 +539,7 @@ impl RevisionLog {
         file: &RevisionFile,
     ) -> Result<(), String> {
         let b = conn.dialect().backend();
-        let checksum = revision_checksum(project, file)?;
+        let checksum = revision_checksum(project, file).map_err(|e| e.to_string())?;
         let ended = chrono::Utc::now();
         let duration = (ended - self.started).num_milliseconds().max(0);
         let sql = if !self.row_written {
@@ -600,7 +600,9 @@ pub async fn stamped(
     targets: &[String],
 ) -> Result<Vec<String>, String> {
     let table = &project.config.log_table;
-    crate::checksum::ensure_log_table(conn, table).await?;
+    crate::checksum::ensure_log_table(conn, table)
+        .await
+        .map_err(|e| e.to_string())?;
     ensure_progress_columns(conn, table).await?;
     let mut notices = Vec::new();
     for row in unfinished(conn, project).await? {

@@ -6,14 +6,91 @@
 
 use std::collections::HashMap;
 
-use crate::autogenerate::Autogenerate;
+use crate::autogenerate::{Autogenerate, AutogenerateError};
 use crate::compare::compare;
-use crate::db::{mask_url, Connection};
+use crate::db::{mask_url, Connection, DbError};
 use crate::ops::write_operations;
 use crate::project::Project;
 use crate::runner::{self, Command};
 use crate::schema::Schema;
-use crate::script::graph::{apply_changes, Step};
+use crate::script::graph::{apply_changes, GraphError, Step};
+
+/// Why `verify` could not run its checks (a failing check is in the [`Report`] instead).
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    /// Connecting to the scratch database failed.
+    #[error("{0}")]
+    Connect(Box<DbError>),
+    /// Listing the scratch database's tables failed.
+    #[error("listing the tables failed: {error}")]
+    ListTables {
+        /// The catalog query.
+        sql: String,
+        /// The database's failure.
+        error: Box<DbError>,
+    },
+    /// Listing the scratch database's types failed.
+    #[error("listing the types failed: {error}")]
+    ListTypes {
+        /// The catalog query.
+        sql: String,
+        /// The database's failure.
+        error: Box<DbError>,
+    },
+    /// The scratch database holds tables or types, and `--reset` was not given.
+    #[error("the scratch database {url} is not empty ({}); verify needs an empty database. Point --url at an empty scratch database, or pass --reset to drop everything in this one first", show_contents(.contents))]
+    NotEmpty {
+        /// The masked URL.
+        url: String,
+        /// What it holds (`table t`, `type e`).
+        contents: Vec<String>,
+    },
+    /// Emptying the scratch database (`--reset`) failed.
+    #[error("emptying the scratch database failed: {error}\n  SQL: {sql}")]
+    Reset {
+        /// The statement.
+        sql: String,
+        /// The database's failure.
+        error: Box<DbError>,
+    },
+    /// Reading the scratch database's schema failed.
+    #[error("{0}")]
+    Reflect(Box<AutogenerateError>),
+    /// A head given to verify does not resolve.
+    #[error("{head}: {error}")]
+    Head {
+        /// The head as given.
+        head: String,
+        /// Why it does not resolve.
+        error: Box<GraphError>,
+    },
+    /// The project has no revisions.
+    #[error("there are no revisions to verify")]
+    NoRevisions,
+    /// Several heads and none named.
+    #[error("there are several heads ({}); verify one history at a time: name the heads to verify (`retort verify HEAD…`), or merge them first (`retort merge heads -m MSG`)", .heads.join(", "))]
+    SeveralHeads {
+        /// The heads.
+        heads: Vec<String>,
+    },
+    /// Planning the upgrade or downgrade walk failed.
+    #[error("{0}")]
+    Plan(GraphError),
+}
+
+/// At most eight of `contents`, then `…` when there are more.
+fn show_contents(contents: &[String]) -> String {
+    let shown: Vec<&str> = contents.iter().take(8).map(String::as_str).collect();
+    format!(
+        "{}{}",
+        shown.join(", "),
+        if contents.len() > shown.len() {
+            ", …"
+        } else {
+            ""
+        }
+    )
+}
 
 /// One check of a verify run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,36 +146,41 @@ pub struct Options {
     pub reset: bool,
 }
 
-async fn connect(url: &str) -> Result<Connection, String> {
-    Connection::connect(url).await.map_err(|e| e.to_string())
+async fn connect(url: &str) -> Result<Connection, VerifyError> {
+    Connection::connect(url)
+        .await
+        .map_err(|e| VerifyError::Connect(Box::new(e)))
 }
 
 /// Every table and type in the database at `url` (whatever the config's filters).
-async fn contents(conn: &mut Connection) -> Result<(Vec<String>, Vec<String>), String> {
+async fn contents(conn: &mut Connection) -> Result<(Vec<String>, Vec<String>), VerifyError> {
     let d = conn.dialect();
     let first = |rows: Vec<Vec<Option<String>>>| -> Vec<String> {
         rows.into_iter()
             .filter_map(|r| r.into_iter().next().flatten())
             .collect()
     };
+    let tables_sql = d.backend().catalog_tables_sql();
     let tables = first(
-        conn.query(d.backend().catalog_tables_sql())
+        conn.query(tables_sql)
             .await
-            .map_err(|e| format!("listing the tables failed: {e}"))?,
+            .map_err(|e| VerifyError::ListTables {
+                sql: tables_sql.to_string(),
+                error: Box::new(e),
+            })?,
     );
     let types = match d.backend().catalog_types_sql() {
-        Some(sql) => first(
-            conn.query(sql)
-                .await
-                .map_err(|e| format!("listing the types failed: {e}"))?,
-        ),
+        Some(sql) => first(conn.query(sql).await.map_err(|e| VerifyError::ListTypes {
+            sql: sql.to_string(),
+            error: Box::new(e),
+        })?),
         None => Vec::new(),
     };
     Ok((tables, types))
 }
 
 /// Refuses a non-empty scratch database, or empties it with `reset`.
-async fn prepare_scratch(url: &str, reset: bool) -> Result<(), String> {
+async fn prepare_scratch(url: &str, reset: bool) -> Result<(), VerifyError> {
     let mut conn = connect(url).await?;
     let (tables, types) = contents(&mut conn).await?;
     if tables.is_empty() && types.is_empty() {
@@ -109,28 +191,28 @@ async fn prepare_scratch(url: &str, reset: bool) -> Result<(), String> {
         conn.close().await;
         let mut what: Vec<String> = tables.iter().map(|t| format!("table {t}")).collect();
         what.extend(types.iter().map(|t| format!("type {t}")));
-        let shown: Vec<&str> = what.iter().take(8).map(String::as_str).collect();
-        return Err(format!(
-            "the scratch database {} is not empty ({}{}); verify needs an empty database. Point --url at an empty scratch database, or pass --reset to drop everything in this one first",
-            mask_url(url),
-            shown.join(", "),
-            if what.len() > shown.len() { ", …" } else { "" }
-        ));
+        return Err(VerifyError::NotEmpty {
+            url: mask_url(url),
+            contents: what,
+        });
     }
     for sql in conn.dialect().backend().reset_statements(&tables, &types) {
-        conn.execute(&sql)
-            .await
-            .map_err(|e| format!("emptying the scratch database failed: {e}\n  SQL: {sql}"))?;
+        if let Err(e) = conn.execute(&sql).await {
+            return Err(VerifyError::Reset {
+                sql,
+                error: Box::new(e),
+            });
+        }
     }
     conn.close().await;
     Ok(())
 }
 
-async fn snapshot(project: &Project, url: &str) -> Result<Schema, String> {
+async fn snapshot(project: &Project, url: &str) -> Result<Schema, VerifyError> {
     let mut conn = connect(url).await?;
     let res = Autogenerate::reflect(project, &mut conn).await;
     conn.close().await;
-    res.map_err(|e| e.to_string())
+    res.map_err(|e| VerifyError::Reflect(Box::new(e)))
 }
 
 /// The first difference between the schema before a revision's upgrade and after its
@@ -164,14 +246,17 @@ fn describe(project: &Project, revision: &str) -> String {
 }
 
 /// The heads to verify: `requested`, or the single head.
-fn heads(project: &Project, requested: &[String]) -> Result<Vec<String>, String> {
+fn heads(project: &Project, requested: &[String]) -> Result<Vec<String>, VerifyError> {
     if !requested.is_empty() {
         let mut out = Vec::new();
         for r in requested {
             let ids = project
                 .graph
                 .resolve(r, &[])
-                .map_err(|e| format!("{r}: {e}"))?;
+                .map_err(|error| VerifyError::Head {
+                    head: r.clone(),
+                    error: Box::new(error),
+                })?;
             out.extend(ids);
         }
         return Ok(out);
@@ -183,12 +268,9 @@ fn heads(project: &Project, requested: &[String]) -> Result<Vec<String>, String>
         .map(str::to_string)
         .collect();
     match heads.len() {
-        0 => Err("there are no revisions to verify".into()),
+        0 => Err(VerifyError::NoRevisions),
         1 => Ok(heads),
-        _ => Err(format!(
-            "there are several heads ({}); verify one history at a time: name the heads to verify (`retort verify HEAD…`), or merge them first (`retort merge heads -m MSG`)",
-            heads.join(", ")
-        )),
+        _ => Err(VerifyError::SeveralHeads { heads }),
     }
 }
 
@@ -215,7 +297,7 @@ pub async fn verify(
     url: &str,
     options: &Options,
     progress: &mut dyn FnMut(&Check),
-) -> Result<Report, String> {
+) -> Result<Report, VerifyError> {
     let targets = heads(project, &options.heads)?;
     prepare_scratch(url, options.reset).await?;
     let mut report = Report::default();
@@ -235,14 +317,14 @@ pub async fn verify(
         let steps = project
             .graph
             .plan_upgrade(&rows, target)
-            .map_err(|e| e.to_string())?;
+            .map_err(VerifyError::Plan)?;
         for step in steps {
             let rev = step.revision.clone();
             before_upgrade.insert(rev.clone(), snapshot(project, url).await?);
             let name = format!("upgrade {}", describe(project, &rev));
             match runner::run(project, url, &Command::Upgrade(rev.clone()), &mut quiet).await {
                 Ok(now) => {
-                    apply_changes(&mut rows, &step.changes).map_err(|e| e.to_string())?;
+                    apply_changes(&mut rows, &step.changes).map_err(VerifyError::Plan)?;
                     rows.sort();
                     if now != rows {
                         report.fail(
@@ -277,7 +359,7 @@ pub async fn verify(
             conn.close().await;
             c.map_err(|e| e.to_string())
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.to_string()),
     };
     match compared {
         Ok(c) if c.upgrade.is_empty() => report.pass(name, None),
@@ -301,7 +383,7 @@ pub async fn verify(
     let steps = project
         .graph
         .plan_downgrade(&rows, "base")
-        .map_err(|e| e.to_string())?;
+        .map_err(VerifyError::Plan)?;
     for step in steps {
         let rev = step.revision.clone();
         let name = format!("downgrade {} restores the schema", describe(project, &rev));
@@ -322,7 +404,7 @@ pub async fn verify(
             record!(report);
             return Ok(report);
         }
-        apply_changes(&mut rows, &step.changes).map_err(|e| e.to_string())?;
+        apply_changes(&mut rows, &step.changes).map_err(VerifyError::Plan)?;
         rows.sort();
         let after = snapshot(project, url).await?;
         let before = before_upgrade.get(&rev).cloned().unwrap_or_default();
@@ -350,4 +432,62 @@ pub async fn verify(
         record!(report);
     }
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::project::{init_project, NewRevisionRequest};
+
+    fn project(dir: &std::path::Path) -> Project {
+        let config = Config::load(&dir.join("retort.yaml"), &|_| None).unwrap();
+        Project::load(config).unwrap()
+    }
+
+    #[tokio::test]
+    async fn verify_errors_name_the_database_and_heads() {
+        let dir = tempfile::tempdir().unwrap();
+        init_project(dir.path(), "yaml").unwrap();
+        let url = format!("sqlite://{}", dir.path().join("scratch.db").display());
+        let err = verify(&project(dir.path()), &url, &Options::default(), &mut |_| {})
+            .await
+            .unwrap_err();
+        assert!(matches!(err, VerifyError::NoRevisions));
+        assert_eq!(err.to_string(), "there are no revisions to verify");
+
+        let req = NewRevisionRequest {
+            message: "m".into(),
+            rev_id: Some("abc123".into()),
+            ..Default::default()
+        };
+        project(dir.path()).create_revision(&req).unwrap();
+        let mut conn = Connection::connect(&url).await.unwrap();
+        for i in 0..9 {
+            conn.execute(&format!("CREATE TABLE t{i} (id INTEGER)"))
+                .await
+                .unwrap();
+        }
+        conn.close().await;
+        let err = verify(&project(dir.path()), &url, &Options::default(), &mut |_| {})
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, VerifyError::NotEmpty { contents, .. } if contents.len() == 9),
+            "{err}"
+        );
+        assert_eq!(
+            err.to_string(),
+            format!("the scratch database {} is not empty (table t0, table t1, table t2, table t3, table t4, table t5, table t6, table t7, …); verify needs an empty database. Point --url at an empty scratch database, or pass --reset to drop everything in this one first", mask_url(&url))
+        );
+        let options = Options {
+            heads: vec!["nosuch".into()],
+            reset: false,
+        };
+        let err = verify(&project(dir.path()), &url, &options, &mut |_| {})
+            .await
+            .unwrap_err();
+        assert!(matches!(&err, VerifyError::Head { head, .. } if head == "nosuch"));
+        assert!(err.to_string().starts_with("nosuch: "), "{err}");
+    }
 }

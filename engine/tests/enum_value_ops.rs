@@ -66,7 +66,7 @@ fn drop_enum_value_parses_writes_applies_and_reverses_add_enum_value() {
         },
         &mut schema,
     );
-    assert!(missing.unwrap_err().contains("no value `nope`"));
+    assert!(missing.unwrap_err().to_string().contains("no value `nope`"));
 }
 
 #[test]

@@ -8,15 +8,20 @@
 //! identifiers, standard string literals, the portable type spellings); each backend
 //! overrides what it does differently.
 
+pub mod connection;
 mod live;
 mod mysql;
 mod postgres;
+pub mod reader;
 mod render;
 #[cfg(test)]
 mod render_tests;
 pub mod sqlite;
 
-pub use live::{read_sqlite_table, render_live, sqlite_foreign_key_violations};
+pub use live::{
+    read_live_table, read_sqlite_table, render_live, sqlite_foreign_key_violations, LiveReadError,
+};
+pub use reader::{name_inline_enums, ReadFuture, ReadResult, ReflectError, TableScope};
 pub use render::{render, render_all, RenderContext, RenderError, Renderer, SeaStatement};
 
 use crate::dialect::Dialect;
@@ -25,6 +30,7 @@ use crate::schema::{
     CheckConstraint, Column, ColumnType, EnumType, FkAction, ForeignKey, Schema, Table,
     UniqueConstraint,
 };
+use connection::{ConnectFuture, Connection};
 use render::Res;
 
 /// Why a portable type has no spelling on a backend.
@@ -103,6 +109,30 @@ pub trait Backend: Sync {
     fn create_schema_sql(&self, _schema: &str) -> Option<String> {
         None
     }
+
+    /// Opens a connection to `url` (a URL of this backend); `create`: a SQLite database
+    /// file that does not exist is created (else it reads as an empty database).
+    fn open<'a>(&'a self, url: &'a str, create: bool) -> ConnectFuture<'a>;
+
+    /// True when a connection error (the server's `code`, `message`) means the
+    /// credentials were refused.
+    fn is_auth_failure(&self, code: &str, message: &str) -> bool {
+        let _ = message;
+        matches!(code, "28P01" | "28000" | "1045")
+    }
+
+    /// True when a connection error means the database named in the URL does not exist.
+    fn is_unknown_database(&self, code: &str, message: &str) -> bool {
+        let _ = (code, message);
+        false
+    }
+
+    /// Reads the tables `scope` selects (and, where enums are types of their own, every
+    /// enum) from the live database behind `conn`, answering the schema and the number of
+    /// catalog queries sent. Reflection reads the whole schema this way; the runner reads
+    /// the one table an operation's SQL depends on, so both see the same model.
+    fn read_schema<'a>(&'a self, conn: &'a mut Connection, scope: TableScope<'a>)
+        -> ReadFuture<'a>;
 
     /// The catalog query listing every base table of the connection's schema/database.
     fn catalog_tables_sql(&self) -> &'static str;
@@ -654,6 +684,24 @@ mod tests {
                 .type_sql(&ColumnType::Varchar(None), None),
             Err(TypeSqlError::VarcharNeedsLength)
         );
+    }
+
+    #[test]
+    fn connection_errors_are_classified_by_the_backend() {
+        let (pg, my, lite) = (
+            Dialect::Postgres.backend(),
+            Dialect::MySql.backend(),
+            Dialect::Sqlite.backend(),
+        );
+        assert!(pg.is_auth_failure("28P01", "password authentication failed"));
+        assert!(pg.is_unknown_database("3D000", "database \"x\" does not exist"));
+        assert!(!pg.is_unknown_database("1049", "Unknown database 'x'"));
+        assert!(my.is_auth_failure("28000", "Access denied for user 'u'@'h'"));
+        assert!(my.is_auth_failure("HY000", "Access denied for user 'u'@'h'"));
+        assert!(my.is_unknown_database("42000", "Unknown database 'x'"));
+        assert!(my.is_unknown_database("1049", ""));
+        assert!(!my.is_unknown_database("3D000", "no"));
+        assert!(!lite.is_unknown_database("3D000", "no"));
     }
 
     #[test]

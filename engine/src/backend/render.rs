@@ -72,7 +72,7 @@ impl RenderContext {
     }
 
     /// Applies `op`'s effect to the schema (see [`crate::ops::apply_to_schema`]).
-    pub fn apply(&mut self, op: &Operation) -> Result<(), String> {
+    pub fn apply(&mut self, op: &Operation) -> Result<(), crate::ops::SchemaApplyError> {
         crate::ops::apply_to_schema(op, &mut self.schema)
     }
 

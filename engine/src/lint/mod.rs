@@ -150,13 +150,39 @@ fn directives_for<'a>(allows: &'a [Allow], lines: &[&str], line: usize) -> Vec<&
         .collect()
 }
 
+/// Why revisions could not be linted.
+#[derive(Debug, thiserror::Error)]
+pub enum LintError {
+    /// A YAML revision's operations do not read.
+    #[error("{message}")]
+    Operations {
+        /// The revision.
+        revision: String,
+        /// Its file.
+        file: PathBuf,
+        /// What is wrong (naming the file and operation).
+        message: String,
+    },
+    /// A revision id given to lint has no file in the project.
+    #[error("revision {revision} has no file")]
+    NoFile {
+        /// The revision.
+        revision: String,
+    },
+}
+
 /// The upgrade operations of a revision with their lines (YAML), or statements
 /// recognised in a SQL revision.
-fn located_operations(project: &Project, file: &RevisionFile) -> Result<Vec<Located>, String> {
+fn located_operations(project: &Project, file: &RevisionFile) -> Result<Vec<Located>, LintError> {
     match &file.body {
         RevisionBody::Yaml { upgrade, .. } => {
-            let ops = crate::runner::operations(project, file, Direction::Up)
-                .map_err(|e| e.message.clone())?;
+            let ops = crate::runner::operations(project, file, Direction::Up).map_err(|e| {
+                LintError::Operations {
+                    revision: file.id.clone(),
+                    file: file.path.clone(),
+                    message: e.message.clone(),
+                }
+            })?;
             let lines: Vec<usize> = match &upgrade.value {
                 NodeValue::Seq(items) => items.iter().map(|n| n.span.line).collect(),
                 _ => Vec::new(),
@@ -180,7 +206,7 @@ pub fn lint_revision(
     project: &Project,
     file: &RevisionFile,
     backends: &[Dialect],
-) -> Result<Vec<Finding>, String> {
+) -> Result<Vec<Finding>, LintError> {
     let ops = located_operations(project, file)?;
     let raw = rules::check(project, file, &ops, backends);
     let text = std::fs::read_to_string(&file.path).unwrap_or_default();
@@ -235,12 +261,12 @@ pub fn lint(
     project: &Project,
     ids: &[String],
     backends: &[Dialect],
-) -> Result<Vec<Finding>, String> {
+) -> Result<Vec<Finding>, LintError> {
     let mut out = Vec::new();
     for id in ids {
-        let file = project
-            .file(id)
-            .ok_or_else(|| format!("revision {id} has no file"))?;
+        let file = project.file(id).ok_or_else(|| LintError::NoFile {
+            revision: id.clone(),
+        })?;
         out.extend(lint_revision(project, file, backends)?);
     }
     Ok(out)
@@ -249,6 +275,28 @@ pub fn lint(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lint_errors_name_the_revision() {
+        let dir = tempfile::tempdir().unwrap();
+        crate::project::init_project(dir.path(), "yaml").unwrap();
+        std::fs::write(
+            dir.path().join("versions/abc123_x.yaml"),
+            "revision: abc123\ndown_revision: null\nupgrade:\n  - no_such_operation: {name: t}\ndowngrade: []\n",
+        )
+        .unwrap();
+        let config =
+            crate::config::Config::load(&dir.path().join("retort.yaml"), &|_| None).unwrap();
+        let project = Project::load(config).unwrap();
+        let err = lint(&project, &["zzz999".to_string()], &[]).unwrap_err();
+        assert_eq!(err.to_string(), "revision zzz999 has no file");
+        let err = lint(&project, &["abc123".to_string()], &[]).unwrap_err();
+        assert!(
+            matches!(&err, LintError::Operations { revision, file, .. } if revision == "abc123" && file.ends_with("abc123_x.yaml"))
+        );
+        assert!(err.to_string().contains("no_such_operation"), "{err}");
+        assert!(err.to_string().contains("abc123_x.yaml"), "{err}");
+    }
 
     #[test]
     fn directives_need_a_reason_and_sit_above_or_on_the_line() {

@@ -6,19 +6,28 @@ use super::{
 };
 use crate::schema::{EnumType, PrimaryKey, Schema, Table};
 
-/// Applies the model-level effect of `op` to `schema`. On error (a missing or duplicate
-/// table, column, index, constraint or enum) `schema` is left unchanged and the message
-/// says what is wrong. `execute` and `bulk_insert` do not change the model (the effect
-/// of arbitrary SQL is unknown).
+/// An operation that contradicts the schema model it is applied to (a missing or
+/// duplicate table, column, index, constraint, enum or enum value).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct SchemaApplyError(pub String);
+
+impl From<String> for SchemaApplyError {
+    fn from(message: String) -> Self {
+        SchemaApplyError(message)
+    }
+}
+
+/// Applies the model-level effect of `op` to `schema`, in place (every check is made
+/// before anything changes, so on error `schema` is left unchanged and the error says
+/// what is wrong). `execute` and `bulk_insert` do not change the model (the effect of
+/// arbitrary SQL is unknown).
 ///
 /// Dropping a column also drops the indexes and constraints that use it (as PostgreSQL
 /// does); renaming a table or column follows the rename into indexes, constraints,
 /// check expressions and the foreign keys of other tables.
-pub fn apply_to_schema(op: &Operation, schema: &mut Schema) -> Result<(), String> {
-    let mut next = schema.clone();
-    apply(op, &mut next)?;
-    *schema = next;
-    Ok(())
+pub fn apply_to_schema(op: &Operation, schema: &mut Schema) -> Result<(), SchemaApplyError> {
+    apply(op, schema).map_err(SchemaApplyError)
 }
 
 fn table_mut<'a>(schema: &'a mut Schema, name: &str) -> Result<&'a mut Table, String> {
@@ -29,6 +38,7 @@ fn table_mut<'a>(schema: &'a mut Schema, name: &str) -> Result<&'a mut Table, St
         .ok_or_else(|| format!("table `{name}` does not exist"))
 }
 
+/// Applies `op` to `schema`; every arm checks everything before its first change.
 fn apply(op: &Operation, schema: &mut Schema) -> Result<(), String> {
     match op {
         Operation::CreateTable(t) => {
@@ -190,9 +200,11 @@ fn apply(op: &Operation, schema: &mut Schema) -> Result<(), String> {
                 ConstraintKind::Primary => {
                     // A table has at most one primary key; some backends do not keep its name.
                     let had = t.primary_key.is_some();
-                    t.primary_key = None;
-                    for c in &mut t.columns {
-                        c.autoincrement = false;
+                    if had {
+                        t.primary_key = None;
+                        for c in &mut t.columns {
+                            c.autoincrement = false;
+                        }
                     }
                     had
                 }

@@ -18,7 +18,7 @@ mod parse;
 mod reverse;
 mod write;
 
-pub use apply::apply_to_schema;
+pub use apply::{apply_to_schema, SchemaApplyError};
 pub(crate) use apply::{drop_column, rename_column, with_value, without_value};
 pub(crate) use parse::is_number;
 pub use parse::{parse_operations, OPERATION_NAMES};

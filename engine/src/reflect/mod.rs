@@ -29,7 +29,7 @@
 //!   (both `timestamp` and `timestamptz` render as `datetime`); `json`→`Json`, and on
 //!   MariaDB a `longtext` column carrying MariaDB's own `CHECK (json_valid(`col`))` →
 //!   `Json` (that check is not reported). Inline enums are
-//!   `Custom("enum('a','b')")` in the canonical spelling of [`enum_type_spelling`].
+//!   `Custom("enum('a','b')")` in the canonical spelling of [`crate::schema::inline_enum_spelling`].
 //! - SQLite (the declared type of `PRAGMA table_info`): exactly the spellings
 //!   [`crate::dialect::crate::backend::Backend::type_sql`] produces — `INTEGER` `BIGINT` `SMALLINT`
 //!   `BOOLEAN` `REAL` `DOUBLE` `NUMERIC[(p[,s])]` `VARCHAR[(n)]` `CHAR(n)` `TEXT` `BLOB`
@@ -99,15 +99,14 @@
 //!   column-level alike (except the enum checks above).
 //! - Comments: PostgreSQL `obj_description`/`col_description`; MySQL `TABLE_COMMENT` /
 //!   `COLUMN_COMMENT` (empty means none). SQLite has none.
+//!
+//! The readers themselves live in the backends (`backend/*/reader.rs`, reached through
+//! [`crate::backend::Backend::read_schema`]); the runner reads single tables with them.
 
-mod mysql;
-mod postgres;
-mod sqlite;
-mod sqltext;
-
-use crate::db::{Connection, DbError, TextRow};
-use crate::dialect::Dialect;
-use crate::schema::{ColumnType, Schema, Table};
+pub use crate::backend::ReflectError;
+use crate::backend::TableScope;
+use crate::db::Connection;
+use crate::schema::Schema;
 
 /// Which tables reflection reads. The version table is always left out; a filter (such as
 /// the config's `table_included`) can leave out more.
@@ -166,17 +165,6 @@ impl<'a> ReflectOptions<'a> {
     }
 }
 
-/// Why reflection failed.
-#[derive(Debug, thiserror::Error)]
-pub enum ReflectError {
-    /// A catalog query failed.
-    #[error("reading the database schema failed: {0}")]
-    Db(#[from] DbError),
-    /// The catalog answered something reflection cannot read.
-    #[error("reading the database schema failed: unexpected catalog answer: {0}")]
-    Catalog(String),
-}
-
 /// How a reflection went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ReflectStats {
@@ -198,123 +186,11 @@ pub async fn reflect_schema_with_stats(
     conn: &mut Connection,
     options: &ReflectOptions<'_>,
 ) -> Result<(Schema, ReflectStats), ReflectError> {
-    let dialect = conn.dialect();
-    let mut cat = Catalog { conn, queries: 0 };
-    let mut schema = match dialect {
-        Dialect::Sqlite => sqlite::reflect(&mut cat, options).await?,
-        Dialect::Postgres => postgres::reflect(&mut cat, options).await?,
-        Dialect::MySql => mysql::reflect(&mut cat, options).await?,
-    };
+    let include = |t: &str| options.includes(t);
+    let backend = conn.dialect().backend();
+    let (mut schema, queries) = backend.read_schema(conn, TableScope::All(&include)).await?;
     finish(&mut schema);
-    Ok((
-        schema,
-        ReflectStats {
-            queries: cat.queries,
-        },
-    ))
-}
-
-/// The canonical spelling of an inline enum type, as reported for MySQL `ENUM` columns
-/// and SQLite enum-check columns: lower-case `enum`, values single-quoted with `'`
-/// doubled, separated by commas without spaces: `enum('a','it''s')`.
-pub fn enum_type_spelling(values: &[String]) -> String {
-    let lits: Vec<String> = values
-        .iter()
-        .map(|v| format!("'{}'", v.replace('\'', "''")))
-        .collect();
-    format!("enum({})", lits.join(","))
-}
-
-/// A connection that counts the catalog queries sent through it.
-pub(crate) struct Catalog<'c> {
-    conn: &'c mut Connection,
-    queries: usize,
-}
-
-impl Catalog<'_> {
-    async fn query(&mut self, sql: &str) -> Result<Vec<TextRow>, ReflectError> {
-        self.queries += 1;
-        Ok(self.conn.query(sql).await?)
-    }
-}
-
-/// Column `i` of a row, `None` when NULL or missing.
-fn cell(row: &TextRow, i: usize) -> Option<&str> {
-    row.get(i).and_then(|v| v.as_deref())
-}
-
-/// Column `i` of a row, which the catalog never leaves NULL.
-fn need<'r>(row: &'r TextRow, i: usize, what: &str) -> Result<&'r str, ReflectError> {
-    cell(row, i).ok_or_else(|| ReflectError::Catalog(format!("no {what} in a catalog row")))
-}
-
-/// A catalog truth value (`t`, `true`, `1`, `YES`, …).
-fn truthy(s: Option<&str>) -> bool {
-    matches!(
-        s.map(|s| s.trim().to_ascii_lowercase()).as_deref(),
-        Some("t" | "true" | "1" | "yes" | "y")
-    )
-}
-
-/// Splits `name(a,b)` into the lower-cased name (spaces folded) and its trimmed
-/// arguments; `None` arguments when there are no parentheses.
-fn split_type(s: &str) -> (String, Option<Vec<String>>) {
-    let s = s.trim();
-    let fold = |x: &str| {
-        x.split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
-            .to_ascii_lowercase()
-    };
-    match (s.find('('), s.ends_with(')')) {
-        (Some(open), true) => {
-            let args = s[open + 1..s.len() - 1]
-                .split(',')
-                .map(|a| a.trim().to_string())
-                .collect();
-            (fold(&s[..open]), Some(args))
-        }
-        _ => (fold(s), None),
-    }
-}
-
-/// The numeric arguments of a type (`None` when any is not a number).
-fn numbers(args: &Option<Vec<String>>) -> Option<Vec<u32>> {
-    match args {
-        None => Some(vec![]),
-        Some(a) => a.iter().map(|x| x.parse().ok()).collect(),
-    }
-}
-
-/// `numeric`/`varchar`/`char` with numeric arguments, shared by every backend.
-fn sized_type(base: &str, args: &Option<Vec<String>>) -> Option<ColumnType> {
-    let n = numbers(args)?;
-    match (base, n.as_slice()) {
-        ("numeric" | "decimal", [] | [_] | [_, _]) => Some(ColumnType::Numeric {
-            precision: n.first().copied(),
-            scale: n.get(1).copied(),
-        }),
-        ("varchar" | "character varying", [] | [_]) => {
-            Some(ColumnType::Varchar(n.first().copied()))
-        }
-        ("char" | "character", [_]) => Some(ColumnType::Char(n.first().copied())),
-        _ => None,
-    }
-}
-
-/// Lower case with whitespace folded: the `Custom` spelling of a catalog type.
-fn custom(s: &str) -> ColumnType {
-    ColumnType::Custom(
-        s.split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
-            .to_ascii_lowercase(),
-    )
-}
-
-/// The table called `name` in a list being built, if it is there.
-fn table_mut<'t>(tables: &'t mut [Table], name: &str) -> Option<&'t mut Table> {
-    tables.iter_mut().find(|t| t.name == name)
+    Ok((schema, ReflectStats { queries }))
 }
 
 /// Sorts everything that has no order of its own.
@@ -358,30 +234,5 @@ mod tests {
         assert!(!opts.includes("ver"));
         assert!(!opts.includes("tmp_x"));
         assert!(opts.includes("users"));
-    }
-
-    #[test]
-    fn enum_spelling_is_canonical() {
-        assert_eq!(
-            enum_type_spelling(&["a".into(), "it's".into()]),
-            "enum('a','it''s')"
-        );
-    }
-
-    #[test]
-    fn type_splitting() {
-        assert_eq!(
-            split_type("NUMERIC(10, 2)"),
-            ("numeric".into(), Some(vec!["10".into(), "2".into()]))
-        );
-        assert_eq!(
-            split_type("double  Precision"),
-            ("double precision".into(), None)
-        );
-        assert_eq!(
-            sized_type("varchar", &Some(vec!["20".into()])),
-            Some(ColumnType::Varchar(Some(20)))
-        );
-        assert_eq!(sized_type("char", &Some(vec!["x".into()])), None);
     }
 }

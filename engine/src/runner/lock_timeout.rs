@@ -5,58 +5,48 @@
 use std::time::Duration;
 
 use crate::backend::RenderContext;
-use crate::db::Connection;
 use crate::project::Project;
-use crate::runlog::RevisionLog;
 use crate::script::graph::Direction;
 use crate::script::RevisionFile;
 
-use super::{statements, RunError, Txn};
+use super::sink::StatementSink;
+use super::{statements, RunError};
 
 const SAVEPOINT: &str = "retort_lock_retry";
 
-async fn exec(conn: &mut Connection, sql: &str) -> Result<(), RunError> {
-    conn.execute(sql)
-        .await
-        .map(|_| ())
-        .map_err(|e| RunError::plain(format!("{e}\n  SQL: {sql}")))
-}
-
 /// Runs one direction of `file` with its lock timeout set (and reset afterwards),
-/// retrying up to `lock_retries` times after a lock timeout when a transaction is open.
-/// `sqlite_atomic`: make SQLite's operations atomic outside the run's transaction (see
-/// [`statements::run_revision`]). `log` counts the statements done in the run log.
-#[allow(clippy::too_many_arguments)]
-pub(crate) async fn run_step(
+/// retrying up to `lock_retries` times after a lock timeout when a transaction is open
+/// and the statements really run. `atomic_ops`: make SQLite's operations atomic
+/// outside the run's transaction (see [`statements::run_body`]).
+pub(crate) async fn run_step<S: StatementSink>(
     project: &Project,
     file: &RevisionFile,
     direction: Direction,
-    conn: &mut Connection,
+    sink: &mut S,
     ctx: &mut RenderContext,
-    txn: &mut Txn,
-    sqlite_atomic: bool,
-    log: &mut RevisionLog,
+    atomic_ops: bool,
 ) -> Result<(), RunError> {
-    let d = conn.dialect();
+    let d = sink.dialect();
     let timeout_sql = file
         .lock_timeout
         .and_then(|ms| d.backend().lock_timeout_sql(ms));
     if let Some(sql) = &timeout_sql {
-        exec(conn, sql).await?;
+        sink.control(sql).await?;
     }
-    let retry_here = file.lock_retries > 0 && txn.open;
+    let retry_here = file.lock_retries > 0 && sink.in_transaction() && sink.executes();
     let mut attempt = 0;
     let result = loop {
-        let saved = ctx.clone();
-        let saved_done = log.statements_done();
+        // Only a step that may be retried needs the model as it was before it.
+        let saved = retry_here.then(|| ctx.clone());
+        let saved_done = sink.log_mark();
         if retry_here {
-            exec(conn, &format!("SAVEPOINT {SAVEPOINT}")).await?;
+            sink.control(&format!("SAVEPOINT {SAVEPOINT}")).await?;
         }
-        let atomic = sqlite_atomic.then_some(&mut *txn);
-        match statements::run_revision(project, file, direction, conn, ctx, atomic, log).await {
+        match statements::run_body(project, file, direction, sink, ctx, atomic_ops).await {
             Ok(()) => {
                 if retry_here {
-                    exec(conn, &format!("RELEASE SAVEPOINT {SAVEPOINT}")).await?;
+                    sink.control(&format!("RELEASE SAVEPOINT {SAVEPOINT}"))
+                        .await?;
                 }
                 break Ok(());
             }
@@ -65,9 +55,12 @@ pub(crate) async fn run_step(
                     && attempt < file.lock_retries
                     && d.backend().is_lock_timeout(&e.message) =>
             {
-                exec(conn, &format!("ROLLBACK TO SAVEPOINT {SAVEPOINT}")).await?;
-                *ctx = saved;
-                log.rewind_to(saved_done);
+                sink.control(&format!("ROLLBACK TO SAVEPOINT {SAVEPOINT}"))
+                    .await?;
+                if let Some(saved) = saved {
+                    *ctx = saved;
+                }
+                sink.log_rewind(saved_done);
                 attempt += 1;
                 let pause = 200u64.saturating_mul(1 << attempt.min(5)).min(5000);
                 tokio::time::sleep(Duration::from_millis(pause)).await;
@@ -93,7 +86,7 @@ pub(crate) async fn run_step(
     };
     if timeout_sql.is_some() {
         if let Some(reset) = d.backend().lock_timeout_reset_sql() {
-            let done = exec(conn, &reset).await;
+            let done = sink.control(&reset).await;
             if result.is_ok() {
                 done?;
             }

@@ -3,9 +3,11 @@
 
 pub mod lock;
 mod lock_timeout;
+mod sink;
 pub mod version_table;
 
 use std::fmt;
+use std::future::Future;
 use std::time::Instant;
 
 use crate::backend::RenderContext;
@@ -13,6 +15,8 @@ use crate::db::Connection;
 use crate::dialect::Dialect;
 use crate::project::Project;
 use crate::script::graph::{apply_changes, Direction, Step, VersionChange};
+
+use sink::{Executor, Printer, StatementSink};
 
 mod statements;
 
@@ -213,68 +217,6 @@ pub async fn current(project: &Project, url: &str) -> Result<Vec<String>, RunErr
     Ok(rows)
 }
 
-/// Whether the runner's connection has a transaction open.
-pub(crate) struct Txn {
-    open: bool,
-}
-
-async fn begin(conn: &mut Connection, txn: &mut Txn) -> Result<(), RunError> {
-    let sql = conn.dialect().backend().begin_sql();
-    conn.execute(sql)
-        .await
-        .map_err(|e| RunError::plain(e.to_string()))?;
-    txn.open = true;
-    Ok(())
-}
-
-/// Runs the backend's check before a commit (SQLite's foreign keys, switched off for
-/// the run).
-async fn foreign_key_check(conn: &mut Connection) -> Result<(), RunError> {
-    let Some(check) = conn.dialect().backend().pre_commit_check_sql() else {
-        return Ok(());
-    };
-    let rows = conn
-        .query(check)
-        .await
-        .map_err(|e| RunError::plain(e.to_string()))?;
-    if rows.is_empty() {
-        return Ok(());
-    }
-    let sample: Vec<String> = rows
-        .iter()
-        .take(5)
-        .map(|r| {
-            format!(
-                "table {} rowid {} -> {}",
-                r.first().cloned().flatten().unwrap_or_default(),
-                r.get(1).cloned().flatten().unwrap_or_default(),
-                r.get(2).cloned().flatten().unwrap_or_default()
-            )
-        })
-        .collect();
-    Err(RunError::plain(format!(
-        "{check} found {} row(s) that break foreign keys, e.g. {}",
-        rows.len(),
-        sample.join("; ")
-    )))
-}
-
-async fn commit(conn: &mut Connection, txn: &mut Txn) -> Result<(), RunError> {
-    foreign_key_check(conn).await?;
-    conn.execute("COMMIT")
-        .await
-        .map_err(|e| RunError::plain(e.to_string()))?;
-    txn.open = false;
-    Ok(())
-}
-
-async fn rollback(conn: &mut Connection, txn: &mut Txn) {
-    if txn.open {
-        let _ = conn.execute("ROLLBACK").await;
-        txn.open = false;
-    }
-}
-
 /// Runs `upgrade`/`downgrade` against the database at `url`; returns the final rows.
 /// Enum values come from the revision history ([`EnumHistory`]), never from
 /// `schema.yaml`.
@@ -318,6 +260,12 @@ pub async fn run_with_resume(
     result
 }
 
+/// Whether each migration gets its own transaction (always where DDL is not
+/// transactional, so that nothing waits for a commit that changes nothing).
+fn per_migration(project: &Project, dialect: Dialect) -> bool {
+    project.config.transaction_per_migration || !dialect.backend().transactional_ddl()
+}
+
 async fn run_locked(
     project: &Project,
     conn: &mut Connection,
@@ -325,19 +273,16 @@ async fn run_locked(
     resume: bool,
     progress: Progress<'_>,
 ) -> Result<Vec<String>, RunError> {
-    let dialect = conn.dialect();
     let table = &project.config.version_table;
-    let per_migration =
-        project.config.transaction_per_migration || !dialect.backend().transactional_ddl();
-    let mut txn = Txn { open: false };
-    if !per_migration {
-        begin(conn, &mut txn).await?;
+    let mut sink = Executor::new(conn);
+    if !per_migration(project, sink.dialect()) {
+        sink.begin().await?;
     }
     // Read the rows only now, under the lock (and inside the run's transaction).
-    let mut rows = match version_table::read(conn, table).await {
+    let mut rows = match version_table::read(sink.conn, table).await {
         Ok(r) => r,
         Err(e) => {
-            rollback(conn, &mut txn).await;
+            sink.rollback().await;
             return Err(RunError::plain(e.to_string()));
         }
     };
@@ -345,42 +290,100 @@ async fn run_locked(
     {
         Ok(s) => s,
         Err(e) => {
-            rollback(conn, &mut txn).await;
+            sink.rollback().await;
             return Err(e);
         }
     };
     // Run log hook "run starting": an unfinished revision stops the run (or is resumed).
-    let mut resume_at =
-        match crate::runlog::check_before_run(conn, project, &rows, &steps, resume).await {
+    let resume_at =
+        match crate::runlog::check_before_run(sink.conn, project, &rows, &steps, resume).await {
             Ok(r) => r,
             Err(e) => {
-                rollback(conn, &mut txn).await;
+                sink.rollback().await;
                 return Err(RunError::plain(e));
             }
         };
     if steps.is_empty() {
-        if txn.open {
-            commit(conn, &mut txn).await?;
+        if sink.in_transaction() {
+            sink.commit().await?;
         }
         return Ok(rows);
     }
-    if let Err(e) = version_table::ensure(conn, table).await {
-        rollback(conn, &mut txn).await;
+    if let Err(e) = version_table::ensure(sink.conn, table).await {
+        sink.rollback().await;
         return Err(RunError::plain(e.to_string()));
     }
-    if let Err(e) = crate::checksum::ensure_log_table(conn, &project.config.log_table).await {
-        rollback(conn, &mut txn).await;
-        return Err(RunError::plain(e));
+    if let Err(e) = crate::checksum::ensure_log_table(sink.conn, &project.config.log_table).await {
+        sink.rollback().await;
+        return Err(RunError::plain(e.to_string()));
     }
     let mut ctx = RenderContext::default();
+    run_steps(
+        project, &mut sink, &steps, &mut rows, &mut ctx, resume_at, progress,
+    )
+    .await?;
+    Ok(rows)
+}
+
+/// What state the database is left in when `step` fails.
+fn failure_outcome(
+    dialect: Dialect,
+    per_migration: bool,
+    step: &Step,
+    file: &crate::script::RevisionFile,
+    txn_open: bool,
+    last_good: &[String],
+) -> String {
+    let at = if last_good.is_empty() {
+        "<base>".to_string()
+    } else {
+        last_good.join(", ")
+    };
+    if !dialect.backend().transactional_ddl() {
+        format!(
+            "MySQL commits DDL as it runs: revision {} may be partly applied; the version table is at {at}. The run log records how far it got: fix the cause, then `--resume` runs the rest (or fix by hand and `retort stamp`).",
+            step.revision
+        )
+    } else if txn_open && !per_migration {
+        "The run was rolled back: the database is as it was before the run.".to_string()
+    } else if txn_open {
+        format!(
+            "Revision {} was rolled back; the database is at {at}.",
+            step.revision
+        )
+    } else if dialect.backend().atomic_operations_outside_transactions()
+        && matches!(file.body, crate::script::RevisionBody::Yaml { .. })
+    {
+        format!("Revision {} ran outside a transaction (transactional: false): its operations since the last execute were rolled back together, and earlier ones stay applied; the version table is at {at}.", step.revision)
+    } else {
+        format!("Revision {} ran outside a transaction and may be partly applied; the version table is at {at}.", step.revision)
+    }
+}
+
+/// The run loop, the same online and offline: walks `steps` from `rows`, opening and
+/// committing transactions (per run, per migration, none for revisions that run
+/// outside one, SQLite's atomic groups), sending each revision's statements with its
+/// lock timeout, then the version-table changes and the run-log record. `rows` and
+/// `ctx` (the schema model the rendering uses) are kept current. A transaction the
+/// caller opened for the whole run is committed at the end.
+async fn run_steps<S: StatementSink>(
+    project: &Project,
+    sink: &mut S,
+    steps: &[Step],
+    rows: &mut Vec<String>,
+    ctx: &mut RenderContext,
+    mut resume_at: Option<crate::runlog::Resume>,
+    progress: Progress<'_>,
+) -> Result<(), RunError> {
+    let dialect = sink.dialect();
+    let table = &project.config.version_table;
+    let transactional = dialect.backend().transactional_ddl();
+    let per_migration = per_migration(project, dialect);
     let mut history = EnumHistory::new(project);
     let mut last_good = rows.clone();
-    for step in &steps {
-        // The enums as the history defines them where this step starts (a downgrade
-        // that cannot say how to take an enum value back still leaves them right).
-        ctx.schema.enums = history.enums_at(&rows);
+    for step in steps {
         let Some(file) = project.file(&step.revision) else {
-            rollback(conn, &mut txn).await;
+            sink.rollback().await;
             return Err(RunError::plain(format!(
                 "revision {} has no file",
                 step.revision
@@ -388,137 +391,105 @@ async fn run_locked(
         };
         let started = Instant::now();
         let outside = outside_transaction(project, file, step.direction, dialect);
-        if outside && txn.open {
-            commit(conn, &mut txn).await?;
+        if outside && sink.in_transaction() {
+            sink.commit().await?;
             last_good = rows.clone();
         }
-        if per_migration && !outside && dialect.backend().transactional_ddl() {
-            begin(conn, &mut txn).await?;
-            if dialect.backend().run_lock("", table).is_none() {
-                // No session lock (a file lock): make sure nobody moved the rows meanwhile.
-                let now = version_table::read(conn, table)
-                    .await
-                    .map_err(|e| RunError::plain(e.to_string()))?;
-                if now != rows {
-                    rollback(conn, &mut txn).await;
-                    return Err(RunError::plain(format!(
-                        "the version table changed while this run was waiting (now {}); another retort run is migrating this database — run again when it has finished",
-                        now.join(", ")
-                    )));
+        if per_migration && !outside && transactional {
+            sink.begin().await?;
+            if let Err(e) = sink.check_rows_unchanged(table, rows).await {
+                sink.rollback().await;
+                return Err(e);
+            }
+        }
+        let description = describe_step(project, step);
+        sink.announce(&description);
+        // The enums as the history defines them where this step starts (a downgrade
+        // that cannot say how to take an enum value back still leaves them right).
+        ctx.schema.enums = history.enums_at(rows);
+        // SQLite can make every rendered operation atomic even here (see run_body).
+        let atomic_ops = outside && dialect.backend().atomic_operations_outside_transactions();
+        // Run log hook "revision starting" (inside the revision's transaction, if any).
+        if let Err(msg) = sink
+            .log_start(project, file, step.direction, resume_at.take())
+            .await
+        {
+            let mut e = RunError::plain(msg);
+            e.revision = Some(step.revision.clone());
+            e.outcome = Some(failure_outcome(
+                dialect,
+                per_migration,
+                step,
+                file,
+                sink.in_transaction(),
+                &last_good,
+            ));
+            sink.rollback().await;
+            return Err(e);
+        }
+        let mut done =
+            lock_timeout::run_step(project, file, step.direction, sink, ctx, atomic_ops).await;
+        for notice in sink.log_notices() {
+            progress(&notice);
+        }
+        if done.is_err() {
+            sink.log_failed().await;
+        }
+        if done.is_ok() {
+            for change in &step.changes {
+                if let Err(msg) = sink.version_change(table, change).await {
+                    let mut e = RunError::plain(msg);
+                    e.revision = Some(step.revision.clone());
+                    done = Err(e);
+                    break;
                 }
             }
         }
-        let outcome = |txn_open: bool, last_good: &[String]| -> String {
-            let at = if last_good.is_empty() {
-                "<base>".to_string()
-            } else {
-                last_good.join(", ")
-            };
-            if !dialect.backend().transactional_ddl() {
-                format!(
-                    "MySQL commits DDL as it runs: revision {} may be partly applied; the version table is at {at}. The run log records how far it got: fix the cause, then `--resume` runs the rest (or fix by hand and `retort stamp`).",
-                    step.revision
-                )
-            } else if txn_open && !per_migration {
-                "The run was rolled back: the database is as it was before the run.".to_string()
-            } else if txn_open {
-                format!(
-                    "Revision {} was rolled back; the database is at {at}.",
-                    step.revision
-                )
-            } else if dialect.backend().atomic_operations_outside_transactions()
-                && matches!(file.body, crate::script::RevisionBody::Yaml { .. })
-            {
-                format!("Revision {} ran outside a transaction (transactional: false): its operations since the last execute were rolled back together, and earlier ones stay applied; the version table is at {at}.", step.revision)
-            } else {
-                format!("Revision {} ran outside a transaction and may be partly applied; the version table is at {at}.", step.revision)
-            }
-        };
-        // Run log hook "revision starting" (inside the revision's transaction, if any).
-        let mut log = match crate::runlog::RevisionLog::start(
-            conn,
-            project,
-            file,
-            step.direction,
-            resume_at.take(),
-            txn.open,
-        )
-        .await
-        {
-            Ok(log) => log,
-            Err(msg) => {
+        if done.is_ok() {
+            // The step succeeded: run log hook "revision done", with its checksum.
+            if let Err(msg) = sink.log_finish(project, file).await {
                 let mut e = RunError::plain(msg);
                 e.revision = Some(step.revision.clone());
-                e.outcome = Some(outcome(txn.open, &last_good));
-                rollback(conn, &mut txn).await;
-                return Err(e);
-            }
-        };
-        // SQLite can make every rendered operation atomic even here (see run_revision).
-        let sqlite_atomic = outside && dialect.backend().atomic_operations_outside_transactions();
-        let ran = lock_timeout::run_step(
-            project,
-            file,
-            step.direction,
-            conn,
-            &mut ctx,
-            &mut txn,
-            sqlite_atomic,
-            &mut log,
-        )
-        .await;
-        for notice in log.take_notices() {
-            progress(&notice);
-        }
-        if let Err(mut e) = ran {
-            log.failed(conn).await;
-            e.outcome = Some(outcome(txn.open, &last_good));
-            rollback(conn, &mut txn).await;
-            return Err(e);
-        }
-        for change in &step.changes {
-            if let Err(msg) = version_table::apply(conn, table, change).await {
-                let mut e = RunError::plain(msg);
-                e.revision = Some(step.revision.clone());
-                e.outcome = Some(outcome(txn.open, &last_good));
-                rollback(conn, &mut txn).await;
-                return Err(e);
+                done = Err(e);
             }
         }
-        // The step succeeded: run log hook "revision done", with the revision's checksum.
-        if let Err(msg) = log.finish(conn, project, file).await {
-            let mut e = RunError::plain(msg);
-            e.revision = Some(step.revision.clone());
-            e.outcome = Some(outcome(txn.open, &last_good));
-            rollback(conn, &mut txn).await;
+        if let Err(mut e) = done {
+            e.outcome = Some(failure_outcome(
+                dialect,
+                per_migration,
+                step,
+                file,
+                sink.in_transaction(),
+                &last_good,
+            ));
+            sink.rollback().await;
             return Err(e);
         }
-        apply_changes(&mut rows, &step.changes).map_err(|e| RunError::plain(e.to_string()))?;
+        apply_changes(rows, &step.changes).map_err(|e| RunError::plain(e.to_string()))?;
         rows.sort();
-        if txn.open && (per_migration || outside) {
-            commit(conn, &mut txn).await?;
+        if sink.in_transaction() && (per_migration || outside) {
+            sink.commit().await?;
         }
-        if !per_migration && !txn.open {
-            begin(conn, &mut txn).await?;
+        if !per_migration && !sink.in_transaction() {
+            sink.begin().await?;
         }
-        if per_migration || !dialect.backend().transactional_ddl() {
+        if per_migration {
             last_good = rows.clone();
         }
         progress(&format!(
-            "{} ({} ms)",
-            describe_step(project, step),
+            "{description} ({} ms)",
             started.elapsed().as_millis()
         ));
     }
-    if txn.open {
-        if let Err(mut e) = commit(conn, &mut txn).await {
-            rollback(conn, &mut txn).await;
+    if sink.in_transaction() {
+        if let Err(mut e) = sink.commit().await {
+            sink.rollback().await;
             e.outcome =
                 Some("The run was rolled back: the database is as it was before the run.".into());
             return Err(e);
         }
     }
-    Ok(rows)
+    Ok(())
 }
 
 /// `stamp`: sets the version table to `targets` without running revisions.
@@ -546,80 +517,88 @@ pub async fn stamp_with_progress(
     let held = lock::acquire(&mut conn, url, &table, &mut |_| {})
         .await
         .map_err(RunError::plain)?;
-    let result = async {
-        let mut txn = Txn { open: false };
-        if conn.dialect().backend().transactional_ddl() {
-            begin(&mut conn, &mut txn).await?;
-        }
-        let inner = async {
-            version_table::ensure(&mut conn, &table)
-                .await
-                .map_err(|e| RunError::plain(e.to_string()))?;
-            let mut rows = version_table::read(&mut conn, &table)
-                .await
-                .map_err(|e| RunError::plain(e.to_string()))?;
-            if purge {
-                conn.execute(&format!(
-                    "DELETE FROM {}",
-                    conn.dialect().backend().quote(&table)
-                ))
-                .await
-                .map_err(|e| RunError::plain(e.to_string()))?;
-                rows.clear();
-            } else {
-                check_rows(project, &rows, &table)?;
-            }
-            project
-                .graph
-                .check_stamp_targets(&rows, targets)
-                .map_err(RunError::plain)?;
-            let changes = project
-                .graph
-                .plan_stamp(&rows, targets)
-                .map_err(|e| RunError::plain(e.to_string()))?;
-            for change in &changes {
-                version_table::apply(&mut conn, &table, change)
-                    .await
-                    .map_err(RunError::plain)?;
-            }
-            apply_changes(&mut rows, &changes).map_err(|e| RunError::plain(e.to_string()))?;
-            rows.sort();
-            // The run log: unfinished revisions are closed (fixed by hand), the stamp logged.
-            let logged = if rows.is_empty() {
-                vec!["<base>".to_string()]
-            } else {
-                rows.clone()
-            };
-            for notice in crate::runlog::stamped(&mut conn, project, &logged)
-                .await
-                .map_err(RunError::plain)?
-            {
-                progress(&notice);
-            }
-            Ok::<_, RunError>(rows)
-        }
-        .await;
-        match inner {
-            Ok(rows) => {
-                if txn.open {
-                    commit(&mut conn, &mut txn).await?;
-                }
-                Ok(rows)
-            }
-            Err(e) => {
-                rollback(&mut conn, &mut txn).await;
-                Err(e)
-            }
-        }
-    }
-    .await;
+    let result = stamp_locked(project, &mut conn, &table, targets, purge, progress).await;
     lock::release(&mut conn, &table, held).await;
     conn.close().await;
     result
 }
 
+async fn stamp_locked(
+    project: &Project,
+    conn: &mut Connection,
+    table: &str,
+    targets: &[String],
+    purge: bool,
+    progress: Progress<'_>,
+) -> Result<Vec<String>, RunError> {
+    let mut sink = Executor::new(conn);
+    if sink.dialect().backend().transactional_ddl() {
+        sink.begin().await?;
+    }
+    let inner = async {
+        version_table::ensure(sink.conn, table)
+            .await
+            .map_err(|e| RunError::plain(e.to_string()))?;
+        let mut rows = version_table::read(sink.conn, table)
+            .await
+            .map_err(|e| RunError::plain(e.to_string()))?;
+        if purge {
+            let sql = format!("DELETE FROM {}", sink.dialect().backend().quote(table));
+            sink.conn
+                .execute(&sql)
+                .await
+                .map_err(|e| RunError::plain(e.to_string()))?;
+            rows.clear();
+        } else {
+            check_rows(project, &rows, table)?;
+        }
+        project
+            .graph
+            .check_stamp_targets(&rows, targets)
+            .map_err(|e| RunError::plain(e.to_string()))?;
+        let changes = project
+            .graph
+            .plan_stamp(&rows, targets)
+            .map_err(|e| RunError::plain(e.to_string()))?;
+        for change in &changes {
+            sink.version_change(table, change)
+                .await
+                .map_err(RunError::plain)?;
+        }
+        apply_changes(&mut rows, &changes).map_err(|e| RunError::plain(e.to_string()))?;
+        rows.sort();
+        // The run log: unfinished revisions are closed (fixed by hand), the stamp logged.
+        let logged = if rows.is_empty() {
+            vec!["<base>".to_string()]
+        } else {
+            rows.clone()
+        };
+        for notice in crate::runlog::stamped(sink.conn, project, &logged)
+            .await
+            .map_err(RunError::plain)?
+        {
+            progress(&notice);
+        }
+        Ok::<_, RunError>(rows)
+    }
+    .await;
+    match inner {
+        Ok(rows) => {
+            if sink.in_transaction() {
+                sink.commit().await?;
+            }
+            Ok(rows)
+        }
+        Err(e) => {
+            sink.rollback().await;
+            Err(e)
+        }
+    }
+}
+
 /// Offline mode: the SQL script `command` would run, starting from `start` rows
-/// (base when `None`), for `dialect`; no connection is made.
+/// (base when `None`), for `dialect`; no connection is made. The script comes from the
+/// same run loop as an online run, with a [`Printer`] in place of the connection.
 pub fn offline_script(
     project: &Project,
     dialect: Dialect,
@@ -638,92 +617,51 @@ pub fn offline_script(
         project
             .graph
             .check_upgrade_range(s, &rows, t)
-            .map_err(RunError::plain)?;
+            .map_err(|e| RunError::plain(e.to_string()))?;
     }
     let steps = plan(project, &rows, command)?;
-    let per_migration = project.config.transaction_per_migration;
-    let mut out = String::new();
-    let stmt = |out: &mut String, sql: &str| {
-        out.push_str(sql.trim_end().trim_end_matches(';'));
-        out.push_str(";\n\n");
-    };
-    let mut ctx = replay(project, &rows, dialect)?;
-    let mut history = EnumHistory::new(project);
+    let mut ctx = replay(project, &rows)?;
+    let mut sink = Printer::new(dialect);
     for sql in dialect.backend().run_prologue() {
-        stmt(&mut out, sql);
+        sink.write(sql);
     }
-    let transactional = dialect.backend().transactional_ddl();
-    let mut open = false;
-    if transactional && !per_migration {
-        stmt(&mut out, "BEGIN");
-        open = true;
+    if !per_migration(project, dialect) {
+        resolve_now(sink.begin())?;
     }
     if start.is_none() {
-        stmt(&mut out, &version_table::create_sql(dialect, table));
+        sink.write(&version_table::create_sql(dialect, table));
         // The run log exists as online; offline runs record no checksums in it.
-        stmt(
-            &mut out,
-            &crate::checksum::log_table_sql(dialect, &project.config.log_table),
-        );
-    }
-    for step in &steps {
-        let file = project
-            .file(&step.revision)
-            .ok_or_else(|| RunError::plain(format!("revision {} has no file", step.revision)))?;
-        let outside = outside_transaction(project, file, step.direction, dialect);
-        if outside && open {
-            stmt(&mut out, "COMMIT");
-            open = false;
-        }
-        if transactional && per_migration && !outside {
-            stmt(&mut out, "BEGIN");
-            open = true;
-        }
-        out.push_str(&format!("-- {}\n\n", describe_step(project, step)));
-        ctx.schema.enums = history.enums_at(&rows);
-        let atomic_ops = outside && dialect.backend().atomic_operations_outside_transactions();
-        let (body, group_open) = statements::offline_statements(
-            project,
-            file,
-            step.direction,
+        sink.write(&crate::checksum::log_table_sql(
             dialect,
-            &mut ctx,
-            atomic_ops,
-        )?;
-        open = open || group_open;
-        let timeout = file
-            .lock_timeout
-            .and_then(|ms| dialect.backend().lock_timeout_sql(ms));
-        let body: Vec<String> = match &timeout {
-            Some(set) => std::iter::once(set.clone())
-                .chain(body)
-                .chain(dialect.backend().lock_timeout_reset_sql())
-                .collect(),
-            None => body,
-        };
-        for sql in body {
-            out.push_str(&dialect.backend().offline_statement(&sql));
-        }
-        for change in &step.changes {
-            stmt(&mut out, &version_table::change_sql(dialect, table, change));
-        }
-        apply_changes(&mut rows, &step.changes).map_err(|e| RunError::plain(e.to_string()))?;
-        if open && (per_migration || outside) {
-            stmt(&mut out, "COMMIT");
-            open = false;
-        }
-        if transactional && !per_migration && !open {
-            stmt(&mut out, "BEGIN");
-            open = true;
-        }
+            &project.config.log_table,
+        ));
     }
-    if open {
-        stmt(&mut out, "COMMIT");
-    }
+    resolve_now(run_steps(
+        project,
+        &mut sink,
+        &steps,
+        &mut rows,
+        &mut ctx,
+        None,
+        &mut |_| {},
+    ))?;
     for sql in dialect.backend().run_epilogue() {
-        stmt(&mut out, sql);
+        sink.write(sql);
     }
-    Ok(out)
+    Ok(sink.out)
+}
+
+/// The result of a future that never waits (the run loop over a [`Printer`], which
+/// does no I/O and never retries).
+fn resolve_now<T>(future: impl Future<Output = Result<T, RunError>>) -> Result<T, RunError> {
+    let mut future = std::pin::pin!(future);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    match future.as_mut().poll(&mut cx) {
+        std::task::Poll::Ready(result) => result,
+        std::task::Poll::Pending => Err(RunError::plain(
+            "the offline script could not be written without waiting, which it never should; please report this as a retort bug",
+        )),
+    }
 }
 
 /// Offline `stamp`: the version-table statements only.
@@ -757,7 +695,7 @@ pub fn offline_stamp(
     project
         .graph
         .check_stamp_targets(&rows, targets)
-        .map_err(RunError::plain)?;
+        .map_err(|e| RunError::plain(e.to_string()))?;
     let rows = if purge {
         out.push_str(&format!(
             "DELETE FROM {};\n\n",
@@ -783,8 +721,9 @@ pub fn offline_stamp(
     Ok(out)
 }
 
-/// The schema as the upgrades from base to `rows` built it, for offline rendering.
-fn replay(project: &Project, rows: &[String], dialect: Dialect) -> Result<RenderContext, RunError> {
+/// The schema as the upgrades from base to `rows` built it, for offline rendering:
+/// each operation's effect applied in place, nothing rendered.
+fn replay(project: &Project, rows: &[String]) -> Result<RenderContext, RunError> {
     let mut ctx = RenderContext::default();
     let mut have: Vec<String> = Vec::new();
     for r in rows {
@@ -795,14 +734,9 @@ fn replay(project: &Project, rows: &[String], dialect: Dialect) -> Result<Render
         for step in &steps {
             apply_changes(&mut have, &step.changes).map_err(|e| RunError::plain(e.to_string()))?;
             if let Some(file) = project.file(&step.revision) {
-                statements::offline_statements(
-                    project,
-                    file,
-                    Direction::Up,
-                    dialect,
-                    &mut ctx,
-                    false,
-                )?;
+                for op in operations(project, file, Direction::Up)? {
+                    let _ = ctx.apply(&op);
+                }
             }
         }
     }

@@ -1,23 +1,23 @@
-//! Running a revision's body: SQL sections statement by statement, or YAML operations
-//! rendered for the connection's dialect one at a time (each rendered after the
-//! previous one ran, since SQLite rebuilds and MySQL `MODIFY COLUMN` read the live
-//! table); and the same rendering without a database for offline mode.
+//! A revision's body: SQL sections statement by statement, or YAML operations rendered
+//! for the backend one at a time (each rendered after the previous one ran, since
+//! SQLite rebuilds and MySQL `MODIFY COLUMN` read the live table), sent to a
+//! [`StatementSink`] that runs or prints them; and the enum history the rendering needs.
 
 use std::collections::HashMap;
 
-use crate::backend::{render, render_live, RenderContext};
-use crate::db::{Connection, DbError};
+use crate::backend::RenderContext;
+use crate::db::DbError;
 use crate::dialect::Dialect;
 use crate::ops::{parse_operations, Operation};
 use crate::project::Project;
-use crate::runlog::RevisionLog;
 use crate::schema::{EnumType, Schema};
 use crate::script::graph::{apply_changes, Direction};
 use crate::script::{RevisionBody, RevisionFile};
 use crate::sqltext::split_statements;
 use crate::yaml::Diagnostics;
 
-use super::{begin, commit, rollback, RunError, RunErrorData, Txn};
+use super::sink::StatementSink;
+use super::{RunError, RunErrorData};
 
 fn revision_error(file: &RevisionFile, message: String) -> RunError {
     RunErrorData {
@@ -72,6 +72,8 @@ fn applies_here(op: &Operation, dialect: Dialect) -> bool {
 pub struct EnumHistory<'a> {
     project: &'a Project,
     parsed: HashMap<String, Vec<Operation>>,
+    /// The enums at single-row states already computed, by revision.
+    at_revision: HashMap<String, Vec<EnumType>>,
 }
 
 impl<'a> EnumHistory<'a> {
@@ -80,6 +82,7 @@ impl<'a> EnumHistory<'a> {
         EnumHistory {
             project,
             parsed: HashMap::new(),
+            at_revision: HashMap::new(),
         }
     }
 
@@ -105,8 +108,61 @@ impl<'a> EnumHistory<'a> {
         })
     }
 
+    /// The revision `revision` extends by itself alone: its only parent when it has
+    /// exactly one and no `depends_on`. Then its ancestors are its parent's plus itself,
+    /// and it comes after all of them in the graph's order, so the enums at it are the
+    /// enums at the parent with its own operations applied.
+    fn sole_parent(&self, revision: &str) -> Option<&'a str> {
+        let file = self.project.file(revision)?;
+        match (file.down_revisions.as_slice(), file.depends_on.is_empty()) {
+            ([parent], true) => Some(parent.as_str()),
+            _ => None,
+        }
+    }
+
+    /// The enums at the single row `revision`: walks down the chain of sole parents to
+    /// a state already known (or one that must be replayed from base), then back up,
+    /// remembering every state on the way; linear in the chain, once per run.
+    fn enums_at_revision(&mut self, revision: &str) -> Vec<EnumType> {
+        let mut chain: Vec<String> = Vec::new();
+        let mut at = revision.to_string();
+        let mut schema = Schema::default();
+        loop {
+            if let Some(known) = self.at_revision.get(&at) {
+                schema.enums = known.clone();
+                break;
+            }
+            chain.push(at.clone());
+            match self.sole_parent(&at) {
+                Some(parent) => at = parent.to_string(),
+                None => {
+                    let bottom = chain.pop().unwrap_or_default();
+                    schema.enums = self.replay(std::slice::from_ref(&bottom));
+                    self.at_revision.insert(bottom, schema.enums.clone());
+                    break;
+                }
+            }
+        }
+        while let Some(rev) = chain.pop() {
+            for op in self.enum_operations(&rev) {
+                let _ = crate::ops::apply_to_schema(op, &mut schema);
+            }
+            self.at_revision.insert(rev, schema.enums.clone());
+        }
+        schema.enums
+    }
+
     /// The enums (with their values) once the revisions up to `rows` have run.
     pub fn enums_at(&mut self, rows: &[String]) -> Vec<EnumType> {
+        match rows {
+            [] => Vec::new(),
+            [one] if self.project.graph.get(one).is_some() => self.enums_at_revision(one),
+            _ => self.replay(rows),
+        }
+    }
+
+    /// The enums at `rows`, replayed from base.
+    fn replay(&mut self, rows: &[String]) -> Vec<EnumType> {
         let mut schema = Schema::default();
         let mut have: Vec<String> = Vec::new();
         for r in rows {
@@ -133,24 +189,18 @@ pub fn known_enums(project: &Project, rows: &[String]) -> Vec<EnumType> {
     EnumHistory::new(project).enums_at(rows)
 }
 
-/// Runs one direction of a revision on a live connection.
-///
-/// With `atomic_ops` (a SQLite revision running outside the run's transaction), the
-/// operations retort renders (everything but `execute`) are each made atomic, so that a
-/// crash or kill can never leave a table rebuild half done: consecutive ones share one
-/// transaction (`txn`), committed before the next `execute` operation, which runs as
-/// written. A transaction still open at the end is left open in `txn` for the caller
-/// to add the version-table update to and commit.
-pub async fn run_revision(
-    project: &Project,
+/// Sends statement number `index` (from 0, counted over the revision's body) of
+/// `file`'s body to `sink`; a failure names the revision, operation and SQL. This is
+/// the one place where "statement N of revision R succeeded" happens.
+async fn send<S: StatementSink>(
+    sink: &mut S,
     file: &RevisionFile,
-    direction: Direction,
-    conn: &mut Connection,
-    ctx: &mut RenderContext,
-    atomic_ops: Option<&mut Txn>,
-    log: &mut RevisionLog,
+    operation: Option<&str>,
+    index: usize,
+    sql: &str,
 ) -> Result<(), RunError> {
-    let fail = |op: Option<String>, sql: &str, e: DbError| {
+    let _ = index;
+    sink.statement(sql).await.map_err(|e| {
         let message = match e {
             DbError::Statement { message, .. } => message,
             other => other.to_string(),
@@ -158,43 +208,62 @@ pub async fn run_revision(
         RunError::from(RunErrorData {
             revision: Some(file.id.clone()),
             file: Some(file.path.display().to_string()),
-            operation: op,
+            operation: operation.map(str::to_string),
             sql: Some(sql.to_string()),
             message,
             outcome: None,
         })
-    };
+    })
+}
+
+/// Sends one direction of a revision's body to `sink`: SQL sections statement by
+/// statement, YAML operations rendered one at a time (each after the previous one ran,
+/// since SQLite rebuilds and MySQL `MODIFY COLUMN` read the live table), keeping `ctx`
+/// current.
+///
+/// With `atomic_ops` (a SQLite revision running outside the run's transaction), the
+/// operations retort renders (everything but `execute`) are each made atomic, so that a
+/// crash or kill can never leave a table rebuild half done: consecutive ones share one
+/// transaction, committed before the next `execute` operation, which runs as written.
+/// A transaction still open at the end is left open in `sink` for the caller to add
+/// the version-table update to and commit.
+pub(crate) async fn run_body<S: StatementSink>(
+    project: &Project,
+    file: &RevisionFile,
+    direction: Direction,
+    sink: &mut S,
+    ctx: &mut RenderContext,
+    atomic_ops: bool,
+) -> Result<(), RunError> {
     if let RevisionBody::Sql { upgrade, downgrade } = &file.body {
         let text = if direction == Direction::Up {
             upgrade
         } else {
             downgrade
         };
-        for sql in split_statements(text) {
-            run_counted(conn, log, &sql)
-                .await
-                .map_err(|e| fail(None, &sql, e))?;
+        for (index, sql) in split_statements(text).iter().enumerate() {
+            send(sink, file, None, index, sql).await?;
         }
         return Ok(());
     }
-    let dialect = conn.dialect();
-    let mut group = atomic_ops;
+    let dialect = sink.dialect();
+    let mut index = 0;
     for (i, op) in operations(project, file, direction)?.iter().enumerate() {
         if !applies_here(op, dialect) {
             continue;
         }
         let label = format!("#{} {}", i + 1, op.describe());
-        if let Some(txn) = group.as_deref_mut() {
+        if atomic_ops {
             let atomic = !matches!(op, Operation::Execute { .. });
-            let step = if atomic && !txn.open {
-                begin(conn, txn).await
-            } else if !atomic && txn.open {
-                commit(conn, txn).await
+            let step = if atomic && !sink.in_transaction() {
+                sink.begin().await
+            } else if !atomic && sink.in_transaction() {
+                sink.commit().await
             } else {
                 Ok(())
             };
             if let Err(mut e) = step {
-                rollback(conn, txn).await;
+                sink.rollback().await;
                 e.revision = Some(file.id.clone());
                 e.file = Some(file.path.display().to_string());
                 e.operation = Some(label);
@@ -202,102 +271,25 @@ pub async fn run_revision(
             }
         }
         let result = async {
-            let statements = render_live(op, conn, ctx).await.map_err(|e| {
+            let statements = sink.render(op, ctx).await.map_err(|e| {
                 let mut err = revision_error(file, e.message.clone());
                 err.operation = Some(label.clone());
                 err
             })?;
             for sql in &statements {
-                run_counted(conn, log, sql)
-                    .await
-                    .map_err(|e| fail(Some(label.clone()), sql, e))?;
+                send(sink, file, Some(&label), index, sql).await?;
+                index += 1;
             }
             Ok::<_, RunError>(())
         }
         .await;
         if let Err(e) = result {
-            if let Some(txn) = group.as_deref_mut() {
-                rollback(conn, txn).await;
+            if atomic_ops {
+                sink.rollback().await;
             }
             return Err(e);
         }
         let _ = ctx.apply(op);
     }
     Ok(())
-}
-
-/// Runs one statement of a revision and counts it in the run log (the one place where
-/// "statement n of revision R succeeded" is known); skips it when resuming a run that
-/// did it already. When resuming a killed run, the statement it was killed in counts as
-/// done if the database answers that its change is already there.
-async fn run_counted(
-    conn: &mut Connection,
-    log: &mut RevisionLog,
-    sql: &str,
-) -> Result<(), DbError> {
-    if log.skip_next() {
-        return Ok(());
-    }
-    let uncertain = log.next_is_uncertain();
-    match conn.execute(sql).await {
-        Ok(_) => {}
-        Err(DbError::Statement { message, .. })
-            if uncertain && conn.dialect().backend().is_already_in_effect(&message) =>
-        {
-            log.took_effect_before(&message);
-        }
-        Err(e) => return Err(e),
-    }
-    log.statement_done(conn)
-        .await
-        .map_err(|message| DbError::Statement {
-            sql: sql.to_string(),
-            message,
-        })
-}
-
-/// The statements of one direction of a revision for `dialect`, without a database;
-/// `ctx` is the schema as the revisions so far have built it, and is kept current.
-/// With `atomic_ops`, `BEGIN`/`COMMIT` surround the rendered operations as
-/// [`run_revision`] runs them; the second value says a transaction is left open.
-pub fn offline_statements(
-    project: &Project,
-    file: &RevisionFile,
-    direction: Direction,
-    dialect: Dialect,
-    ctx: &mut RenderContext,
-    atomic_ops: bool,
-) -> Result<(Vec<String>, bool), RunError> {
-    if let RevisionBody::Sql { upgrade, downgrade } = &file.body {
-        let text = if direction == Direction::Up {
-            upgrade
-        } else {
-            downgrade
-        };
-        return Ok((split_statements(text), false));
-    }
-    let mut out = Vec::new();
-    let mut open = false;
-    for (i, op) in operations(project, file, direction)?.iter().enumerate() {
-        if !applies_here(op, dialect) {
-            continue;
-        }
-        if atomic_ops {
-            let atomic = !matches!(op, Operation::Execute { .. });
-            if atomic && !open {
-                out.push("BEGIN".to_string());
-            } else if !atomic && open {
-                out.push("COMMIT".to_string());
-            }
-            open = atomic;
-        }
-        let statements = render(op, dialect, ctx).map_err(|e| {
-            let mut err = revision_error(file, e.message.clone());
-            err.operation = Some(format!("#{} {}", i + 1, op.describe()));
-            err
-        })?;
-        out.extend(statements);
-        let _ = ctx.apply(op);
-    }
-    Ok((out, open))
 }

@@ -13,7 +13,9 @@ mod autoincrement_tests;
 
 pub use load::{load_schema, parse_schema_text, table_from_node, Identifier, SchemaSource};
 pub use naming::{truncate_identifier, NamingConvention, NAMING_TOKENS};
-pub use types::{inline_enum_spelling, inline_enum_values, is_identifier, ColumnType};
+pub use types::{
+    inline_enum_spelling, inline_enum_values, is_identifier, ColumnType, ColumnTypeError,
+};
 pub use write::{schema_to_yaml, table_body_to_yaml};
 
 use std::fmt;

@@ -2,6 +2,114 @@
 
 use std::fmt;
 
+/// Why a type string is not a column type; each variant carries the type as written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ColumnTypeError {
+    /// Nothing but whitespace.
+    #[error("empty type")]
+    Empty,
+    /// A character that no type contains.
+    #[error("invalid character {character:?} in type {input:?}")]
+    InvalidCharacter {
+        /// The type as written.
+        input: String,
+        /// The character.
+        character: char,
+    },
+    /// Parentheses that do not match.
+    #[error("unbalanced parentheses in type {input:?}; write e.g. varchar(255), and inside {{…}} quote a type with a comma: \"numeric(10,2)\"")]
+    UnbalancedParentheses {
+        /// The type as written.
+        input: String,
+    },
+    /// Arguments without a type name.
+    #[error("type {input:?} has no name")]
+    NoName {
+        /// The type as written.
+        input: String,
+    },
+    /// More arguments than the type takes.
+    #[error("{name} takes at most {max} argument(s), got {arguments:?}")]
+    TooManyArguments {
+        /// The type as written.
+        input: String,
+        /// The type's name.
+        name: String,
+        /// How many it takes.
+        max: usize,
+        /// The arguments given.
+        arguments: String,
+    },
+    /// An argument that is not a whole number.
+    #[error("{name} needs a whole number, got {argument:?}")]
+    NotANumber {
+        /// The type as written.
+        input: String,
+        /// The type's name.
+        name: String,
+        /// The argument.
+        argument: String,
+    },
+    /// Arguments to a type that takes none.
+    #[error("{name} takes no arguments, got ({arguments})")]
+    UnexpectedArguments {
+        /// The type as written.
+        input: String,
+        /// The type's name.
+        name: String,
+        /// The arguments given.
+        arguments: String,
+    },
+    /// `decimal(p,s)` with `s > p`.
+    #[error("{name}({precision},{scale}): scale is larger than precision")]
+    ScaleAbovePrecision {
+        /// The type as written.
+        input: String,
+        /// The type's name.
+        name: String,
+        /// The precision.
+        precision: u32,
+        /// The scale.
+        scale: u32,
+    },
+    /// `decimal(0)`.
+    #[error("{name} precision must be at least 1")]
+    ZeroPrecision {
+        /// The type as written.
+        input: String,
+        /// The type's name.
+        name: String,
+    },
+    /// `varchar(0)` or `char(0)`.
+    #[error("{kind} length must be at least 1")]
+    ZeroLength {
+        /// The type as written.
+        input: String,
+        /// `varchar` or `char`.
+        kind: &'static str,
+    },
+    /// `enum('a', b)`: an inline enum whose values are not all quoted.
+    #[error("inline enum {input:?} needs quoted values, e.g. enum('a','b')")]
+    InlineEnumValues {
+        /// The type as written.
+        input: String,
+    },
+    /// `enum(...)` without the name of a declared enum.
+    #[error(
+        "enum needs the name of an enum declared under `enums:`, e.g. enum(status); got {input:?}"
+    )]
+    EnumName {
+        /// The type as written.
+        input: String,
+    },
+    /// A pass-through type that does not start with a letter.
+    #[error("type {input:?} must start with a letter")]
+    NotALetter {
+        /// The type as written.
+        input: String,
+    },
+}
+
 /// A column type as declared (portable) or passed through to the database verbatim.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub enum ColumnType {
@@ -55,21 +163,23 @@ pub enum ColumnType {
 
 impl ColumnType {
     /// Parses a type string. Errors say what is wrong with it.
-    pub fn parse(input: &str) -> Result<ColumnType, String> {
+    pub fn parse(input: &str) -> Result<ColumnType, ColumnTypeError> {
         let s = input.trim();
+        let input_owned = || input.to_string();
         if s.is_empty() {
-            return Err("empty type".into());
+            return Err(ColumnTypeError::Empty);
         }
         if let Some(bad) = s
             .chars()
             .find(|c| !(c.is_ascii_alphanumeric() || " _,()[].'-".contains(*c)))
         {
-            return Err(format!("invalid character {bad:?} in type {input:?}"));
+            return Err(ColumnTypeError::InvalidCharacter {
+                input: input_owned(),
+                character: bad,
+            });
         }
-        let (head, args) = split_args(s).ok_or_else(|| {
-            format!(
-                "unbalanced parentheses in type {input:?}; write e.g. varchar(255), and inside {{…}} quote a type with a comma: \"numeric(10,2)\""
-            )
+        let (head, args) = split_args(s).ok_or_else(|| ColumnTypeError::UnbalancedParentheses {
+            input: input_owned(),
         })?;
         let name = head
             .split_whitespace()
@@ -77,29 +187,40 @@ impl ColumnType {
             .join(" ")
             .to_ascii_lowercase();
         if name.is_empty() {
-            return Err(format!("type {input:?} has no name"));
+            return Err(ColumnTypeError::NoName {
+                input: input_owned(),
+            });
         }
-        let numbers = |max: usize| -> Result<Vec<u32>, String> {
+        let numbers = |max: usize| -> Result<Vec<u32>, ColumnTypeError> {
             let Some(args) = &args else { return Ok(vec![]) };
             let parts: Vec<&str> = args.split(',').map(str::trim).collect();
             if parts.len() > max {
-                return Err(format!(
-                    "{name} takes at most {max} argument(s), got {:?}",
-                    args
-                ));
+                return Err(ColumnTypeError::TooManyArguments {
+                    input: input_owned(),
+                    name: name.clone(),
+                    max,
+                    arguments: args.clone(),
+                });
             }
             parts
                 .iter()
                 .map(|p| {
-                    p.parse::<u32>()
-                        .map_err(|_| format!("{name} needs a whole number, got {p:?}"))
+                    p.parse::<u32>().map_err(|_| ColumnTypeError::NotANumber {
+                        input: input_owned(),
+                        name: name.clone(),
+                        argument: p.to_string(),
+                    })
                 })
                 .collect()
         };
-        let no_args = |t: ColumnType| -> Result<ColumnType, String> {
+        let no_args = |t: ColumnType| -> Result<ColumnType, ColumnTypeError> {
             match &args {
                 None => Ok(t),
-                Some(a) => Err(format!("{name} takes no arguments, got ({a})")),
+                Some(a) => Err(ColumnTypeError::UnexpectedArguments {
+                    input: input_owned(),
+                    name: name.clone(),
+                    arguments: a.clone(),
+                }),
             }
         };
         Ok(match name.as_str() {
@@ -113,11 +234,19 @@ impl ColumnType {
                 let n = numbers(2)?;
                 if let [p, s] = n[..] {
                     if s > p {
-                        return Err(format!("{name}({p},{s}): scale is larger than precision"));
+                        return Err(ColumnTypeError::ScaleAbovePrecision {
+                            input: input_owned(),
+                            name: name.clone(),
+                            precision: p,
+                            scale: s,
+                        });
                     }
                 }
                 if n.first() == Some(&0) {
-                    return Err(format!("{name} precision must be at least 1"));
+                    return Err(ColumnTypeError::ZeroPrecision {
+                        input: input_owned(),
+                        name: name.clone(),
+                    });
                 }
                 ColumnType::Numeric {
                     precision: n.first().copied(),
@@ -127,14 +256,20 @@ impl ColumnType {
             "varchar" | "character varying" => {
                 let n = numbers(1)?;
                 if n.first() == Some(&0) {
-                    return Err("varchar length must be at least 1".into());
+                    return Err(ColumnTypeError::ZeroLength {
+                        input: input_owned(),
+                        kind: "varchar",
+                    });
                 }
                 ColumnType::Varchar(n.first().copied())
             }
             "char" | "character" => {
                 let n = numbers(1)?;
                 if n.first() == Some(&0) {
-                    return Err("char length must be at least 1".into());
+                    return Err(ColumnTypeError::ZeroLength {
+                        input: input_owned(),
+                        kind: "char",
+                    });
                 }
                 ColumnType::Char(n.first().copied())
             }
@@ -155,23 +290,25 @@ impl ColumnType {
                 let values =
                     inline_enum_values(&format!("enum({})", args.as_deref().unwrap_or("")))
                         .filter(|v| !v.is_empty())
-                        .ok_or_else(|| {
-                            format!("inline enum {input:?} needs quoted values, e.g. enum('a','b')")
+                        .ok_or_else(|| ColumnTypeError::InlineEnumValues {
+                            input: input_owned(),
                         })?;
                 ColumnType::Custom(inline_enum_spelling(&values))
             }
             "enum" => {
                 let arg = args.as_deref().map(str::trim).unwrap_or("");
                 if !is_identifier(arg) {
-                    return Err(format!(
-                        "enum needs the name of an enum declared under `enums:`, e.g. enum(status); got {input:?}"
-                    ));
+                    return Err(ColumnTypeError::EnumName {
+                        input: input_owned(),
+                    });
                 }
                 ColumnType::Enum(arg.to_string())
             }
             _ => {
                 if !name.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) {
-                    return Err(format!("type {input:?} must start with a letter"));
+                    return Err(ColumnTypeError::NotALetter {
+                        input: input_owned(),
+                    });
                 }
                 let mut out = name.clone();
                 if let Some(a) = &args {
@@ -373,5 +510,34 @@ mod tests {
         ] {
             assert!(ColumnType::parse(input).is_err(), "{input:?} should fail");
         }
+    }
+
+    #[test]
+    fn type_errors_carry_the_type_and_keep_their_messages() {
+        let cases = [
+            ("  ", "empty type"),
+            ("int$", "invalid character '$' in type \"int$\""),
+            ("varchar(0)", "varchar length must be at least 1"),
+            (
+                "numeric(2,5)",
+                "numeric(2,5): scale is larger than precision",
+            ),
+            ("text(3)", "text takes no arguments, got (3)"),
+            ("varchar(x)", "varchar needs a whole number, got \"x\""),
+            ("9lives", "type \"9lives\" must start with a letter"),
+        ];
+        for (input, message) in cases {
+            assert_eq!(
+                ColumnType::parse(input).unwrap_err().to_string(),
+                message,
+                "{input:?}"
+            );
+        }
+        assert_eq!(
+            ColumnType::parse("enum(1)").unwrap_err(),
+            ColumnTypeError::EnumName {
+                input: "enum(1)".into()
+            }
+        );
     }
 }

@@ -2117,6 +2117,7 @@ fn cyclic_components(
 
 #[path = "graph_parity.rs"]
 mod parity;
+pub use parity::GraphRefusal;
 
 #[cfg(test)]
 #[path = "graph_tests.rs"]

@@ -6,6 +6,77 @@ use std::collections::BTreeMap;
 
 use super::{Edges, RevisionGraph};
 
+/// A merge, stamp, upgrade range or version-table state the graph refuses, the way
+/// Alembic would (or where Alembic would silently do something surprising).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GraphRefusal {
+    /// A version-table row is an ancestor of another row.
+    #[error("Requested revision {row} overlaps with other requested revisions {}: the version table holds {row} and its ancestor(s) {}", .ancestors.join(", "), .ancestors.join(", "))]
+    RowsOverlap {
+        /// The row that descends from the others.
+        row: String,
+        /// The rows that are its ancestors.
+        ancestors: Vec<String>,
+    },
+    /// A merge parent is not a head (and `--splice` was not given).
+    #[error("Revision {parent} is not a head revision; use --splice to merge it anyway, or merge head revisions (`retort heads` lists them: {})", .heads.join(", "))]
+    MergeParentNotHead {
+        /// The parent.
+        parent: String,
+        /// The current heads.
+        heads: Vec<String>,
+    },
+    /// One merge parent is an ancestor of another.
+    #[error("Revision {ancestor} is an ancestor of {descendant}: a merge of the two joins nothing; merge head revisions (`retort heads` lists them: {})", .heads.join(", "))]
+    MergeOfAncestor {
+        /// The parent that is an ancestor.
+        ancestor: String,
+        /// The parent that descends from it.
+        descendant: String,
+        /// The current heads.
+        heads: Vec<String>,
+    },
+    /// A spliced merge of revisions none of which is a head.
+    #[error("None of {} is a head revision: this merge would add a head ({} now) instead of joining heads; include at least one head (`retort heads` lists them: {})", .parents.join(", "), .heads.len(), .heads.join(", "))]
+    MergeAddsHead {
+        /// The merge parents.
+        parents: Vec<String>,
+        /// The current heads.
+        heads: Vec<String>,
+    },
+    /// `stamp` of two targets where one descends from the other.
+    #[error("cannot stamp {} together with {}: {descendant} is a descendant of {ancestor}, and the version table holds only heads; stamp {descendant} alone (`retort stamp {descendant}`)", named(.ancestor_target, .ancestor), named(.descendant_target, .descendant))]
+    StampAncestor {
+        /// The target as written that resolved to `ancestor`.
+        ancestor_target: String,
+        /// The older revision.
+        ancestor: String,
+        /// The target as written that resolved to `descendant`.
+        descendant_target: String,
+        /// The newer revision.
+        descendant: String,
+    },
+    /// An offline `upgrade FROM:TO` whose TO is older than FROM.
+    #[error("the range {start_text}:{target} goes backwards: {target} is older than {start_text} ({}); an upgrade moves towards the heads. To print the SQL that reverts these revisions, use `retort downgrade {start_text}:{target} --sql`", .start.join(", "))]
+    RangeBackwards {
+        /// FROM as written.
+        start_text: String,
+        /// The revisions FROM resolved to.
+        start: Vec<String>,
+        /// TO as written.
+        target: String,
+    },
+}
+
+/// A stamp target as written, with the id it resolved to when that differs.
+fn named(target: &str, id: &str) -> String {
+    if target == id {
+        id.to_string()
+    } else {
+        format!("{target} ({id})")
+    }
+}
+
 impl RevisionGraph {
     /// The branch names shown on each revision, by id (revisions without any are left
     /// out), each list sorted.
@@ -81,7 +152,7 @@ impl RevisionGraph {
 
     /// Refuses version-table rows where one row is an ancestor of another, with
     /// Alembic's "Requested revision X overlaps with other requested revisions Y".
-    pub fn check_rows_overlap(&self, rows: &[String]) -> Result<(), String> {
+    pub fn check_rows_overlap(&self, rows: &[String]) -> Result<(), GraphRefusal> {
         let indices: Vec<usize> = rows
             .iter()
             .filter_map(|r| self.by_id.get(r).copied())
@@ -105,25 +176,25 @@ impl RevisionGraph {
             .filter(|other| self.is_ancestor_of(other, row))
             .map(String::as_str)
             .collect();
-        Err(format!(
-            "Requested revision {row} overlaps with other requested revisions {}: the version table holds {row} and its ancestor(s) {}",
-            below_row.join(", "),
-            below_row.join(", ")
-        ))
+        Err(GraphRefusal::RowsOverlap {
+            row: row.to_string(),
+            ancestors: below_row.iter().map(|r| r.to_string()).collect(),
+        })
     }
 
     /// Refuses a merge of `parents` (resolved ids) that Alembic would refuse or that
     /// would leave more heads than there are now: a parent that is not a head (unless
     /// `splice`), a parent that is an ancestor (through down_revisions) of another, or
     /// (with `splice`) a merge of revisions none of which is a head.
-    pub fn check_merge(&self, parents: &[String], splice: bool) -> Result<(), String> {
+    pub fn check_merge(&self, parents: &[String], splice: bool) -> Result<(), GraphRefusal> {
         let heads = self.heads();
+        let owned_heads = || heads.iter().map(|h| h.to_string()).collect::<Vec<_>>();
         if !splice {
             if let Some(p) = parents.iter().find(|p| !heads.contains(&p.as_str())) {
-                return Err(format!(
-                    "Revision {p} is not a head revision; use --splice to merge it anyway, or merge head revisions (`retort heads` lists them: {})",
-                    heads.join(", ")
-                ));
+                return Err(GraphRefusal::MergeParentNotHead {
+                    parent: p.clone(),
+                    heads: owned_heads(),
+                });
             }
         }
         let index = |id: &str| self.by_id.get(id).copied();
@@ -132,10 +203,11 @@ impl RevisionGraph {
             for b in parents {
                 let Some(bi) = index(b) else { continue };
                 if ai != bi && self.reach(&[bi], Edges::Down)[ai] {
-                    return Err(format!(
-                        "Revision {a} is an ancestor of {b}: a merge of the two joins nothing; merge head revisions (`retort heads` lists them: {})",
-                        heads.join(", ")
-                    ));
+                    return Err(GraphRefusal::MergeOfAncestor {
+                        ancestor: a.clone(),
+                        descendant: b.clone(),
+                        heads: owned_heads(),
+                    });
                 }
             }
         }
@@ -144,12 +216,10 @@ impl RevisionGraph {
             .filter(|p| heads.contains(&p.as_str()))
             .count();
         if merged_heads == 0 {
-            return Err(format!(
-                "None of {} is a head revision: this merge would add a head ({} now) instead of joining heads; include at least one head (`retort heads` lists them: {})",
-                parents.join(", "),
-                heads.len(),
-                heads.join(", ")
-            ));
+            return Err(GraphRefusal::MergeAddsHead {
+                parents: parents.to_vec(),
+                heads: owned_heads(),
+            });
         }
         Ok(())
     }
@@ -161,7 +231,7 @@ impl RevisionGraph {
         &self,
         current: &[String],
         targets: &[String],
-    ) -> Result<(), String> {
+    ) -> Result<(), GraphRefusal> {
         let resolved: Vec<(&String, Vec<String>)> = targets
             .iter()
             .filter_map(|t| self.resolve(t, current).ok().map(|ids| (t, ids)))
@@ -170,18 +240,12 @@ impl RevisionGraph {
             for (tb, ids_b) in &resolved {
                 for a in ids_a {
                     if let Some(b) = ids_b.iter().find(|b| self.is_ancestor_of(a, b)) {
-                        let named = |t: &str, id: &str| {
-                            if t == id {
-                                id.to_string()
-                            } else {
-                                format!("{t} ({id})")
-                            }
-                        };
-                        return Err(format!(
-                            "cannot stamp {} together with {}: {b} is a descendant of {a}, and the version table holds only heads; stamp {b} alone (`retort stamp {b}`)",
-                            named(ta, a),
-                            named(tb, b),
-                        ));
+                        return Err(GraphRefusal::StampAncestor {
+                            ancestor_target: ta.to_string(),
+                            ancestor: a.clone(),
+                            descendant_target: tb.to_string(),
+                            descendant: b.clone(),
+                        });
                     }
                 }
             }
@@ -197,7 +261,7 @@ impl RevisionGraph {
         start_text: &str,
         start: &[String],
         target: &str,
-    ) -> Result<(), String> {
+    ) -> Result<(), GraphRefusal> {
         if start.is_empty() {
             return Ok(());
         }
@@ -212,10 +276,11 @@ impl RevisionGraph {
                 .any(|t| start.iter().any(|s| self.is_ancestor_of(t, s)))
         };
         if backwards {
-            return Err(format!(
-                "the range {start_text}:{target} goes backwards: {target} is older than {start_text} ({}); an upgrade moves towards the heads. To print the SQL that reverts these revisions, use `retort downgrade {start_text}:{target} --sql`",
-                start.join(", "),
-            ));
+            return Err(GraphRefusal::RangeBackwards {
+                start_text: start_text.to_string(),
+                start: start.to_vec(),
+                target: target.to_string(),
+            });
         }
         Ok(())
     }

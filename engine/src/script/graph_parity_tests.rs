@@ -1,6 +1,6 @@
 //! Unit tests of the Alembic-parity queries.
 
-use crate::script::graph::{RevisionGraph, RevisionNode};
+use crate::script::graph::{GraphRefusal, RevisionGraph, RevisionNode};
 
 fn rev(id: &str, down: &[&str], labels: &[&str], deps: &[&str]) -> RevisionNode {
     RevisionNode {
@@ -98,16 +98,21 @@ fn merges_join_heads_only() {
         rev("e", &["c"], &[], &[]),
     ]);
     assert!(g.check_merge(&strs(&["d", "e"]), false).is_ok());
-    let not_head = g.check_merge(&strs(&["b", "e"]), false).unwrap_err();
+    let not_head = g
+        .check_merge(&strs(&["b", "e"]), false)
+        .unwrap_err()
+        .to_string();
     assert!(not_head.contains("Revision b is not a head revision; use --splice"));
     assert!(g.check_merge(&strs(&["b", "e"]), true).is_ok());
     assert!(g
         .check_merge(&strs(&["b", "c"]), true)
         .unwrap_err()
+        .to_string()
         .contains("would add a head"));
     assert!(g
         .check_merge(&strs(&["b", "d"]), true)
         .unwrap_err()
+        .to_string()
         .contains("b is an ancestor of d"));
 }
 
@@ -123,11 +128,13 @@ fn overlapping_rows_stamp_targets_and_backwards_ranges() {
     assert!(g
         .check_rows_overlap(&strs(&["a", "c"]))
         .unwrap_err()
+        .to_string()
         .starts_with("Requested revision c overlaps with other requested revisions a"));
     assert!(g.check_stamp_targets(&[], &strs(&["c", "z"])).is_ok());
     assert!(g
         .check_stamp_targets(&[], &strs(&["a", "c"]))
         .unwrap_err()
+        .to_string()
         .contains("c is a descendant of a"));
     assert!(g.check_upgrade_range("a", &strs(&["a"]), "c").is_ok());
     assert!(g.check_upgrade_range("c", &strs(&["c"]), "c").is_ok());
@@ -154,5 +161,50 @@ fn overlap_check_of_many_rows() {
     assert!(g
         .check_rows_overlap(&overlapping)
         .unwrap_err()
+        .to_string()
         .starts_with("Requested revision w02999b overlaps with other requested revisions w02999a"));
+}
+
+#[test]
+fn refusals_carry_the_revisions_and_keep_their_messages() {
+    let g = build(vec![
+        rev("a", &[], &[], &[]),
+        rev("b", &["a"], &[], &[]),
+        rev("c", &["b"], &[], &[]),
+        rev("z", &[], &[], &[]),
+    ]);
+    let overlap = g.check_rows_overlap(&strs(&["a", "c"])).unwrap_err();
+    assert_eq!(
+        overlap,
+        GraphRefusal::RowsOverlap {
+            row: "c".into(),
+            ancestors: strs(&["a"]),
+        }
+    );
+    assert_eq!(
+        overlap.to_string(),
+        "Requested revision c overlaps with other requested revisions a: the version table holds c and its ancestor(s) a"
+    );
+    let not_head = g.check_merge(&strs(&["b", "z"]), false).unwrap_err();
+    assert_eq!(
+        not_head.to_string(),
+        "Revision b is not a head revision; use --splice to merge it anyway, or merge head revisions (`retort heads` lists them: c, z)"
+    );
+    let stamp = g.check_stamp_targets(&[], &strs(&["b", "c"])).unwrap_err();
+    assert_eq!(
+        stamp.to_string(),
+        "cannot stamp b together with c: c is a descendant of b, and the version table holds only heads; stamp c alone (`retort stamp c`)"
+    );
+    let range = g.check_upgrade_range("c", &strs(&["c"]), "a").unwrap_err();
+    assert_eq!(
+        range,
+        GraphRefusal::RangeBackwards {
+            start_text: "c".into(),
+            start: strs(&["c"]),
+            target: "a".into(),
+        }
+    );
+    assert!(range
+        .to_string()
+        .starts_with("the range c:a goes backwards: a is older than c (c);"));
 }

@@ -9,5 +9,5 @@ pub use file::{load_revision_files, parse_revision_text, RevisionBody, RevisionF
 pub use template::{
     branch_label_problem, comment_lines, escape_controls, file_name, file_name_problem,
     generate_rev_id, list_templates, render_revision, rev_id_problem, slugify, valid_rev_id,
-    RevisionTemplateInput, TemplateChoice, MAX_NAME_CHARS,
+    RevisionTemplateInput, TemplateChoice, TemplateError, MAX_NAME_CHARS,
 };

@@ -11,6 +11,51 @@ use crate::yaml::scalar;
 const YAML_TEMPLATE: &str = include_str!("../../../templates/yaml.tera");
 const SQL_TEMPLATE: &str = include_str!("../../../templates/sql.tera");
 
+/// Why a new revision's text could not be rendered from its template.
+#[derive(Debug, thiserror::Error)]
+pub enum TemplateError {
+    /// A user's template file could not be read.
+    #[error("cannot read template {}: {error}", path.display())]
+    Read {
+        /// The template file.
+        path: PathBuf,
+        /// The I/O failure.
+        error: std::io::Error,
+    },
+    /// The template does not parse.
+    #[error("template {name} is invalid: {reason}")]
+    Invalid {
+        /// The template's name (`yaml.tera`, `sql.tera` or the file's path).
+        name: String,
+        /// Tera's message and its causes.
+        reason: String,
+    },
+    /// Rendering failed (an unknown variable or filter, for instance).
+    #[error("rendering template {name} failed: {reason}")]
+    Render {
+        /// The template's name.
+        name: String,
+        /// Tera's message and its causes.
+        reason: String,
+    },
+    /// The rendered text is not a readable revision file.
+    #[error("template {name} rendered a revision that does not read back; nothing was written:\n{diagnostics}")]
+    Unreadable {
+        /// The template's name.
+        name: String,
+        /// What reading it back reported (each with `rendered.EXT:line:col`).
+        diagnostics: String,
+    },
+    /// The rendered text reads back with a different header.
+    #[error("template {name} rendered a revision that reads back as {}; nothing was written (use the `yaml_str` and `comment` filters, or the `*_yaml` and `message_comment` values, for values in your template)", mismatches.join(", "))]
+    ReadsBackDifferently {
+        /// The template's name.
+        name: String,
+        /// Each header field that differs, with what it read back as.
+        mismatches: Vec<String>,
+    },
+}
+
 /// Which template renders a new revision.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TemplateChoice {
@@ -355,14 +400,16 @@ fn sql_summary_comment(message: &str) -> String {
 pub fn render_revision(
     choice: &TemplateChoice,
     input: &RevisionTemplateInput,
-) -> anyhow::Result<String> {
+) -> Result<String, TemplateError> {
     let (name, source) = match choice {
         TemplateChoice::Yaml => ("yaml.tera".to_string(), YAML_TEMPLATE.to_string()),
         TemplateChoice::Sql => ("sql.tera".to_string(), SQL_TEMPLATE.to_string()),
         TemplateChoice::File(p) => (
             p.display().to_string(),
-            std::fs::read_to_string(p)
-                .map_err(|e| anyhow::anyhow!("cannot read template {}: {e}", p.display()))?,
+            std::fs::read_to_string(p).map_err(|error| TemplateError::Read {
+                path: p.clone(),
+                error,
+            })?,
         ),
     };
     let mut tera = tera::Tera::default();
@@ -370,7 +417,10 @@ pub fn render_revision(
     tera.register_filter("yaml_str", yaml_str_filter);
     tera.register_filter("comment", comment_filter);
     tera.add_raw_template(&name, &source)
-        .map_err(|e| anyhow::anyhow!("template {name} is invalid: {}", tera_chain(&e)))?;
+        .map_err(|e| TemplateError::Invalid {
+            name: name.clone(),
+            reason: tera_chain(&e),
+        })?;
     let mut ctx = tera::Context::new();
     ctx.insert("revision", &input.revision);
     ctx.insert("revision_yaml", &scalar(&input.revision));
@@ -417,7 +467,10 @@ pub fn render_revision(
     ctx.insert("downgrade", &section(&input.downgrade));
     let mut text = tera
         .render(&name, &ctx)
-        .map_err(|e| anyhow::anyhow!("rendering template {name} failed: {}", tera_chain(&e)))?;
+        .map_err(|e| TemplateError::Render {
+            name: name.clone(),
+            reason: tera_chain(&e),
+        })?;
     if !text.ends_with('\n') {
         text.push('\n');
     }
@@ -431,14 +484,14 @@ fn check_reads_back(
     name: &str,
     input: &RevisionTemplateInput,
     text: &str,
-) -> anyhow::Result<()> {
+) -> Result<(), TemplateError> {
     let probe = PathBuf::from(format!("new-revision.{}", choice.extension()));
     let mut diags = crate::yaml::Diagnostics::default();
     let Some(back) = super::file::parse_revision_text(&probe, text, &mut diags) else {
-        anyhow::bail!(
-            "template {name} rendered a revision that does not read back; nothing was written:\n{}",
-            diags.to_string().replace("new-revision.", "rendered.")
-        );
+        return Err(TemplateError::Unreadable {
+            name: name.to_string(),
+            diagnostics: diags.to_string().replace("new-revision.", "rendered."),
+        });
     };
     let builtin = !matches!(choice, TemplateChoice::File(_));
     let mut wrong = Vec::new();
@@ -476,10 +529,10 @@ fn check_reads_back(
         wrong.push(format!("transactional: {}", back.transactional));
     }
     if !wrong.is_empty() {
-        anyhow::bail!(
-            "template {name} rendered a revision that reads back as {}; nothing was written (use the `yaml_str` and `comment` filters, or the `*_yaml` and `message_comment` values, for values in your template)",
-            wrong.join(", ")
-        );
+        return Err(TemplateError::ReadsBackDifferently {
+            name: name.to_string(),
+            mismatches: wrong,
+        });
     }
     Ok(())
 }
@@ -547,6 +600,42 @@ mod tests {
                 upgrade: "CREATE TABLE t (id INTEGER);".into(),
                 downgrade: "DROP TABLE t;".into()
             }
+        );
+    }
+
+    #[test]
+    fn template_errors_name_the_template() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("missing.tera");
+        let err = render_revision(&TemplateChoice::File(missing.clone()), &input()).unwrap_err();
+        assert!(matches!(&err, TemplateError::Read { path, .. } if *path == missing));
+        assert!(err
+            .to_string()
+            .starts_with(&format!("cannot read template {}: ", missing.display())));
+
+        let broken = dir.path().join("broken.tera");
+        std::fs::write(&broken, "{% if %}").unwrap();
+        let err = render_revision(&TemplateChoice::File(broken.clone()), &input()).unwrap_err();
+        assert!(
+            matches!(&err, TemplateError::Invalid { name, .. } if *name == broken.display().to_string())
+        );
+        assert!(err
+            .to_string()
+            .starts_with(&format!("template {} is invalid: ", broken.display())));
+
+        let wrong = dir.path().join("wrong.tera");
+        std::fs::write(
+            &wrong,
+            "revision: abc\ndown_revision: {{ down_revision_yaml }}\nbranch_labels: {{ branch_labels_yaml }}\nupgrade: []\ndowngrade: []\n",
+        )
+        .unwrap();
+        let err = render_revision(&TemplateChoice::File(wrong.clone()), &input()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "template {} rendered a revision that reads back as revision \"abc\" instead of \"3f2a9c1b7d4e\"; nothing was written (use the `yaml_str` and `comment` filters, or the `*_yaml` and `message_comment` values, for values in your template)",
+                wrong.display()
+            )
         );
     }
 

@@ -1,6 +1,8 @@
 //! MySQL and MariaDB: backquoted identifiers, inline `ENUM(…)`, `MODIFY COLUMN`,
 //! non-transactional DDL and named locks.
 
+mod reader;
+
 use sea_query::MysqlQueryBuilder;
 
 use super::render::{build_sea, plain_default, Res};
@@ -16,6 +18,44 @@ use crate::schema::{Column, ColumnType, FkAction, Schema, Table};
 pub(crate) struct MySqlBackend;
 
 impl Backend for MySqlBackend {
+    fn open<'a>(&'a self, url: &'a str, create: bool) -> super::connection::ConnectFuture<'a> {
+        let _ = create;
+        Box::pin(async move {
+            use sqlx::mysql::{MySqlConnectOptions, MySqlConnection};
+            use sqlx::Connection as _;
+            use std::str::FromStr;
+            let fail = |reason: String| super::connection::connect_failure(url, &reason);
+            let normalized = url.replacen("mariadb://", "mysql://", 1);
+            let opts =
+                MySqlConnectOptions::from_str(&normalized).map_err(|e| fail(e.to_string()))?;
+            super::connection::connect_with_timeout(MySqlConnection::connect_with(&opts))
+                .await
+                .map(super::connection::Connection::MySql)
+                .map_err(|e| fail(super::connection::connect_reason(&e, self)))
+        })
+    }
+
+    // MySQL reports SQLSTATE codes at connection time, so its messages are matched too.
+    fn is_auth_failure(&self, code: &str, message: &str) -> bool {
+        matches!(code, "28P01" | "28000" | "1045") || message.starts_with("Access denied for user")
+    }
+
+    fn is_unknown_database(&self, code: &str, message: &str) -> bool {
+        code == "1049" || message.starts_with("Unknown database")
+    }
+
+    fn read_schema<'a>(
+        &'a self,
+        conn: &'a mut super::connection::Connection,
+        scope: super::TableScope<'a>,
+    ) -> super::ReadFuture<'a> {
+        Box::pin(async move {
+            let mut cat = super::reader::Catalog::new(conn);
+            let schema = reader::read(&mut cat, scope).await?;
+            Ok((schema, cat.queries))
+        })
+    }
+
     fn catalog_tables_sql(&self) -> &'static str {
         "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE' ORDER BY table_name"
     }

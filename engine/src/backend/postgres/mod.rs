@@ -1,6 +1,8 @@
 //! PostgreSQL: named enum types, `COMMENT ON`, identity columns, transactional DDL
 //! and advisory locks.
 
+mod reader;
+
 use sea_query::PostgresQueryBuilder;
 
 use super::render::{build_sea, Res};
@@ -15,6 +17,39 @@ use crate::schema::{Column, ColumnType, EnumType, ForeignKey, Schema, Table};
 pub(crate) struct PostgresBackend;
 
 impl Backend for PostgresBackend {
+    fn open<'a>(&'a self, url: &'a str, create: bool) -> super::connection::ConnectFuture<'a> {
+        let _ = create;
+        Box::pin(async move {
+            use sqlx::postgres::{PgConnectOptions, PgConnection};
+            use sqlx::Connection as _;
+            use std::str::FromStr;
+            let fail = |reason: String| super::connection::connect_failure(url, &reason);
+            let normalized = url.replacen("postgresql://", "postgres://", 1);
+            let opts = PgConnectOptions::from_str(&normalized).map_err(|e| fail(e.to_string()))?;
+            super::connection::connect_with_timeout(PgConnection::connect_with(&opts))
+                .await
+                .map(super::connection::Connection::Postgres)
+                .map_err(|e| fail(super::connection::connect_reason(&e, self)))
+        })
+    }
+
+    fn is_unknown_database(&self, code: &str, message: &str) -> bool {
+        let _ = message;
+        code == "3D000"
+    }
+
+    fn read_schema<'a>(
+        &'a self,
+        conn: &'a mut super::connection::Connection,
+        scope: super::TableScope<'a>,
+    ) -> super::ReadFuture<'a> {
+        Box::pin(async move {
+            let mut cat = super::reader::Catalog::new(conn);
+            let schema = reader::read(&mut cat, scope).await?;
+            Ok((schema, cat.queries))
+        })
+    }
+
     fn catalog_tables_sql(&self) -> &'static str {
         "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name"
     }

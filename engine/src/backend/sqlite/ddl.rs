@@ -186,18 +186,44 @@ pub struct ParsedTable {
     pub unsupported: Vec<String>,
 }
 
+/// Why `CREATE TABLE` text could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DdlError {
+    /// A keyword was missing.
+    #[error("expected {keyword} in {sql:?}")]
+    Expected {
+        /// The keyword.
+        keyword: &'static str,
+        /// The statement.
+        sql: String,
+    },
+    /// No table name follows `CREATE TABLE`.
+    #[error("no table name in {0:?}")]
+    NoTableName(String),
+    /// `CREATE TABLE … AS SELECT`.
+    #[error("CREATE TABLE … AS SELECT is not supported")]
+    AsSelect,
+    /// A `(` without its `)`.
+    #[error("unbalanced parentheses in {0:?}")]
+    Unbalanced(String),
+}
+
 /// Reads a `CREATE TABLE` statement.
-pub fn parse_create_table(sql: &str) -> Result<ParsedTable, String> {
+pub fn parse_create_table(sql: &str) -> Result<ParsedTable, DdlError> {
     let toks = tokenize(sql);
     let mut i = 0;
-    let expect_kw = |i: &mut usize, kw: &str| -> Result<(), String> {
-        if toks.get(*i).is_some_and(|t| t.is_kw(kw)) {
+    let expect_kw = |i: &mut usize, keyword: &'static str| -> Result<(), DdlError> {
+        if toks.get(*i).is_some_and(|t| t.is_kw(keyword)) {
             *i += 1;
             Ok(())
         } else {
-            Err(format!("expected {kw} in {sql:?}"))
+            Err(DdlError::Expected {
+                keyword,
+                sql: sql.to_string(),
+            })
         }
     };
+    let no_name = || DdlError::NoTableName(sql.to_string());
     expect_kw(&mut i, "CREATE")?;
     if toks
         .get(i)
@@ -209,10 +235,10 @@ pub fn parse_create_table(sql: &str) -> Result<ParsedTable, String> {
     if toks.get(i).is_some_and(|t| t.is_kw("IF")) {
         i += 3;
     }
-    let mut name = toks.get(i).and_then(Tok::name).ok_or("no table name")?;
+    let mut name = toks.get(i).and_then(Tok::name).ok_or_else(no_name)?;
     i += 1;
     if toks.get(i).is_some_and(|t| t.is_punct('.')) {
-        name = toks.get(i + 1).and_then(Tok::name).ok_or("no table name")?;
+        name = toks.get(i + 1).and_then(Tok::name).ok_or_else(no_name)?;
         i += 2;
     }
     let mut out = ParsedTable {
@@ -220,9 +246,9 @@ pub fn parse_create_table(sql: &str) -> Result<ParsedTable, String> {
         ..ParsedTable::default()
     };
     if !toks.get(i).is_some_and(|t| t.is_punct('(')) {
-        return Err("CREATE TABLE … AS SELECT is not supported".into());
+        return Err(DdlError::AsSelect);
     }
-    let close = matching(&toks, i).ok_or("unbalanced parentheses")?;
+    let close = matching(&toks, i).ok_or_else(|| DdlError::Unbalanced(sql.to_string()))?;
     for def in split_commas(&toks[i + 1..close]) {
         if def.is_empty() {
             continue;
@@ -563,13 +589,68 @@ fn column_def(sql: &str, toks: &[Tok], out: &mut ParsedTable) {
     out.columns.push(col);
 }
 
-/// The `WHERE` predicate of a `CREATE INDEX` statement, as written.
+/// The `WHERE` predicate of a `CREATE INDEX` statement, as written (`None` when the
+/// index is not partial).
 pub fn index_where(sql: &str) -> Option<String> {
     let toks = tokenize(sql);
     let open = toks.iter().position(|t| t.is_punct('('))?;
     let close = matching(&toks, open)?;
     let w = toks[close + 1..].iter().find(|t| t.is_kw("WHERE"))?;
-    sql.get(w.end..).map(|s| s.trim().to_string())
+    let expr = sql.get(w.end..)?.trim().trim_end_matches(';').trim();
+    (!expr.is_empty()).then(|| expr.to_string())
+}
+
+/// The elements of an index's column list as written (`a`, `lower(b)`, `c DESC`), from
+/// its `CREATE INDEX` text.
+pub fn index_column_texts(sql: &str) -> Vec<String> {
+    let toks = tokenize(sql);
+    let Some(open) = toks.iter().position(|t| t.is_punct('(')) else {
+        return vec![];
+    };
+    let Some(close) = matching(&toks, open) else {
+        return vec![];
+    };
+    let mut out = Vec::new();
+    let mut start = open;
+    for part in split_commas(&toks[open + 1..close]) {
+        let end = start + 1 + part.len();
+        if let Some(text) = sql.get(toks[start].end..toks[end].start) {
+            out.push(text.trim().to_string());
+        }
+        start = end;
+    }
+    out
+}
+
+/// The values of a check written exactly `col IN ('a', 'b', …)` on column `column`
+/// (the form retort renders for SQLite enum columns).
+pub fn enum_check_values(expr: &str, column: &str) -> Option<Vec<String>> {
+    let toks = tokenize(expr);
+    let [c, kw_in, open, rest @ ..] = toks.as_slice() else {
+        return None;
+    };
+    let same_column = matches!(c.kind, Kind::Ident { .. }) && c.text.eq_ignore_ascii_case(column);
+    if !same_column || !kw_in.is_kw("IN") || !open.is_punct('(') {
+        return None;
+    }
+    let (close, values) = rest.split_last()?;
+    if !close.is_punct(')') {
+        return None;
+    }
+    // SQL string literals (no backslash escapes, unlike MySQL's enum spellings), as
+    // the tokenizer unquoted them.
+    let mut out = Vec::new();
+    for (n, t) in values.iter().enumerate() {
+        if n % 2 == 0 {
+            if t.kind != Kind::Str {
+                return None;
+            }
+            out.push(t.text.clone());
+        } else if !t.is_punct(',') {
+            return None;
+        }
+    }
+    (!out.is_empty() && values.len() % 2 == 1).then_some(out)
 }
 
 #[cfg(test)]
@@ -620,5 +701,133 @@ mod tests {
             Some("a > 0 AND \"b\" = 'where'")
         );
         assert_eq!(index_where(r#"CREATE INDEX "where" ON t (a)"#), None);
+    }
+
+    #[test]
+    fn reads_names_and_checks_of_a_create_table() {
+        let sql = r#"CREATE TABLE "order" (
+            id INTEGER CONSTRAINT "pk order" PRIMARY KEY,
+            "status" VARCHAR DEFAULT 'a,(b' CHECK ("status" IN ('a,(b', 'it''s')),
+            qty NUMERIC(10, 2) NOT NULL CONSTRAINT ck_qty CHECK (qty > (0)) -- a comment, (
+            , user_id INTEGER CONSTRAINT fk_user REFERENCES "user" (id) ON DELETE CASCADE,
+            other INT REFERENCES [other table],
+            [a b] TEXT UNIQUE,
+            CONSTRAINT "uq_x" UNIQUE ("status", qty),
+            UNIQUE (qty),
+            CONSTRAINT ck_t CHECK (qty < 10 AND "status" <> 'x)'),
+            CHECK (1 = 1),
+            CONSTRAINT fk2 FOREIGN KEY (qty, other) REFERENCES t2 (a, b) ON UPDATE SET NULL,
+            FOREIGN KEY (other) REFERENCES t3
+        )"#;
+        let t = parse_create_table(sql).unwrap();
+        assert_eq!(t.primary_key_name.as_deref(), Some("pk order"));
+        assert_eq!(
+            t.uniques,
+            vec![
+                (None, vec!["a b".to_string()]),
+                (Some("uq_x".into()), vec!["status".into(), "qty".into()]),
+                (None, vec!["qty".into()]),
+            ]
+        );
+        let checks: Vec<(Option<&str>, &str, Option<&str>)> = t
+            .checks
+            .iter()
+            .map(|c| (c.name.as_deref(), c.expr.as_str(), c.column.as_deref()))
+            .collect();
+        assert_eq!(
+            checks,
+            vec![
+                (None, "\"status\" IN ('a,(b', 'it''s')", Some("status")),
+                (Some("ck_qty"), "qty > (0)", Some("qty")),
+                (Some("ck_t"), "qty < 10 AND \"status\" <> 'x)'", None),
+                (None, "1 = 1", None),
+            ]
+        );
+        let fks: Vec<(Option<&str>, Vec<String>, &str)> = t
+            .foreign_keys
+            .iter()
+            .map(|f| {
+                (
+                    f.name.as_deref(),
+                    f.columns.clone(),
+                    f.referred_table.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            fks,
+            vec![
+                (Some("fk_user"), vec!["user_id".to_string()], "user"),
+                (None, vec!["other".to_string()], "other table"),
+                (Some("fk2"), vec!["qty".into(), "other".into()], "t2"),
+                (None, vec!["other".to_string()], "t3"),
+            ]
+        );
+    }
+
+    #[test]
+    fn table_level_primary_key_name_and_errors() {
+        let t = parse_create_table(
+            "CREATE TABLE t (a INT, b INT, CONSTRAINT \"pk_t\" PRIMARY KEY (a, b))",
+        )
+        .unwrap();
+        assert_eq!(t.primary_key_name.as_deref(), Some("pk_t"));
+        assert_eq!(
+            parse_create_table("CREATE TABLE t (a INT PRIMARY KEY)")
+                .unwrap()
+                .primary_key_name,
+            None
+        );
+        assert!(matches!(
+            parse_create_table("garbage ("),
+            Err(DdlError::Expected {
+                keyword: "CREATE",
+                ..
+            })
+        ));
+        assert_eq!(
+            parse_create_table("CREATE TABLE t (a INT"),
+            Err(DdlError::Unbalanced("CREATE TABLE t (a INT".into()))
+        );
+        assert_eq!(
+            parse_create_table("CREATE TABLE t AS SELECT 1"),
+            Err(DdlError::AsSelect)
+        );
+    }
+
+    #[test]
+    fn partial_index_predicates_and_columns() {
+        assert_eq!(
+            index_where(
+                "CREATE INDEX \"ix where\" ON t (a, (b + 1)) WHERE a > 'where' AND b IS NOT NULL;"
+            )
+            .as_deref(),
+            Some("a > 'where' AND b IS NOT NULL")
+        );
+        assert_eq!(index_where("CREATE UNIQUE INDEX i ON t (a)"), None);
+        assert_eq!(
+            index_column_texts("CREATE INDEX i ON t (a, lower(b, 'x,y'), c DESC) WHERE a > 1"),
+            vec!["a", "lower(b, 'x,y')", "c DESC"]
+        );
+    }
+
+    #[test]
+    fn enum_checks() {
+        assert_eq!(
+            enum_check_values("\"st\" IN ('a', 'it''s')", "st"),
+            Some(vec!["a".to_string(), "it's".to_string()])
+        );
+        assert_eq!(
+            enum_check_values("st IN ('a')", "st"),
+            Some(vec!["a".to_string()])
+        );
+        assert_eq!(enum_check_values("\"st\" IN ('a', 'b')", "other"), None);
+        assert_eq!(enum_check_values("\"st\" IN ('a', 1)", "st"), None);
+        assert_eq!(enum_check_values("\"st\" IN ('a') OR 1", "st"), None);
+        assert_eq!(enum_check_values("\"st\" IN ()", "st"), None);
+        assert_eq!(
+            enum_check_values("st IN ('a\\b')", "st"),
+            Some(vec!["a\\b".to_string()])
+        );
     }
 }

@@ -2,6 +2,7 @@
 //! for what `ALTER TABLE` cannot do.
 
 pub mod ddl;
+pub(crate) mod reader;
 pub mod rebuild;
 
 use sea_query::SqliteQueryBuilder;
@@ -19,6 +20,56 @@ use rebuild::{children_of, rebuild_table, Rebuild};
 pub(crate) struct SqliteBackend;
 
 impl Backend for SqliteBackend {
+    fn open<'a>(&'a self, url: &'a str, create: bool) -> super::connection::ConnectFuture<'a> {
+        Box::pin(async move {
+            use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
+            use sqlx::Connection as _;
+            use std::str::FromStr;
+            let fail = |reason: String| super::connection::connect_failure(url, &reason);
+            let mut opts = SqliteConnectOptions::from_str(url)
+                .map_err(|e| fail(e.to_string()))?
+                .create_if_missing(create)
+                .busy_timeout(std::time::Duration::from_secs(60));
+            let file = opts.get_filename().to_path_buf();
+            let in_memory = file.as_os_str() == ":memory:" || url.contains("mode=memory");
+            if !create && !in_memory && !file.exists() {
+                opts = SqliteConnectOptions::from_str("sqlite::memory:")
+                    .map_err(|e| fail(e.to_string()))?;
+            }
+            let mut conn = SqliteConnection::connect_with(&opts)
+                .await
+                .map_err(|e| fail(super::connection::connect_reason(&e, self)))?;
+            // SQLite opens any file lazily; reading the schema header finds out now
+            // whether the file is a database at all.
+            if let Err(e) = sqlx::raw_sql("PRAGMA schema_version")
+                .execute(&mut conn)
+                .await
+            {
+                let why = match &e {
+                    sqlx::Error::Database(d) => d.message().to_string(),
+                    other => other.to_string(),
+                };
+                return Err(fail(format!(
+                    "{} is not a SQLite database ({why}); point the URL at a SQLite database file, or at a path where one can be created",
+                    file.display()
+                )));
+            }
+            Ok(super::connection::Connection::Sqlite(conn))
+        })
+    }
+
+    fn read_schema<'a>(
+        &'a self,
+        conn: &'a mut super::connection::Connection,
+        scope: super::TableScope<'a>,
+    ) -> super::ReadFuture<'a> {
+        Box::pin(async move {
+            let mut cat = super::reader::Catalog::new(conn);
+            let schema = reader::read(&mut cat, scope).await?;
+            Ok((schema, cat.queries))
+        })
+    }
+
     fn catalog_tables_sql(&self) -> &'static str {
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
     }

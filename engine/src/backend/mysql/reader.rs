@@ -5,11 +5,11 @@
 
 use std::collections::HashMap;
 
-use super::{
-    cell, custom, enum_type_spelling, need, sized_type, split_type, table_mut, Catalog,
-    ReflectError, ReflectOptions,
+use super::MySqlBackend;
+use crate::backend::reader::{
+    cell, custom, need, sized_type, split_type, table_mut, Catalog, ReflectError, TableScope,
 };
-use crate::dialect::Dialect;
+use crate::backend::Backend;
 use crate::schema::inline_enum_values;
 use crate::schema::{
     CheckConstraint, Column, ColumnType, FkAction, ForeignKey, Index, PrimaryKey, Schema, Table,
@@ -48,23 +48,29 @@ impl Server {
     }
 }
 
-pub(super) async fn reflect(
+pub(crate) async fn read(
     cat: &mut Catalog<'_>,
-    options: &ReflectOptions<'_>,
+    scope: TableScope<'_>,
 ) -> Result<Schema, ReflectError> {
     let version = cat.query("SELECT VERSION()").await?;
     let server = Server::from_version(version.first().and_then(|r| cell(r, 0)).unwrap_or_default());
 
+    // One table: every query is narrowed to it (`only("k.TABLE_NAME")`).
+    let only = |column: &str| match scope.only() {
+        Some(name) => format!(" AND {column} = {}", MySqlBackend.literal(name)),
+        None => String::new(),
+    };
     let mut tables = Vec::new();
     for r in cat
-        .query(
+        .query(&format!(
             "SELECT TABLE_NAME, TABLE_COMMENT FROM information_schema.TABLES \
-             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE'",
-        )
+             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE'{}",
+            only("TABLE_NAME")
+        ))
         .await?
     {
         let name = need(&r, 0, "table name")?;
-        if options.includes(name) {
+        if scope.includes(name) {
             tables.push(Table {
                 name: name.to_string(),
                 comment: cell(&r, 1).filter(|c| !c.is_empty()).map(str::to_string),
@@ -74,12 +80,13 @@ pub(super) async fn reflect(
     }
 
     let col_rows = cat
-        .query(
+        .query(&format!(
             "SELECT TABLE_NAME, COLUMN_NAME, COLUMN_DEFAULT, IS_NULLABLE, DATA_TYPE, \
                     COLUMN_TYPE, EXTRA, COLUMN_COMMENT \
-             FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() \
+             FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE(){} \
              ORDER BY TABLE_NAME, ORDINAL_POSITION",
-        )
+            only("TABLE_NAME")
+        ))
         .await?;
     for r in &col_rows {
         let Some(t) = table_mut(&mut tables, need(r, 0, "table name")?) else {
@@ -100,16 +107,17 @@ pub(super) async fn reflect(
 
     // Foreign keys, one row per column.
     let fk_rows = cat
-        .query(
+        .query(&format!(
             "SELECT k.TABLE_NAME, k.CONSTRAINT_NAME, k.COLUMN_NAME, k.REFERENCED_TABLE_NAME, \
                     k.REFERENCED_COLUMN_NAME, r.UPDATE_RULE, r.DELETE_RULE \
              FROM information_schema.KEY_COLUMN_USAGE k \
              JOIN information_schema.REFERENTIAL_CONSTRAINTS r \
                ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND r.TABLE_NAME = k.TABLE_NAME \
               AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME \
-             WHERE k.TABLE_SCHEMA = DATABASE() AND k.REFERENCED_TABLE_NAME IS NOT NULL \
+             WHERE k.TABLE_SCHEMA = DATABASE() AND k.REFERENCED_TABLE_NAME IS NOT NULL{} \
              ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION",
-        )
+            only("k.TABLE_NAME")
+        ))
         .await?;
     let mut fk_at: HashMap<(String, String), usize> = HashMap::new();
     for r in &fk_rows {
@@ -140,11 +148,12 @@ pub(super) async fn reflect(
 
     // Index columns: PRIMARY, unique indexes (reported as unique constraints), others.
     let index_rows = cat
-        .query(
+        .query(&format!(
             "SELECT TABLE_NAME, INDEX_NAME, CAST(NON_UNIQUE AS CHAR), COLUMN_NAME \
-             FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() \
+             FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE(){} \
              ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX",
-        )
+            only("TABLE_NAME")
+        ))
         .await?;
     // ((table, index), unique, columns; None when one is an expression)
     type IndexEntry = ((String, String), bool, Option<Vec<String>>);
@@ -196,17 +205,23 @@ pub(super) async fn reflect(
 
     if server.has_checks {
         let sql = if server.mariadb {
-            "SELECT TABLE_NAME, CONSTRAINT_NAME, CHECK_CLAUSE \
-             FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE()"
+            format!(
+                "SELECT TABLE_NAME, CONSTRAINT_NAME, CHECK_CLAUSE \
+             FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE(){}",
+                only("TABLE_NAME")
+            )
         } else {
-            "SELECT tc.TABLE_NAME, cc.CONSTRAINT_NAME, cc.CHECK_CLAUSE \
+            format!(
+                "SELECT tc.TABLE_NAME, cc.CONSTRAINT_NAME, cc.CHECK_CLAUSE \
              FROM information_schema.TABLE_CONSTRAINTS tc \
              JOIN information_schema.CHECK_CONSTRAINTS cc \
                ON cc.CONSTRAINT_SCHEMA = tc.CONSTRAINT_SCHEMA \
               AND cc.CONSTRAINT_NAME = tc.CONSTRAINT_NAME \
-             WHERE tc.TABLE_SCHEMA = DATABASE() AND tc.CONSTRAINT_TYPE = 'CHECK'"
+             WHERE tc.TABLE_SCHEMA = DATABASE() AND tc.CONSTRAINT_TYPE = 'CHECK'{}",
+                only("tc.TABLE_NAME")
+            )
         };
-        for r in cat.query(sql).await? {
+        for r in cat.query(&sql).await? {
             let Some(t) = table_mut(&mut tables, need(&r, 0, "table name")?) else {
                 continue;
             };
@@ -248,7 +263,7 @@ fn mariadb_json_check(t: &mut Table, name: &str, expr: &str) -> bool {
     let Some(col) = t.columns.iter_mut().find(|c| c.name == name) else {
         return false;
     };
-    let expected = format!("json_valid({})", Dialect::MySql.backend().quote(&col.name));
+    let expected = format!("json_valid({})", MySqlBackend.quote(&col.name));
     let is_json_check = expr.trim().eq_ignore_ascii_case(&expected);
     if is_json_check && col.ty == ColumnType::Custom("longtext".into()) {
         col.ty = ColumnType::Json;
@@ -283,7 +298,7 @@ fn default(server: &Server, value: Option<&str>, data_type: &str, extra: &str) -
     if extra.contains("default_generated") || numeric {
         Some(value.to_string())
     } else {
-        Some(Dialect::MySql.backend().literal(value))
+        Some(MySqlBackend.literal(value))
     }
 }
 
@@ -315,7 +330,7 @@ fn mysql_type(s: &str) -> ColumnType {
         "json" if plain => ColumnType::Json,
         "decimal" | "varchar" | "char" => sized_type(&base, &args).unwrap_or_else(|| custom(s)),
         "enum" => inline_enum_values(s)
-            .map(|v| ColumnType::Custom(enum_type_spelling(&v)))
+            .map(|v| ColumnType::Custom(crate::schema::inline_enum_spelling(&v)))
             .unwrap_or_else(|| custom(s)),
         _ => custom(s),
     }

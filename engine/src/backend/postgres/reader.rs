@@ -2,9 +2,9 @@
 //! queries (tables, columns, constraints, indexes, enums) for all tables at once. Every
 //! value is cast to text in SQL, so that decoding never depends on catalog types.
 
-use super::{
+use crate::backend::reader::{
     cell, custom, need, sized_type, split_type, table_mut, truthy, Catalog, ReflectError,
-    ReflectOptions,
+    TableScope,
 };
 use crate::schema::{
     CheckConstraint, Column, ColumnType, EnumType, FkAction, ForeignKey, Index, PrimaryKey, Schema,
@@ -19,9 +19,9 @@ fn tables_filter(alias: &str) -> String {
     format!("{alias}.relnamespace = {NS} AND {alias}.relkind IN ('r', 'p') AND NOT {alias}.relispartition")
 }
 
-pub(super) async fn reflect(
+pub(crate) async fn read(
     cat: &mut Catalog<'_>,
-    options: &ReflectOptions<'_>,
+    scope: TableScope<'_>,
 ) -> Result<Schema, ReflectError> {
     let c_tables = tables_filter("c");
 
@@ -34,7 +34,7 @@ pub(super) async fn reflect(
         .await?
     {
         let name = need(&r, 0, "table name")?;
-        if options.includes(name) {
+        if scope.includes(name) {
             tables.push(Table {
                 name: name.to_string(),
                 comment: cell(&r, 1).map(str::to_string),

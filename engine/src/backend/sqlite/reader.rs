@@ -6,12 +6,12 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::sqltext::{
-    enum_check_values, index_column_texts, index_where, parse_create_table, TableText,
+use super::ddl::{
+    enum_check_values, index_column_texts, index_where, parse_create_table, ParsedTable,
 };
-use super::{
-    cell, custom, enum_type_spelling, need, sized_type, split_type, table_mut, truthy, Catalog,
-    ReflectError, ReflectOptions,
+use crate::backend::reader::{
+    cell, custom, need, sized_type, split_type, table_mut, truthy, Catalog, ReflectError,
+    TableScope,
 };
 use crate::schema::{
     CheckConstraint, Column, ColumnType, FkAction, ForeignKey, Index, PrimaryKey, Schema, Table,
@@ -32,9 +32,9 @@ struct IndexRow {
 /// Tables of `main` other than SQLite's own.
 const USER_TABLES: &str = "m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'";
 
-pub(super) async fn reflect(
+pub(crate) async fn read(
     cat: &mut Catalog<'_>,
-    options: &ReflectOptions<'_>,
+    scope: TableScope<'_>,
 ) -> Result<Schema, ReflectError> {
     let table_rows = cat
         .query(&format!(
@@ -42,12 +42,13 @@ pub(super) async fn reflect(
         ))
         .await?;
     let mut tables = Vec::new();
-    let mut texts: HashMap<String, TableText> = HashMap::new();
+    let mut texts: HashMap<String, ParsedTable> = HashMap::new();
     for r in &table_rows {
         let name = need(r, 0, "table name")?;
         texts.insert(
             name.to_string(),
-            parse_create_table(cell(r, 1).unwrap_or_default()),
+            // Unreadable text leaves names and checks out; the pragmas still say the rest.
+            parse_create_table(cell(r, 1).unwrap_or_default()).unwrap_or_default(),
         );
         tables.push(Table {
             name: name.to_string(),
@@ -243,7 +244,7 @@ pub(super) async fn reflect(
         let rowid_possible = !pk_index.contains(&t.name);
         finish_table(t, text, pk_columns(&t.name), rowid_possible);
     }
-    tables.retain(|t| options.includes(&t.name));
+    tables.retain(|t| scope.includes(&t.name));
     Ok(Schema {
         enums: vec![],
         tables,
@@ -252,7 +253,7 @@ pub(super) async fn reflect(
 
 /// Primary key (and rowid alias), names of unique constraints and foreign keys, checks
 /// and enum columns of one table. `rowid_possible`: no index backs the primary key.
-fn finish_table(t: &mut Table, text: TableText, pk: Vec<String>, rowid_possible: bool) {
+fn finish_table(t: &mut Table, text: ParsedTable, pk: Vec<String>, rowid_possible: bool) {
     if !pk.is_empty() {
         if let [only] = pk.as_slice() {
             if rowid_possible {
@@ -302,7 +303,7 @@ fn finish_table(t: &mut Table, text: TableText, pk: Vec<String>, rowid_possible:
                 {
                     let textual = matches!(c.ty, ColumnType::Varchar(_) | ColumnType::Text);
                     if let Some(values) = enum_check_values(&ck.expr, &c.name).filter(|_| textual) {
-                        c.ty = ColumnType::Custom(enum_type_spelling(&values));
+                        c.ty = ColumnType::Custom(crate::schema::inline_enum_spelling(&values));
                         continue;
                     }
                 }

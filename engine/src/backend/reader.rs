@@ -1,0 +1,225 @@
+//! The live-schema reader's shared parts: what a read covers ([`TableScope`]), how it
+//! fails ([`ReflectError`]), the query-counting [`Catalog`] and the catalog-text helpers
+//! every backend's reader (`backend/*/reader.rs`) uses. Reflection reads the whole
+//! schema through [`super::Backend::read_schema`]; the runner reads one table through
+//! the same method, so both see the same model of a table.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use super::connection::{Connection, DbError, TextRow};
+use crate::schema::{ColumnType, Schema, Table};
+
+/// Which tables a read covers.
+#[derive(Clone, Copy)]
+pub enum TableScope<'a> {
+    /// Every table for which the predicate is true.
+    All(&'a (dyn Fn(&str) -> bool + Sync)),
+    /// The one table of this name (compared ignoring ASCII case).
+    One(&'a str),
+}
+
+impl TableScope<'_> {
+    /// True when `table` is read.
+    pub fn includes(&self, table: &str) -> bool {
+        match self {
+            TableScope::All(f) => f(table),
+            TableScope::One(name) => name.eq_ignore_ascii_case(table),
+        }
+    }
+
+    /// The one table's name, when the scope is one table.
+    pub fn only(&self) -> Option<&str> {
+        match self {
+            TableScope::All(_) => None,
+            TableScope::One(name) => Some(name),
+        }
+    }
+}
+
+/// Why reading the live schema failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ReflectError {
+    /// A catalog query failed.
+    #[error("reading the database schema failed: {0}")]
+    Db(#[from] DbError),
+    /// The catalog answered something the reader cannot read.
+    #[error("reading the database schema failed: unexpected catalog answer: {0}")]
+    Catalog(String),
+}
+
+/// A schema read and the number of catalog queries it took.
+pub type ReadResult = Result<(Schema, usize), ReflectError>;
+
+/// The future a backend's [`super::Backend::read_schema`] returns.
+pub type ReadFuture<'a> = Pin<Box<dyn Future<Output = ReadResult> + Send + 'a>>;
+
+/// A connection that counts the catalog queries sent through it.
+pub(crate) struct Catalog<'c> {
+    conn: &'c mut Connection,
+    /// The number of queries sent so far.
+    pub(crate) queries: usize,
+}
+
+impl<'c> Catalog<'c> {
+    /// Wraps `conn`, counting from zero.
+    pub(crate) fn new(conn: &'c mut Connection) -> Self {
+        Catalog { conn, queries: 0 }
+    }
+
+    /// Sends one catalog query.
+    pub(crate) async fn query(&mut self, sql: &str) -> Result<Vec<TextRow>, ReflectError> {
+        self.queries += 1;
+        Ok(self.conn.query(sql).await?)
+    }
+}
+
+/// Column `i` of a row, `None` when NULL or missing.
+pub(crate) fn cell(row: &TextRow, i: usize) -> Option<&str> {
+    row.get(i).and_then(|v| v.as_deref())
+}
+
+/// Column `i` of a row, which the catalog never leaves NULL.
+pub(crate) fn need<'r>(row: &'r TextRow, i: usize, what: &str) -> Result<&'r str, ReflectError> {
+    cell(row, i).ok_or_else(|| ReflectError::Catalog(format!("no {what} in a catalog row")))
+}
+
+/// A catalog truth value (`t`, `true`, `1`, `YES`, …).
+pub(crate) fn truthy(s: Option<&str>) -> bool {
+    matches!(
+        s.map(|s| s.trim().to_ascii_lowercase()).as_deref(),
+        Some("t" | "true" | "1" | "yes" | "y")
+    )
+}
+
+/// Splits `name(a,b)` into the lower-cased name (spaces folded) and its trimmed
+/// arguments; `None` arguments when there are no parentheses.
+pub(crate) fn split_type(s: &str) -> (String, Option<Vec<String>>) {
+    let s = s.trim();
+    let fold = |x: &str| {
+        x.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_ascii_lowercase()
+    };
+    match (s.find('('), s.ends_with(')')) {
+        (Some(open), true) => {
+            let args = s[open + 1..s.len() - 1]
+                .split(',')
+                .map(|a| a.trim().to_string())
+                .collect();
+            (fold(&s[..open]), Some(args))
+        }
+        _ => (fold(s), None),
+    }
+}
+
+/// The numeric arguments of a type (`None` when any is not a number).
+fn numbers(args: &Option<Vec<String>>) -> Option<Vec<u32>> {
+    match args {
+        None => Some(vec![]),
+        Some(a) => a.iter().map(|x| x.parse().ok()).collect(),
+    }
+}
+
+/// `numeric`/`varchar`/`char` with numeric arguments, shared by every backend.
+pub(crate) fn sized_type(base: &str, args: &Option<Vec<String>>) -> Option<ColumnType> {
+    let n = numbers(args)?;
+    match (base, n.as_slice()) {
+        ("numeric" | "decimal", [] | [_] | [_, _]) => Some(ColumnType::Numeric {
+            precision: n.first().copied(),
+            scale: n.get(1).copied(),
+        }),
+        ("varchar" | "character varying", [] | [_]) => {
+            Some(ColumnType::Varchar(n.first().copied()))
+        }
+        ("char" | "character", [_]) => Some(ColumnType::Char(n.first().copied())),
+        _ => None,
+    }
+}
+
+/// Lower case with whitespace folded: the `Custom` spelling of a catalog type.
+pub(crate) fn custom(s: &str) -> ColumnType {
+    ColumnType::Custom(
+        s.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_ascii_lowercase(),
+    )
+}
+
+/// The table called `name` in a list being built, if it is there.
+pub(crate) fn table_mut<'t>(tables: &'t mut [Table], name: &str) -> Option<&'t mut Table> {
+    tables.iter_mut().find(|t| t.name == name)
+}
+
+/// Columns whose type is an inline enum (`Custom("enum('a','b')")`, as the readers
+/// report enum columns of SQLite and MySQL) become `Enum(name)` of the declared enum
+/// with exactly those values, where there is one.
+pub fn name_inline_enums(table: &mut Table, enums: &[crate::schema::EnumType]) {
+    for c in &mut table.columns {
+        let ColumnType::Custom(spelling) = &c.ty else {
+            continue;
+        };
+        let Some(values) = crate::schema::inline_enum_values(spelling) else {
+            continue;
+        };
+        if let Some(e) = enums.iter().find(|e| e.values == values) {
+            c.ty = ColumnType::Enum(e.name.clone());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn type_splitting() {
+        assert_eq!(
+            split_type("NUMERIC(10, 2)"),
+            ("numeric".into(), Some(vec!["10".into(), "2".into()]))
+        );
+        assert_eq!(
+            split_type("double  Precision"),
+            ("double precision".into(), None)
+        );
+        assert_eq!(
+            sized_type("varchar", &Some(vec!["20".into()])),
+            Some(ColumnType::Varchar(Some(20)))
+        );
+        assert_eq!(sized_type("char", &Some(vec!["x".into()])), None);
+    }
+
+    #[test]
+    fn scopes() {
+        let f = |t: &str| t != "skip";
+        assert!(TableScope::All(&f).includes("users"));
+        assert!(!TableScope::All(&f).includes("skip"));
+        assert!(TableScope::One("Users").includes("users"));
+        assert!(!TableScope::One("users").includes("orders"));
+        assert_eq!(TableScope::One("a").only(), Some("a"));
+    }
+
+    #[test]
+    fn inline_enums_are_named() {
+        let mut t = Table::default();
+        t.columns.push(crate::schema::Column {
+            name: "s".into(),
+            ty: ColumnType::Custom("enum('a','b')".into()),
+            ..Default::default()
+        });
+        t.columns.push(crate::schema::Column {
+            name: "u".into(),
+            ty: ColumnType::Custom("enum('x')".into()),
+            ..Default::default()
+        });
+        let enums = vec![crate::schema::EnumType {
+            name: "mood".into(),
+            values: vec!["a".into(), "b".into()],
+        }];
+        name_inline_enums(&mut t, &enums);
+        assert_eq!(t.columns[0].ty, ColumnType::Enum("mood".into()));
+        assert_eq!(t.columns[1].ty, ColumnType::Custom("enum('x')".into()));
+    }
+}
