@@ -127,7 +127,7 @@ fn slow_project() -> tempfile::TempDir {
     assert_eq!(retort(d, &["-q", "init", "."]).code, 0);
     std::fs::write(
         d.join("versions/slow01_slow.yaml"),
-        "revision: slow01\ndown_revision: null\nmessage: slow\nupgrade:\n  - execute: \"WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < 3000000) SELECT count(*) FROM c\"\ndowngrade: []\n",
+        "revision: slow01\ndown_revision: null\nmessage: slow\nupgrade:\n  - execute: \"WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < 12000000) SELECT count(*) FROM c\"\ndowngrade: []\n",
     )
     .expect("write");
     dir
