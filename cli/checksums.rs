@@ -1,8 +1,8 @@
 //! Reporting applied revisions whose files changed since they ran (checksums in the run log).
 
 use anyhow::{anyhow, Result};
-use retort_engine::checksum::{changed_revisions_at, ChangedRevision};
 use retort_engine::project::Project;
+use retort_engine::runner::checksum::{changed_revisions_at, ChangedRevision};
 
 use crate::args::Cli;
 

@@ -129,7 +129,7 @@ pub async fn stamp(
 /// `current`: warns on stderr about a revision the run log shows unfinished (a run
 /// killed or failed mid-revision), naming it, its statement and the ways forward.
 pub async fn warn_unfinished(cli: &Cli, project: &Project, url: &str, rows: &[String]) {
-    let unfinished = match retort_engine::runlog::unfinished_at(project, url).await {
+    let unfinished = match retort_engine::runner::runlog::unfinished_at(project, url).await {
         Ok(u) => u,
         Err(e) => {
             if cli.verbose {
@@ -138,7 +138,7 @@ pub async fn warn_unfinished(cli: &Cli, project: &Project, url: &str, rows: &[St
             return;
         }
     };
-    let applied = retort_engine::checksum::applied_revisions(project, rows);
+    let applied = retort_engine::runner::checksum::applied_revisions(project, rows);
     for row in unfinished {
         // A row the next run will close by itself (its version update went through).
         let finished = (row.direction == "up") == applied.contains(&row.revision);

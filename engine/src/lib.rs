@@ -4,7 +4,6 @@
 
 pub mod autogenerate;
 pub mod backend;
-pub mod checksum;
 pub mod compare;
 pub mod config;
 pub mod db;
@@ -16,7 +15,6 @@ pub mod normalize;
 pub mod ops;
 pub mod project;
 pub mod reflect;
-pub mod runlog;
 pub mod runner;
 pub mod schema;
 pub mod script;

@@ -496,7 +496,7 @@ pub fn not_valid(op: &Operation) -> bool {
 }
 
 fn words(statement: &str) -> Vec<String> {
-    crate::checksum::normalize_sql(statement)
+    crate::runner::checksum::normalize_sql(statement)
         .split(|c: char| c.is_whitespace() || c == '(' || c == ';')
         .filter(|w| !w.is_empty())
         .map(|w| w.trim_matches(|c| c == '"' || c == '`').to_string())

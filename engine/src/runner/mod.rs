@@ -1,8 +1,10 @@
 //! The runner: applies revisions while keeping the version table, inside the
 //! transactions SPEC §6 prescribes, under a lock; or prints the SQL it would run.
 
+pub mod checksum;
 pub mod lock;
 mod lock_timeout;
+pub mod runlog;
 mod sink;
 pub mod version_table;
 
@@ -230,7 +232,7 @@ pub async fn run(
 }
 
 /// [`run`]; with `resume`, first runs the rest of the revision an interrupted run left
-/// unfinished (see [`crate::runlog`]), which must be the plan's first step.
+/// unfinished (see [`crate::runner::runlog`]), which must be the plan's first step.
 pub async fn run_with_resume(
     project: &Project,
     url: &str,
@@ -296,7 +298,9 @@ async fn run_locked(
     };
     // Run log hook "run starting": an unfinished revision stops the run (or is resumed).
     let resume_at =
-        match crate::runlog::check_before_run(sink.conn, project, &rows, &steps, resume).await {
+        match crate::runner::runlog::check_before_run(sink.conn, project, &rows, &steps, resume)
+            .await
+        {
             Ok(r) => r,
             Err(e) => {
                 sink.rollback().await;
@@ -313,7 +317,9 @@ async fn run_locked(
         sink.rollback().await;
         return Err(RunError::plain(e.to_string()));
     }
-    if let Err(e) = crate::checksum::ensure_log_table(sink.conn, &project.config.log_table).await {
+    if let Err(e) =
+        crate::runner::checksum::ensure_log_table(sink.conn, &project.config.log_table).await
+    {
         sink.rollback().await;
         return Err(RunError::plain(e.to_string()));
     }
@@ -372,7 +378,7 @@ async fn run_steps<S: StatementSink>(
     steps: &[Step],
     rows: &mut Vec<String>,
     ctx: &mut RenderContext,
-    mut resume_at: Option<crate::runlog::Resume>,
+    mut resume_at: Option<crate::runner::runlog::Resume>,
     progress: Progress<'_>,
 ) -> Result<(), RunError> {
     let dialect = sink.dialect();
@@ -573,7 +579,7 @@ async fn stamp_locked(
         } else {
             rows.clone()
         };
-        for notice in crate::runlog::stamped(sink.conn, project, &logged)
+        for notice in crate::runner::runlog::stamped(sink.conn, project, &logged)
             .await
             .map_err(RunError::plain)?
         {
@@ -631,7 +637,7 @@ pub fn offline_script(
     if start.is_none() {
         sink.write(&version_table::create_sql(dialect, table));
         // The run log exists as online; offline runs record no checksums in it.
-        sink.write(&crate::checksum::log_table_sql(
+        sink.write(&crate::runner::checksum::log_table_sql(
             dialect,
             &project.config.log_table,
         ));

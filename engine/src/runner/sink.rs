@@ -12,7 +12,7 @@ use crate::script::graph::{Direction, VersionChange};
 use crate::script::RevisionFile;
 
 use super::{version_table, RunError};
-use crate::runlog::{Resume, RevisionLog};
+use crate::runner::runlog::{Resume, RevisionLog};
 
 /// The destination of a run's statements, with the transaction it keeps open.
 pub(crate) trait StatementSink {

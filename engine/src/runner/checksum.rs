@@ -241,7 +241,7 @@ pub fn log_table_sql(dialect: Dialect, table: &str) -> String {
 }
 
 /// Creates the run log table when missing (and adds the progress columns to one an
-/// earlier retort made; see [`crate::runlog`]).
+/// earlier retort made; see [`crate::runner::runlog`]).
 pub async fn ensure_log_table(conn: &mut Connection, table: &str) -> Result<(), ChecksumError> {
     let sql = log_table_sql(conn.dialect(), table);
     if let Err(error) = conn.execute(&sql).await {
@@ -251,7 +251,7 @@ pub async fn ensure_log_table(conn: &mut Connection, table: &str) -> Result<(), 
             error: Box::new(error),
         });
     }
-    crate::runlog::ensure_progress_columns(conn, table)
+    crate::runner::runlog::ensure_progress_columns(conn, table)
         .await
         .map_err(|message| ChecksumError::ProgressColumns {
             table: table.to_string(),
@@ -377,7 +377,7 @@ pub async fn changed_revisions(
         return Ok(Vec::new());
     }
     let d = conn.dialect();
-    let finished_only = crate::runlog::has_progress_columns(conn, table)
+    let finished_only = crate::runner::runlog::has_progress_columns(conn, table)
         .await
         .map_err(|message| ChecksumError::ProgressColumns {
             table: table.clone(),

@@ -20,10 +20,10 @@
 //! Where the revision runs inside a transaction, the row is written inside it too, so a
 //! killed run leaves no row at all.
 
-use crate::checksum::{applied_revisions, revision_checksum};
 use crate::db::Connection;
 use crate::dialect::Dialect;
 use crate::project::Project;
+use crate::runner::checksum::{applied_revisions, revision_checksum};
 use crate::script::graph::{Direction, Step};
 use crate::script::RevisionFile;
 
@@ -600,7 +600,7 @@ pub async fn stamped(
     targets: &[String],
 ) -> Result<Vec<String>, String> {
     let table = &project.config.log_table;
-    crate::checksum::ensure_log_table(conn, table)
+    crate::runner::checksum::ensure_log_table(conn, table)
         .await
         .map_err(|e| e.to_string())?;
     ensure_progress_columns(conn, table).await?;
