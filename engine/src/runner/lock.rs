@@ -21,7 +21,7 @@ fn first_value(rows: Vec<Vec<Option<String>>>) -> Option<String> {
 }
 
 /// Takes the run lock, saying so on `notice` when another run holds it and we wait.
-pub async fn acquire(
+pub(crate) async fn acquire(
     conn: &mut Connection,
     url: &str,
     table: &str,

@@ -86,7 +86,10 @@ async fn column_names(conn: &mut Connection, table: &str) -> Result<Vec<String>,
 }
 
 /// True when the run log table has the progress columns (`status`, `statements_done`).
-pub async fn has_progress_columns(conn: &mut Connection, table: &str) -> Result<bool, String> {
+pub(crate) async fn has_progress_columns(
+    conn: &mut Connection,
+    table: &str,
+) -> Result<bool, String> {
     let names = column_names(conn, table).await?;
     Ok(PROGRESS_COLUMNS
         .iter()
@@ -95,7 +98,10 @@ pub async fn has_progress_columns(conn: &mut Connection, table: &str) -> Result<
 
 /// Adds the progress columns to a run log table that lacks them (one made by an earlier
 /// retort); the table must exist.
-pub async fn ensure_progress_columns(conn: &mut Connection, table: &str) -> Result<(), String> {
+pub(crate) async fn ensure_progress_columns(
+    conn: &mut Connection,
+    table: &str,
+) -> Result<(), String> {
     let names = column_names(conn, table).await?;
     let b = conn.dialect().backend();
     for (column, definition) in PROGRESS_COLUMNS {
@@ -197,7 +203,7 @@ impl Unfinished {
 
 /// The unfinished rows of the run log (none when the table or its progress columns do
 /// not exist).
-pub async fn unfinished(
+pub(crate) async fn unfinished(
     conn: &mut Connection,
     project: &Project,
 ) -> Result<Vec<Unfinished>, String> {
@@ -237,14 +243,29 @@ pub async fn unfinished(
         .collect())
 }
 
-/// [`unfinished`] of the database at `url`, read-only (for `current`).
-pub async fn unfinished_at(project: &Project, url: &str) -> Result<Vec<Unfinished>, String> {
+/// Reading the run log failed (the message names the table and the SQL).
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct RunLogError {
+    /// The run log table.
+    pub table: String,
+    /// What failed.
+    pub message: String,
+}
+
+/// The unfinished revisions in the run log of the database at `url`, read-only (for
+/// `current`).
+pub async fn unfinished_at(project: &Project, url: &str) -> Result<Vec<Unfinished>, RunLogError> {
+    let error = |message: String| RunLogError {
+        table: project.config.log_table.clone(),
+        message,
+    };
     let mut conn = Connection::connect_read_only(url)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| error(e.to_string()))?;
     let res = unfinished(&mut conn, project).await;
     conn.close().await;
-    res
+    res.map_err(error)
 }
 
 async fn set_status(
@@ -283,7 +304,7 @@ pub struct Resume {
 /// run killed between its version update and closing its log row); refuses while
 /// another is unfinished, unless `resume` and the plan starts with that revision in
 /// the same direction, in which case that is where the run picks up.
-pub async fn check_before_run(
+pub(crate) async fn check_before_run(
     conn: &mut Connection,
     project: &Project,
     rows: &[String],
@@ -362,7 +383,7 @@ pub struct RevisionLog {
 impl RevisionLog {
     /// Hook "revision starting": logs the revision as running, before its first
     /// statement (or, resuming, takes over the interrupted run's row).
-    pub async fn start(
+    pub(crate) async fn start(
         conn: &mut Connection,
         project: &Project,
         file: &RevisionFile,
@@ -492,7 +513,7 @@ impl RevisionLog {
     }
 
     /// Hook "statement n done": records that one more statement succeeded.
-    pub async fn statement_done(&mut self, conn: &mut Connection) -> Result<(), String> {
+    pub(crate) async fn statement_done(&mut self, conn: &mut Connection) -> Result<(), String> {
         self.uncertain_next = false;
         self.done += 1;
         if !self.row_written {
@@ -532,7 +553,7 @@ impl RevisionLog {
     /// Hook "revision done": closes the row with the end time, duration and the
     /// revision's checksum (after the version-table update, in its transaction where
     /// there is one).
-    pub async fn finish(
+    pub(crate) async fn finish(
         self,
         conn: &mut Connection,
         project: &Project,
@@ -594,7 +615,7 @@ impl RevisionLog {
 
 /// `stamp`: closes unfinished rows ("abandoned by stamp": the user fixed the database
 /// by hand) and logs one stamp row per target. Returns a notice per closed row.
-pub async fn stamped(
+pub(crate) async fn stamped(
     conn: &mut Connection,
     project: &Project,
     targets: &[String],

@@ -67,7 +67,7 @@ pub async fn read(conn: &mut Connection, table: &str) -> Result<Vec<String>, DbE
 }
 
 /// Applies one change; an UPDATE or DELETE that does not touch exactly one row is an error.
-pub async fn apply(
+pub(crate) async fn apply(
     conn: &mut Connection,
     table: &str,
     change: &VersionChange,

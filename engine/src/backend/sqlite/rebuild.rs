@@ -23,7 +23,6 @@
 //! (as adding a foreign key fails at once on the other backends) with the message
 //! `CHECK constraint failed: retort: foreign keys violated after rebuilding table …`.
 
-use super::SqliteBackend;
 use crate::backend::render::{RenderContext, Renderer};
 use crate::schema::Table;
 
@@ -88,13 +87,14 @@ pub(crate) struct Rebuild<'a> {
 /// The caller must honour the module's contract: `PRAGMA foreign_keys=OFF` before
 /// `BEGIN`, the statements inside the transaction, `PRAGMA foreign_key_check`
 /// ([`FOREIGN_KEY_CHECK`]) clean before `COMMIT`, `legacy_alter_table` off.
-pub fn rebuild_statements(
+#[cfg(test)]
+pub(crate) fn rebuild_statements(
     old: &Table,
     new: &Table,
     ctx: &RenderContext,
 ) -> Result<Vec<String>, String> {
     let r = Renderer {
-        b: &SqliteBackend,
+        b: &super::SqliteBackend,
         ctx,
         live: None,
         rebuilt: true,
