@@ -13,7 +13,7 @@ use sqlx::sqlite::SqliteConnection;
 use sqlx::{AssertSqlSafe, Connection as _, Row};
 
 use super::Backend;
-use crate::dialect::Dialect;
+use crate::backend::dialect::Dialect;
 
 /// The future a backend's [`Backend::open`] returns.
 pub type ConnectFuture<'a> = Pin<Box<dyn Future<Output = Result<Connection, DbError>> + Send + 'a>>;

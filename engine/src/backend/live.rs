@@ -11,7 +11,7 @@ use super::sqlite::ddl::{parse_create_table, DdlError};
 use super::sqlite::rebuild::{SqliteLive, SqliteTableExtras, TEMP_PREFIX};
 use super::sqlite::SqliteBackend;
 use super::Backend;
-use crate::dialect::Dialect;
+use crate::backend::dialect::Dialect;
 use crate::ops::{ConstraintKind, Operation};
 use crate::schema::{EnumType, Table};
 

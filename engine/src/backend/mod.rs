@@ -9,6 +9,7 @@
 //! overrides what it does differently.
 
 pub mod connection;
+pub mod dialect;
 mod live;
 mod mysql;
 mod postgres;
@@ -24,7 +25,7 @@ pub use live::{
 pub use reader::{name_inline_enums, ReadFuture, ReadResult, ReflectError, TableScope};
 pub use render::{render, render_all, RenderContext, RenderError, Renderer, SeaStatement};
 
-use crate::dialect::Dialect;
+use crate::backend::dialect::Dialect;
 use crate::ops::{AlterColumn, ConstraintKind, EnumValuePosition};
 use crate::schema::{
     CheckConstraint, Column, ColumnType, EnumType, FkAction, ForeignKey, Schema, Table,
@@ -136,6 +137,9 @@ pub trait Backend: Sync {
 
     /// The catalog query listing every base table of the connection's schema/database.
     fn catalog_tables_sql(&self) -> &'static str;
+
+    /// The catalog query listing the column names of `table` (one per row).
+    fn column_names_sql(&self, table: &str) -> String;
 
     /// The catalog query listing the user-defined types (enums) of the connection's
     /// schema, where the backend has them.

@@ -46,7 +46,7 @@ use sea_query::{
 
 use super::sqlite::rebuild::SqliteLive;
 use super::Backend;
-use crate::dialect::Dialect;
+use crate::backend::dialect::Dialect;
 use crate::ops::{is_number, with_value, without_value};
 use crate::ops::{EnumValuePosition, InsertValue, Operation, Row};
 use crate::schema::{Column, ColumnType, EnumType, ForeignKey, Index, Schema, Table};

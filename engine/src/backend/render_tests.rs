@@ -343,7 +343,7 @@ fn every_kind(name: &str) -> Vec<Operation> {
         },
         Operation::Execute {
             sql: s("SELECT 2"),
-            dialect: Some(crate::dialect::Dialect::MySql),
+            dialect: Some(crate::backend::dialect::Dialect::MySql),
         },
         Operation::BulkInsert {
             table: s(name),
@@ -1150,9 +1150,9 @@ impl Rng {
                 sql: self.text(),
                 dialect: self.chance(50).then(|| {
                     *self.pick(&[
-                        crate::dialect::Dialect::Sqlite,
-                        crate::dialect::Dialect::Postgres,
-                        crate::dialect::Dialect::MySql,
+                        crate::backend::dialect::Dialect::Sqlite,
+                        crate::backend::dialect::Dialect::Postgres,
+                        crate::backend::dialect::Dialect::MySql,
                     ])
                 }),
             },
@@ -1201,7 +1201,7 @@ fn random_context(rng: &mut Rng) -> RenderContext {
 
 #[test]
 fn random_operation_sequences_never_panic() {
-    use crate::dialect::Dialect;
+    use crate::backend::dialect::Dialect;
     let mut rng = Rng(0x5eed_1234_abcd_ef01);
     let (mut ok, mut err) = (0usize, 0usize);
     for case in 0..3000 {

@@ -57,23 +57,8 @@ const PROGRESS_COLUMNS: [(&str, &str); 2] = [
     ("status", "VARCHAR(40) NOT NULL DEFAULT 'done'"),
 ];
 
-fn columns_sql(dialect: Dialect, table: &str) -> String {
-    let b = dialect.backend();
-    match dialect {
-        Dialect::Sqlite => format!("SELECT name FROM pragma_table_info({})", b.literal(table)),
-        Dialect::Postgres => format!(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = {}",
-            b.literal(table)
-        ),
-        Dialect::MySql => format!(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = {}",
-            b.literal(table)
-        ),
-    }
-}
-
 async fn column_names(conn: &mut Connection, table: &str) -> Result<Vec<String>, String> {
-    let sql = columns_sql(conn.dialect(), table);
+    let sql = conn.dialect().backend().column_names_sql(table);
     let rows = conn
         .query(&sql)
         .await

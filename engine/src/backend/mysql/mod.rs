@@ -10,7 +10,7 @@ use super::{
     run_lock_key, shared_type_sql, sized, Backend, Renderer, RunLockSql, SeaStatement,
     TypeSqlError, LOCK_WAIT_SECONDS,
 };
-use crate::dialect::Dialect;
+use crate::backend::dialect::Dialect;
 use crate::ops::{AlterColumn, ConstraintKind};
 use crate::schema::{Column, ColumnType, FkAction, Schema, Table};
 
@@ -18,6 +18,13 @@ use crate::schema::{Column, ColumnType, FkAction, Schema, Table};
 pub(crate) struct MySqlBackend;
 
 impl Backend for MySqlBackend {
+    fn column_names_sql(&self, table: &str) -> String {
+        format!(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = {}",
+            self.literal(table)
+        )
+    }
+
     fn open<'a>(&'a self, url: &'a str, create: bool) -> super::connection::ConnectFuture<'a> {
         let _ = create;
         Box::pin(async move {

@@ -9,7 +9,7 @@ use super::render::{build_sea, Res};
 use super::{
     run_lock_key, shared_type_sql, Backend, Renderer, RunLockSql, SeaStatement, TypeSqlError,
 };
-use crate::dialect::Dialect;
+use crate::backend::dialect::Dialect;
 use crate::ops::{AlterColumn, ConstraintKind, EnumValuePosition};
 use crate::schema::{Column, ColumnType, EnumType, ForeignKey, Schema, Table};
 
@@ -17,6 +17,13 @@ use crate::schema::{Column, ColumnType, EnumType, ForeignKey, Schema, Table};
 pub(crate) struct PostgresBackend;
 
 impl Backend for PostgresBackend {
+    fn column_names_sql(&self, table: &str) -> String {
+        format!(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = {}",
+            self.literal(table)
+        )
+    }
+
     fn open<'a>(&'a self, url: &'a str, create: bool) -> super::connection::ConnectFuture<'a> {
         let _ = create;
         Box::pin(async move {

@@ -9,7 +9,7 @@ use sea_query::SqliteQueryBuilder;
 
 use super::render::{build_sea, plain_default, Res};
 use super::{Backend, Renderer, SeaStatement};
-use crate::dialect::Dialect;
+use crate::backend::dialect::Dialect;
 use crate::ops::{drop_column, rename_column, AlterColumn, ConstraintKind};
 use crate::schema::{
     CheckConstraint, Column, ColumnType, ForeignKey, PrimaryKey, Schema, Table, UniqueConstraint,
@@ -20,6 +20,13 @@ use rebuild::{children_of, rebuild_table, Rebuild};
 pub(crate) struct SqliteBackend;
 
 impl Backend for SqliteBackend {
+    fn column_names_sql(&self, table: &str) -> String {
+        format!(
+            "SELECT name FROM pragma_table_info({})",
+            self.literal(table)
+        )
+    }
+
     fn open<'a>(&'a self, url: &'a str, create: bool) -> super::connection::ConnectFuture<'a> {
         Box::pin(async move {
             use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};

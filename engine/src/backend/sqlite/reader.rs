@@ -325,7 +325,7 @@ fn action(s: Option<&str>) -> Option<FkAction> {
     FkAction::parse(s?).filter(|a| *a != FkAction::NoAction)
 }
 
-/// The portable type for exactly what [`crate::dialect::crate::backend::Backend::type_sql`] writes for
+/// The portable type for exactly what [`crate::backend::dialect::crate::backend::Backend::type_sql`] writes for
 /// SQLite; anything else is `Custom` in lower case.
 fn sqlite_type(declared: &str) -> ColumnType {
     let (base, args) = split_type(declared);
