@@ -408,49 +408,6 @@ async fn catalog(b: &Backend) -> Vec<Vec<Option<String>>> {
     out
 }
 
-fn apply_script(b: &Backend, script: &Path) {
-    let status = match b.name {
-        "sqlite" => {
-            let path = b.url.trim_start_matches("sqlite://");
-            std::process::Command::new("sqlite3")
-                .args(["-bail", path, &format!(".read {}", script.display())])
-                .status()
-        }
-        "postgres" => std::process::Command::new("psql")
-            .args([&b.url, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f"])
-            .arg(script)
-            .status(),
-        _ => {
-            // mysql://user:pass@host:port/db
-            let rest = b.url.split("://").nth(1).unwrap_or("");
-            let (userinfo, hostpart) = rest.split_once('@').unwrap_or(("", rest));
-            let (user, pass) = userinfo.split_once(':').unwrap_or((userinfo, ""));
-            let (hostport, db) = hostpart.split_once('/').unwrap_or((hostpart, ""));
-            let (host, port) = hostport.split_once(':').unwrap_or((hostport, "3306"));
-            std::process::Command::new("mariadb")
-                .args([
-                    "--no-defaults",
-                    "--protocol=tcp",
-                    "-h",
-                    host,
-                    "-P",
-                    port,
-                    "-u",
-                    user,
-                    &format!("-p{pass}"),
-                    db,
-                ])
-                .stdin(std::fs::File::open(script).expect("script"))
-                .status()
-        }
-    };
-    assert!(
-        status.expect("client runs").success(),
-        "{}: applying the offline script failed",
-        b.name
-    );
-}
-
 #[tokio::test]
 async fn offline_sql_builds_the_same_catalog() {
     let dir = project();
@@ -519,7 +476,7 @@ downgrade:
         );
         let file = dir.path().join(format!("{}.sql", on.name));
         std::fs::write(&file, &script).unwrap();
-        apply_script(off, &file);
+        off.apply_script(&file);
         assert_eq!(
             catalog(on).await,
             catalog(off).await,

@@ -343,3 +343,51 @@ pub fn retort_with_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     }
     cmd.output().expect("the retort binary runs").into()
 }
+
+impl Backend {
+    /// Applies an offline (`--sql`) script with the backend's own client (`sqlite3`,
+    /// `psql`, `mariadb`), as a user would; fails the test if the client does.
+    pub fn apply_script(&self, script: &Path) {
+        let b = self;
+        let status = match b.name {
+            "sqlite" => {
+                let path = b.url.trim_start_matches("sqlite://");
+                std::process::Command::new("sqlite3")
+                    .args(["-bail", path, &format!(".read {}", script.display())])
+                    .status()
+            }
+            "postgres" => std::process::Command::new("psql")
+                .args([&b.url, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f"])
+                .arg(script)
+                .status(),
+            _ => {
+                // mysql://user:pass@host:port/db
+                let rest = b.url.split("://").nth(1).unwrap_or("");
+                let (userinfo, hostpart) = rest.split_once('@').unwrap_or(("", rest));
+                let (user, pass) = userinfo.split_once(':').unwrap_or((userinfo, ""));
+                let (hostport, db) = hostpart.split_once('/').unwrap_or((hostpart, ""));
+                let (host, port) = hostport.split_once(':').unwrap_or((hostport, "3306"));
+                std::process::Command::new("mariadb")
+                    .args([
+                        "--no-defaults",
+                        "--protocol=tcp",
+                        "-h",
+                        host,
+                        "-P",
+                        port,
+                        "-u",
+                        user,
+                        &format!("-p{pass}"),
+                        db,
+                    ])
+                    .stdin(std::fs::File::open(script).expect("script"))
+                    .status()
+            }
+        };
+        assert!(
+            status.expect("client runs").success(),
+            "{}: applying the offline script failed",
+            b.name
+        );
+    }
+}
