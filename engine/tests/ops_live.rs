@@ -453,6 +453,7 @@ async fn setup(db: &mut Db) -> RenderContext {
     let mut ctx = RenderContext::new(Schema {
         enums: Vec::new(),
         tables: Vec::new(),
+        ..Default::default()
     });
     let mut setup_ops = vec![Operation::CreateEnum(schema.enums[0].clone())];
     setup_ops.extend(schema.tables.iter().cloned().map(Operation::CreateTable));
@@ -595,6 +596,7 @@ async fn every_operation_reverses(dialect: Dialect, live: bool) {
                 RenderContext::new(Schema {
                     enums: ctx.schema.enums.clone(),
                     tables: Vec::new(),
+                    ..Default::default()
                 })
             } else {
                 ctx.clone()

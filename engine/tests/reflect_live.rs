@@ -68,6 +68,7 @@ fn ix(name: &str, cols: &[&str], unique: bool, where_clause: Option<&str>) -> In
         columns: names(cols),
         unique,
         where_clause: where_clause.map(str::to_string),
+        ..Default::default()
     }
 }
 
@@ -93,6 +94,7 @@ fn fk(
         referred_columns: names(referred),
         on_delete,
         on_update,
+        ..Default::default()
     }
 }
 
@@ -339,6 +341,7 @@ fn sqlite_expected() -> Schema {
                 ..Table::default()
             },
         ],
+        ..Default::default()
     }
 }
 
@@ -538,6 +541,7 @@ fn pg_expected() -> Schema {
                 ..Table::default()
             },
         ],
+        ..Default::default()
     }
 }
 
@@ -735,6 +739,7 @@ fn mysql_expected(mariadb: bool) -> Schema {
                 ..Table::default()
             },
         ],
+        ..Default::default()
     }
 }
 

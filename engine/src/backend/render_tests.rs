@@ -99,6 +99,7 @@ fn every_kind(name: &str) -> Vec<Operation> {
                 autoincrement: false,
                 comment: Some(s("multi\nline \"comment\"")),
                 renamed_from: None,
+                ..Default::default()
             },
             foreign_key: Some(ForeignKey {
                 name: s("fk odd"),
@@ -107,6 +108,7 @@ fn every_kind(name: &str) -> Vec<Operation> {
                 referred_columns: vec![s("id")],
                 on_delete: Some(FkAction::Cascade),
                 on_update: Some(FkAction::NoAction),
+                ..Default::default()
             }),
         },
         Operation::AddColumn {
@@ -125,6 +127,7 @@ fn every_kind(name: &str) -> Vec<Operation> {
                 referred_columns: vec![s("c.d")],
                 on_delete: None,
                 on_update: None,
+                ..Default::default()
             }),
         },
         Operation::DropColumn {
@@ -181,6 +184,7 @@ fn every_kind(name: &str) -> Vec<Operation> {
                 columns: vec![s(name), s("true")],
                 unique: true,
                 where_clause: Some(s("a > 0, b")),
+                ..Default::default()
             },
             concurrently: true,
         },
@@ -197,6 +201,7 @@ fn every_kind(name: &str) -> Vec<Operation> {
                 columns: vec![s(name), s("b")],
                 unique: true,
                 where_clause: Some(s("a > 0, b")),
+                ..Default::default()
             }),
         },
         Operation::CreateUniqueConstraint {
@@ -215,6 +220,7 @@ fn every_kind(name: &str) -> Vec<Operation> {
                 referred_columns: vec![s("b"), s("c")],
                 on_delete: Some(FkAction::SetDefault),
                 on_update: Some(FkAction::Restrict),
+                ..Default::default()
             },
             not_valid: true,
         },
@@ -276,6 +282,7 @@ fn every_kind(name: &str) -> Vec<Operation> {
                 referred_columns: vec![s("b"), s("c")],
                 on_delete: Some(FkAction::SetNull),
                 on_update: None,
+                ..Default::default()
             })),
         },
         Operation::DropConstraint {
@@ -866,6 +873,7 @@ impl Rng {
             referred_columns,
             on_delete: self.action(),
             on_update: self.action(),
+            ..Default::default()
         }
     }
     fn column(&mut self, name: String) -> Column {
@@ -877,6 +885,7 @@ impl Rng {
             autoincrement: false,
             comment: self.opt_text(),
             renamed_from: None,
+            ..Default::default()
         }
     }
     fn table(&mut self) -> Table {
@@ -927,6 +936,7 @@ impl Rng {
                     columns: some_cols(self),
                     unique: self.chance(50),
                     where_clause: self.opt_text(),
+                    ..Default::default()
                 }),
                 1 => t.unique.push(UniqueConstraint {
                     name,
@@ -1024,6 +1034,7 @@ impl Rng {
                     columns: self.names(),
                     unique: self.chance(50),
                     where_clause: self.opt_text(),
+                    ..Default::default()
                 },
                 concurrently: self.chance(20),
             },
@@ -1034,6 +1045,7 @@ impl Rng {
                     columns: self.names(),
                     unique: self.chance(50),
                     where_clause: self.opt_text(),
+                    ..Default::default()
                 });
                 Operation::DropIndex {
                     name,
@@ -1189,6 +1201,7 @@ fn random_context(rng: &mut Rng) -> RenderContext {
             },
         ],
         tables: Vec::new(),
+        ..Default::default()
     };
     for _ in 0..rng.below(6) {
         let t = rng.table();
@@ -1280,6 +1293,7 @@ fn the_public_rebuild_copies_common_columns() {
             values: vec!["a".into(), "b'c".into()],
         }],
         tables: vec![old.clone()],
+        ..Default::default()
     });
     let stmts = sqlite_rebuild::rebuild_statements(&old, &new, &ctx).expect("renders");
     assert!(
@@ -1344,6 +1358,7 @@ fn what_drops_carry_is_checked_against_their_kind() {
                 referred_columns: vec!["id".into()],
                 on_delete: Some(FkAction::Cascade),
                 on_update: None,
+                ..Default::default()
             },
             not_valid: false,
         }

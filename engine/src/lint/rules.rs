@@ -563,6 +563,7 @@ pub fn sql_operations(file: &RevisionFile, upgrade: &str) -> Vec<Located> {
                         columns: Vec::new(),
                         unique,
                         where_clause: None,
+                        ..Default::default()
                     },
                     concurrently,
                 })

@@ -9,8 +9,9 @@ use super::{
 };
 use crate::dialect::Dialect;
 use crate::schema::{
+    column_details_from_node, foreign_key_details_from_node, index_details_from_node,
     table_from_node, CheckConstraint, Column, ColumnType, EnumType, FkAction, ForeignKey, Index,
-    NamingConvention, UniqueConstraint,
+    NamingConvention, UniqueConstraint, INDEX_DETAIL_KEYS,
 };
 use crate::yaml::{closest, Diagnostics, Node, NodeValue, Span};
 
@@ -48,6 +49,11 @@ const ADD_COLUMN_KEYS: &[&str] = &[
     "autoincrement",
     "comment",
     "foreign_key",
+    "collation",
+    "charset",
+    "identity",
+    "sequence",
+    "generated",
 ];
 const ALTER_COLUMN_KEYS: &[&str] = &[
     "table",
@@ -262,13 +268,17 @@ impl Parser<'_> {
                     body,
                     &what,
                     &[
-                        "name",
-                        "table",
-                        "columns",
-                        "unique",
-                        "where",
-                        "concurrently",
-                    ],
+                        &[
+                            "name",
+                            "table",
+                            "columns",
+                            "unique",
+                            "where",
+                            "concurrently",
+                        ][..],
+                        INDEX_DETAIL_KEYS,
+                    ]
+                    .concat(),
                 );
                 let name = self.req_name(body, "name", &what);
                 let table = self.req_name(body, "table", &what);
@@ -276,14 +286,17 @@ impl Parser<'_> {
                 let unique = self.opt_bool(body, "unique", &what).unwrap_or(false);
                 let where_clause = self.opt_str(body, "where", &what);
                 let concurrently = self.opt_bool(body, "concurrently", &what).unwrap_or(false);
+                let mut index = Index {
+                    name: name?,
+                    columns: columns?,
+                    unique,
+                    where_clause,
+                    ..Default::default()
+                };
+                index_details_from_node(self.file, None, &mut index, body, self.diags);
                 Some(Operation::CreateIndex {
                     table: table?,
-                    index: Index {
-                        name: name?,
-                        columns: columns?,
-                        unique,
-                        where_clause,
-                    },
+                    index,
                     concurrently,
                 })
             }
@@ -300,7 +313,11 @@ impl Parser<'_> {
                 self.fields(
                     body,
                     &what,
-                    &["name", "table", "columns", "unique", "where"],
+                    &[
+                        &["name", "table", "columns", "unique", "where"][..],
+                        INDEX_DETAIL_KEYS,
+                    ]
+                    .concat(),
                 );
                 let name = self.req_name(body, "name", &what);
                 let table = self.req_name(body, "table", &what);
@@ -308,14 +325,17 @@ impl Parser<'_> {
                     let columns = self.req_names(body, "columns", &what);
                     let unique = self.opt_bool(body, "unique", &what).unwrap_or(false);
                     let where_clause = self.opt_str(body, "where", &what);
-                    Some(Index {
+                    let mut index = Index {
                         name: name.clone().unwrap_or_default(),
                         columns: columns?,
                         unique,
                         where_clause,
-                    })
+                        ..Default::default()
+                    };
+                    index_details_from_node(self.file, None, &mut index, body, self.diags);
+                    Some(index)
                 } else {
-                    for key in ["unique", "where"] {
+                    for key in ["unique", "where"].iter().chain(INDEX_DETAIL_KEYS) {
                         if let Some(n) = body.get(key) {
                             self.err(
                                 n.span,
@@ -357,6 +377,8 @@ impl Parser<'_> {
                         "referred_columns",
                         "on_delete",
                         "on_update",
+                        "deferrable",
+                        "initially",
                     ],
                 );
                 let name = self.req_name(body, "name", &what);
@@ -389,7 +411,14 @@ impl Parser<'_> {
                         referred_columns: referred_columns?,
                         on_delete,
                         on_update,
+                        ..Default::default()
                     },
+                })
+                .map(|mut op| {
+                    if let Operation::CreateForeignKey { foreign_key, .. } = &mut op {
+                        foreign_key_details_from_node(self.file, foreign_key, body, self.diags);
+                    }
+                    op
                 })
             }
             "create_check_constraint" => {
@@ -703,6 +732,7 @@ impl Parser<'_> {
                     referred_columns,
                     on_delete,
                     on_update,
+                    ..Default::default()
                 })
             }
         }))
@@ -737,17 +767,20 @@ impl Parser<'_> {
             None => None,
             Some(n) => Some(self.column_foreign_key(n, &table, &name, what)?),
         };
+        let mut column = Column {
+            name,
+            ty,
+            nullable,
+            server_default,
+            autoincrement,
+            comment,
+            renamed_from: None,
+            ..Default::default()
+        };
+        column_details_from_node(self.file, &mut column, body, self.diags);
         Some(Operation::AddColumn {
             table,
-            column: Column {
-                name,
-                ty,
-                nullable,
-                server_default,
-                autoincrement,
-                comment,
-                renamed_from: None,
-            },
+            column,
             foreign_key,
         })
     }
@@ -831,6 +864,7 @@ impl Parser<'_> {
             referred_columns: vec![referred_column],
             on_delete,
             on_update,
+            ..Default::default()
         })
     }
 
@@ -1184,6 +1218,61 @@ mod tests {
             &mut d,
         );
         (ops, d)
+    }
+
+    #[test]
+    fn detail_fields_of_columns_indexes_and_foreign_keys_read_back() {
+        let text = r#"
+- add_column: {table: t, name: c, type: text, collation: utf8mb4_bin, charset: utf8mb4, generated: {expr: "a + 1", stored: true}}
+- add_column: {table: t, name: n, type: bigint, sequence: t_n_seq}
+- add_column: {table: t, name: i, type: bigint, autoincrement: true, identity: always}
+- create_index: {name: ix, table: t, columns: [c, "lower(d)"], lengths: {c: 10}, descending: [c], opclasses: {"lower(d)": text_pattern_ops}, using: gin, include: [e]}
+- create_index: {name: ft, table: t, columns: [c], kind: fulltext}
+- drop_index: {name: ix2, table: t, columns: [c], lengths: {c: 191}, using: hash}
+- create_foreign_key: {name: fk, table: t, columns: [a], referred_table: u, referred_columns: [id], deferrable: true, initially: deferred}
+"#;
+        let (ops, d) = parse(text);
+        assert!(d.is_empty(), "{d}");
+        assert_eq!(ops.len(), 7);
+        let Operation::AddColumn { column, .. } = &ops[0] else {
+            panic!()
+        };
+        assert_eq!(column.collation.as_deref(), Some("utf8mb4_bin"));
+        assert!(column.generated.as_ref().is_some_and(|g| g.stored));
+        let Operation::AddColumn { column, .. } = &ops[1] else {
+            panic!()
+        };
+        assert!(column.autoincrement && column.sequence.as_deref() == Some("t_n_seq"));
+        let Operation::CreateIndex { index, .. } = &ops[3] else {
+            panic!()
+        };
+        assert_eq!(index.lengths.get("c"), Some(&10));
+        assert_eq!(index.using.as_deref(), Some("gin"));
+        let written = crate::ops::write_operations(&ops, 0, &NamingConvention::default());
+        let (again, d) = parse(&written);
+        assert!(d.is_empty(), "{d}\n{written}");
+        assert_eq!(ops, again, "{written}");
+    }
+
+    #[test]
+    fn bad_detail_fields_are_reported() {
+        let (_, d) = parse(
+            r#"
+- create_index: {name: ix, table: t, columns: [c], lengths: {d: 10}}
+- create_index: {name: iy, table: t, columns: [c], kind: clustered}
+- create_foreign_key: {name: fk, table: t, columns: [a], referred_table: u, referred_columns: [id], initially: deferred}
+- add_column: {table: t, name: c, type: text, identity: sometimes}
+"#,
+        );
+        let text = d.to_string();
+        for needle in [
+            "`lengths` of index `ix` names `d`",
+            "`kind` of index `iy` must be `fulltext` or `spatial`",
+            "`initially: deferred` needs `deferrable: true`",
+            "must be `always` or `by default`",
+        ] {
+            assert!(text.contains(needle), "{needle} not in {text}");
+        }
     }
 
     #[test]

@@ -2,7 +2,10 @@
 //! [`super::parse_operations`] reads back as exactly the same operations.
 
 use super::{AlterColumn, ConstraintDefinition, EnumValuePosition, InsertValue, Operation};
-use crate::schema::{table_body_to_yaml, ColumnType, ForeignKey, NamingConvention};
+use crate::schema::{
+    column_detail_fields, foreign_key_detail_fields, index_detail_fields, table_body_to_yaml,
+    ColumnType, ForeignKey, NamingConvention,
+};
 use crate::yaml::scalar;
 
 /// Writes operations as a YAML list, each item `- OPERATION: {FIELDS}` indented by
@@ -95,6 +98,7 @@ fn write_one(
             if let Some(c) = &column.comment {
                 f.push(("comment", scalar(c)));
             }
+            f.extend(column_detail_fields(column));
             if let Some(fk) = foreign_key {
                 f.push(("foreign_key", column_fk(fk, table, naming)));
             }
@@ -144,6 +148,7 @@ fn write_one(
             if let Some(w) = &index.where_clause {
                 f.push(("where", scalar(w)));
             }
+            f.extend(index_detail_fields(index));
             if *concurrently {
                 f.push(("concurrently", "true".into()));
             }
@@ -163,6 +168,7 @@ fn write_one(
                 if let Some(w) = &index.where_clause {
                     f.push(("where", scalar(w)));
                 }
+                f.extend(index_detail_fields(index));
             }
             line(out, &f);
         }
@@ -192,6 +198,7 @@ fn write_one(
             if let Some(a) = fk.on_update {
                 f.push(("on_update", scalar(a.as_str())));
             }
+            f.extend(foreign_key_detail_fields(fk));
             if *not_valid {
                 f.push(("not_valid", "true".into()));
             }

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use super::naming::NamingConvention;
 use super::types::{is_identifier, ColumnType};
 use super::{
-    autoincrement_auto, CheckConstraint, Column, EnumType, FkAction, ForeignKey, Index, PrimaryKey,
-    Schema, Table, UniqueConstraint,
+    autoincrement_auto, CheckConstraint, Column, EnumType, FkAction, ForeignKey, GeneratedColumn,
+    Index, IndexKind, PrimaryKey, Schema, Sequence, Table, UniqueConstraint,
 };
 use crate::yaml::{closest, parse_file, Diagnostics, Node, NodeValue, Span};
 
@@ -21,6 +21,11 @@ const TABLE_KEYS: &[&str] = &[
     "checks",
     "comment",
     "renamed_from",
+    "engine",
+    "charset",
+    "collation",
+    "sqlite_autoincrement",
+    "without_rowid",
 ];
 const COLUMN_KEYS: &[&str] = &[
     "type",
@@ -33,6 +38,23 @@ const COLUMN_KEYS: &[&str] = &[
     "comment",
     "foreign_key",
     "renamed_from",
+    "collation",
+    "charset",
+    "identity",
+    "sequence",
+    "generated",
+];
+const INDEX_KEYS: &[&str] = &[
+    "name",
+    "columns",
+    "unique",
+    "where",
+    "lengths",
+    "descending",
+    "opclasses",
+    "using",
+    "include",
+    "kind",
 ];
 
 /// Where a schema comes from: the files read, and where each name was written, for messages.
@@ -149,6 +171,65 @@ pub fn table_from_node(
     draft.table
 }
 
+/// The keys [`column_details_from_node`] reads.
+pub const COLUMN_DETAIL_KEYS: &[&str] =
+    &["collation", "charset", "identity", "sequence", "generated"];
+/// The keys [`index_details_from_node`] reads.
+pub const INDEX_DETAIL_KEYS: &[&str] = &[
+    "lengths",
+    "descending",
+    "opclasses",
+    "using",
+    "include",
+    "kind",
+];
+
+/// Reads a column's `collation`, `charset`, `identity`, `sequence` and `generated` keys
+/// from `node` (an `add_column` body) into `column`.
+pub fn column_details_from_node(
+    file: &Path,
+    column: &mut Column,
+    node: &Node,
+    diags: &mut Diagnostics,
+) {
+    let mut ctx = Ctx { file, diags };
+    let what = format!("column `{}`", column.name);
+    column.collation = ctx.opt_string(node.get("collation"), &format!("`collation` of {what}"));
+    column.charset = ctx.opt_string(node.get("charset"), &format!("`charset` of {what}"));
+    let mut explicit = HashSet::new();
+    if node.get("autoincrement").is_some_and(|n| !n.is_null()) {
+        explicit.insert(column.name.clone());
+    }
+    column_generation(&mut ctx, column, node, &what, &mut explicit);
+}
+
+/// Reads an index's `lengths`, `descending`, `opclasses`, `using`, `include` and `kind`
+/// keys from `node` (a `create_index` or `drop_index` body) into `index`; `table`, when
+/// known, checks `include` against its columns.
+pub fn index_details_from_node(
+    file: &Path,
+    table: Option<&Table>,
+    index: &mut Index,
+    node: &Node,
+    diags: &mut Diagnostics,
+) {
+    let mut ctx = Ctx { file, diags };
+    let what = format!("index `{}`", index.name);
+    index_details(&mut ctx, table, index, node, &what);
+}
+
+/// Reads a foreign key's `deferrable` and `initially` keys from `node`.
+pub fn foreign_key_details_from_node(
+    file: &Path,
+    fk: &mut ForeignKey,
+    node: &Node,
+    diags: &mut Diagnostics,
+) {
+    let mut ctx = Ctx { file, diags };
+    let what = format!("foreign key `{}`", fk.name);
+    (fk.deferrable, fk.initially_deferred) = fk_deferral(&mut ctx, node, &what);
+}
+
 struct Ctx<'a> {
     file: &'a Path,
     diags: &'a mut Diagnostics,
@@ -240,6 +321,38 @@ impl Ctx<'_> {
         }
     }
 
+    /// A whole number.
+    fn integer(&mut self, node: &Node, what: &str) -> Option<i64> {
+        let text = self.string(node, what)?;
+        match text.trim().parse::<i64>() {
+            Ok(n) => Some(n),
+            Err(_) => {
+                self.err(
+                    node.span,
+                    format!("{what} must be a whole number, got {text:?}"),
+                );
+                None
+            }
+        }
+    }
+
+    /// A mapping of names to scalars (`{k: 191}`), in written order.
+    fn name_map(&mut self, node: Option<&Node>, what: &str) -> Vec<(String, String, Span)> {
+        let Some(node) = node.filter(|n| !n.is_null()) else {
+            return Vec::new();
+        };
+        let Some(entries) = self.map(node, what) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (k, v) in entries {
+            if let (Some(key), Some(value)) = (self.string(k, what), self.string(v, what)) {
+                out.push((key, value, v.span));
+            }
+        }
+        out
+    }
+
     /// A list of names; a single scalar counts as a one-item list.
     fn names(&mut self, node: &Node, what: &str) -> Vec<(String, Span)> {
         match &node.value {
@@ -302,6 +415,7 @@ struct TableDraft {
 struct SchemaLoader<'a> {
     naming: &'a NamingConvention,
     enums: Vec<(EnumType, PathBuf, Span)>,
+    sequences: Vec<Sequence>,
     tables: Vec<TableDraft>,
     /// Position in `tables` of each table name.
     table_index: HashMap<String, usize>,
@@ -316,6 +430,7 @@ impl<'a> SchemaLoader<'a> {
         SchemaLoader {
             naming,
             enums: Vec::new(),
+            sequences: Vec::new(),
             tables: Vec::new(),
             table_index: HashMap::new(),
             folded_tables: HashMap::new(),
@@ -338,7 +453,35 @@ impl<'a> SchemaLoader<'a> {
         let Some(top) = ctx.map(&root, "the schema file") else {
             return;
         };
-        ctx.check_keys(top, &["enums", "tables"], "the schema file");
+        ctx.check_keys(top, &["enums", "sequences", "tables"], "the schema file");
+        if let Some(sequences) = root.get("sequences").filter(|n| !n.is_null()) {
+            if let Some(entries) = ctx.map(sequences, "`sequences`") {
+                for (k, v) in entries {
+                    let Some(name) = ctx.string(k, "a sequence name") else {
+                        continue;
+                    };
+                    if name.trim().is_empty() {
+                        ctx.err(
+                            k.span,
+                            "a sequence name is empty; write the sequence's name",
+                        );
+                        continue;
+                    }
+                    let sequence = parse_sequence(&mut ctx, &name, v);
+                    if self.sequences.iter().any(|s| s.name == name) {
+                        ctx.err(k.span, format!("sequence `{name}` is declared twice"));
+                        continue;
+                    }
+                    self.identifiers.push(Identifier {
+                        name: name.clone(),
+                        what: "sequence".into(),
+                        file: file.to_path_buf(),
+                        span: k.span,
+                    });
+                    self.sequences.push(sequence);
+                }
+            }
+        }
         if let Some(enums) = root.get("enums").filter(|n| !n.is_null()) {
             if let Some(entries) = ctx.map(enums, "`enums`") {
                 for (k, v) in entries {
@@ -530,6 +673,7 @@ impl<'a> SchemaLoader<'a> {
         }
         Schema {
             enums: self.enums.into_iter().map(|(e, _, _)| e).collect(),
+            sequences: self.sequences,
             tables: self.tables.into_iter().map(|d| d.table).collect(),
         }
     }
@@ -563,6 +707,21 @@ fn parse_table(
     let table = &mut draft.table;
     table.comment = ctx.opt_string(node.get("comment"), "a table comment");
     table.renamed_from = ctx.opt_string(node.get("renamed_from"), "`renamed_from`");
+    table.options.engine = ctx.opt_string(node.get("engine"), &format!("`engine` of {what}"));
+    table.options.charset = ctx.opt_string(node.get("charset"), &format!("`charset` of {what}"));
+    table.options.collation =
+        ctx.opt_string(node.get("collation"), &format!("`collation` of {what}"));
+    for (key, flag) in [
+        (
+            "sqlite_autoincrement",
+            &mut table.options.sqlite_autoincrement,
+        ),
+        ("without_rowid", &mut table.options.without_rowid),
+    ] {
+        if let Some(n) = node.get(key).filter(|n| !n.is_null()) {
+            *flag = ctx.boolean(n, &format!("`{key}` of {what}")) == Some(true);
+        }
+    }
 
     // Columns, and the column-level shorthands collected for table-level handling.
     let mut pk_columns: Vec<(String, Span)> = Vec::new();
@@ -696,6 +855,11 @@ fn parse_table(
                             v.get("renamed_from"),
                             &format!("`renamed_from` of {cwhat}"),
                         );
+                        column.collation =
+                            ctx.opt_string(v.get("collation"), &format!("`collation` of {cwhat}"));
+                        column.charset =
+                            ctx.opt_string(v.get("charset"), &format!("`charset` of {cwhat}"));
+                        column_generation(ctx, &mut column, v, &cwhat, &mut explicit_autoincrement);
                         if let Some(fkn) = v.get("foreign_key").filter(|n| !n.is_null()) {
                             if let Some((fk, given)) =
                                 column_foreign_key(ctx, &col_name, fkn, &cwhat)
@@ -785,7 +949,11 @@ fn parse_table(
             columns,
         });
     }
-    let auto: Vec<&Column> = table.columns.iter().filter(|c| c.autoincrement).collect();
+    let auto: Vec<&Column> = table
+        .columns
+        .iter()
+        .filter(|c| c.autoincrement && c.sequence.is_none())
+        .collect();
     if let Some(col) = auto.first() {
         let pk = table
             .primary_key
@@ -814,6 +982,7 @@ fn parse_table(
                     columns: cols,
                     unique: true,
                     where_clause: None,
+                    ..Default::default()
                 },
                 *span,
             ));
@@ -827,6 +996,7 @@ fn parse_table(
                 columns: cols,
                 unique: false,
                 where_clause: None,
+                ..Default::default()
             },
             *span,
         ));
@@ -836,8 +1006,8 @@ fn parse_table(
         let Some(m) = ctx.map(item, &iwhat) else {
             continue;
         };
-        ctx.check_keys(m, &["name", "columns", "unique", "where"], &iwhat);
-        let cols = columns_of(ctx, table, item, &iwhat);
+        ctx.check_keys(m, INDEX_KEYS, &iwhat);
+        let cols = index_columns(ctx, table, item, &iwhat);
         let unique = item
             .get("unique")
             .filter(|n| !n.is_null())
@@ -847,15 +1017,15 @@ fn parse_table(
         let name = ctx
             .opt_string(item.get("name"), "an index name")
             .unwrap_or_else(|| NamingConvention::apply(&naming.ix, name, &cols, "", ""));
-        indexes.push((
-            Index {
-                name,
-                columns: cols,
-                unique,
-                where_clause,
-            },
-            item.span,
-        ));
+        let mut index = Index {
+            name,
+            columns: cols,
+            unique,
+            where_clause,
+            ..Default::default()
+        };
+        index_details(ctx, Some(table), &mut index, item, &iwhat);
+        indexes.push((index, item.span));
     }
     for (ix, span) in indexes {
         push_unique_named(
@@ -944,7 +1114,15 @@ fn parse_table(
         };
         ctx.check_keys(
             m,
-            &["name", "columns", "references", "on_delete", "on_update"],
+            &[
+                "name",
+                "columns",
+                "references",
+                "on_delete",
+                "on_update",
+                "deferrable",
+                "initially",
+            ],
             &fwhat,
         );
         let cols = columns_of(ctx, table, item, &fwhat);
@@ -1008,6 +1186,7 @@ fn parse_table(
         }
         let on_delete = ctx.action(item.get("on_delete"), "`on_delete`");
         let on_update = ctx.action(item.get("on_update"), "`on_update`");
+        let (deferrable, initially_deferred) = fk_deferral(ctx, item, &fwhat);
         let name = ctx
             .opt_string(item.get("name"), "a foreign key name")
             .unwrap_or_else(|| {
@@ -1021,6 +1200,8 @@ fn parse_table(
                 referred_columns,
                 on_delete,
                 on_update,
+                deferrable,
+                initially_deferred,
             },
             item.span,
         ));
@@ -1185,6 +1366,288 @@ fn parse_dotted(s: &str) -> Option<(String, String)> {
     Some((t.to_string(), c.to_string()))
 }
 
+/// A sequence's options: `{start, increment, min_value, max_value, cache, cycle}`.
+fn parse_sequence(ctx: &mut Ctx<'_>, name: &str, node: &Node) -> Sequence {
+    let mut sequence = Sequence {
+        name: name.to_string(),
+        ..Sequence::default()
+    };
+    if node.is_null() {
+        return sequence;
+    }
+    let what = format!("sequence `{name}`");
+    let Some(m) = ctx.map(node, &what) else {
+        return sequence;
+    };
+    ctx.check_keys(
+        m,
+        &[
+            "start",
+            "increment",
+            "min_value",
+            "max_value",
+            "cache",
+            "cycle",
+        ],
+        &what,
+    );
+    for (key, slot) in [
+        ("start", &mut sequence.start),
+        ("increment", &mut sequence.increment),
+        ("min_value", &mut sequence.min_value),
+        ("max_value", &mut sequence.max_value),
+        ("cache", &mut sequence.cache),
+    ] {
+        if let Some(n) = node.get(key).filter(|n| !n.is_null()) {
+            *slot = ctx.integer(n, &format!("`{key}` of {what}"));
+        }
+    }
+    if sequence.increment == Some(0) {
+        let span = node.get("increment").map_or(node.span, |n| n.span);
+        ctx.err(span, format!("`increment` of {what} cannot be 0"));
+    }
+    if let Some(n) = node.get("cycle").filter(|n| !n.is_null()) {
+        sequence.cycle = ctx.boolean(n, &format!("`cycle` of {what}")) == Some(true);
+    }
+    sequence
+}
+
+/// A column's `identity`, `sequence` and `generated` keys.
+fn column_generation(
+    ctx: &mut Ctx<'_>,
+    column: &mut Column,
+    node: &Node,
+    what: &str,
+    explicit_autoincrement: &mut HashSet<String>,
+) {
+    if let Some(n) = node.get("identity").filter(|n| !n.is_null()) {
+        match ctx.string(n, &format!("`identity` of {what}")) {
+            Some(v) if v.trim().eq_ignore_ascii_case("always") => column.identity_always = true,
+            Some(v)
+                if ["by default", "by_default"]
+                    .contains(&v.trim().to_ascii_lowercase().as_str()) => {}
+            Some(v) => ctx.err(
+                n.span,
+                format!("`identity` of {what} must be `always` or `by default`, got {v:?}"),
+            ),
+            None => {}
+        }
+        if !column.autoincrement && explicit_autoincrement.contains(&column.name) {
+            ctx.err(
+                n.span,
+                format!("{what}: `identity` needs `autoincrement: true`"),
+            );
+        }
+    }
+    if let Some(n) = node.get("sequence").filter(|n| !n.is_null()) {
+        if let Some(seq) = ctx.string(n, &format!("`sequence` of {what}")) {
+            if seq.trim().is_empty() {
+                ctx.err(
+                    n.span,
+                    format!("`sequence` of {what} is empty; name the sequence"),
+                );
+            } else if explicit_autoincrement.contains(&column.name) && !column.autoincrement {
+                ctx.err(
+                    n.span,
+                    format!("{what}: a column with a `sequence` autoincrements; remove `autoincrement: false`"),
+                );
+            } else {
+                column.sequence = Some(seq);
+                if !column.ty.is_integer() {
+                    ctx.err(
+                        n.span,
+                        format!("{what}: `sequence` needs an integer type (smallint, integer, bigint), not {}", column.ty),
+                    );
+                }
+                column.autoincrement = true;
+                explicit_autoincrement.insert(column.name.clone());
+            }
+        }
+    }
+    if let Some(n) = node.get("generated").filter(|n| !n.is_null()) {
+        let gwhat = format!("`generated` of {what}");
+        let generated = match &n.value {
+            NodeValue::Scalar { text, .. } => Some(GeneratedColumn {
+                expr: text.clone(),
+                stored: false,
+            }),
+            NodeValue::Map(_) => {
+                let m = ctx.map(n, &gwhat).unwrap_or(&[]);
+                ctx.check_keys(m, &["expr", "stored"], &gwhat);
+                let expr = match n.get("expr") {
+                    Some(e) => ctx.string(e, &format!("`expr` of {gwhat}")),
+                    None => {
+                        ctx.err(n.span, format!("{gwhat} has no `expr`"));
+                        None
+                    }
+                };
+                let stored = n
+                    .get("stored")
+                    .filter(|s| !s.is_null())
+                    .and_then(|s| ctx.boolean(s, &format!("`stored` of {gwhat}")))
+                    .unwrap_or(false);
+                expr.map(|expr| GeneratedColumn { expr, stored })
+            }
+            _ => {
+                ctx.err(
+                    n.span,
+                    format!("{gwhat} must be an expression or {{expr, stored}}"),
+                );
+                None
+            }
+        };
+        if let Some(g) = generated {
+            if g.expr.trim().is_empty() {
+                ctx.err(n.span, format!("{gwhat} has an empty expression"));
+            } else if column.server_default.is_some() {
+                ctx.err(
+                    n.span,
+                    format!("{what}: a generated column cannot have a `server_default`"),
+                );
+            } else {
+                column.generated = Some(g);
+            }
+        }
+    }
+}
+
+/// An index's `columns`: column names of the table, or SQL expressions.
+fn index_columns(ctx: &mut Ctx<'_>, table: &Table, item: &Node, what: &str) -> Vec<String> {
+    let Some(n) = item.get("columns") else {
+        ctx.err(item.span, format!("{what} has no `columns`"));
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (c, span) in ctx.names(n, &format!("the columns of {what}")) {
+        if c.trim().is_empty() {
+            ctx.err(
+                span,
+                format!("{what} has an empty column; write a column name or an expression"),
+            );
+            continue;
+        }
+        if !Index::is_expression(&c) && table.column(&c).is_none() {
+            ctx.err(
+                span,
+                format!(
+                    "{what} names column `{c}`, which is not declared in table `{}`",
+                    table.name
+                ),
+            );
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// An index's `lengths`, `descending`, `opclasses`, `using`, `include` and `kind`.
+fn index_details(
+    ctx: &mut Ctx<'_>,
+    table: Option<&Table>,
+    index: &mut Index,
+    item: &Node,
+    what: &str,
+) {
+    for (column, value, span) in ctx.name_map(item.get("lengths"), &format!("`lengths` of {what}"))
+    {
+        if !index.columns.contains(&column) {
+            ctx.err(
+                span,
+                format!("`lengths` of {what} names `{column}`, which the index does not list"),
+            );
+            continue;
+        }
+        match value.trim().parse::<u32>() {
+            Ok(n) if n > 0 => {
+                index.lengths.insert(column, n);
+            }
+            _ => ctx.err(span, format!("`lengths` of {what}: the length of `{column}` must be a whole number above 0, got {value:?}")),
+        }
+    }
+    for (column, value, span) in
+        ctx.name_map(item.get("opclasses"), &format!("`opclasses` of {what}"))
+    {
+        if !index.columns.contains(&column) {
+            ctx.err(
+                span,
+                format!("`opclasses` of {what} names `{column}`, which the index does not list"),
+            );
+            continue;
+        }
+        index.opclasses.insert(column, value);
+    }
+    if let Some(n) = item.get("descending").filter(|n| !n.is_null()) {
+        for (column, span) in ctx.names(n, &format!("`descending` of {what}")) {
+            if !index.columns.contains(&column) {
+                ctx.err(
+                    span,
+                    format!(
+                        "`descending` of {what} names `{column}`, which the index does not list"
+                    ),
+                );
+            } else if !index.descending.contains(&column) {
+                index.descending.push(column);
+            }
+        }
+    }
+    if let Some(n) = item.get("include").filter(|n| !n.is_null()) {
+        for (column, span) in ctx.names(n, &format!("`include` of {what}")) {
+            if let Some(table) = table.filter(|t| t.column(&column).is_none()) {
+                ctx.err(span, format!("`include` of {what} names column `{column}`, which is not declared in table `{}`", table.name));
+            }
+            index.include.push(column);
+        }
+    }
+    index.using = ctx
+        .opt_string(item.get("using"), &format!("`using` of {what}"))
+        .map(|u| u.trim().to_ascii_lowercase());
+    if let Some(n) = item.get("kind").filter(|n| !n.is_null()) {
+        if let Some(k) = ctx.string(n, &format!("`kind` of {what}")) {
+            match IndexKind::parse(&k) {
+                Some(kind) => index.kind = Some(kind),
+                None => ctx.err(
+                    n.span,
+                    format!("`kind` of {what} must be `fulltext` or `spatial`, got {k:?}"),
+                ),
+            }
+        }
+    }
+    if index.kind.is_some() && (index.unique || index.where_clause.is_some()) {
+        ctx.err(
+            item.span,
+            format!("{what}: a fulltext or spatial index cannot be unique or partial"),
+        );
+    }
+}
+
+/// A foreign key's `deferrable` and `initially` (`deferred` or `immediate`).
+fn fk_deferral(ctx: &mut Ctx<'_>, item: &Node, what: &str) -> (bool, bool) {
+    let deferrable = item
+        .get("deferrable")
+        .filter(|n| !n.is_null())
+        .and_then(|n| ctx.boolean(n, &format!("`deferrable` of {what}")))
+        .unwrap_or(false);
+    let mut deferred = false;
+    if let Some(n) = item.get("initially").filter(|n| !n.is_null()) {
+        match ctx.string(n, &format!("`initially` of {what}")) {
+            Some(v) if v.trim().eq_ignore_ascii_case("deferred") => deferred = true,
+            Some(v) if v.trim().eq_ignore_ascii_case("immediate") => {}
+            Some(v) => ctx.err(
+                n.span,
+                format!("`initially` of {what} must be `deferred` or `immediate`, got {v:?}"),
+            ),
+            None => {}
+        }
+        if deferred && !deferrable {
+            ctx.err(
+                n.span,
+                format!("{what}: `initially: deferred` needs `deferrable: true`"),
+            );
+        }
+    }
+    (deferrable, deferred)
+}
+
 /// A column-level `foreign_key`: `TABLE.COLUMN`, or `{references: TABLE.COLUMN, on_delete, on_update, name}`.
 fn column_foreign_key(
     ctx: &mut Ctx<'_>,
@@ -1244,6 +1707,7 @@ fn column_foreign_key(
             referred_columns: vec![col],
             on_delete,
             on_update,
+            ..Default::default()
         },
         name,
     ))

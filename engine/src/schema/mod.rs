@@ -11,13 +11,19 @@ mod write;
 #[cfg(test)]
 mod autoincrement_tests;
 
-pub use load::{load_schema, parse_schema_text, table_from_node, Identifier, SchemaSource};
+pub use load::{
+    column_details_from_node, foreign_key_details_from_node, index_details_from_node, load_schema,
+    parse_schema_text, table_from_node, Identifier, SchemaSource, COLUMN_DETAIL_KEYS,
+    INDEX_DETAIL_KEYS,
+};
 pub use naming::{truncate_identifier, NamingConvention, NAMING_TOKENS};
 pub use types::{
     inline_enum_spelling, inline_enum_values, is_identifier, ColumnType, ColumnTypeError,
 };
+pub(crate) use write::{column_detail_fields, foreign_key_detail_fields, index_detail_fields};
 pub use write::{schema_to_yaml, table_body_to_yaml};
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 /// A whole declared or reflected schema.
@@ -25,6 +31,8 @@ use std::fmt;
 pub struct Schema {
     /// Named enum types, in declaration order.
     pub enums: Vec<EnumType>,
+    /// Standalone sequences (PostgreSQL), in declaration order.
+    pub sequences: Vec<Sequence>,
     /// Tables, in declaration order.
     pub tables: Vec<Table>,
 }
@@ -38,6 +46,29 @@ impl Schema {
     pub fn enum_type(&self, name: &str) -> Option<&EnumType> {
         self.enums.iter().find(|e| e.name == name)
     }
+    /// The sequence called `name`.
+    pub fn sequence(&self, name: &str) -> Option<&Sequence> {
+        self.sequences.iter().find(|s| s.name == name)
+    }
+}
+
+/// A standalone sequence (`CREATE SEQUENCE`); unset options are the database's defaults.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Sequence {
+    /// The sequence's name.
+    pub name: String,
+    /// `START WITH`.
+    pub start: Option<i64>,
+    /// `INCREMENT BY`.
+    pub increment: Option<i64>,
+    /// `MINVALUE`.
+    pub min_value: Option<i64>,
+    /// `MAXVALUE`.
+    pub max_value: Option<i64>,
+    /// `CACHE`.
+    pub cache: Option<i64>,
+    /// `CYCLE`.
+    pub cycle: bool,
 }
 
 /// A named enum type and its values, in order.
@@ -70,6 +101,30 @@ pub struct Table {
     pub comment: Option<String>,
     /// The table's previous name, for a declared rename.
     pub renamed_from: Option<String>,
+    /// Storage options some backends have (engine, default charset, rowid handling).
+    pub options: TableOptions,
+}
+
+/// Table options that belong to one backend; each is left out when it is the default.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TableOptions {
+    /// MySQL/MariaDB `ENGINE=` (absent: the server's default, InnoDB).
+    pub engine: Option<String>,
+    /// MySQL/MariaDB `DEFAULT CHARSET=` (absent: the database's default).
+    pub charset: Option<String>,
+    /// MySQL/MariaDB `COLLATE=` (absent: the charset's default collation).
+    pub collation: Option<String>,
+    /// SQLite `AUTOINCREMENT` on the rowid-alias key: ids are never reused.
+    pub sqlite_autoincrement: bool,
+    /// SQLite `WITHOUT ROWID`.
+    pub without_rowid: bool,
+}
+
+impl TableOptions {
+    /// True when every option is the default.
+    pub fn is_default(&self) -> bool {
+        *self == TableOptions::default()
+    }
 }
 
 impl Table {
@@ -103,6 +158,28 @@ pub struct Column {
     pub comment: Option<String>,
     /// The column's previous name, for a declared rename.
     pub renamed_from: Option<String>,
+    /// `COLLATE` (absent: the table's or database's default).
+    pub collation: Option<String>,
+    /// MySQL/MariaDB `CHARACTER SET` (absent: the table's default).
+    pub charset: Option<String>,
+    /// PostgreSQL identity `GENERATED ALWAYS` (an autoincrement column is `BY DEFAULT`
+    /// unless this is set).
+    pub identity_always: bool,
+    /// PostgreSQL: an autoincrement column takes its values from this sequence, which it
+    /// owns (`serial` columns), instead of being an identity column. Other backends
+    /// ignore it.
+    pub sequence: Option<String>,
+    /// A generated (computed) column.
+    pub generated: Option<GeneratedColumn>,
+}
+
+/// A generated column's expression.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct GeneratedColumn {
+    /// The SQL expression.
+    pub expr: String,
+    /// Stored (`STORED`) rather than computed when read (`VIRTUAL`).
+    pub stored: bool,
 }
 
 /// True when `column` autoincrements by default, as SQLAlchemy's `autoincrement="auto"`
@@ -136,16 +213,70 @@ pub struct PrimaryKey {
 }
 
 /// An index.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Index {
     /// The index name.
     pub name: String,
-    /// Indexed columns, in order.
+    /// Indexed columns, in order; an entry that is not a plain column name is an SQL
+    /// expression (`lower(email)`).
     pub columns: Vec<String>,
     /// A unique index.
     pub unique: bool,
     /// The predicate of a partial index.
     pub where_clause: Option<String>,
+    /// MySQL/MariaDB prefix lengths, by column (`k(191)`).
+    pub lengths: BTreeMap<String, u32>,
+    /// Columns (or expressions) sorted descending.
+    pub descending: Vec<String>,
+    /// PostgreSQL operator classes, by column (`text_pattern_ops`).
+    pub opclasses: BTreeMap<String, String>,
+    /// The index method (`gin`, `gist`, `brin`, `hash`; absent: the default B-tree).
+    pub using: Option<String>,
+    /// PostgreSQL `INCLUDE` columns.
+    pub include: Vec<String>,
+    /// MySQL/MariaDB `FULLTEXT` or `SPATIAL` (absent: an ordinary index).
+    pub kind: Option<IndexKind>,
+}
+
+impl Index {
+    /// True when `entry` of `columns` is an expression rather than a column name.
+    pub fn is_expression(entry: &str) -> bool {
+        entry.contains(['(', ' ', '\'', '"', '+', '-', '*', '/', '|', ':'])
+    }
+}
+
+/// A MySQL/MariaDB index kind other than the ordinary one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum IndexKind {
+    /// `FULLTEXT`.
+    Fulltext,
+    /// `SPATIAL`.
+    Spatial,
+}
+
+impl IndexKind {
+    /// Parses the YAML spelling, any case.
+    pub fn parse(s: &str) -> Option<IndexKind> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "fulltext" => Some(IndexKind::Fulltext),
+            "spatial" => Some(IndexKind::Spatial),
+            _ => None,
+        }
+    }
+    /// The YAML spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IndexKind::Fulltext => "fulltext",
+            IndexKind::Spatial => "spatial",
+        }
+    }
+    /// The SQL keyword.
+    pub fn sql(self) -> &'static str {
+        match self {
+            IndexKind::Fulltext => "FULLTEXT",
+            IndexKind::Spatial => "SPATIAL",
+        }
+    }
 }
 
 /// A unique constraint.
@@ -218,7 +349,7 @@ impl fmt::Display for FkAction {
 }
 
 /// A foreign key.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ForeignKey {
     /// The constraint name.
     pub name: String,
@@ -232,6 +363,10 @@ pub struct ForeignKey {
     pub on_delete: Option<FkAction>,
     /// ON UPDATE; `None` is the database default (NO ACTION).
     pub on_update: Option<FkAction>,
+    /// `DEFERRABLE` (PostgreSQL, SQLite).
+    pub deferrable: bool,
+    /// `INITIALLY DEFERRED` (with `deferrable`).
+    pub initially_deferred: bool,
 }
 
 /// A check constraint.

@@ -470,6 +470,7 @@ fn full_column(r: &Renderer<'_>, a: &AlterColumn) -> Res<Column> {
             .or_else(|| known.map(|c| c.comment.clone()))
             .flatten(),
         renamed_from: None,
+        ..Default::default()
     })
 }
 /// MySQL needs an index for every foreign key and uses any index that starts with the

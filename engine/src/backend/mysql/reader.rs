@@ -102,6 +102,7 @@ pub(crate) async fn read(
             autoincrement: extra.contains("auto_increment"),
             comment: cell(r, 7).filter(|c| !c.is_empty()).map(str::to_string),
             renamed_from: None,
+            ..Default::default()
         });
     }
 
@@ -136,6 +137,7 @@ pub(crate) async fn read(
                     referred_columns: vec![],
                     on_delete: action(cell(r, 6)),
                     on_update: action(cell(r, 5)),
+                    ..Default::default()
                 });
                 t.foreign_keys.len() - 1
             });
@@ -199,6 +201,7 @@ pub(crate) async fn read(
                 columns,
                 unique: false,
                 where_clause: None,
+                ..Default::default()
             });
         }
     }
@@ -240,6 +243,7 @@ pub(crate) async fn read(
     Ok(Schema {
         enums: vec![],
         tables,
+        ..Default::default()
     })
 }
 

@@ -106,6 +106,7 @@ pub(crate) async fn read(
             autoincrement: identity || serial,
             comment: cell(r, 10).map(str::to_string),
             renamed_from: None,
+            ..Default::default()
         });
     }
 
@@ -169,6 +170,7 @@ pub(crate) async fn read(
                         referred_columns: vec![],
                         on_delete: action(cell(r, 7)),
                         on_update: action(cell(r, 8)),
+                        ..Default::default()
                     });
                 }
                 if let (Some(fk), Some(col)) = (t.foreign_keys.last_mut(), column) {
@@ -217,6 +219,7 @@ pub(crate) async fn read(
                 columns: vec![],
                 unique: truthy(cell(r, 2)),
                 where_clause: cell(r, 3).map(str::to_string),
+                ..Default::default()
             });
             current = Some((table.to_string(), name.to_string()));
         }
@@ -226,7 +229,11 @@ pub(crate) async fn read(
         }
     }
 
-    Ok(Schema { enums, tables })
+    Ok(Schema {
+        enums,
+        tables,
+        ..Default::default()
+    })
 }
 
 /// `pg_constraint.confdeltype`/`confupdtype`; `a` (NO ACTION, the default) is `None`.

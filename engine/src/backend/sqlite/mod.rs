@@ -325,6 +325,7 @@ impl Backend for SqliteBackend {
         let mut renamed = Schema {
             enums: Vec::new(),
             tables: vec![old.clone()],
+            ..Default::default()
         };
         if let Some(n) = rename {
             rename_column(&mut renamed, &old.name, &a.name, n);

@@ -172,6 +172,7 @@ pub(crate) async fn read(
                 } else {
                     None
                 },
+                ..Default::default()
             });
         }
     }
@@ -209,6 +210,7 @@ pub(crate) async fn read(
                     referred_columns: vec![to.unwrap_or_default().to_string()],
                     on_delete: action(cell(r, 6)),
                     on_update: action(cell(r, 5)),
+                    ..Default::default()
                 },
                 to.is_none(),
             )),
@@ -248,6 +250,7 @@ pub(crate) async fn read(
     Ok(Schema {
         enums: vec![],
         tables,
+        ..Default::default()
     })
 }
 
