@@ -759,20 +759,26 @@ impl Keyed {
         }
     }
     /// What makes two of them the same, names aside.
-    fn shape(&self, dialect: Dialect) -> (bool, Vec<String>, bool, Option<String>) {
+    fn shape(&self, dialect: Dialect) -> (bool, Index) {
         match self {
             Keyed::Index(i) => {
                 let unique_key = dialect.backend().unique_index_is_constraint()
                     && i.unique
-                    && i.where_clause.is_none();
-                (
-                    unique_key,
-                    i.columns.clone(),
-                    i.unique,
-                    i.where_clause.as_deref().map(canonical_predicate),
-                )
+                    && i.where_clause.is_none()
+                    && i.kind.is_none();
+                let mut ix = dialect.backend().comparable_index(i);
+                ix.name = String::new();
+                ix.where_clause = ix.where_clause.as_deref().map(canonical_predicate);
+                (unique_key, ix)
             }
-            Keyed::Unique(u) => (true, u.columns.clone(), true, None),
+            Keyed::Unique(u) => (
+                true,
+                Index {
+                    columns: u.columns.clone(),
+                    unique: true,
+                    ..Index::default()
+                },
+            ),
         }
     }
     fn same(&self, other: &Keyed, dialect: Dialect) -> bool {
@@ -899,6 +905,7 @@ fn compare_foreign_keys(ctx: &mut Ctx<'_>, new: &Table, old: &Table) {
             && a.referred_columns == b.referred_columns
             && action(a.on_delete, d) == action(b.on_delete, d)
             && action(a.on_update, d) == action(b.on_update, d)
+            && d.backend().comparable_deferral(a) == d.backend().comparable_deferral(b)
     };
     let (added, removed, changed) = match_items(
         &new.foreign_keys,

@@ -28,7 +28,7 @@ pub use render::{render, render_all, RenderContext, RenderError, Renderer, SeaSt
 use crate::backend::dialect::Dialect;
 use crate::ops::{AlterColumn, ConstraintKind, EnumValuePosition};
 use crate::schema::{
-    CheckConstraint, Column, ColumnType, EnumType, FkAction, ForeignKey, Schema, Table,
+    CheckConstraint, Column, ColumnType, EnumType, FkAction, ForeignKey, Index, Schema, Table,
     UniqueConstraint,
 };
 use connection::{ConnectFuture, Connection};
@@ -263,6 +263,23 @@ pub trait Backend: Sync {
     /// as `NO ACTION`).
     fn reported_fk_action(&self, action: FkAction) -> FkAction {
         action
+    }
+
+    /// An index as this backend keeps it, for comparing a declared index with a
+    /// reflected one: details the backend ignores are cleared, defaults spelled out by
+    /// the database are dropped (the name is kept; comparison ignores it).
+    fn comparable_index(&self, index: &Index) -> Index {
+        let mut ix = index.clone();
+        if ix.using.as_deref() == Some("btree") {
+            ix.using = None;
+        }
+        ix
+    }
+
+    /// A foreign key's deferral as this backend keeps it: `(deferrable, initially
+    /// deferred)`.
+    fn comparable_deferral(&self, fk: &ForeignKey) -> (bool, bool) {
+        (fk.deferrable, fk.initially_deferred)
     }
 
     // ---- The run protocol: transactions, the run lock, the version table ----
