@@ -23,6 +23,10 @@
 //! rewrites the file from this run instead; `RETORT_CORPUS_TABLE=FILE` also writes the
 //! table there (for `scripts/corpus-report.sh`).
 //!
+//! `RETORT_CORPUS_ONLY=NAME[,NAME…]` runs only the rows whose schema or backend is named
+//! (e.g. `mysql` or `pdns,zabbix`); with it, `RETORT_CORPUS_WRITE_EXPECTED=1` rewrites
+//! just those rows.
+//!
 //! Runs when `RETORT_CORPUS=1` or `CI` is set (fetching the corpus when its cache is
 //! missing); otherwise it skips, saying so.
 
@@ -463,7 +467,29 @@ async fn upgrade_row(schema: &str, backend: &str, upgrade_dir: &Path) -> Option<
 }
 
 /// Every (schema, backend[, upgrade]) job in the corpus.
+/// The names `RETORT_CORPUS_ONLY` lists (empty: every row runs).
+fn only() -> Vec<String> {
+    std::env::var("RETORT_CORPUS_ONLY")
+        .unwrap_or_default()
+        .split(',')
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// True when the row of `schema` on `backend` runs under `RETORT_CORPUS_ONLY`.
+fn selected(only: &[String], schema: &str, backend: &str) -> bool {
+    let names: Vec<&String> = only
+        .iter()
+        .filter(|n| ["sqlite", "postgres", "mysql"].contains(&n.as_str()))
+        .collect();
+    let schemas: Vec<&String> = only.iter().filter(|n| !names.contains(n)).collect();
+    (names.is_empty() || names.iter().any(|n| *n == backend))
+        && (schemas.is_empty() || schemas.iter().any(|n| *n == schema))
+}
+
 fn jobs(corpus: &Path) -> Vec<(String, String, PathBuf)> {
+    let only = only();
     let mut out = Vec::new();
     let mut schemas: Vec<PathBuf> = std::fs::read_dir(corpus)
         .expect("the corpus lists")
@@ -477,6 +503,9 @@ fn jobs(corpus: &Path) -> Vec<(String, String, PathBuf)> {
             .to_string_lossy()
             .into_owned();
         for backend in ["sqlite", "postgres", "mysql"] {
+            if !selected(&only, &schema, backend) {
+                continue;
+            }
             let b = s.join(backend);
             if b.join("schema.sql").is_file() {
                 out.push((schema.clone(), backend.to_string(), b.join("schema.sql")));
@@ -562,7 +591,29 @@ fn real_schema_corpus_matches_its_expectations() {
     let path = repo().join("tests/corpus-expected.txt");
     if std::env::var("RETORT_CORPUS_WRITE_EXPECTED").is_ok_and(|v| v == "1") {
         let header = "# The real-schema corpus (tests/corpus.rs): schema backend step status [reason].\n# Generated with RETORT_CORPUS_WRITE_EXPECTED=1; the test compares the status only.\n";
-        std::fs::write(&path, format!("{header}{}\n", table.join("\n")))
+        // Rows this run did not select are kept as they were.
+        let only = only();
+        let old = std::fs::read_to_string(&path).unwrap_or_default();
+        let mut lines: Vec<String> = old
+            .lines()
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .filter(|l| {
+                let p: Vec<&str> = l.splitn(3, ' ').collect();
+                p.len() >= 2 && !selected(&only, p[0], p[1])
+            })
+            .map(str::to_string)
+            .collect();
+        lines.extend(table.iter().cloned());
+        lines.sort_by_key(|l| {
+            let p: Vec<&str> = l.splitn(4, ' ').collect();
+            (
+                p.first().map(|s| s.to_string()),
+                p.get(1).map(|s| s.to_string()),
+                p.get(2)
+                    .and_then(|s| step_order.iter().position(|x| x == s)),
+            )
+        });
+        std::fs::write(&path, format!("{header}{}\n", lines.join("\n")))
             .expect("write tests/corpus-expected.txt");
         return;
     }
