@@ -229,13 +229,14 @@ pub(crate) async fn read(
     Ok(Schema { enums, tables })
 }
 
-/// `NOT` an object an extension created (its `pg_depend` entry of type `e`), for the
-/// object `oid` of catalog `class`.
-fn not_extension_member(class: &str, oid: &str) -> String {
+/// `NOT` an object that an extension created or that is part of another object (its
+/// `pg_depend` entry of type `e` or `i`, such as a range type's constructor functions),
+/// for the object `oid` of catalog `class`.
+fn not_part_of_another(class: &str, oid: &str) -> String {
     format!(
         "NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend dep \
          WHERE dep.classid = 'pg_catalog.{class}'::regclass AND dep.objid = {oid} \
-           AND dep.deptype = 'e')"
+           AND dep.objsubid = 0 AND dep.deptype IN ('e', 'i'))"
     )
 }
 
@@ -244,11 +245,12 @@ fn not_extension_member(class: &str, oid: &str) -> String {
 /// triggers (not internal ones, nor a partition's clones of its parent's), rules,
 /// row-level security and its policies, functions, procedures and aggregates, domains,
 /// composite, range and base types, and extensions. Objects an extension created are
-/// left out (the extension is listed). Sequences are not listed here.
+/// left out (the extension is listed), and so are those that are part of another (a
+/// range type's constructors). Sequences are not listed here.
 pub(crate) async fn unmodelled(cat: &mut Catalog<'_>) -> UnmodelledResult {
-    let class_member = not_extension_member("pg_class", "c.oid");
-    let proc_member = not_extension_member("pg_proc", "p.oid");
-    let type_member = not_extension_member("pg_type", "t.oid");
+    let class_member = not_part_of_another("pg_class", "c.oid");
+    let proc_member = not_part_of_another("pg_proc", "p.oid");
+    let type_member = not_part_of_another("pg_type", "t.oid");
     let rows = cat
         .query(&format!(
             "SELECT CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'matview' \
