@@ -6,9 +6,9 @@ use std::process::ExitCode;
 
 use anyhow::{anyhow, Result};
 use retort_engine::autogenerate::{unmodelled_comment, Autogenerate};
-use retort_engine::reflect::UnmodelledObject;
 use retort_engine::db::Connection;
 use retort_engine::project::Project;
+use retort_engine::reflect::UnmodelledObject;
 use retort_engine::schema::{diagram, load_schema, schema_to_yaml, Schema};
 use retort_engine::script::graph::RevisionNode;
 use retort_engine::script::graph_draw;

@@ -302,10 +302,7 @@ async fn pictures_name_unmodelled_objects_in_their_own_comment_syntax() {
 async fn objects_on_excluded_tables_are_not_listed() {
     let dir = temp_project_with_config();
     let d = dir.path();
-    write(
-        &d.join("retort.yaml"),
-        "exclude_tables: [\"scratch*\"]\n",
-    );
+    write(&d.join("retort.yaml"), "exclude_tables: [\"scratch*\"]\n");
     let b = backends("unmodelled_excluded", d)
         .await
         .into_iter()
@@ -331,7 +328,9 @@ async fn objects_on_excluded_tables_are_not_listed() {
     write(&d.join("schema.yaml"), &yaml);
     let check = b.ok(d, &["check"]);
     assert!(
-        check.stderr.contains(&warning("trigger users_trg on users", "check")),
+        check
+            .stderr
+            .contains(&warning("trigger users_trg on users", "check")),
         "{}",
         check.all()
     );

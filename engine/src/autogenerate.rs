@@ -453,3 +453,27 @@ pub fn reflected_yaml(project: &Project, reflected: &Schema) -> String {
     schema.enums = named;
     schema_to_yaml(&schema, &project.config.naming_convention)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reflect::UnmodelledKind;
+
+    #[test]
+    fn unmodelled_objects_are_one_comment_line_each() {
+        let objects = [
+            UnmodelledObject::on(UnmodelledKind::Trigger, "users_audit", "users"),
+            UnmodelledObject::new(UnmodelledKind::View, "odd\nname"),
+        ];
+        assert_eq!(
+            unmodelled_comment(&objects, "#"),
+            "# not modelled by retort (left untouched): trigger users_audit on users\n\
+             # not modelled by retort (left untouched): view odd\\nname\n"
+        );
+        assert_eq!(unmodelled_comment(&[], "%%"), "");
+        assert_eq!(
+            unmodelled_warning(&objects[0], "check"),
+            "trigger users_audit on users is not modelled by retort; check cannot see changes to it"
+        );
+    }
+}

@@ -188,7 +188,9 @@ impl std::fmt::Display for UnmodelledObject {
         let (kind, name) = (self.kind.as_str(), &self.name);
         match (self.kind, &self.table) {
             (UnmodelledKind::Partitioning, _) => write!(f, "partitioning of table {name}"),
-            (UnmodelledKind::RowLevelSecurity, _) => write!(f, "row-level security on table {name}"),
+            (UnmodelledKind::RowLevelSecurity, _) => {
+                write!(f, "row-level security on table {name}")
+            }
             (UnmodelledKind::Partition, Some(t)) => write!(f, "partition {name} of {t}"),
             (UnmodelledKind::Inheritance, Some(t)) => {
                 write!(f, "table inheritance of {name} from {t}")
@@ -350,6 +352,45 @@ mod tests {
         assert!(TableScope::One("Users").includes("users"));
         assert!(!TableScope::One("users").includes("orders"));
         assert_eq!(TableScope::One("a").only(), Some("a"));
+    }
+
+    #[test]
+    fn unmodelled_objects_read_as_messages_name_them() {
+        use UnmodelledKind as K;
+        for (object, text) in [
+            (
+                UnmodelledObject::on(K::Trigger, "users_audit", "users"),
+                "trigger users_audit on users",
+            ),
+            (UnmodelledObject::new(K::View, "v"), "view v"),
+            (
+                UnmodelledObject::new(K::Function, "add(a integer)"),
+                "function add(a integer)",
+            ),
+            (
+                UnmodelledObject::on(K::Partition, "m_2024", "m"),
+                "partition m_2024 of m",
+            ),
+            (
+                UnmodelledObject::on(K::Inheritance, "child", "parent"),
+                "table inheritance of child from parent",
+            ),
+            (
+                UnmodelledObject::new(K::Partitioning, "m"),
+                "partitioning of table m",
+            ),
+            (
+                UnmodelledObject::new(K::RowLevelSecurity, "users"),
+                "row-level security on table users",
+            ),
+            (
+                UnmodelledObject::on(K::Policy, "own", "users"),
+                "row-level security policy own on users",
+            ),
+        ] {
+            assert_eq!(object.to_string(), text);
+        }
+        assert!(K::View.is_relation() && !K::Trigger.is_relation());
     }
 
     #[test]

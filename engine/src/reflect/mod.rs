@@ -110,8 +110,8 @@
 //! [`crate::backend::Backend::read_schema`]); the runner reads single tables with them.
 
 pub use crate::backend::ReflectError;
-pub use crate::backend::{UnmodelledKind, UnmodelledObject};
 use crate::backend::TableScope;
+pub use crate::backend::{UnmodelledKind, UnmodelledObject};
 use crate::db::Connection;
 use crate::schema::Schema;
 
