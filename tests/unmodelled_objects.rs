@@ -339,3 +339,71 @@ async fn objects_on_excluded_tables_are_not_listed() {
     let quiet = b.ok(d, &["-q", "check"]);
     assert!(!quiet.stderr.contains("warning:"), "{}", quiet.all());
 }
+
+#[tokio::test]
+async fn check_all_targets_warns_per_target() {
+    let dir = temp_project_with_config();
+    let d = dir.path();
+    let url = |name: &str| format!("sqlite://{}", d.join(format!("{name}.db")).display());
+    write(
+        &d.join("retort.yaml"),
+        &format!(
+            "targets:\n  plain: \"{}\"\n  audited: \"{}\"\n",
+            url("plain"),
+            url("audited")
+        ),
+    );
+    write(
+        &d.join("schema.yaml"),
+        "tables:\n  users:\n    columns:\n      id: {type: integer, primary_key: true, autoincrement: true}\n      name: {type: text}\n",
+    );
+    for (name, extra) in [
+        ("plain", None),
+        (
+            "audited",
+            Some("CREATE TRIGGER users_audit AFTER INSERT ON users BEGIN SELECT 1; END"),
+        ),
+    ] {
+        let mut conn = Connection::connect(&format!("{}?mode=rwc", url(name)))
+            .await
+            .expect("sqlite");
+        conn.execute("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT)")
+            .await
+            .expect("users");
+        if let Some(sql) = extra {
+            conn.execute(sql).await.expect("trigger");
+        }
+        conn.close().await;
+    }
+    let run = retort(d, &["check", "--all-targets"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let expected = warning("trigger users_audit on users", "check").replacen(
+        "warning: ",
+        "warning: audited: ",
+        1,
+    );
+    assert!(run.stderr.contains(&expected), "{}", run.all());
+    assert_eq!(run.stderr.matches("warning:").count(), 1, "{}", run.all());
+
+    let json = retort(d, &["check", "--all-targets", "--format", "json"]);
+    assert_eq!(json.code, 0, "{}", json.all());
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).expect("json");
+    let listed = |name: &str| {
+        v["targets"]
+            .as_array()
+            .and_then(|t| t.iter().find(|t| t["name"] == name))
+            .map(|t| t["not_modelled"].clone())
+    };
+    assert_eq!(
+        listed("audited"),
+        Some(serde_json::json!(["trigger users_audit on users"])),
+        "{}",
+        json.stdout
+    );
+    assert_eq!(
+        listed("plain"),
+        Some(serde_json::json!([])),
+        "{}",
+        json.stdout
+    );
+}
