@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use retort_engine::autogenerate::{
     operations_yaml, pending_revisions, reflect_to_yaml, render_revision, require_at_head,
-    Autogenerate, Comparison,
+    unmodelled_warning, Autogenerate, Comparison,
 };
 use retort_engine::db::Connection;
 use retort_engine::ops::Operation;
@@ -24,6 +24,17 @@ fn print_notes(quiet: bool, notes: &[String], warnings: &[(usize, String)]) {
     }
     for (_, w) in warnings {
         eprintln!("WARNING: {w}");
+    }
+}
+
+/// One warning per database object retort does not model, which `command` cannot see
+/// (not with `-q`).
+fn warn_unmodelled(quiet: bool, cmp: &Comparison, command: &str) {
+    if quiet {
+        return;
+    }
+    for o in &cmp.unmodelled {
+        eprintln!("warning: {}", unmodelled_warning(o, command));
     }
 }
 
@@ -57,6 +68,7 @@ pub async fn revision(
         return Err(e.into());
     }
     let cmp = compare_and_close(project, conn).await?;
+    warn_unmodelled(cli.quiet, &cmp, "autogenerate");
     print_notes(cli.quiet, &cmp.notes, &cmp.warnings);
     if cmp.is_empty() && !allow_empty {
         if !cli.quiet {
@@ -126,12 +138,14 @@ pub async fn check(cli: &Cli, project: &Project) -> Result<ExitCode> {
         return Ok(ExitCode::from(1));
     }
     let cmp = compare_and_close(project, conn).await?;
+    warn_unmodelled(cli.quiet, &cmp, "check");
     if cli.format == Format::Json {
         let ops = ops_json(project, &cmp.upgrade, false);
         let warnings: Vec<&String> = cmp.warnings.iter().map(|(_, w)| w).collect();
+        let unmodelled: Vec<String> = cmp.unmodelled.iter().map(|o| o.to_string()).collect();
         println!(
             "{}",
-            serde_json::json!({"up_to_date": true, "operations": ops, "warnings": warnings, "notes": cmp.notes})
+            serde_json::json!({"up_to_date": true, "operations": ops, "warnings": warnings, "notes": cmp.notes, "not_modelled": unmodelled})
         );
     } else if cmp.is_empty() {
         if !cli.quiet {
@@ -155,6 +169,7 @@ pub async fn check(cli: &Cli, project: &Project) -> Result<ExitCode> {
 pub async fn diff(cli: &Cli, project: &Project, sql: bool) -> Result<ExitCode> {
     let conn = connect(cli, project).await?;
     let cmp = compare_and_close(project, conn).await?;
+    warn_unmodelled(cli.quiet, &cmp, "diff");
     if cli.format == Format::Json {
         let ops = ops_json(project, &cmp.upgrade, true);
         let mut out = serde_json::json!({"operations": ops});

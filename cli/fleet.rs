@@ -5,6 +5,7 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use anyhow::{anyhow, Result};
+use retort_engine::autogenerate::unmodelled_warning;
 use retort_engine::config::Config;
 use retort_engine::dialect::Dialect;
 use retort_engine::fleet::{
@@ -217,6 +218,13 @@ fn print_text(cli: &Cli, project: &Project, command: &FleetCommand, report: &Fle
         }
     }
     if let FleetCommand::Check = command {
+        if !cli.quiet {
+            for r in &report.targets {
+                for o in r.check.iter().flat_map(|c| &c.unmodelled) {
+                    eprintln!("warning: {}: {}", r.name, unmodelled_warning(o, "check"));
+                }
+            }
+        }
         let differing = report.differing();
         if !differing.is_empty() {
             println!(
@@ -312,6 +320,12 @@ fn json_report(
                 v["pending"] = c.pending.clone().into();
                 v["operations"] = c.operations.clone().into();
                 v["matches"] = c.matches().into();
+                v["not_modelled"] = c
+                    .unmodelled
+                    .iter()
+                    .map(|o| o.to_string())
+                    .collect::<Vec<_>>()
+                    .into();
             }
             v
         })

@@ -29,7 +29,9 @@ use crate::db::{Connection, DbError};
 use crate::dialect::Dialect;
 use crate::ops::{write_operations, NotReversible, Operation};
 use crate::project::{NewRevisionError, NewRevisionRequest, Project};
-use crate::reflect::{reflect_schema, ReflectError, ReflectOptions};
+use crate::reflect::{
+    reflect_schema, reflect_unmodelled, ReflectError, ReflectOptions, UnmodelledObject,
+};
 use crate::schema::{
     inline_enum_values, load_schema, schema_to_yaml, ColumnType, EnumType, Schema,
 };
@@ -111,6 +113,9 @@ pub struct Comparison {
     pub warnings: Vec<(usize, String)>,
     /// Other things worth saying: declared renames, possible renames, what is not changed.
     pub notes: Vec<String>,
+    /// Objects of the database that retort does not model (views, triggers, routines,
+    /// …): the comparison cannot see them, and no operation touches them.
+    pub unmodelled: Vec<UnmodelledObject>,
 }
 
 impl Comparison {
@@ -180,6 +185,7 @@ impl Autogenerate {
         let dialect = conn.dialect();
         let current = Autogenerate::version_rows(project, conn).await?;
         let mut reflected = Autogenerate::reflect(project, conn).await?;
+        let unmodelled = Autogenerate::unmodelled(project, conn).await?;
         if !dialect.backend().has_enum_types() {
             let history = crate::runner::known_enums(project, &current);
             resolve_inline_enums(&declared, &mut reflected, history, dialect);
@@ -195,6 +201,7 @@ impl Autogenerate {
             downgrade,
             warnings: diff.warnings,
             notes: diff.notes,
+            unmodelled,
         })
     }
 
@@ -222,6 +229,54 @@ impl Autogenerate {
         let options = ReflectOptions::from_config(&project.config);
         Ok(reflect_schema(conn, &options).await?)
     }
+
+    /// The objects of the database behind `conn` that retort does not model (those on
+    /// excluded tables left out), sorted.
+    pub async fn unmodelled(
+        project: &Project,
+        conn: &mut Connection,
+    ) -> Result<Vec<UnmodelledObject>, AutogenerateError> {
+        let options = ReflectOptions::from_config(&project.config);
+        Ok(reflect_unmodelled(conn, &options).await?)
+    }
+}
+
+/// The warning for an object retort does not model, as `command` (`check`, …) gives it:
+/// "trigger users_audit on users is not modelled by retort; check cannot see changes to it".
+pub fn unmodelled_warning(object: &UnmodelledObject, command: &str) -> String {
+    format!(
+        "{} is not modelled by retort; {command} cannot see changes to it",
+        one_line(&object.to_string())
+    )
+}
+
+/// Comment lines naming each object retort does not model, each starting with
+/// `marker` (`#` in YAML, `%%` in Mermaid, `//` in Graphviz): "# not modelled by retort
+/// (left untouched): trigger users_audit on users". Line breaks and other control
+/// characters in names are escaped, so that each comment stays one line.
+pub fn unmodelled_comment(objects: &[UnmodelledObject], marker: &str) -> String {
+    objects
+        .iter()
+        .map(|o| {
+            format!(
+                "{marker} not modelled by retort (left untouched): {}\n",
+                one_line(&o.to_string())
+            )
+        })
+        .collect()
+}
+
+/// `text` with control characters escaped (`\n`, `\u{1b}`).
+fn one_line(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// The revisions an `upgrade heads` would run from the version rows `current`.
@@ -289,13 +344,19 @@ pub fn render_revision(
 
 /// The schema of the database behind `conn` as `schema.yaml` (to adopt an existing
 /// database): inline enums (MySQL, SQLite) become named enums, so that the file reads
-/// back and compares equal.
+/// back and compares equal. The objects retort does not model are named in comments at
+/// the top ([`unmodelled_comment`]).
 pub async fn reflect_to_yaml(
     project: &Project,
     conn: &mut Connection,
 ) -> Result<String, AutogenerateError> {
     let schema = Autogenerate::reflect(project, conn).await?;
-    Ok(reflected_yaml(project, &schema))
+    let unmodelled = Autogenerate::unmodelled(project, conn).await?;
+    Ok(format!(
+        "{}{}",
+        unmodelled_comment(&unmodelled, "#"),
+        reflected_yaml(project, &schema)
+    ))
 }
 
 /// YAML operation lines for a revision, with a `# WARNING` comment above each destructive one.
@@ -391,4 +452,28 @@ pub fn reflected_yaml(project: &Project, reflected: &Schema) -> String {
     }
     schema.enums = named;
     schema_to_yaml(&schema, &project.config.naming_convention)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reflect::UnmodelledKind;
+
+    #[test]
+    fn unmodelled_objects_are_one_comment_line_each() {
+        let objects = [
+            UnmodelledObject::on(UnmodelledKind::Trigger, "users_audit", "users"),
+            UnmodelledObject::new(UnmodelledKind::View, "odd\nname"),
+        ];
+        assert_eq!(
+            unmodelled_comment(&objects, "#"),
+            "# not modelled by retort (left untouched): trigger users_audit on users\n\
+             # not modelled by retort (left untouched): view odd\\nname\n"
+        );
+        assert_eq!(unmodelled_comment(&[], "%%"), "");
+        assert_eq!(
+            unmodelled_warning(&objects[0], "check"),
+            "trigger users_audit on users is not modelled by retort; check cannot see changes to it"
+        );
+    }
 }

@@ -14,6 +14,7 @@ use crate::config::{glob_match, is_target_name, Config, TargetsSource};
 use crate::db::{mask_url, redact, Connection};
 use crate::dialect::Dialect;
 use crate::project::Project;
+use crate::reflect::UnmodelledObject;
 use crate::runner::{self, Command};
 
 /// How many targets run at once unless told otherwise.
@@ -357,6 +358,9 @@ pub struct CheckFindings {
     pub pending: Vec<String>,
     /// The operations autogenerate would produce, described.
     pub operations: Vec<String>,
+    /// The target's objects that retort does not model (views, triggers, …), which
+    /// the comparison cannot see.
+    pub unmodelled: Vec<UnmodelledObject>,
 }
 
 impl CheckFindings {
@@ -610,25 +614,23 @@ async fn apply(
                 .into_iter()
                 .map(|s| s.revision)
                 .collect();
-            let operations = if pending.is_empty() {
+            let (operations, unmodelled) = if pending.is_empty() {
                 let mut conn = Connection::connect_read_only(url)
                     .await
                     .map_err(|e| e.to_string())?;
                 let comparison = Autogenerate::compare(project, &mut conn).await;
                 conn.close().await;
-                comparison
-                    .map_err(|e| e.to_string())?
-                    .upgrade
-                    .iter()
-                    .map(|op| op.describe())
-                    .collect()
+                let comparison = comparison.map_err(|e| e.to_string())?;
+                let operations = comparison.upgrade.iter().map(|op| op.describe()).collect();
+                (operations, comparison.unmodelled)
             } else {
-                Vec::new()
+                (Vec::new(), Vec::new())
             };
             Ok(Done {
                 check: Some(CheckFindings {
                     pending,
                     operations,
+                    unmodelled,
                 }),
                 ..unchanged()
             })

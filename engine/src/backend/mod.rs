@@ -22,7 +22,10 @@ pub mod sqlite;
 pub use live::{
     read_live_table, read_sqlite_table, render_live, sqlite_foreign_key_violations, LiveReadError,
 };
-pub use reader::{name_inline_enums, ReadFuture, ReadResult, ReflectError, TableScope};
+pub use reader::{
+    name_inline_enums, ReadFuture, ReadResult, ReflectError, TableScope, UnmodelledFuture,
+    UnmodelledKind, UnmodelledObject, UnmodelledResult,
+};
 pub use render::{render, render_all, RenderContext, RenderError, Renderer, SeaStatement};
 
 use crate::backend::dialect::Dialect;
@@ -134,6 +137,11 @@ pub trait Backend: Sync {
     /// the one table an operation's SQL depends on, so both see the same model.
     fn read_schema<'a>(&'a self, conn: &'a mut Connection, scope: TableScope<'a>)
         -> ReadFuture<'a>;
+
+    /// Lists the objects of the connection's schema/database that retort does not model
+    /// (views, triggers, routines, …; see [`UnmodelledObject`]), whatever the project's
+    /// table filter, in no particular order. Reflection leaves all of them out.
+    fn read_unmodelled<'a>(&'a self, conn: &'a mut Connection) -> UnmodelledFuture<'a>;
 
     /// The catalog query listing every base table of the connection's schema/database.
     fn catalog_tables_sql(&self) -> &'static str;

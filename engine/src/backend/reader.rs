@@ -54,6 +54,159 @@ pub type ReadResult = Result<(Schema, usize), ReflectError>;
 /// The future a backend's [`super::Backend::read_schema`] returns.
 pub type ReadFuture<'a> = Pin<Box<dyn Future<Output = ReadResult> + Send + 'a>>;
 
+/// What kind of database object retort does not model (see [`UnmodelledObject`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum UnmodelledKind {
+    /// A view.
+    View,
+    /// A PostgreSQL materialized view.
+    MaterializedView,
+    /// A SQLite virtual table (FTS, R-Tree, …), with its shadow tables.
+    VirtualTable,
+    /// A PostgreSQL foreign table.
+    ForeignTable,
+    /// The partitioning of a table (the table's columns are modelled, its partitioning
+    /// is not).
+    Partitioning,
+    /// A PostgreSQL partition (`table` is the partitioned table).
+    Partition,
+    /// PostgreSQL table inheritance (`name` inherits from `table`).
+    Inheritance,
+    /// A MariaDB system-versioned table.
+    SystemVersionedTable,
+    /// A trigger (`table` is the table or view it is on).
+    Trigger,
+    /// A PostgreSQL rule (`table` is the table or view it is on).
+    Rule,
+    /// A PostgreSQL row-level security policy (`table` is its table).
+    Policy,
+    /// Row-level security switched on for a PostgreSQL table (`name` is the table).
+    RowLevelSecurity,
+    /// A stored function.
+    Function,
+    /// A stored procedure.
+    Procedure,
+    /// A PostgreSQL aggregate function.
+    Aggregate,
+    /// A MySQL/MariaDB scheduled event.
+    Event,
+    /// A PostgreSQL domain.
+    Domain,
+    /// A PostgreSQL composite type.
+    CompositeType,
+    /// A PostgreSQL range type.
+    RangeType,
+    /// A PostgreSQL base type of an extension's or user's making.
+    BaseType,
+    /// A PostgreSQL extension installed in the schema.
+    Extension,
+}
+
+impl UnmodelledKind {
+    /// The kind as messages name it ("materialized view").
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UnmodelledKind::View => "view",
+            UnmodelledKind::MaterializedView => "materialized view",
+            UnmodelledKind::VirtualTable => "virtual table",
+            UnmodelledKind::ForeignTable => "foreign table",
+            UnmodelledKind::Partitioning => "partitioning",
+            UnmodelledKind::Partition => "partition",
+            UnmodelledKind::Inheritance => "table inheritance",
+            UnmodelledKind::SystemVersionedTable => "system-versioned table",
+            UnmodelledKind::Trigger => "trigger",
+            UnmodelledKind::Rule => "rule",
+            UnmodelledKind::Policy => "row-level security policy",
+            UnmodelledKind::RowLevelSecurity => "row-level security",
+            UnmodelledKind::Function => "function",
+            UnmodelledKind::Procedure => "procedure",
+            UnmodelledKind::Aggregate => "aggregate",
+            UnmodelledKind::Event => "event",
+            UnmodelledKind::Domain => "domain",
+            UnmodelledKind::CompositeType => "composite type",
+            UnmodelledKind::RangeType => "range type",
+            UnmodelledKind::BaseType => "base type",
+            UnmodelledKind::Extension => "extension",
+        }
+    }
+
+    /// True when the object is a relation of its own name (a view, a partition, …),
+    /// which the project's table filter selects like a table.
+    pub fn is_relation(self) -> bool {
+        matches!(
+            self,
+            UnmodelledKind::View
+                | UnmodelledKind::MaterializedView
+                | UnmodelledKind::VirtualTable
+                | UnmodelledKind::ForeignTable
+                | UnmodelledKind::Partitioning
+                | UnmodelledKind::Partition
+                | UnmodelledKind::Inheritance
+                | UnmodelledKind::SystemVersionedTable
+                | UnmodelledKind::RowLevelSecurity
+        )
+    }
+}
+
+/// A database object that retort deliberately does not model (a view, a trigger, a
+/// routine, …): reflection leaves it out, comparison cannot see it, and no operation
+/// touches it. `reflect` lists these in a comment and `check` warns about each.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct UnmodelledObject {
+    /// What it is.
+    pub kind: UnmodelledKind,
+    /// Its name (a routine's with its argument types, where the backend overloads).
+    pub name: String,
+    /// The table it belongs to, where it has one (a trigger's table, a partition's
+    /// partitioned table, an inheriting table's parent).
+    pub table: Option<String>,
+}
+
+impl UnmodelledObject {
+    /// An object of `kind` called `name`, on no table.
+    pub fn new(kind: UnmodelledKind, name: impl Into<String>) -> Self {
+        UnmodelledObject {
+            kind,
+            name: name.into(),
+            table: None,
+        }
+    }
+
+    /// An object of `kind` called `name` that belongs to `table`.
+    pub fn on(kind: UnmodelledKind, name: impl Into<String>, table: impl Into<String>) -> Self {
+        UnmodelledObject {
+            kind,
+            name: name.into(),
+            table: Some(table.into()),
+        }
+    }
+}
+
+impl std::fmt::Display for UnmodelledObject {
+    /// "trigger users_audit on users", "partition m_2024 of m", "view active_users".
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (kind, name) = (self.kind.as_str(), &self.name);
+        match (self.kind, &self.table) {
+            (UnmodelledKind::Partitioning, _) => write!(f, "partitioning of table {name}"),
+            (UnmodelledKind::RowLevelSecurity, _) => {
+                write!(f, "row-level security on table {name}")
+            }
+            (UnmodelledKind::Partition, Some(t)) => write!(f, "partition {name} of {t}"),
+            (UnmodelledKind::Inheritance, Some(t)) => {
+                write!(f, "table inheritance of {name} from {t}")
+            }
+            (_, Some(t)) => write!(f, "{kind} {name} on {t}"),
+            (_, None) => write!(f, "{kind} {name}"),
+        }
+    }
+}
+
+/// What a backend's [`super::Backend::read_unmodelled`] answers.
+pub type UnmodelledResult = Result<Vec<UnmodelledObject>, ReflectError>;
+
+/// The future a backend's [`super::Backend::read_unmodelled`] returns.
+pub type UnmodelledFuture<'a> = Pin<Box<dyn Future<Output = UnmodelledResult> + Send + 'a>>;
+
 /// A connection that counts the catalog queries sent through it.
 pub(crate) struct Catalog<'c> {
     conn: &'c mut Connection,
@@ -199,6 +352,45 @@ mod tests {
         assert!(TableScope::One("Users").includes("users"));
         assert!(!TableScope::One("users").includes("orders"));
         assert_eq!(TableScope::One("a").only(), Some("a"));
+    }
+
+    #[test]
+    fn unmodelled_objects_read_as_messages_name_them() {
+        use UnmodelledKind as K;
+        for (object, text) in [
+            (
+                UnmodelledObject::on(K::Trigger, "users_audit", "users"),
+                "trigger users_audit on users",
+            ),
+            (UnmodelledObject::new(K::View, "v"), "view v"),
+            (
+                UnmodelledObject::new(K::Function, "add(a integer)"),
+                "function add(a integer)",
+            ),
+            (
+                UnmodelledObject::on(K::Partition, "m_2024", "m"),
+                "partition m_2024 of m",
+            ),
+            (
+                UnmodelledObject::on(K::Inheritance, "child", "parent"),
+                "table inheritance of child from parent",
+            ),
+            (
+                UnmodelledObject::new(K::Partitioning, "m"),
+                "partitioning of table m",
+            ),
+            (
+                UnmodelledObject::new(K::RowLevelSecurity, "users"),
+                "row-level security on table users",
+            ),
+            (
+                UnmodelledObject::on(K::Policy, "own", "users"),
+                "row-level security policy own on users",
+            ),
+        ] {
+            assert_eq!(object.to_string(), text);
+        }
+        assert!(K::View.is_relation() && !K::Trigger.is_relation());
     }
 
     #[test]

@@ -100,11 +100,18 @@
 //! - Comments: PostgreSQL `obj_description`/`col_description`; MySQL `TABLE_COMMENT` /
 //!   `COLUMN_COMMENT` (empty means none). SQLite has none.
 //!
+//! ## What is not modelled
+//! Views, triggers, routines and the other objects listed by
+//! [`crate::backend::UnmodelledKind`] are never reported as tables; SQLite's virtual
+//! tables (FTS, R-Tree) and the shadow tables holding their data are left out too.
+//! [`reflect_unmodelled`] lists them, so that `reflect` and `check` can say so.
+//!
 //! The readers themselves live in the backends (`backend/*/reader.rs`, reached through
 //! [`crate::backend::Backend::read_schema`]); the runner reads single tables with them.
 
 pub use crate::backend::ReflectError;
 use crate::backend::TableScope;
+pub use crate::backend::{UnmodelledKind, UnmodelledObject};
 use crate::db::Connection;
 use crate::schema::Schema;
 
@@ -191,6 +198,25 @@ pub async fn reflect_schema_with_stats(
     let (mut schema, queries) = backend.read_schema(conn, TableScope::All(&include)).await?;
     finish(&mut schema);
     Ok((schema, ReflectStats { queries }))
+}
+
+/// The objects of the connection's database that retort does not model (views,
+/// triggers, routines, …), sorted by kind and name. Those on a table the options leave
+/// out, and relations (views, partitions, …) whose own name they leave out, are not
+/// listed.
+pub async fn reflect_unmodelled(
+    conn: &mut Connection,
+    options: &ReflectOptions<'_>,
+) -> Result<Vec<UnmodelledObject>, ReflectError> {
+    let backend = conn.dialect().backend();
+    let mut objects = backend.read_unmodelled(conn).await?;
+    objects.retain(|o| {
+        o.table.as_deref().is_none_or(|t| options.includes(t))
+            && (!o.kind.is_relation() || options.includes(&o.name))
+    });
+    objects.sort();
+    objects.dedup();
+    Ok(objects)
 }
 
 /// Sorts everything that has no order of its own.

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use super::MySqlBackend;
 use crate::backend::reader::{
     cell, custom, need, sized_type, split_type, table_mut, Catalog, ReflectError, TableScope,
+    UnmodelledKind, UnmodelledObject, UnmodelledResult,
 };
 use crate::backend::Backend;
 use crate::schema::inline_enum_values;
@@ -245,6 +246,74 @@ pub(crate) async fn read(
         tables,
         ..Default::default()
     })
+}
+
+/// What `DATABASE()` has that retort does not model: views, MariaDB system-versioned
+/// tables, triggers, stored procedures and functions, events, and the partitioning of
+/// partitioned tables (whose columns are modelled). Sequences are not listed here.
+pub(crate) async fn unmodelled(cat: &mut Catalog<'_>) -> UnmodelledResult {
+    let mut out = Vec::new();
+    for r in cat
+        .query(
+            "SELECT TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES \
+             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE IN ('VIEW', 'SYSTEM VERSIONED')",
+        )
+        .await?
+    {
+        let kind = match need(&r, 1, "table type")? {
+            "VIEW" => UnmodelledKind::View,
+            _ => UnmodelledKind::SystemVersionedTable,
+        };
+        out.push(UnmodelledObject::new(kind, need(&r, 0, "table name")?));
+    }
+    for r in cat
+        .query(
+            "SELECT TRIGGER_NAME, EVENT_OBJECT_TABLE FROM information_schema.TRIGGERS \
+             WHERE TRIGGER_SCHEMA = DATABASE()",
+        )
+        .await?
+    {
+        out.push(UnmodelledObject::on(
+            UnmodelledKind::Trigger,
+            need(&r, 0, "trigger name")?,
+            need(&r, 1, "trigger table")?,
+        ));
+    }
+    for r in cat
+        .query(
+            "SELECT ROUTINE_TYPE, ROUTINE_NAME FROM information_schema.ROUTINES \
+             WHERE ROUTINE_SCHEMA = DATABASE()",
+        )
+        .await?
+    {
+        let kind = match need(&r, 0, "routine type")? {
+            "FUNCTION" => UnmodelledKind::Function,
+            _ => UnmodelledKind::Procedure,
+        };
+        out.push(UnmodelledObject::new(kind, need(&r, 1, "routine name")?));
+    }
+    for r in cat
+        .query("SELECT EVENT_NAME FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE()")
+        .await?
+    {
+        out.push(UnmodelledObject::new(
+            UnmodelledKind::Event,
+            need(&r, 0, "event name")?,
+        ));
+    }
+    for r in cat
+        .query(
+            "SELECT DISTINCT TABLE_NAME FROM information_schema.PARTITIONS \
+             WHERE TABLE_SCHEMA = DATABASE() AND PARTITION_NAME IS NOT NULL",
+        )
+        .await?
+    {
+        out.push(UnmodelledObject::new(
+            UnmodelledKind::Partitioning,
+            need(&r, 0, "table name")?,
+        ));
+    }
+    Ok(out)
 }
 
 /// True for the index MySQL creates for a foreign key that no index covered: named

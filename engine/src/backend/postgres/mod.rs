@@ -57,6 +57,16 @@ impl Backend for PostgresBackend {
         })
     }
 
+    fn read_unmodelled<'a>(
+        &'a self,
+        conn: &'a mut super::connection::Connection,
+    ) -> super::UnmodelledFuture<'a> {
+        Box::pin(async move {
+            let mut cat = super::reader::Catalog::new(conn);
+            reader::unmodelled(&mut cat).await
+        })
+    }
+
     fn catalog_tables_sql(&self) -> &'static str {
         "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name"
     }

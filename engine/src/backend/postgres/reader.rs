@@ -4,7 +4,7 @@
 
 use crate::backend::reader::{
     cell, custom, need, sized_type, split_type, table_mut, truthy, Catalog, ReflectError,
-    TableScope,
+    TableScope, UnmodelledKind, UnmodelledObject, UnmodelledResult,
 };
 use crate::schema::{
     CheckConstraint, Column, ColumnType, EnumType, FkAction, ForeignKey, Index, PrimaryKey, Schema,
@@ -234,6 +234,117 @@ pub(crate) async fn read(
         tables,
         ..Default::default()
     })
+}
+
+/// `NOT` an object that an extension created or that is part of another object (its
+/// `pg_depend` entry of type `e` or `i`, such as a range type's constructor functions),
+/// for the object `oid` of catalog `class`.
+fn not_part_of_another(class: &str, oid: &str) -> String {
+    format!(
+        "NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend dep \
+         WHERE dep.classid = 'pg_catalog.{class}'::regclass AND dep.objid = {oid} \
+           AND dep.objsubid = 0 AND dep.deptype IN ('e', 'i'))"
+    )
+}
+
+/// What the current schema has that retort does not model, in one query: views,
+/// materialized views, foreign tables, partitioning and partitions, table inheritance,
+/// triggers (not internal ones, nor a partition's clones of its parent's), rules,
+/// row-level security and its policies, functions, procedures and aggregates, domains,
+/// composite, range and base types, and extensions. Objects an extension created are
+/// left out (the extension is listed), and so are those that are part of another (a
+/// range type's constructors). Sequences are not listed here.
+pub(crate) async fn unmodelled(cat: &mut Catalog<'_>) -> UnmodelledResult {
+    let class_member = not_part_of_another("pg_class", "c.oid");
+    let proc_member = not_part_of_another("pg_proc", "p.oid");
+    let type_member = not_part_of_another("pg_type", "t.oid");
+    let rows = cat
+        .query(&format!(
+            "SELECT CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'matview' \
+                    WHEN 'f' THEN 'foreign' ELSE 'partitioned' END, c.relname::text, NULL::text \
+             FROM pg_catalog.pg_class c \
+             WHERE c.relnamespace = {NS} AND c.relkind IN ('v', 'm', 'f', 'p') \
+               AND NOT c.relispartition AND {class_member} \
+             UNION ALL \
+             SELECT CASE WHEN c.relispartition THEN 'partition' ELSE 'inherits' END, \
+                    c.relname::text, pc.relname::text \
+             FROM pg_catalog.pg_inherits i \
+             JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid \
+             JOIN pg_catalog.pg_class pc ON pc.oid = i.inhparent \
+             WHERE c.relnamespace = {NS} AND c.relkind IN ('r', 'p', 'f') AND {class_member} \
+             UNION ALL \
+             SELECT 'trigger', tg.tgname::text, c.relname::text \
+             FROM pg_catalog.pg_trigger tg JOIN pg_catalog.pg_class c ON c.oid = tg.tgrelid \
+             WHERE c.relnamespace = {NS} AND NOT tg.tgisinternal \
+               AND NOT (c.relispartition AND EXISTS ( \
+                   SELECT 1 FROM pg_catalog.pg_inherits i \
+                   JOIN pg_catalog.pg_trigger ptg ON ptg.tgrelid = i.inhparent \
+                   WHERE i.inhrelid = c.oid AND ptg.tgname = tg.tgname)) \
+             UNION ALL \
+             SELECT 'rule', r.rulename::text, c.relname::text \
+             FROM pg_catalog.pg_rewrite r JOIN pg_catalog.pg_class c ON c.oid = r.ev_class \
+             WHERE c.relnamespace = {NS} AND r.rulename <> '_RETURN' \
+             UNION ALL \
+             SELECT 'policy', pol.polname::text, c.relname::text \
+             FROM pg_catalog.pg_policy pol JOIN pg_catalog.pg_class c ON c.oid = pol.polrelid \
+             WHERE c.relnamespace = {NS} \
+             UNION ALL \
+             SELECT 'rls', c.relname::text, NULL::text FROM pg_catalog.pg_class c \
+             WHERE c.relnamespace = {NS} AND c.relrowsecurity \
+             UNION ALL \
+             SELECT CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' \
+                    ELSE 'function' END, \
+                    p.proname::text || '(' || pg_catalog.pg_get_function_identity_arguments(p.oid) || ')', \
+                    NULL::text \
+             FROM pg_catalog.pg_proc p WHERE p.pronamespace = {NS} AND {proc_member} \
+             UNION ALL \
+             SELECT CASE t.typtype WHEN 'd' THEN 'domain' WHEN 'c' THEN 'composite' \
+                    WHEN 'r' THEN 'range' ELSE 'base' END, t.typname::text, NULL::text \
+             FROM pg_catalog.pg_type t \
+             WHERE t.typnamespace = {NS} AND {type_member} \
+               AND (t.typtype IN ('d', 'r') \
+                    OR (t.typtype = 'c' AND EXISTS (SELECT 1 FROM pg_catalog.pg_class tc \
+                        WHERE tc.oid = t.typrelid AND tc.relkind = 'c')) \
+                    OR (t.typtype = 'b' AND t.typcategory <> 'A')) \
+             UNION ALL \
+             SELECT 'extension', e.extname::text, NULL::text FROM pg_catalog.pg_extension e \
+             WHERE e.extnamespace = {NS}"
+        ))
+        .await?;
+    let mut out = Vec::new();
+    for r in &rows {
+        let kind = match need(r, 0, "object kind")? {
+            "view" => UnmodelledKind::View,
+            "matview" => UnmodelledKind::MaterializedView,
+            "foreign" => UnmodelledKind::ForeignTable,
+            "partitioned" => UnmodelledKind::Partitioning,
+            "partition" => UnmodelledKind::Partition,
+            "inherits" => UnmodelledKind::Inheritance,
+            "trigger" => UnmodelledKind::Trigger,
+            "rule" => UnmodelledKind::Rule,
+            "policy" => UnmodelledKind::Policy,
+            "rls" => UnmodelledKind::RowLevelSecurity,
+            "procedure" => UnmodelledKind::Procedure,
+            "aggregate" => UnmodelledKind::Aggregate,
+            "function" => UnmodelledKind::Function,
+            "domain" => UnmodelledKind::Domain,
+            "composite" => UnmodelledKind::CompositeType,
+            "range" => UnmodelledKind::RangeType,
+            "base" => UnmodelledKind::BaseType,
+            "extension" => UnmodelledKind::Extension,
+            other => {
+                return Err(ReflectError::Catalog(format!(
+                    "unknown object kind `{other}`"
+                )))
+            }
+        };
+        let name = need(r, 1, "object name")?;
+        out.push(match cell(r, 2) {
+            Some(table) => UnmodelledObject::on(kind, name, table),
+            None => UnmodelledObject::new(kind, name),
+        });
+    }
+    Ok(out)
 }
 
 /// `pg_constraint.confdeltype`/`confupdtype`; `a` (NO ACTION, the default) is `None`.

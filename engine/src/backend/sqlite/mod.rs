@@ -77,6 +77,16 @@ impl Backend for SqliteBackend {
         })
     }
 
+    fn read_unmodelled<'a>(
+        &'a self,
+        conn: &'a mut super::connection::Connection,
+    ) -> super::UnmodelledFuture<'a> {
+        Box::pin(async move {
+            let mut cat = super::reader::Catalog::new(conn);
+            reader::unmodelled(&mut cat).await
+        })
+    }
+
     fn catalog_tables_sql(&self) -> &'static str {
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
     }

@@ -11,7 +11,7 @@ use super::ddl::{
 };
 use crate::backend::reader::{
     cell, custom, need, sized_type, split_type, table_mut, truthy, Catalog, ReflectError,
-    TableScope,
+    TableScope, UnmodelledKind, UnmodelledObject, UnmodelledResult,
 };
 use crate::schema::{
     CheckConstraint, Column, ColumnType, FkAction, ForeignKey, Index, PrimaryKey, Schema, Table,
@@ -29,8 +29,43 @@ struct IndexRow {
     columns: Vec<Option<String>>,
 }
 
-/// Tables of `main` other than SQLite's own.
-const USER_TABLES: &str = "m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'";
+/// Ordinary tables of `main`: not SQLite's own, not virtual tables (`rootpage` 0) and
+/// not the shadow tables holding a virtual table's data (named `<virtual table>_<suffix>`
+/// with one of the suffixes SQLite's built-in FTS3/4, FTS5 and R-Tree modules use).
+const USER_TABLES: &str = concat!(
+    "m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND m.rootpage <> 0 ",
+    "AND NOT EXISTS (SELECT 1 FROM main.sqlite_master v ",
+    "WHERE v.type = 'table' AND v.rootpage = 0 AND lower(m.name) IN (",
+    "lower(v.name) || '_content', lower(v.name) || '_segments', ",
+    "lower(v.name) || '_segdir', lower(v.name) || '_docsize', lower(v.name) || '_stat', ",
+    "lower(v.name) || '_data', lower(v.name) || '_idx', lower(v.name) || '_config', ",
+    "lower(v.name) || '_node', lower(v.name) || '_rowid', lower(v.name) || '_parent'))"
+);
+
+/// The views, triggers and virtual tables of `main`: what SQLite has that retort does
+/// not model.
+pub(crate) async fn unmodelled(cat: &mut Catalog<'_>) -> UnmodelledResult {
+    let rows = cat
+        .query(
+            "SELECT type, name, tbl_name FROM main.sqlite_master \
+             WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' \
+               AND (type IN ('view', 'trigger') OR (type = 'table' AND rootpage = 0)) \
+             ORDER BY type, name",
+        )
+        .await?;
+    let mut out = Vec::new();
+    for r in &rows {
+        let name = need(r, 1, "object name")?;
+        out.push(match need(r, 0, "object type")? {
+            "view" => UnmodelledObject::new(UnmodelledKind::View, name),
+            "trigger" => {
+                UnmodelledObject::on(UnmodelledKind::Trigger, name, need(r, 2, "trigger table")?)
+            }
+            _ => UnmodelledObject::new(UnmodelledKind::VirtualTable, name),
+        });
+    }
+    Ok(out)
+}
 
 pub(crate) async fn read(
     cat: &mut Catalog<'_>,
