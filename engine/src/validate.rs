@@ -32,8 +32,80 @@ pub fn check_identifier_lengths(
     findings: &mut Findings,
 ) {
     let limited = |d: &Dialect| d.backend().max_identifier_length().is_some();
-    for id in identifiers {
-        match dialect.filter(limited).map(Dialect::backend) {
+    for whole in identifiers {
+        // A qualified table name is two identifiers, each within the limit on its own.
+        let parts: Vec<Identifier> = if names_a_table(whole) {
+            whole
+                .name
+                .split('.')
+                .map(|part| Identifier {
+                    name: part.to_string(),
+                    ..whole.clone()
+                })
+                .collect()
+        } else {
+            vec![whole.clone()]
+        };
+        for id in &parts {
+            check_identifier_length(id, dialect.filter(limited).map(Dialect::backend), findings);
+        }
+    }
+}
+
+/// True when `id` names a table (in `schema.yaml` or a revision file), which may be
+/// qualified `schema.table`.
+fn names_a_table(id: &Identifier) -> bool {
+    id.what == "table"
+        || [
+            "`table` of ",
+            "`referred_table` of ",
+            "`references` of ",
+            "`name` of `create_table`",
+            "`name` of `drop_table`",
+            "`name` of `rename_table`",
+            "`new_name` of `rename_table`",
+        ]
+        .iter()
+        .any(|p| id.what.starts_with(p))
+}
+
+/// Rejects schema-qualified table names (`audit.events`) on a backend without schemas
+/// inside a database (MySQL/MariaDB, SQLite), naming where each was written and the fix.
+pub fn check_qualified_names(
+    identifiers: &[Identifier],
+    dialect: Option<Dialect>,
+    errors: &mut Diagnostics,
+) {
+    let Some(backend) = dialect.map(Dialect::backend) else {
+        return;
+    };
+    if backend.has_session_schema() {
+        return;
+    }
+    for id in identifiers.iter().filter(|id| names_a_table(id)) {
+        let (Some(schema), table) = crate::schema::split_table_name(&id.name) else {
+            continue;
+        };
+        errors.push(
+            &id.file,
+            id.span,
+            format!(
+                "{} `{}` is schema-qualified, but {} has no schemas inside a database; write `{table}` without `{schema}.` (schema-qualified tables work on PostgreSQL only)",
+                id.what,
+                id.name,
+                backend.display_name()
+            ),
+        );
+    }
+}
+
+fn check_identifier_length(
+    id: &Identifier,
+    backend: Option<&'static dyn crate::backend::Backend>,
+    findings: &mut Findings,
+) {
+    let limited = |d: &Dialect| d.backend().max_identifier_length().is_some();
+        match backend {
             Some(b) => {
                 let (len, max) = (
                     b.identifier_length(&id.name),
@@ -77,7 +149,6 @@ pub fn check_identifier_lengths(
                 }
             }
         }
-    }
 }
 
 /// The names in YAML revision files that become identifiers: tables, columns, indexes,
@@ -139,6 +210,12 @@ fn collect_identifiers(file: &Path, op: &str, node: &Node, out: &mut Vec<Identif
                     }
                 }
                 NodeValue::Map(_) => collect_identifiers(file, op, v, out),
+                NodeValue::Scalar { text, .. } if key != "primary_key" => {
+                    // `references: TABLE.COLUMN` (the table may be `schema.table`).
+                    if let Some((table, _)) = text.rsplit_once('.') {
+                        push(out, table, v.span, format!("`references` of `{op}`"));
+                    }
+                }
                 _ => {}
             },
             _ => {}
@@ -242,11 +319,9 @@ pub fn check_before_run(project: &Project, dialect: Option<Dialect>) -> Diagnost
         }
     }
     let mut findings = Findings::default();
-    check_identifier_lengths(
-        &revision_identifiers(&project.files),
-        dialect,
-        &mut findings,
-    );
+    let identifiers = revision_identifiers(&project.files);
+    check_identifier_lengths(&identifiers, dialect, &mut findings);
+    check_qualified_names(&identifiers, dialect, &mut errors);
     errors.0.extend(findings.errors.0);
     errors.sort();
     errors

@@ -405,6 +405,10 @@ impl<'a> SchemaLoader<'a> {
                         ctx.err(k.span, "a table name is empty; write the table's name");
                         continue;
                     }
+                    if let Some(problem) = super::qualified_name_problem(&name) {
+                        ctx.err(k.span, problem);
+                        continue;
+                    }
                     if let Some(first) = self.table_index.get(&name).map(|&i| &self.tables[i]) {
                         let msg = format!(
                             "table `{name}` is defined twice (first at {}:{}:{})",
@@ -562,7 +566,12 @@ fn parse_table(
     ctx.check_keys(map, &allowed, &what);
     let table = &mut draft.table;
     table.comment = ctx.opt_string(node.get("comment"), "a table comment");
-    table.renamed_from = ctx.opt_string(node.get("renamed_from"), "`renamed_from`");
+    table.renamed_from = ctx
+        .opt_string(node.get("renamed_from"), "`renamed_from`")
+        .map(|old| match super::split_table_name(name) {
+            (Some(schema), _) if !old.contains('.') => super::qualified_name(Some(schema), &old),
+            _ => old,
+        });
 
     // Columns, and the column-level shorthands collected for table-level handling.
     let mut pk_columns: Vec<(String, Span)> = Vec::new();
