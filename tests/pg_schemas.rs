@@ -15,9 +15,16 @@ use common::{assert_refused, retort, retort_bin, temp_project, write, Run};
 use retort_engine::db::Connection;
 use serde_json::Value;
 
-/// Tables in two schemas, foreign keys across them both ways and within `audit`, an
-/// index and comments on a table in `audit`.
+/// Tables in two schemas (two of them called `events`, with indexes and keys of the same
+/// names), foreign keys across the schemas both ways and within `audit`, an index and
+/// comments on a table in `audit`.
 const SCHEMA: &str = r#"tables:
+  events:
+    columns:
+      id: {type: integer, primary_key: true}
+      kind: {type: varchar(10)}
+    indexes:
+      - {columns: [kind, id]}
   users:
     columns:
       id: {type: integer, primary_key: true}
@@ -64,7 +71,9 @@ impl PgDb {
             return None;
         };
         let name = format!("rt_pgschemas_{test}_{}", std::process::id());
-        let mut conn = Connection::connect(&server).await.expect("server reachable");
+        let mut conn = Connection::connect(&server)
+            .await
+            .expect("server reachable");
         conn.execute(&format!("CREATE DATABASE \"{name}\""))
             .await
             .expect("create database");
@@ -190,6 +199,7 @@ async fn qualified_tables_autogenerate_upgrade_reflect_check_downgrade() {
     for t in [
         "audit.details",
         "audit.events",
+        "public.events",
         "public.reports",
         "public.users",
         "public.retort_version",
@@ -197,10 +207,10 @@ async fn qualified_tables_autogenerate_upgrade_reflect_check_downgrade() {
         assert!(tables.contains(&t.to_string()), "{t} in {tables:?}");
     }
     assert_eq!(
-        db.column("SELECT schemaname::text FROM pg_indexes WHERE indexname = 'ix_events_kind_id'")
+        db.column("SELECT schemaname || '.' || tablename FROM pg_indexes WHERE indexname = 'ix_events_kind_id' ORDER BY 1")
             .await,
-        ["audit"],
-        "the index lives in its table's schema"
+        ["audit.events", "public.events"],
+        "each index lives in its table's schema"
     );
     assert_eq!(
         db.column("SELECT n.nspname || '.' || con.conname FROM pg_constraint con JOIN pg_namespace n ON n.oid = con.connamespace WHERE con.contype = 'f' ORDER BY 1")
@@ -216,7 +226,12 @@ async fn qualified_tables_autogenerate_upgrade_reflect_check_downgrade() {
     // reflect writes the tables outside the default schema qualified; that file
     // validates and compares equal.
     let reflected = ok(dir, &["reflect"]).stdout;
-    for needle in ["audit.events:", "audit.details:", "users:", "table: audit.events"] {
+    for needle in [
+        "audit.events:",
+        "audit.details:",
+        "users:",
+        "table: audit.events",
+    ] {
         assert!(reflected.contains(needle), "{needle} in:\n{reflected}");
     }
     assert!(!reflected.contains("public."), "{reflected}");
@@ -230,8 +245,14 @@ async fn qualified_tables_autogenerate_upgrade_reflect_check_downgrade() {
         .await;
     let ops = check_operations(dir);
     assert_eq!(ops.len(), 1, "{ops:?}");
-    assert!(ops[0].contains("drop_index") && ops[0].contains("ix_by_hand"), "{ops:?}");
-    ok(dir, &["revision", "--autogenerate", "-m", "drop_hand_index"]);
+    assert!(
+        ops[0].contains("drop_index") && ops[0].contains("ix_by_hand"),
+        "{ops:?}"
+    );
+    ok(
+        dir,
+        &["revision", "--autogenerate", "-m", "drop_hand_index"],
+    );
     ok(dir, &["upgrade", "head"]);
     assert!(db
         .column("SELECT indexname::text FROM pg_indexes WHERE indexname = 'ix_by_hand'")
@@ -268,12 +289,19 @@ async fn include_schemas_limits_reflection_and_comparison() {
     let dir = dir.path();
     let declared = "tables:\n  users:\n    columns:\n      id: {type: integer, primary_key: true, autoincrement: false}\n  audit.events:\n    columns:\n      id: {type: integer, primary_key: true, autoincrement: false}\n      user_id: {type: integer, foreign_key: {references: users.id, name: events_user_id_fkey}}\n";
 
-    // Without include_schemas: reflect reads the default schema only; check also reads
-    // the schemas schema.yaml names, and nothing else.
-    project(dir, &db.url, "", declared);
+    // Without include_schemas, reflection reads the default schema and the schemas
+    // schema.yaml names: none for a fresh project, `audit` here; never `other`.
+    project(dir, &db.url, "", "tables: {}\n");
     let reflected = ok(dir, &["reflect"]).stdout;
     assert!(reflected.contains("users:"), "{reflected}");
-    assert!(!reflected.contains("audit.") && !reflected.contains("stray"), "{reflected}");
+    assert!(
+        !reflected.contains("audit.") && !reflected.contains("stray"),
+        "{reflected}"
+    );
+    project(dir, &db.url, "", declared);
+    let reflected = ok(dir, &["reflect"]).stdout;
+    assert!(reflected.contains("audit.events:"), "{reflected}");
+    assert!(!reflected.contains("stray"), "{reflected}");
     assert_eq!(check_operations(dir), Vec::<String>::new());
 
     // include_schemas: [public, audit] reads those two; `other` stays out.
@@ -284,19 +312,30 @@ async fn include_schemas_limits_reflection_and_comparison() {
     assert_eq!(check_operations(dir), Vec::<String>::new());
 
     // Adding `other` brings its table into reflection and comparison.
-    project(dir, &db.url, "include_schemas: [public, audit, other]\n", declared);
+    project(
+        dir,
+        &db.url,
+        "include_schemas: [public, audit, other]\n",
+        declared,
+    );
     assert!(ok(dir, &["reflect"]).stdout.contains("other.stray:"));
     let ops = check_operations(dir);
     assert_eq!(ops.len(), 1, "{ops:?}");
-    assert!(ops[0].contains("drop_table") && ops[0].contains("other.stray"), "{ops:?}");
+    assert!(
+        ops[0].contains("drop_table") && ops[0].contains("other.stray"),
+        "{ops:?}"
+    );
 
-    // A declared table of a schema left out is not compared either.
+    // include_schemas: [public] leaves `audit` out of reflection, and declared tables of
+    // schemas left out are not compared either.
     project(
         dir,
         &db.url,
         "include_schemas: [public]\n",
         &format!("{declared}  ignored.thing:\n    columns:\n      id: integer\n"),
     );
+    let reflected = ok(dir, &["reflect"]).stdout;
+    assert!(!reflected.contains("audit."), "{reflected}");
     let ops = check_operations(dir);
     assert_eq!(ops, Vec::<String>::new());
     db.drop().await;
@@ -323,7 +362,11 @@ async fn refused_on(label: &str, url: &str, display: &str) {
     let fix = "write `events` without `audit.`";
     for args in [&["validate"][..], &["check"][..]] {
         let run = assert_refused(dir, args, &[&at, fix, display]);
-        assert!(run.all().contains("schema-qualified"), "{label}: {}", run.all());
+        assert!(
+            run.all().contains("schema-qualified"),
+            "{label}: {}",
+            run.all()
+        );
     }
 
     write(
@@ -337,7 +380,11 @@ async fn refused_on(label: &str, url: &str, display: &str) {
     let at = line_of(&dir.join("versions/a1_init.yaml"), "add_column");
     assert_refused(dir, &["validate"], &[&at, fix, display]);
     let run = assert_refused(dir, &["upgrade", "head"], &[&at, fix, "nothing was run"]);
-    assert!(!run.all().contains("Running upgrade"), "{label}: {}", run.all());
+    assert!(
+        !run.all().contains("Running upgrade"),
+        "{label}: {}",
+        run.all()
+    );
 }
 
 #[tokio::test]
@@ -345,7 +392,10 @@ async fn sqlite_refuses_qualified_names() {
     let dbs = temp_project();
     let url = format!("sqlite://{}", dbs.path().join("app.db").display());
     refused_on("sqlite", &url, "SQLite").await;
-    assert!(!dbs.path().join("app.db").exists(), "nothing touched the database");
+    assert!(
+        !dbs.path().join("app.db").exists(),
+        "nothing touched the database"
+    );
 }
 
 #[tokio::test]
@@ -358,7 +408,9 @@ async fn mysql_refuses_qualified_names() {
         return;
     };
     let name = format!("rt_pgschemas_my_{}", std::process::id());
-    let mut conn = Connection::connect(&server).await.expect("server reachable");
+    let mut conn = Connection::connect(&server)
+        .await
+        .expect("server reachable");
     conn.execute(&format!("CREATE DATABASE `{name}`"))
         .await
         .unwrap();

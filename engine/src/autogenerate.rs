@@ -219,12 +219,18 @@ impl Autogenerate {
         Ok(rows)
     }
 
-    /// Reflects the database behind `conn` (version table and excluded tables left out).
+    /// Reflects the database behind `conn` (version table and excluded tables left out):
+    /// the default schema, and on PostgreSQL the schemas of `include_schemas`, else those
+    /// `schema.yaml` names (none when it cannot be read).
     pub async fn reflect(
         project: &Project,
         conn: &mut Connection,
     ) -> Result<Schema, AutogenerateError> {
-        let options = ReflectOptions::from_config(&project.config);
+        let declared = load_schema(&project.config.schema, &project.config.naming_convention)
+            .map(|(schema, _)| schema)
+            .unwrap_or_default();
+        let options = ReflectOptions::from_config(&project.config)
+            .with_schemas(schemas_to_reflect(project, &declared));
         Ok(reflect_schema(conn, &options).await?)
     }
 }
@@ -267,7 +273,10 @@ async fn default_schema(conn: &mut Connection) -> Result<Option<String>, Autogen
         return Ok(None);
     };
     let rows = conn.query(sql).await.map_err(ReflectError::from)?;
-    Ok(rows.into_iter().next().and_then(|r| r.into_iter().next().flatten()))
+    Ok(rows
+        .into_iter()
+        .next()
+        .and_then(|r| r.into_iter().next().flatten()))
 }
 
 /// The declared schema as one database on `dialect` sees it: schema-qualified tables
@@ -280,8 +289,8 @@ fn declared_schema_on(
     default_schema: Option<&str>,
 ) -> Result<Schema, AutogenerateError> {
     let config = &project.config;
-    let (mut schema, source) =
-        load_schema(&config.schema, &config.naming_convention).map_err(AutogenerateError::Schema)?;
+    let (mut schema, source) = load_schema(&config.schema, &config.naming_convention)
+        .map_err(AutogenerateError::Schema)?;
     let mut problems = Diagnostics::default();
     crate::validate::check_qualified_names(&source.identifiers, Some(dialect), &mut problems);
     if !problems.is_empty() {

@@ -78,7 +78,7 @@ pub struct Config {
     /// Table globs to exclude.
     pub exclude_tables: Vec<String>,
     /// PostgreSQL: the schemas besides the default one that reflection and comparison
-    /// look at (empty: those `schema.yaml` names, for `reflect` none).
+    /// look at (empty: those `schema.yaml` names).
     pub include_schemas: Vec<String>,
     /// Where each key was written in the config file (for messages about its value).
     pub key_spans: Vec<(String, Span)>,
@@ -324,7 +324,9 @@ impl Config {
     pub fn schema_included(&self, schema: Option<&str>) -> bool {
         match schema {
             None => true,
-            Some(s) => self.include_schemas.is_empty() || self.include_schemas.iter().any(|i| i == s),
+            Some(s) => {
+                self.include_schemas.is_empty() || self.include_schemas.iter().any(|i| i == s)
+            }
         }
     }
 

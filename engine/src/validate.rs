@@ -105,37 +105,35 @@ fn check_identifier_length(
     findings: &mut Findings,
 ) {
     let limited = |d: &Dialect| d.backend().max_identifier_length().is_some();
-        match backend {
-            Some(b) => {
-                let (len, max) = (
-                    b.identifier_length(&id.name),
-                    b.max_identifier_length().unwrap_or(usize::MAX),
+    match backend {
+        Some(b) => {
+            let (len, max) = (
+                b.identifier_length(&id.name),
+                b.max_identifier_length().unwrap_or(usize::MAX),
+            );
+            if len > max {
+                findings.errors.push(
+                    &id.file,
+                    id.span,
+                    format!(
+                        "{} `{}` is too long ({len}): {}; shorten it",
+                        id.what,
+                        id.name,
+                        b.identifier_limit_text()
+                    ),
                 );
-                if len > max {
-                    findings.errors.push(
-                        &id.file,
-                        id.span,
-                        format!(
-                            "{} `{}` is too long ({len}): {}; shorten it",
-                            id.what,
-                            id.name,
-                            b.identifier_limit_text()
-                        ),
-                    );
-                }
             }
-            None => {
-                let over: Vec<String> = Dialect::ALL
-                    .iter()
-                    .filter(|d| limited(d))
-                    .map(|d| d.backend())
-                    .filter(|b| {
-                        b.identifier_length(&id.name) > b.max_identifier_length().unwrap_or(0)
-                    })
-                    .map(|b| b.identifier_limit_text())
-                    .collect();
-                if !over.is_empty() {
-                    findings.warnings.push(
+        }
+        None => {
+            let over: Vec<String> = Dialect::ALL
+                .iter()
+                .filter(|d| limited(d))
+                .map(|d| d.backend())
+                .filter(|b| b.identifier_length(&id.name) > b.max_identifier_length().unwrap_or(0))
+                .map(|b| b.identifier_limit_text())
+                .collect();
+            if !over.is_empty() {
+                findings.warnings.push(
                         &id.file,
                         id.span,
                         format!(
@@ -146,9 +144,9 @@ fn check_identifier_length(
                             over.join(" and ")
                         ),
                     );
-                }
             }
         }
+    }
 }
 
 /// The names in YAML revision files that become identifiers: tables, columns, indexes,

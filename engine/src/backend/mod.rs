@@ -657,6 +657,10 @@ mod tests {
             "\"reply-to\""
         );
         assert_eq!(Dialect::MySql.backend().literal("it's \\"), "'it''s \\\\'");
+        let pg = Dialect::Postgres.backend();
+        assert_eq!(pg.quote_table("audit.events"), "\"audit\".\"events\"");
+        assert_eq!(pg.quote_table("a\"b.c"), "\"a\"\"b\".\"c\"");
+        assert_eq!(pg.quote_table("events"), "\"events\"");
         assert_eq!(Dialect::Sqlite.backend().literal("it's \\"), "'it''s \\'");
         for d in Dialect::ALL {
             assert_eq!(d.backend().dialect(), d);

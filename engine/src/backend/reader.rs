@@ -38,7 +38,10 @@ impl TableScope<'_> {
         match self {
             TableScope::All(_) => Vec::new(),
             TableScope::AllIn(schemas, _) => schemas.iter().map(String::as_str).collect(),
-            TableScope::One(name) => crate::schema::split_table_name(name).0.into_iter().collect(),
+            TableScope::One(name) => crate::schema::split_table_name(name)
+                .0
+                .into_iter()
+                .collect(),
         }
     }
 

@@ -465,7 +465,8 @@ impl<'a> SchemaLoader<'a> {
     fn finish(self, diags: &mut Diagnostics) -> Schema {
         let enum_names: HashSet<&str> =
             self.enums.iter().map(|(e, _, _)| e.name.as_str()).collect();
-        let mut all_names: HashMap<String, (PathBuf, Span)> = HashMap::new();
+        // Index and constraint names, per PostgreSQL schema (where indexes are scoped).
+        let mut all_names: HashMap<(Option<String>, String), (PathBuf, Span)> = HashMap::new();
         for draft in &self.tables {
             for (name, span) in &draft.enum_refs {
                 if !enum_names.contains(name.as_str()) {
@@ -515,8 +516,10 @@ impl<'a> SchemaLoader<'a> {
                     }
                 }
             }
+            let schema = draft.table.schema_name().map(str::to_string);
             for (name, span) in &draft.names {
-                if let Some((file, first)) = all_names.get(name) {
+                let key = (schema.clone(), name.clone());
+                if let Some((file, first)) = all_names.get(&key) {
                     diags.push(
                         &draft.file,
                         *span,
@@ -528,7 +531,7 @@ impl<'a> SchemaLoader<'a> {
                         ),
                     );
                 } else {
-                    all_names.insert(name.clone(), (draft.file.clone(), *span));
+                    all_names.insert(key, (draft.file.clone(), *span));
                 }
             }
         }

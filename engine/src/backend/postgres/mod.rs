@@ -290,7 +290,11 @@ impl Backend for PostgresBackend {
     fn create_table(&self, r: &mut Renderer<'_>, t: &Table) -> Res<Vec<String>> {
         let mut out = r.create_table_and_indexes(t)?;
         if let Some(c) = &t.comment {
-            out.push(format!("COMMENT ON TABLE {} IS {}", r.qt(&t.name), r.lit(c)));
+            out.push(format!(
+                "COMMENT ON TABLE {} IS {}",
+                r.qt(&t.name),
+                r.lit(c)
+            ));
         }
         for c in &t.columns {
             if c.comment.is_some() {
