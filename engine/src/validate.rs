@@ -70,19 +70,22 @@ fn names_a_table(id: &Identifier) -> bool {
 }
 
 /// Rejects schema-qualified table names (`audit.events`) on a backend without schemas
-/// inside a database (MySQL/MariaDB, SQLite), naming where each was written and the fix.
+/// inside a database (MySQL/MariaDB, SQLite), and anywhere a table name with more than
+/// one dot or an empty part, naming where each was written and the fix.
 pub fn check_qualified_names(
     identifiers: &[Identifier],
     dialect: Option<Dialect>,
     errors: &mut Diagnostics,
 ) {
-    let Some(backend) = dialect.map(Dialect::backend) else {
-        return;
-    };
-    if backend.has_session_schema() {
-        return;
-    }
+    let backend = dialect.map(Dialect::backend);
     for id in identifiers.iter().filter(|id| names_a_table(id)) {
+        if let Some(problem) = crate::schema::qualified_name_problem(&id.name) {
+            errors.push(&id.file, id.span, format!("{}: {problem}", id.what));
+            continue;
+        }
+        let Some(backend) = backend.filter(|b| !b.has_session_schema()) else {
+            continue;
+        };
         let (Some(schema), table) = crate::schema::split_table_name(&id.name) else {
             continue;
         };
@@ -411,6 +414,32 @@ mod tests {
         assert!(lite.errors.is_empty());
         let w = lite.warnings.to_string();
         assert!(w.contains("warning:") && w.contains("63"), "{w}");
+    }
+
+    #[test]
+    fn qualified_table_names_are_checked_per_backend_and_per_part() {
+        let long = "t".repeat(60);
+        let file = revision(&format!(
+            "revision: r\ndown_revision: null\nupgrade:\n  - create_table: {{name: audit.{long}, columns: {{id: integer}}}}\n  - add_column: {{table: users, name: e, type: integer, foreign_key: audit.events.id}}\n  - drop_table: {{name: a.b.c}}\ndowngrade: []\n"
+        ));
+        let ids = revision_identifiers(&[file]);
+        let mut pg = Findings::default();
+        check_identifier_lengths(&ids, Some(Dialect::Postgres), &mut pg);
+        assert!(pg.errors.is_empty(), "each part fits: {}", pg.errors);
+        let mut errors = Diagnostics::default();
+        check_qualified_names(&ids, Some(Dialect::Postgres), &mut errors);
+        let s = errors.to_string();
+        assert_eq!(errors.0.len(), 1, "{s}");
+        assert!(s.contains("v/r.yaml:6:") && s.contains("2 dots"), "{s}");
+        for d in [Dialect::Sqlite, Dialect::MySql] {
+            let mut errors = Diagnostics::default();
+            check_qualified_names(&ids, Some(d), &mut errors);
+            let s = errors.to_string();
+            assert_eq!(errors.0.len(), 3, "{s}");
+            assert!(s.contains("v/r.yaml:4:") && s.contains("schema-qualified"), "{s}");
+            assert!(s.contains("v/r.yaml:5:") && s.contains("without `audit.`"), "{s}");
+            assert!(s.contains(d.backend().display_name()), "{s}");
+        }
     }
 
     #[test]
