@@ -436,8 +436,14 @@ mod tests {
             check_qualified_names(&ids, Some(d), &mut errors);
             let s = errors.to_string();
             assert_eq!(errors.0.len(), 3, "{s}");
-            assert!(s.contains("v/r.yaml:4:") && s.contains("schema-qualified"), "{s}");
-            assert!(s.contains("v/r.yaml:5:") && s.contains("without `audit.`"), "{s}");
+            assert!(
+                s.contains("v/r.yaml:4:") && s.contains("schema-qualified"),
+                "{s}"
+            );
+            assert!(
+                s.contains("v/r.yaml:5:") && s.contains("without `audit.`"),
+                "{s}"
+            );
             assert!(s.contains(d.backend().display_name()), "{s}");
         }
     }
