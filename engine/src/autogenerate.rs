@@ -33,7 +33,8 @@ use crate::reflect::{
     reflect_schema, reflect_unmodelled, ReflectError, ReflectOptions, UnmodelledObject,
 };
 use crate::schema::{
-    inline_enum_values, load_schema, schema_to_yaml, ColumnType, EnumType, Schema,
+    inline_enum_values, load_schema, schema_to_yaml, strip_default_schema, ColumnType, EnumType,
+    Schema,
 };
 use crate::script::graph::GraphError;
 use crate::script::TemplateChoice;
@@ -181,17 +182,21 @@ impl Autogenerate {
         project: &Project,
         conn: &mut Connection,
     ) -> Result<Comparison, AutogenerateError> {
-        let declared = declared_schema(project)?;
         let dialect = conn.dialect();
+        let default_schema = default_schema(conn).await?;
+        let declared = declared_schema_on(project, dialect, default_schema.as_deref())?;
         let current = Autogenerate::version_rows(project, conn).await?;
-        let mut reflected = Autogenerate::reflect(project, conn).await?;
+        let options = ReflectOptions::from_config(&project.config)
+            .with_schemas(schemas_to_reflect(project, &declared));
+        let mut reflected = reflect_schema(conn, &options).await?;
         let unmodelled = Autogenerate::unmodelled(project, conn).await?;
         if !dialect.backend().has_enum_types() {
             let history = crate::runner::known_enums(project, &current);
             resolve_inline_enums(&declared, &mut reflected, history, dialect);
         }
-        let diff = compare(&declared, &reflected, dialect, &project.config.compare);
-        let downgrade = diff.downgrade()?;
+        let mut diff = compare(&declared, &reflected, dialect, &project.config.compare);
+        let mut downgrade = diff.downgrade()?;
+        create_missing_schemas(conn, &mut diff, &mut downgrade).await?;
         Ok(Comparison {
             declared,
             reflected,
@@ -221,12 +226,18 @@ impl Autogenerate {
         Ok(rows)
     }
 
-    /// Reflects the database behind `conn` (version table and excluded tables left out).
+    /// Reflects the database behind `conn` (version table and excluded tables left out):
+    /// the default schema, and on PostgreSQL the schemas of `include_schemas`, else those
+    /// `schema.yaml` names (none when it cannot be read).
     pub async fn reflect(
         project: &Project,
         conn: &mut Connection,
     ) -> Result<Schema, AutogenerateError> {
-        let options = ReflectOptions::from_config(&project.config);
+        let declared = load_schema(&project.config.schema, &project.config.naming_convention)
+            .map(|(schema, _)| schema)
+            .unwrap_or_default();
+        let options = ReflectOptions::from_config(&project.config)
+            .with_schemas(schemas_to_reflect(project, &declared));
         Ok(reflect_schema(conn, &options).await?)
     }
 
@@ -308,6 +319,129 @@ pub fn require_at_head(project: &Project, current: &[String]) -> Result<(), Auto
             heads,
         })
     }
+}
+
+/// The session's default schema (PostgreSQL's `current_schema()`), where unqualified
+/// tables live; `None` on backends without schemas.
+async fn default_schema(conn: &mut Connection) -> Result<Option<String>, AutogenerateError> {
+    let Some(sql) = conn.dialect().backend().default_schema_sql() else {
+        return Ok(None);
+    };
+    let rows = conn.query(sql).await.map_err(ReflectError::from)?;
+    Ok(rows
+        .into_iter()
+        .next()
+        .and_then(|r| r.into_iter().next().flatten()))
+}
+
+/// The declared schema as one database on `dialect` sees it: schema-qualified tables
+/// rejected where the backend has no schemas (naming file:line); on PostgreSQL a table
+/// qualified with the default schema named like an unqualified one, and tables of
+/// schemas outside `include_schemas` left out; then include/exclude.
+fn declared_schema_on(
+    project: &Project,
+    dialect: Dialect,
+    default_schema: Option<&str>,
+) -> Result<Schema, AutogenerateError> {
+    let config = &project.config;
+    let (mut schema, source) = load_schema(&config.schema, &config.naming_convention)
+        .map_err(AutogenerateError::Schema)?;
+    let mut problems = Diagnostics::default();
+    crate::validate::check_qualified_names(&source.identifiers, Some(dialect), &mut problems);
+    if !problems.is_empty() {
+        return Err(AutogenerateError::Schema(problems));
+    }
+    if let Some(default) = default_schema {
+        for t in &mut schema.tables {
+            t.name = strip_default_schema(&t.name, default);
+            if let Some(old) = &mut t.renamed_from {
+                *old = strip_default_schema(old, default);
+            }
+            for fk in &mut t.foreign_keys {
+                fk.referred_table = strip_default_schema(&fk.referred_table, default);
+            }
+        }
+    }
+    schema
+        .tables
+        .retain(|t| config.schema_included(t.schema_name()) && config.table_included(&t.name));
+    Ok(schema)
+}
+
+/// The schemas besides the default one to reflect: `include_schemas`, else those the
+/// declared tables are in.
+fn schemas_to_reflect(project: &Project, declared: &Schema) -> Vec<String> {
+    if !project.config.include_schemas.is_empty() {
+        return project.config.include_schemas.clone();
+    }
+    let mut schemas: Vec<String> = Vec::new();
+    for t in &declared.tables {
+        if let Some(s) = t.schema_name() {
+            if !schemas.iter().any(|x| x == s) {
+                schemas.push(s.to_string());
+            }
+        }
+    }
+    schemas
+}
+
+/// Creates the schemas that tables to be created are in, when the database does not
+/// have them yet: `execute` of `CREATE SCHEMA IF NOT EXISTS` first in the upgrade, and
+/// `DROP SCHEMA IF EXISTS` (which fails rather than drop anything left in it) last in
+/// the downgrade, both for the backend only.
+async fn create_missing_schemas(
+    conn: &mut Connection,
+    diff: &mut crate::compare::Diff,
+    downgrade: &mut Vec<Operation>,
+) -> Result<(), AutogenerateError> {
+    let dialect = conn.dialect();
+    let backend = dialect.backend();
+    let mut wanted: Vec<&str> = Vec::new();
+    for op in &diff.upgrade {
+        if let Operation::CreateTable(t) = op {
+            if let Some(s) = t.schema_name() {
+                if !wanted.contains(&s) {
+                    wanted.push(s);
+                }
+            }
+        }
+    }
+    let Some(sql) = backend.schema_names_sql().filter(|_| !wanted.is_empty()) else {
+        return Ok(());
+    };
+    let existing: Vec<String> = conn
+        .query(sql)
+        .await
+        .map_err(ReflectError::from)?
+        .into_iter()
+        .filter_map(|r| r.into_iter().next().flatten())
+        .collect();
+    let missing: Vec<String> = wanted
+        .into_iter()
+        .filter(|s| !existing.iter().any(|e| e == s))
+        .map(str::to_string)
+        .collect();
+    let execute = |sql: Option<String>| {
+        sql.map(|sql| Operation::Execute {
+            sql,
+            dialect: Some(dialect),
+        })
+    };
+    let creates: Vec<Operation> = missing
+        .iter()
+        .filter_map(|s| execute(backend.create_schema_sql(s)))
+        .collect();
+    for w in &mut diff.warnings {
+        w.0 += creates.len();
+    }
+    diff.upgrade.splice(0..0, creates);
+    downgrade.extend(
+        missing
+            .iter()
+            .rev()
+            .filter_map(|s| execute(backend.drop_schema_sql(s))),
+    );
+    Ok(())
 }
 
 /// Loads the declared schema (tables filtered by include/exclude), with an error listing

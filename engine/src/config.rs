@@ -20,6 +20,7 @@ const KEYS: &[&str] = &[
     "compare",
     "include_tables",
     "exclude_tables",
+    "include_schemas",
     "log_table",
     "strict",
     "targets",
@@ -76,6 +77,9 @@ pub struct Config {
     pub include_tables: Vec<String>,
     /// Table globs to exclude.
     pub exclude_tables: Vec<String>,
+    /// PostgreSQL: the schemas besides the default one that reflection and comparison
+    /// look at (empty: those `schema.yaml` names).
+    pub include_schemas: Vec<String>,
     /// Where each key was written in the config file (for messages about its value).
     pub key_spans: Vec<(String, Span)>,
     /// The run log table (one row per applied or reverted revision, with its checksum).
@@ -126,6 +130,7 @@ impl Config {
             compare: CompareOptions::default(),
             include_tables: Vec::new(),
             exclude_tables: Vec::new(),
+            include_schemas: Vec::new(),
             key_spans: Vec::new(),
             log_table: "retort_log".into(),
             strict: false,
@@ -251,6 +256,16 @@ impl Config {
                             "compare" => r.compare(v, &mut config.compare),
                             "include_tables" => config.include_tables = r.strings(v),
                             "exclude_tables" => config.exclude_tables = r.strings(v),
+                            "include_schemas" => {
+                                config.include_schemas = r.strings(v);
+                                if let Some(bad) = config
+                                    .include_schemas
+                                    .iter()
+                                    .find(|s| s.trim().is_empty() || s.contains('.'))
+                                {
+                                    r.err(v.span, format!("`include_schemas` lists `{bad}`; write plain schema names, e.g. [public, audit]"));
+                                }
+                            }
                             "targets" => config.targets = r.targets(v),
                             "targets_from" => config.targets_from = r.targets_from(v, &dir),
                             _ => r.err(
@@ -302,6 +317,17 @@ impl Config {
             }
         }
         url
+    }
+
+    /// True when comparison looks at tables of `schema` (`None`: the default schema,
+    /// always looked at): with `include_schemas`, only the schemas it lists.
+    pub fn schema_included(&self, schema: Option<&str>) -> bool {
+        match schema {
+            None => true,
+            Some(s) => {
+                self.include_schemas.is_empty() || self.include_schemas.iter().any(|i| i == s)
+            }
+        }
     }
 
     /// True when autogenerate should consider `table` (include/exclude globs; never the version table).

@@ -32,38 +32,111 @@ pub fn check_identifier_lengths(
     findings: &mut Findings,
 ) {
     let limited = |d: &Dialect| d.backend().max_identifier_length().is_some();
-    for id in identifiers {
-        match dialect.filter(limited).map(Dialect::backend) {
-            Some(b) => {
-                let (len, max) = (
-                    b.identifier_length(&id.name),
-                    b.max_identifier_length().unwrap_or(usize::MAX),
+    for whole in identifiers {
+        // A qualified table name is two identifiers, each within the limit on its own.
+        let parts: Vec<Identifier> = if names_a_table(whole) {
+            whole
+                .name
+                .split('.')
+                .map(|part| Identifier {
+                    name: part.to_string(),
+                    ..whole.clone()
+                })
+                .collect()
+        } else {
+            vec![whole.clone()]
+        };
+        for id in &parts {
+            check_identifier_length(id, dialect.filter(limited).map(Dialect::backend), findings);
+        }
+    }
+}
+
+/// True when `id` names a table (in `schema.yaml` or a revision file), which may be
+/// qualified `schema.table`.
+fn names_a_table(id: &Identifier) -> bool {
+    id.what == "table"
+        || [
+            "`table` of ",
+            "`referred_table` of ",
+            "`references` of ",
+            "`name` of `create_table`",
+            "`name` of `drop_table`",
+            "`name` of `rename_table`",
+            "`new_name` of `rename_table`",
+        ]
+        .iter()
+        .any(|p| id.what.starts_with(p))
+}
+
+/// Rejects schema-qualified table names (`audit.events`) on a backend without schemas
+/// inside a database (MySQL/MariaDB, SQLite), and anywhere a table name with more than
+/// one dot or an empty part, naming where each was written and the fix.
+pub fn check_qualified_names(
+    identifiers: &[Identifier],
+    dialect: Option<Dialect>,
+    errors: &mut Diagnostics,
+) {
+    let backend = dialect.map(Dialect::backend);
+    for id in identifiers.iter().filter(|id| names_a_table(id)) {
+        if let Some(problem) = crate::schema::qualified_name_problem(&id.name) {
+            errors.push(&id.file, id.span, format!("{}: {problem}", id.what));
+            continue;
+        }
+        let Some(backend) = backend.filter(|b| !b.has_session_schema()) else {
+            continue;
+        };
+        let (Some(schema), table) = crate::schema::split_table_name(&id.name) else {
+            continue;
+        };
+        errors.push(
+            &id.file,
+            id.span,
+            format!(
+                "{} `{}` is schema-qualified, but {} has no schemas inside a database; write `{table}` without `{schema}.` (schema-qualified tables work on PostgreSQL only)",
+                id.what,
+                id.name,
+                backend.display_name()
+            ),
+        );
+    }
+}
+
+fn check_identifier_length(
+    id: &Identifier,
+    backend: Option<&'static dyn crate::backend::Backend>,
+    findings: &mut Findings,
+) {
+    let limited = |d: &Dialect| d.backend().max_identifier_length().is_some();
+    match backend {
+        Some(b) => {
+            let (len, max) = (
+                b.identifier_length(&id.name),
+                b.max_identifier_length().unwrap_or(usize::MAX),
+            );
+            if len > max {
+                findings.errors.push(
+                    &id.file,
+                    id.span,
+                    format!(
+                        "{} `{}` is too long ({len}): {}; shorten it",
+                        id.what,
+                        id.name,
+                        b.identifier_limit_text()
+                    ),
                 );
-                if len > max {
-                    findings.errors.push(
-                        &id.file,
-                        id.span,
-                        format!(
-                            "{} `{}` is too long ({len}): {}; shorten it",
-                            id.what,
-                            id.name,
-                            b.identifier_limit_text()
-                        ),
-                    );
-                }
             }
-            None => {
-                let over: Vec<String> = Dialect::ALL
-                    .iter()
-                    .filter(|d| limited(d))
-                    .map(|d| d.backend())
-                    .filter(|b| {
-                        b.identifier_length(&id.name) > b.max_identifier_length().unwrap_or(0)
-                    })
-                    .map(|b| b.identifier_limit_text())
-                    .collect();
-                if !over.is_empty() {
-                    findings.warnings.push(
+        }
+        None => {
+            let over: Vec<String> = Dialect::ALL
+                .iter()
+                .filter(|d| limited(d))
+                .map(|d| d.backend())
+                .filter(|b| b.identifier_length(&id.name) > b.max_identifier_length().unwrap_or(0))
+                .map(|b| b.identifier_limit_text())
+                .collect();
+            if !over.is_empty() {
+                findings.warnings.push(
                         &id.file,
                         id.span,
                         format!(
@@ -74,7 +147,6 @@ pub fn check_identifier_lengths(
                             over.join(" and ")
                         ),
                     );
-                }
             }
         }
     }
@@ -139,6 +211,12 @@ fn collect_identifiers(file: &Path, op: &str, node: &Node, out: &mut Vec<Identif
                     }
                 }
                 NodeValue::Map(_) => collect_identifiers(file, op, v, out),
+                NodeValue::Scalar { text, .. } if key != "primary_key" => {
+                    // `references: TABLE.COLUMN` (the table may be `schema.table`).
+                    if let Some((table, _)) = text.rsplit_once('.') {
+                        push(out, table, v.span, format!("`references` of `{op}`"));
+                    }
+                }
                 _ => {}
             },
             _ => {}
@@ -242,11 +320,9 @@ pub fn check_before_run(project: &Project, dialect: Option<Dialect>) -> Diagnost
         }
     }
     let mut findings = Findings::default();
-    check_identifier_lengths(
-        &revision_identifiers(&project.files),
-        dialect,
-        &mut findings,
-    );
+    let identifiers = revision_identifiers(&project.files);
+    check_identifier_lengths(&identifiers, dialect, &mut findings);
+    check_qualified_names(&identifiers, dialect, &mut errors);
     errors.0.extend(findings.errors.0);
     errors.sort();
     errors
@@ -338,6 +414,38 @@ mod tests {
         assert!(lite.errors.is_empty());
         let w = lite.warnings.to_string();
         assert!(w.contains("warning:") && w.contains("63"), "{w}");
+    }
+
+    #[test]
+    fn qualified_table_names_are_checked_per_backend_and_per_part() {
+        let long = "t".repeat(60);
+        let file = revision(&format!(
+            "revision: r\ndown_revision: null\nupgrade:\n  - create_table: {{name: audit.{long}, columns: {{id: integer}}}}\n  - add_column: {{table: users, name: e, type: integer, foreign_key: audit.events.id}}\n  - drop_table: {{name: a.b.c}}\ndowngrade: []\n"
+        ));
+        let ids = revision_identifiers(&[file]);
+        let mut pg = Findings::default();
+        check_identifier_lengths(&ids, Some(Dialect::Postgres), &mut pg);
+        assert!(pg.errors.is_empty(), "each part fits: {}", pg.errors);
+        let mut errors = Diagnostics::default();
+        check_qualified_names(&ids, Some(Dialect::Postgres), &mut errors);
+        let s = errors.to_string();
+        assert_eq!(errors.0.len(), 1, "{s}");
+        assert!(s.contains("v/r.yaml:6:") && s.contains("2 dots"), "{s}");
+        for d in [Dialect::Sqlite, Dialect::MySql] {
+            let mut errors = Diagnostics::default();
+            check_qualified_names(&ids, Some(d), &mut errors);
+            let s = errors.to_string();
+            assert_eq!(errors.0.len(), 3, "{s}");
+            assert!(
+                s.contains("v/r.yaml:4:") && s.contains("schema-qualified"),
+                "{s}"
+            );
+            assert!(
+                s.contains("v/r.yaml:5:") && s.contains("without `audit.`"),
+                "{s}"
+            );
+            assert!(s.contains(d.backend().display_name()), "{s}");
+        }
     }
 
     #[test]

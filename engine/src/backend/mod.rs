@@ -58,6 +58,15 @@ pub trait Backend: Sync {
         format!("\"{}\"", ident.replace('"', "\"\""))
     }
 
+    /// Quotes a table name: each part of `schema.table` on its own (`"audit"."events"`),
+    /// never the dotted whole.
+    fn quote_table(&self, name: &str) -> String {
+        match crate::schema::split_table_name(name) {
+            (Some(schema), table) => format!("{}.{}", self.quote(schema), self.quote(table)),
+            (None, table) => self.quote(table),
+        }
+    }
+
     /// A comma-separated list of quoted identifiers.
     fn quote_list(&self, idents: &[String]) -> String {
         idents
@@ -97,10 +106,27 @@ pub trait Backend: Sync {
         false
     }
 
-    /// Whether a fleet target may name a schema its session runs in (PostgreSQL's
-    /// `search_path`).
+    /// Whether the backend has schemas inside a database (PostgreSQL): a fleet target
+    /// may name the schema its session runs in (the `search_path`), and tables may be
+    /// named `schema.table`. Elsewhere qualified table names are rejected.
     fn has_session_schema(&self) -> bool {
         false
+    }
+
+    /// The query answering the session's default schema, where unqualified tables live
+    /// (`None` where there are no schemas).
+    fn default_schema_sql(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// The query listing every schema of the database (`None` where there are none).
+    fn schema_names_sql(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// The statement dropping `schema` when it exists and is empty (where schemas exist).
+    fn drop_schema_sql(&self, _schema: &str) -> Option<String> {
+        None
     }
 
     /// `url` with the session's schema set to `schema`, so that unqualified tables and
@@ -319,7 +345,9 @@ pub trait Backend: Sync {
         false
     }
 
-    /// The query naming the current database (scopes the run lock); `None`: no name.
+    /// The query naming the current database, and on PostgreSQL its current schema (scopes
+    /// the run lock, so that targets in different schemas of one database do not wait
+    /// for each other); `None`: no name.
     fn database_name_sql(&self) -> Option<&'static str> {
         None
     }
@@ -425,8 +453,7 @@ pub trait Backend: Sync {
 
     /// `drop_index`.
     fn drop_index(&self, r: &Renderer<'_>, table: &str, name: &str) -> Vec<String> {
-        let _ = table;
-        vec![format!("DROP INDEX {}", r.q(name))]
+        vec![format!("DROP INDEX {}", r.q_beside(table, name))]
     }
 
     /// `create_unique_constraint` (columns checked non-empty).
@@ -655,6 +682,10 @@ mod tests {
             "\"reply-to\""
         );
         assert_eq!(Dialect::MySql.backend().literal("it's \\"), "'it''s \\\\'");
+        let pg = Dialect::Postgres.backend();
+        assert_eq!(pg.quote_table("audit.events"), "\"audit\".\"events\"");
+        assert_eq!(pg.quote_table("a\"b.c"), "\"a\"\"b\".\"c\"");
+        assert_eq!(pg.quote_table("events"), "\"events\"");
         assert_eq!(Dialect::Sqlite.backend().literal("it's \\"), "'it''s \\'");
         for d in Dialect::ALL {
             assert_eq!(d.backend().dialect(), d);

@@ -13,9 +13,14 @@ use crate::schema::{ColumnType, Schema, Table};
 /// Which tables a read covers.
 #[derive(Clone, Copy)]
 pub enum TableScope<'a> {
-    /// Every table for which the predicate is true.
+    /// Every table of the default schema for which the predicate is true.
     All(&'a (dyn Fn(&str) -> bool + Sync)),
-    /// The one table of this name (compared ignoring ASCII case).
+    /// Every table of the default schema and of these other schemas (PostgreSQL; tables
+    /// outside the default schema are named `schema.table`) for which the predicate is
+    /// true. Backends without schemas read it as [`TableScope::All`].
+    AllIn(&'a [String], &'a (dyn Fn(&str) -> bool + Sync)),
+    /// The one table of this name (compared ignoring ASCII case; `schema.table` for a
+    /// table outside the default schema).
     One(&'a str),
 }
 
@@ -23,15 +28,27 @@ impl TableScope<'_> {
     /// True when `table` is read.
     pub fn includes(&self, table: &str) -> bool {
         match self {
-            TableScope::All(f) => f(table),
+            TableScope::All(f) | TableScope::AllIn(_, f) => f(table),
             TableScope::One(name) => name.eq_ignore_ascii_case(table),
+        }
+    }
+
+    /// The schemas besides the default one whose tables are read.
+    pub fn other_schemas(&self) -> Vec<&str> {
+        match self {
+            TableScope::All(_) => Vec::new(),
+            TableScope::AllIn(schemas, _) => schemas.iter().map(String::as_str).collect(),
+            TableScope::One(name) => crate::schema::split_table_name(name)
+                .0
+                .into_iter()
+                .collect(),
         }
     }
 
     /// The one table's name, when the scope is one table.
     pub fn only(&self) -> Option<&str> {
         match self {
-            TableScope::All(_) => None,
+            TableScope::All(_) | TableScope::AllIn(..) => None,
             TableScope::One(name) => Some(name),
         }
     }
@@ -352,6 +369,11 @@ mod tests {
         assert!(TableScope::One("Users").includes("users"));
         assert!(!TableScope::One("users").includes("orders"));
         assert_eq!(TableScope::One("a").only(), Some("a"));
+        let schemas = ["audit".to_string()];
+        assert!(TableScope::AllIn(&schemas, &f).includes("audit.events"));
+        assert_eq!(TableScope::AllIn(&schemas, &f).other_schemas(), ["audit"]);
+        assert_eq!(TableScope::One("audit.events").other_schemas(), ["audit"]);
+        assert!(TableScope::All(&f).other_schemas().is_empty());
     }
 
     #[test]

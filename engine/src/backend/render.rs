@@ -41,7 +41,7 @@ use std::fmt;
 
 use sea_query::{
     Alias, Expr, InsertStatement, Query, QueryBuilder, SchemaBuilder, Table as SqTable,
-    TableDropStatement, TableRenameStatement,
+    TableDropStatement, TableName, TableRenameStatement,
 };
 
 use super::sqlite::rebuild::SqliteLive;
@@ -49,7 +49,9 @@ use super::Backend;
 use crate::backend::dialect::Dialect;
 use crate::ops::{is_number, with_value, without_value};
 use crate::ops::{EnumValuePosition, InsertValue, Operation, Row};
-use crate::schema::{Column, ColumnType, EnumType, ForeignKey, Index, Schema, Table};
+use crate::schema::{
+    split_table_name, Column, ColumnType, EnumType, ForeignKey, Index, Schema, Table,
+};
 
 /// What rendering needs beyond the operation itself: the schema as it is before the
 /// operation runs, as far as it is known. Enums supply MySQL's inline `ENUM(…)` and
@@ -257,6 +259,17 @@ impl Renderer<'_> {
     pub(crate) fn q(&self, s: &str) -> String {
         self.b.quote(s)
     }
+    /// A table name quoted part by part (`"audit"."events"`).
+    pub(crate) fn qt(&self, table: &str) -> String {
+        self.b.quote_table(table)
+    }
+    /// `name` (an index) quoted and qualified with `table`'s schema, where it has one.
+    pub(crate) fn q_beside(&self, table: &str, name: &str) -> String {
+        match split_table_name(table).0 {
+            Some(schema) => format!("{}.{}", self.q(schema), self.q(name)),
+            None => self.q(name),
+        }
+    }
     pub(crate) fn ql(&self, s: &[String]) -> String {
         self.b.quote_list(s)
     }
@@ -371,7 +384,7 @@ impl Renderer<'_> {
         } else {
             format!("FOREIGN KEY ({}) ", self.ql(&fk.columns))
         };
-        s.push_str(&format!("REFERENCES {}", self.q(&fk.referred_table)));
+        s.push_str(&format!("REFERENCES {}", self.qt(&fk.referred_table)));
         if !fk.referred_columns.is_empty() {
             s.push_str(&format!(" ({})", self.ql(&fk.referred_columns)));
         }
@@ -443,7 +456,7 @@ impl Renderer<'_> {
         }
         let mut sql = format!(
             "CREATE TABLE {} (\n    {}\n)",
-            self.q(name_as.unwrap_or(&t.name)),
+            self.qt(name_as.unwrap_or(&t.name)),
             items.join(",\n    ")
         );
         sql.push_str(&self.b.table_options_sql(self, t));
@@ -475,7 +488,7 @@ impl Renderer<'_> {
         let mut s = format!(
             "CREATE {unique}INDEX {conc}{} ON {} ({})",
             self.q(&ix.name),
-            self.q(table),
+            self.qt(table),
             self.ql(&ix.columns)
         );
         if let Some(w) = &ix.where_clause {
@@ -511,7 +524,7 @@ impl Renderer<'_> {
     }
 
     pub(crate) fn alter(&self, table: &str, rest: &str) -> String {
-        format!("ALTER TABLE {} {rest}", self.q(table))
+        format!("ALTER TABLE {} {rest}", self.qt(table))
     }
 
     /// The table `name` as the context knows it.
@@ -541,14 +554,24 @@ impl Renderer<'_> {
         match op {
             Operation::CreateTable(t) => b.create_table(self, t),
             Operation::DropTable { name, .. } => {
-                let stmt = SqTable::drop().table(Alias::new(name.as_str())).to_owned();
+                let stmt = SqTable::drop().table(sea_table(name)).to_owned();
                 Ok(vec![b.sea_sql(SeaStatement::DropTable(&stmt))])
             }
             Operation::RenameTable { name, new_name } => {
-                let stmt = SqTable::rename()
-                    .table(Alias::new(name.as_str()), Alias::new(new_name.as_str()))
-                    .to_owned();
-                Ok(vec![b.sea_sql(SeaStatement::RenameTable(&stmt))])
+                match (split_table_name(name), split_table_name(new_name)) {
+                    ((None, _), (None, _)) => {
+                        let stmt = SqTable::rename()
+                            .table(Alias::new(name.as_str()), Alias::new(new_name.as_str()))
+                            .to_owned();
+                        Ok(vec![b.sea_sql(SeaStatement::RenameTable(&stmt))])
+                    }
+                    ((from, _), (to, new_table)) if to.is_none() || to == from => {
+                        Ok(vec![self.alter(name, &format!("RENAME TO {}", self.q(new_table)))])
+                    }
+                    _ => Err(format!(
+                        "rename_table cannot move `{name}` to another schema (`{new_name}`); rename it within its schema, and move it with an execute of ALTER TABLE … SET SCHEMA"
+                    )),
+                }
             }
             Operation::AddColumn {
                 table,
@@ -708,13 +731,13 @@ impl Renderer<'_> {
             }
             if cols.is_empty() {
                 for _ in i..j {
-                    out.push(self.b.insert_default_values(&self.q(table)));
+                    out.push(self.b.insert_default_values(&self.qt(table)));
                 }
                 i = j;
                 continue;
             }
             let mut stmt = Query::insert();
-            stmt.into_table(Alias::new(table))
+            stmt.into_table(sea_table(table))
                 .columns(cols.iter().map(|c| Alias::new(c.as_str())));
             for row in &rows[i..j] {
                 let mut values: Vec<Expr> = Vec::with_capacity(row.len());
@@ -737,6 +760,14 @@ impl Renderer<'_> {
             i = j;
         }
         Ok(out)
+    }
+}
+
+/// A table name for sea-query, with its schema when it is qualified.
+fn sea_table(name: &str) -> TableName {
+    match split_table_name(name) {
+        (Some(schema), table) => (Alias::new(schema), Alias::new(table)).into(),
+        (None, table) => Alias::new(table).into(),
     }
 }
 

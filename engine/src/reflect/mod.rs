@@ -121,6 +121,7 @@ pub struct ReflectOptions<'a> {
     version_table: String,
     log_table: String,
     filter: Option<TableFilter<'a>>,
+    schemas: Vec<String>,
 }
 
 /// A predicate on table names: true keeps the table.
@@ -140,6 +141,7 @@ impl<'a> ReflectOptions<'a> {
             version_table: version_table.into(),
             log_table: "retort_log".into(),
             filter: None,
+            schemas: Vec::new(),
         }
     }
 
@@ -150,11 +152,19 @@ impl<'a> ReflectOptions<'a> {
         self
     }
 
-    /// What a project's config selects: its `include_tables`/`exclude_tables`, without its
-    /// version table.
+    /// PostgreSQL: also reads the tables of these schemas besides the default one,
+    /// named `schema.table` (the default schema's own name is ignored here).
+    pub fn with_schemas(mut self, schemas: Vec<String>) -> Self {
+        self.schemas = schemas;
+        self
+    }
+
+    /// What a project's config selects: its `include_tables`/`exclude_tables` and
+    /// `include_schemas`, without its version table.
     pub fn from_config(config: &'a crate::config::Config) -> Self {
         let mut options = ReflectOptions::new(config.version_table.clone())
-            .with_filter(move |t| config.table_included(t));
+            .with_filter(move |t| config.table_included(t))
+            .with_schemas(config.include_schemas.clone());
         options.log_table = config.log_table.clone();
         options
     }
@@ -195,7 +205,12 @@ pub async fn reflect_schema_with_stats(
 ) -> Result<(Schema, ReflectStats), ReflectError> {
     let include = |t: &str| options.includes(t);
     let backend = conn.dialect().backend();
-    let (mut schema, queries) = backend.read_schema(conn, TableScope::All(&include)).await?;
+    let scope = if options.schemas.is_empty() {
+        TableScope::All(&include)
+    } else {
+        TableScope::AllIn(&options.schemas, &include)
+    };
+    let (mut schema, queries) = backend.read_schema(conn, scope).await?;
     finish(&mut schema);
     Ok((schema, ReflectStats { queries }))
 }

@@ -548,6 +548,10 @@ impl<'a> SchemaLoader<'a> {
                         ctx.err(k.span, "a table name is empty; write the table's name");
                         continue;
                     }
+                    if let Some(problem) = super::qualified_name_problem(&name) {
+                        ctx.err(k.span, problem);
+                        continue;
+                    }
                     if let Some(first) = self.table_index.get(&name).map(|&i| &self.tables[i]) {
                         let msg = format!(
                             "table `{name}` is defined twice (first at {}:{}:{})",
@@ -604,7 +608,8 @@ impl<'a> SchemaLoader<'a> {
     fn finish(self, diags: &mut Diagnostics) -> Schema {
         let enum_names: HashSet<&str> =
             self.enums.iter().map(|(e, _, _)| e.name.as_str()).collect();
-        let mut all_names: HashMap<String, (PathBuf, Span)> = HashMap::new();
+        // Index and constraint names, per PostgreSQL schema (where indexes are scoped).
+        let mut all_names: HashMap<(Option<String>, String), (PathBuf, Span)> = HashMap::new();
         for draft in &self.tables {
             for (name, span) in &draft.enum_refs {
                 if !enum_names.contains(name.as_str()) {
@@ -654,8 +659,10 @@ impl<'a> SchemaLoader<'a> {
                     }
                 }
             }
+            let schema = draft.table.schema_name().map(str::to_string);
             for (name, span) in &draft.names {
-                if let Some((file, first)) = all_names.get(name) {
+                let key = (schema.clone(), name.clone());
+                if let Some((file, first)) = all_names.get(&key) {
                     diags.push(
                         &draft.file,
                         *span,
@@ -667,7 +674,7 @@ impl<'a> SchemaLoader<'a> {
                         ),
                     );
                 } else {
-                    all_names.insert(name.clone(), (draft.file.clone(), *span));
+                    all_names.insert(key, (draft.file.clone(), *span));
                 }
             }
         }
@@ -706,7 +713,12 @@ fn parse_table(
     ctx.check_keys(map, &allowed, &what);
     let table = &mut draft.table;
     table.comment = ctx.opt_string(node.get("comment"), "a table comment");
-    table.renamed_from = ctx.opt_string(node.get("renamed_from"), "`renamed_from`");
+    table.renamed_from = ctx
+        .opt_string(node.get("renamed_from"), "`renamed_from`")
+        .map(|old| match super::split_table_name(name) {
+            (Some(schema), _) if !old.contains('.') => super::qualified_name(Some(schema), &old),
+            _ => old,
+        });
     table.options.engine = ctx.opt_string(node.get("engine"), &format!("`engine` of {what}"));
     table.options.charset = ctx.opt_string(node.get("charset"), &format!("`charset` of {what}"));
     table.options.collation =

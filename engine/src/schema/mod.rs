@@ -5,6 +5,7 @@
 pub mod diagram;
 mod load;
 mod naming;
+mod qualified;
 mod types;
 mod write;
 
@@ -17,6 +18,10 @@ pub use load::{
     INDEX_DETAIL_KEYS,
 };
 pub use naming::{truncate_identifier, NamingConvention, NAMING_TOKENS};
+pub use qualified::{
+    qualified_name, qualified_name_problem, split_table_name, strip_default_schema,
+    unqualified_name,
+};
 pub use types::{
     inline_enum_spelling, inline_enum_values, is_identifier, ColumnType, ColumnTypeError,
 };

@@ -34,7 +34,9 @@ impl Default for NamingConvention {
 pub const NAMING_TOKENS: [&str; 4] = ["table", "columns", "referred_table", "name"];
 
 impl NamingConvention {
-    /// Fills in a template and keeps the result within [`MAX_IDENTIFIER_LEN`].
+    /// Fills in a template and keeps the result within [`MAX_IDENTIFIER_LEN`]. `{table}`
+    /// and `{referred_table}` are the names without their schema (as Alembic's
+    /// `%(table_name)s`): the index or constraint lives in its table's schema anyway.
     pub fn apply(
         template: &str,
         table: &str,
@@ -43,9 +45,9 @@ impl NamingConvention {
         name: &str,
     ) -> String {
         let filled = template
-            .replace("{table}", table)
+            .replace("{table}", super::unqualified_name(table))
             .replace("{columns}", &columns.join("_"))
-            .replace("{referred_table}", referred_table)
+            .replace("{referred_table}", super::unqualified_name(referred_table))
             .replace("{name}", name);
         truncate_identifier(&filled)
     }

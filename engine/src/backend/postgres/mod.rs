@@ -226,8 +226,22 @@ impl Backend for PostgresBackend {
         format!("{table}_pkey")
     }
 
+    /// The database and the current schema: each schema has its own version table, so
+    /// each has its own run lock.
     fn database_name_sql(&self) -> Option<&'static str> {
-        Some("SELECT current_database()")
+        Some("SELECT current_database() || '.' || coalesce(current_schema(), '')")
+    }
+
+    fn default_schema_sql(&self) -> Option<&'static str> {
+        Some("SELECT current_schema()")
+    }
+
+    fn schema_names_sql(&self) -> Option<&'static str> {
+        Some("SELECT nspname::text FROM pg_catalog.pg_namespace ORDER BY 1")
+    }
+
+    fn drop_schema_sql(&self, schema: &str) -> Option<String> {
+        Some(format!("DROP SCHEMA IF EXISTS {}", self.quote(schema)))
     }
 
     /// A session-level advisory lock.
@@ -286,7 +300,11 @@ impl Backend for PostgresBackend {
     fn create_table(&self, r: &mut Renderer<'_>, t: &Table) -> Res<Vec<String>> {
         let mut out = r.create_table_and_indexes(t)?;
         if let Some(c) = &t.comment {
-            out.push(format!("COMMENT ON TABLE {} IS {}", r.q(&t.name), r.lit(c)));
+            out.push(format!(
+                "COMMENT ON TABLE {} IS {}",
+                r.qt(&t.name),
+                r.lit(c)
+            ));
         }
         for c in &t.columns {
             if c.comment.is_some() {
@@ -436,7 +454,7 @@ impl Backend for PostgresBackend {
     ) -> Vec<String> {
         vec![format!(
             "COMMENT ON TABLE {} IS {}",
-            r.q(table),
+            r.qt(table),
             r.comment_lit(comment)
         )]
     }
@@ -446,7 +464,7 @@ impl Backend for PostgresBackend {
 fn column_comment(r: &Renderer<'_>, table: &str, column: &str, comment: &Option<String>) -> String {
     format!(
         "COMMENT ON COLUMN {}.{} IS {}",
-        r.q(table),
+        r.qt(table),
         r.q(column),
         r.comment_lit(comment)
     )

@@ -1,6 +1,8 @@
-//! PostgreSQL reflection: the tables of `current_schema()` from `pg_catalog`, in five
-//! queries (tables, columns, constraints, indexes, enums) for all tables at once. Every
-//! value is cast to text in SQL, so that decoding never depends on catalog types.
+//! PostgreSQL reflection: the tables of `current_schema()` (and of the other schemas the
+//! scope names, reported as `schema.table`) from `pg_catalog`, in five queries (tables,
+//! columns, constraints, indexes, enums) for all tables at once. Every value is cast to
+//! text in SQL, so that decoding never depends on catalog types. Enums are those of the
+//! current schema.
 
 use crate::backend::reader::{
     cell, custom, need, sized_type, split_type, table_mut, truthy, Catalog, ReflectError,
@@ -14,22 +16,45 @@ use crate::schema::{
 /// The oid of the current schema (NULL when `search_path` names no existing schema).
 const NS: &str = "(SELECT oid FROM pg_catalog.pg_namespace WHERE nspname = current_schema())";
 
-/// Ordinary and partitioned tables of the current schema (not partitions).
-fn tables_filter(alias: &str) -> String {
-    format!("{alias}.relnamespace = {NS} AND {alias}.relkind IN ('r', 'p') AND NOT {alias}.relispartition")
+/// Ordinary and partitioned tables (not partitions) of the current schema and of
+/// `others`.
+fn tables_filter(alias: &str, others: &[&str]) -> String {
+    let namespaces = if others.is_empty() {
+        format!("{alias}.relnamespace = {NS}")
+    } else {
+        let names: Vec<String> = others
+            .iter()
+            .map(|s| format!("'{}'", s.replace('\'', "''")))
+            .collect();
+        format!(
+            "({alias}.relnamespace = {NS} OR {alias}.relnamespace IN (SELECT oid FROM pg_catalog.pg_namespace WHERE nspname IN ({})))",
+            names.join(", ")
+        )
+    };
+    format!("{namespaces} AND {alias}.relkind IN ('r', 'p') AND NOT {alias}.relispartition")
+}
+
+/// The name of the table `alias` as the model names it: bare in the current schema,
+/// `schema.table` elsewhere.
+fn table_name(alias: &str) -> String {
+    format!(
+        "CASE WHEN {alias}.relnamespace = {NS} THEN {alias}.relname::text \
+         ELSE (SELECT nspname::text FROM pg_catalog.pg_namespace WHERE oid = {alias}.relnamespace) || '.' || {alias}.relname::text END"
+    )
 }
 
 pub(crate) async fn read(
     cat: &mut Catalog<'_>,
     scope: TableScope<'_>,
 ) -> Result<Schema, ReflectError> {
-    let c_tables = tables_filter("c");
+    let c_tables = tables_filter("c", &scope.other_schemas());
+    let (c_name, fc_name) = (table_name("c"), table_name("fc"));
 
     let mut tables = Vec::new();
     for r in cat
         .query(&format!(
-            "SELECT c.relname::text, obj_description(c.oid, 'pg_class') \
-             FROM pg_catalog.pg_class c WHERE {c_tables} ORDER BY c.relname"
+            "SELECT {c_name}, obj_description(c.oid, 'pg_class') \
+             FROM pg_catalog.pg_class c WHERE {c_tables} ORDER BY 1"
         ))
         .await?
     {
@@ -65,7 +90,7 @@ pub(crate) async fn read(
 
     let col_rows = cat
         .query(&format!(
-            "SELECT c.relname::text, a.attname::text, \
+            "SELECT {c_name}, a.attname::text, \
                     pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull::text, \
                     pg_catalog.pg_get_expr(d.adbin, d.adrelid), a.attidentity::text, \
                     a.attgenerated::text, t.typtype::text, t.typname::text, \
@@ -75,7 +100,7 @@ pub(crate) async fn read(
              JOIN pg_catalog.pg_type t ON t.oid = a.atttypid \
              LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
              WHERE {c_tables} AND a.attnum > 0 AND NOT a.attisdropped \
-             ORDER BY c.relname, a.attnum"
+             ORDER BY 1, a.attnum"
         ))
         .await?;
     for r in &col_rows {
@@ -113,8 +138,8 @@ pub(crate) async fn read(
     // Constraints, one row per column position (checks on no column have one row).
     let con_rows = cat
         .query(&format!(
-            "SELECT c.relname::text, con.conname::text, con.contype::text, k.ord::text, \
-                    a.attname::text, fc.relname::text, fa.attname::text, \
+            "SELECT {c_name}, con.conname::text, con.contype::text, k.ord::text, \
+                    a.attname::text, {fc_name}, fa.attname::text, \
                     con.confdeltype::text, con.confupdtype::text, \
                     pg_catalog.pg_get_expr(con.conbin, con.conrelid) \
              FROM pg_catalog.pg_constraint con \
@@ -125,7 +150,7 @@ pub(crate) async fn read(
              LEFT JOIN pg_catalog.pg_attribute fa ON fa.attrelid = con.confrelid \
                   AND fa.attnum = con.confkey[k.ord::int] \
              WHERE {c_tables} AND con.contype IN ('p', 'u', 'f', 'c') \
-             ORDER BY c.relname, con.conname, k.ord"
+             ORDER BY 1, 2, k.ord"
         ))
         .await?;
     let mut current: Option<(String, String)> = None;
@@ -190,7 +215,7 @@ pub(crate) async fn read(
     // Indexes not owned by a constraint, one row per key column.
     let index_rows = cat
         .query(&format!(
-            "SELECT c.relname::text, i.relname::text, ix.indisunique::text, \
+            "SELECT {c_name}, i.relname::text, ix.indisunique::text, \
                     pg_catalog.pg_get_expr(ix.indpred, ix.indrelid), \
                     a.attname::text, pg_catalog.pg_get_indexdef(ix.indexrelid, k.ord::int, true) \
              FROM pg_catalog.pg_index ix \
@@ -203,7 +228,7 @@ pub(crate) async fn read(
                AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint con \
                                WHERE con.conindid = ix.indexrelid AND con.conrelid = ix.indrelid \
                                  AND con.contype IN ('p', 'u', 'x')) \
-             ORDER BY c.relname, i.relname, k.ord"
+             ORDER BY 1, 2, k.ord"
         ))
         .await?;
     let mut current: Option<(String, String)> = None;
