@@ -341,6 +341,14 @@ async fn validate(cli: &Cli) -> Result<ExitCode> {
     let tables = match load_schema(&config.schema, &config.naming_convention) {
         Ok((schema, source)) => {
             validate::check_identifier_lengths(&source.identifiers, dialect, &mut findings);
+            if let Some(d) = dialect {
+                errors.extend(
+                    d.backend()
+                        .schema_problems(&schema)
+                        .into_iter()
+                        .map(|p| format!("{}: {p}", config.schema.display())),
+                );
+            }
             schema_enums = Some(
                 schema
                     .enums

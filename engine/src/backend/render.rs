@@ -381,6 +381,7 @@ impl Renderer<'_> {
         if let Some(a) = fk.on_update {
             s.push_str(&self.b.fk_action("ON UPDATE", a)?);
         }
+        s.push_str(&self.b.fk_deferral_sql(fk)?);
         Ok(s)
     }
 
@@ -403,10 +404,12 @@ impl Renderer<'_> {
             return Err(format!("table `{}` has no columns", t.name));
         }
         let rowid = self.b.rowid_column(t);
+        let autoincrement_keyword = sqlite_autoincrement_keyword || t.options.sqlite_autoincrement;
         let mut items = Vec::new();
         for c in &t.columns {
             let is_rowid = rowid == Some(c.name.as_str());
-            items.push(self.column_def(c, is_rowid, is_rowid && sqlite_autoincrement_keyword)?);
+            let c = self.b.column_as_created(t, c, is_rowid);
+            items.push(self.column_def(&c, is_rowid, is_rowid && autoincrement_keyword)?);
         }
         if let Some(pk) = &t.primary_key {
             if rowid.is_none() {
@@ -472,11 +475,12 @@ impl Renderer<'_> {
         } else {
             ""
         };
+        self.b.check_index(ix)?;
         let mut s = format!(
             "CREATE {unique}INDEX {conc}{} ON {} ({})",
             self.q(&ix.name),
             self.q(table),
-            self.ql(&ix.columns)
+            self.index_columns_sql(table, ix)
         );
         if let Some(w) = &ix.where_clause {
             if !self.b.has_partial_indexes() {
@@ -489,6 +493,26 @@ impl Renderer<'_> {
             s.push_str(&format!(" WHERE {w}"));
         }
         Ok(s)
+    }
+
+    /// An index's column list: column names quoted, expressions (`lower(email)`) as
+    /// written, each followed by ` DESC` where it sorts descending.
+    pub(crate) fn index_columns_sql(&self, table: &str, ix: &Index) -> String {
+        let known = self.table(table);
+        ix.columns
+            .iter()
+            .map(|c| {
+                let is_column = known.map_or(!Index::is_expression(c), |t| {
+                    t.columns.iter().any(|x| x.name.eq_ignore_ascii_case(c))
+                });
+                let mut s = if is_column { self.q(c) } else { c.clone() };
+                if ix.descending.contains(c) {
+                    s.push_str(" DESC");
+                }
+                s
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     pub(crate) fn comment_lit(&self, c: &Option<String>) -> String {
@@ -613,6 +637,12 @@ impl Renderer<'_> {
                 self.nonempty(columns, "the primary key")?;
                 b.create_primary_key(self, table, name, columns)
             }
+            Operation::DropConstraint {
+                name,
+                table,
+                kind: crate::ops::ConstraintKind::ForeignKey,
+                existing: Some(crate::ops::ConstraintDefinition::ForeignKey(fk)),
+            } if name.is_empty() => b.drop_unnamed_foreign_key(self, table, fk),
             Operation::DropConstraint {
                 name, table, kind, ..
             } => b.drop_constraint(self, table, name, *kind),
