@@ -95,7 +95,7 @@ fn downgrade_base(dir: &Path, db: &Path) {
     assert_eq!(
         sqlite3(
             db,
-            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'retort%'"
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'retort%' AND name NOT LIKE 'sqlite%'"
         ),
         "0"
     );

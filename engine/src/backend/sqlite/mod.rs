@@ -293,10 +293,12 @@ impl Backend for SqliteBackend {
         Ok(match (fk.deferrable, fk.initially_deferred) {
             (true, true) => " DEFERRABLE INITIALLY DEFERRED".into(),
             (true, false) => " DEFERRABLE".into(),
-            (false, true) => return Err(format!(
+            (false, true) => {
+                return Err(format!(
                 "foreign key `{}` is initially deferred but not deferrable; add `deferrable: true`",
                 fk.name
-            )),
+            ))
+            }
             (false, false) => String::new(),
         })
     }
