@@ -457,7 +457,7 @@ impl Renderer<'_> {
     pub(crate) fn create_table_and_indexes(&self, t: &Table) -> Res<Vec<String>> {
         let mut out = vec![self.create_table_sql(t, None, false)?];
         for ix in &t.indexes {
-            out.push(self.create_index_sql(&t.name, ix, false)?);
+            out.push(self.create_index_sql_on(&t.name, Some(t), ix, false)?);
         }
         Ok(out)
     }
@@ -465,6 +465,18 @@ impl Renderer<'_> {
     pub(crate) fn create_index_sql(
         &self,
         table: &str,
+        ix: &Index,
+        concurrently: bool,
+    ) -> Res<String> {
+        self.create_index_sql_on(table, self.table(table), ix, concurrently)
+    }
+
+    /// `CREATE INDEX` on `table`, whose definition (`known`, when there is one) tells
+    /// its columns from expressions.
+    pub(crate) fn create_index_sql_on(
+        &self,
+        table: &str,
+        known: Option<&Table>,
         ix: &Index,
         concurrently: bool,
     ) -> Res<String> {
@@ -480,7 +492,7 @@ impl Renderer<'_> {
             "CREATE {unique}INDEX {conc}{} ON {} ({})",
             self.q(&ix.name),
             self.q(table),
-            self.index_columns_sql(table, ix)
+            self.index_columns_sql(known, ix)
         );
         if let Some(w) = &ix.where_clause {
             if !self.b.has_partial_indexes() {
@@ -497,12 +509,14 @@ impl Renderer<'_> {
 
     /// An index's column list: column names quoted, expressions (`lower(email)`) as
     /// written, each followed by ` DESC` where it sorts descending.
-    pub(crate) fn index_columns_sql(&self, table: &str, ix: &Index) -> String {
-        let known = self.table(table);
+    pub(crate) fn index_columns_sql(&self, known: Option<&Table>, ix: &Index) -> String {
         ix.columns
             .iter()
             .map(|c| {
-                let is_column = known.map_or(!Index::is_expression(c), |t| {
+                // Without the table's definition, only what no column name looks like
+                // (a call, a literal, a COLLATE) is taken for an expression: names with
+                // spaces or hyphens are common.
+                let is_column = known.map_or(!surely_expression(c), |t| {
                     t.columns.iter().any(|x| x.name.eq_ignore_ascii_case(c))
                 });
                 let mut s = if is_column { self.q(c) } else { c.clone() };
@@ -768,6 +782,14 @@ impl Renderer<'_> {
         }
         Ok(out)
     }
+}
+
+/// True when an index entry cannot be a column name: a call, a literal, a
+/// concatenation or a `COLLATE`.
+fn surely_expression(entry: &str) -> bool {
+    entry.contains(['(', '\'', '"', '`'])
+        || entry.contains("||")
+        || entry.to_ascii_lowercase().contains(" collate ")
 }
 
 /// A sea-query statement for [`Backend::sea_sql`] to build with the backend's builder.

@@ -195,7 +195,7 @@ pub(crate) fn rebuild_table(r: &Renderer<'_>, rb: &Rebuild<'_>) -> Result<Vec<St
             .map(|(_, sql)| sql.clone());
         match verbatim {
             Some(sql) => out.push(sql),
-            None => out.push(r.create_index_sql(&rb.new.name, ix, false)?),
+            None => out.push(r.create_index_sql_on(&rb.new.name, Some(rb.new), ix, false)?),
         }
     }
     for (_, sql) in &views {
