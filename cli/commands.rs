@@ -342,6 +342,14 @@ async fn validate(cli: &Cli) -> Result<ExitCode> {
         Ok((schema, source)) => {
             validate::check_identifier_lengths(&source.identifiers, dialect, &mut findings);
             validate::check_qualified_names(&source.identifiers, dialect, &mut findings.errors);
+            if let Some(d) = dialect {
+                errors.extend(
+                    d.backend()
+                        .schema_problems(&schema)
+                        .into_iter()
+                        .map(|p| format!("{}: {p}", config.schema.display())),
+                );
+            }
             schema_enums = Some(
                 schema
                     .enums

@@ -227,10 +227,21 @@ fn reason(what: &str, run: &Run, dir: &Path) -> String {
 /// The catalog of every table not named `retort_*`, as sorted normalised lines.
 async fn catalog(backend: &Backend) -> Vec<String> {
     let queries: &[&str] = match backend.name {
+        // A SQLite declared type decides only the column's affinity (SQLite's "Determination
+        // Of Column Affinity"), except that a key column declared exactly INTEGER is the
+        // rowid alias: columns compare by affinity (retort spells `INT`, `int(11)` or
+        // `DOUBLE PRECISION` as the portable INTEGER or DOUBLE of the same affinity), and
+        // the rowid alias shows in the index lines (any other key has a `pk` index). The
+        // table line keeps what the pragmas do not show: AUTOINCREMENT, WITHOUT ROWID and
+        // the number of COLLATE clauses. Foreign keys and unique constraints compare
+        // without their position in the table (the foreign key's `id`, the number in
+        // `sqlite_autoindex_T_N`): their order has no meaning, and reflect lists them by
+        // name.
         "sqlite" => &[
-            "SELECT 'column', m.name, p.cid, p.name, upper(p.type), p.\"notnull\", p.dflt_value, p.pk FROM sqlite_master m, pragma_table_xinfo(m.name) p WHERE m.type = 'table'",
-            "SELECT 'index', m.name, i.name, i.\"unique\", i.origin, i.partial, (SELECT group_concat(coalesce(ii.name, '<expr>') || ' ' || ii.desc || ' ' || coalesce(ii.coll, ''), ', ') FROM pragma_index_xinfo(i.name) ii WHERE ii.key = 1) FROM sqlite_master m, pragma_index_list(m.name) i WHERE m.type = 'table'",
-            "SELECT 'fk', m.name, f.id, f.seq, f.\"table\", f.\"from\", f.\"to\", f.on_update, f.on_delete FROM sqlite_master m, pragma_foreign_key_list(m.name) f WHERE m.type = 'table'",
+            "SELECT 'column', m.name, p.cid, p.name, CASE WHEN upper(p.type) LIKE '%INT%' THEN 'INTEGER' WHEN upper(p.type) LIKE '%CHAR%' OR upper(p.type) LIKE '%CLOB%' OR upper(p.type) LIKE '%TEXT%' THEN 'TEXT' WHEN upper(p.type) LIKE '%BLOB%' OR p.type = '' THEN 'BLOB' WHEN upper(p.type) LIKE '%REAL%' OR upper(p.type) LIKE '%FLOA%' OR upper(p.type) LIKE '%DOUB%' THEN 'REAL' ELSE 'NUMERIC' END, p.\"notnull\", p.dflt_value, p.pk, p.hidden FROM sqlite_master m, pragma_table_xinfo(m.name) p WHERE m.type = 'table'",
+            "SELECT 'table', name, upper(sql) LIKE '%AUTOINCREMENT%', upper(sql) LIKE '%WITHOUT ROWID%', (length(sql) - length(replace(upper(sql), 'COLLATE', ''))) / 7 FROM sqlite_master WHERE type = 'table'",
+            "SELECT 'index', m.name, CASE WHEN i.origin = 'c' THEN i.name ELSE '<autoindex>' END, i.\"unique\", i.origin, i.partial, (SELECT group_concat(coalesce(ii.name, '<expr>') || ' ' || ii.desc || ' ' || coalesce(ii.coll, ''), ', ') FROM pragma_index_xinfo(i.name) ii WHERE ii.key = 1) FROM sqlite_master m, pragma_index_list(m.name) i WHERE m.type = 'table'",
+            "SELECT 'fk', m.name, f.seq, f.\"table\", f.\"from\", f.\"to\", f.on_update, f.on_delete FROM sqlite_master m, pragma_foreign_key_list(m.name) f WHERE m.type = 'table'",
             "SELECT 'object', name, type FROM sqlite_master WHERE type IN ('view', 'trigger')",
         ],
         "postgres" => &[

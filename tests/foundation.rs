@@ -119,7 +119,6 @@ tables:
     assert_eq!(run.code, 1, "{}", run.all());
     let err = run.stderr;
     let expected = [
-        ("schema.yaml:6:56", "cannot be nullable"),
         ("schema.yaml:7:20", "bad type for column `users.name`"),
         ("schema.yaml:7:35", "unknown key `nulable`"),
         ("schema.yaml:8:21", "unknown enum `colour`"),

@@ -517,7 +517,8 @@ fn compare_table(ctx: &mut Ctx<'_>, new: &Table, old: &Table) {
     for col in &new.columns {
         if let Some(o) = old_cols.get(col.name.as_str()) {
             matched.insert(o.name.clone());
-            compare_column(ctx, &table, col, o);
+            let nullability = ctx.dialect.backend().compares_nullability(new, col, old, o);
+            compare_column(ctx, &table, col, o, nullability);
             continue;
         }
         let renamed = col
@@ -544,9 +545,10 @@ fn compare_table(ctx: &mut Ctx<'_>, new: &Table, old: &Table) {
                         ..AlterColumn::default()
                     })],
                 );
+                let nullability = ctx.dialect.backend().compares_nullability(new, col, old, o);
                 let mut as_renamed = (*o).clone();
                 as_renamed.name = col.name.clone();
-                compare_column(ctx, &table, col, &as_renamed);
+                compare_column(ctx, &table, col, &as_renamed, nullability);
             }
             None => added.push(col),
         }
@@ -611,7 +613,9 @@ fn compare_table(ctx: &mut Ctx<'_>, new: &Table, old: &Table) {
     }
 }
 
-fn compare_column(ctx: &mut Ctx<'_>, table: &str, new: &Column, old: &Column) {
+/// `nullability`: whether a difference in nullability counts (see
+/// [`crate::backend::Backend::compares_nullability`]).
+fn compare_column(ctx: &mut Ctx<'_>, table: &str, new: &Column, old: &Column, nullability: bool) {
     // A column of a named enum keeps its type while the enum's values change: those
     // changes are the enum's own operations. SQLite spells an autoincrementing key
     // INTEGER whatever integer type is declared; where only one side autoincrements (an
@@ -623,7 +627,7 @@ fn compare_column(ctx: &mut Ctx<'_>, table: &str, new: &Column, old: &Column) {
             (ColumnType::Enum(a), ColumnType::Enum(b)) => a != b,
             _ => ctx.ctype(&new.ty, auto, true) != ctx.ctype(&old.ty, auto, false),
         };
-    let null_changed = new.nullable != old.nullable;
+    let null_changed = nullability && new.nullable != old.nullable;
     let default_changed = ctx.options.server_defaults
         && !new.autoincrement
         && canonical_default(ctx.dialect, new.server_default.as_deref(), &new.ty)
@@ -646,6 +650,16 @@ fn compare_column(ctx: &mut Ctx<'_>, table: &str, new: &Column, old: &Column) {
             state(new.autoincrement),
             state(old.autoincrement),
             old.autoincrement
+        ));
+    }
+    // Until alter_column carries a collation, a changed one is said, not silently kept.
+    let fold = |c: &Option<String>| c.as_deref().map(str::to_ascii_lowercase);
+    if fold(&new.collation) != fold(&old.collation) {
+        ctx.notes.push(format!(
+            "column `{table}.{}` has collation {} as declared but {} in the database; autogenerate does not change collations yet: change it with an `execute` operation",
+            new.name,
+            new.collation.as_deref().unwrap_or("(default)"),
+            old.collation.as_deref().unwrap_or("(default)")
         ));
     }
     if !(type_changed || null_changed || default_changed || comment_changed) {

@@ -1037,15 +1037,14 @@ async fn sqlite_rebuild_keeps_views_and_triggers() {
 #[tokio::test]
 async fn sqlite_tables_with_unsupported_features_are_refused_clearly() {
     let mut db = Db::open(Dialect::Sqlite).await.expect("sqlite");
-    db.exec("CREATE TABLE t (a TEXT COLLATE NOCASE, b INTEGER)")
-        .await;
+    db.exec("CREATE TABLE t (a TEXT, b INTEGER) STRICT").await;
     let alter = ops("- alter_column: {table: t, name: b, nullable: false}");
     let err = render_live(&alter[0], &mut db.conn, &RenderContext::default())
         .await
         .unwrap_err()
         .to_string();
     assert!(
-        err.contains("COLLATE") && err.contains("alter_column `t`.`b`") && err.contains("sqlite"),
+        err.contains("STRICT") && err.contains("alter_column `t`.`b`") && err.contains("sqlite"),
         "{err}"
     );
     db.finish().await;

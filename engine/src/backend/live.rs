@@ -223,8 +223,8 @@ pub enum LiveReadError {
         /// The features, comma-separated.
         features: String,
     },
-    /// The table has a generated or hidden column.
-    #[error("table `{table}` has the generated or hidden column `{column}`, which retort's SQLite table rebuild cannot reproduce")]
+    /// The table has a hidden column (of a virtual table).
+    #[error("table `{table}` has the hidden column `{column}`, which retort's SQLite table rebuild cannot reproduce")]
     HiddenColumn {
         /// The table.
         table: String,
@@ -283,8 +283,7 @@ pub async fn read_live_table(
 
 /// Reads one SQLite table into the schema model (`None` when there is no such table),
 /// as [`read_live_table`] does. Fails when the table uses features the model (and so a
-/// rebuild) cannot carry, such as `COLLATE`, generated columns, `WITHOUT ROWID` or
-/// `ON CONFLICT` clauses.
+/// rebuild) cannot carry, such as `STRICT` or `ON CONFLICT` clauses.
 pub async fn read_sqlite_table(
     conn: &mut Connection,
     name: &str,
@@ -329,7 +328,7 @@ async fn read_sqlite_table_full(
     }
     let hidden = conn
         .query(&format!(
-            "SELECT name FROM pragma_table_xinfo({}) WHERE hidden <> 0 ORDER BY cid",
+            "SELECT name FROM pragma_table_xinfo({}) WHERE hidden = 1 ORDER BY cid",
             lit(&name)
         ))
         .await?;

@@ -393,6 +393,52 @@ pub trait Backend: Sync {
         autoincrement_keyword: bool,
     ) -> Res<String>;
 
+    /// What follows a foreign key's actions for its deferral (` DEFERRABLE INITIALLY
+    /// DEFERRED`), or "" (the default: backends render no deferral).
+    fn fk_deferral_sql(&self, fk: &ForeignKey) -> Res<String> {
+        let _ = fk;
+        Ok(String::new())
+    }
+
+    /// Fails with the reason when the backend cannot create `index` as declared.
+    fn check_index(&self, index: &Index) -> Res<()> {
+        let _ = index;
+        Ok(())
+    }
+
+    /// What the backend refuses in a declared schema, one message per problem (for
+    /// `retort validate`, before any run).
+    fn schema_problems(&self, schema: &Schema) -> Vec<String> {
+        let _ = schema;
+        Vec::new()
+    }
+
+    /// Column `c` of table `t` as `CREATE TABLE` writes it (`rowid`: it is SQLite's rowid
+    /// alias); by default as declared.
+    fn column_as_created<'c>(
+        &self,
+        t: &Table,
+        c: &'c Column,
+        rowid: bool,
+    ) -> std::borrow::Cow<'c, Column> {
+        let _ = (t, rowid);
+        std::borrow::Cow::Borrowed(c)
+    }
+
+    /// True when the nullability of a column, as declared (`new_column` of `new`) and as
+    /// it is (`old_column` of `old`), matters to the comparison. By default it does not
+    /// for a column in both primary keys: the key makes it NOT NULL whatever was declared.
+    fn compares_nullability(
+        &self,
+        new: &Table,
+        new_column: &Column,
+        old: &Table,
+        old_column: &Column,
+    ) -> bool {
+        !(new.is_primary_key_column(&new_column.name)
+            && old.is_primary_key_column(&old_column.name))
+    }
+
     /// ` ON DELETE …` / ` ON UPDATE …` (`what`) for a foreign-key action.
     fn fk_action(&self, what: &str, action: FkAction) -> Res<String> {
         Ok(format!(" {what} {}", action.sql()))
@@ -521,6 +567,22 @@ pub trait Backend: Sync {
         name: &str,
         kind: ConstraintKind,
     ) -> Res<Vec<String>>;
+
+    /// `drop_constraint` of a foreign key without a name, named by its definition `fk`.
+    /// Only SQLite keeps keys without names; elsewhere every key has one.
+    fn drop_unnamed_foreign_key(
+        &self,
+        r: &mut Renderer<'_>,
+        table: &str,
+        fk: &ForeignKey,
+    ) -> Res<Vec<String>> {
+        let _ = r;
+        Err(format!(
+            "the foreign key of table `{table}` on ({}) has no name, and {} drops foreign keys by name: give `name`",
+            fk.columns.join(", "),
+            self.display_name()
+        ))
+    }
 
     /// `create_enum` (nothing where enums are not types of their own).
     fn create_enum(&self, r: &Renderer<'_>, e: &EnumType) -> Vec<String> {

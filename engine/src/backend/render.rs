@@ -394,6 +394,7 @@ impl Renderer<'_> {
         if let Some(a) = fk.on_update {
             s.push_str(&self.b.fk_action("ON UPDATE", a)?);
         }
+        s.push_str(&self.b.fk_deferral_sql(fk)?);
         Ok(s)
     }
 
@@ -416,10 +417,12 @@ impl Renderer<'_> {
             return Err(format!("table `{}` has no columns", t.name));
         }
         let rowid = self.b.rowid_column(t);
+        let autoincrement_keyword = sqlite_autoincrement_keyword || t.options.sqlite_autoincrement;
         let mut items = Vec::new();
         for c in &t.columns {
             let is_rowid = rowid == Some(c.name.as_str());
-            items.push(self.column_def(c, is_rowid, is_rowid && sqlite_autoincrement_keyword)?);
+            let c = self.b.column_as_created(t, c, is_rowid);
+            items.push(self.column_def(&c, is_rowid, is_rowid && autoincrement_keyword)?);
         }
         if let Some(pk) = &t.primary_key {
             if rowid.is_none() {
@@ -467,7 +470,7 @@ impl Renderer<'_> {
     pub(crate) fn create_table_and_indexes(&self, t: &Table) -> Res<Vec<String>> {
         let mut out = vec![self.create_table_sql(t, None, false)?];
         for ix in &t.indexes {
-            out.push(self.create_index_sql(&t.name, ix, false)?);
+            out.push(self.create_index_sql_on(&t.name, Some(t), ix, false)?);
         }
         Ok(out)
     }
@@ -478,6 +481,18 @@ impl Renderer<'_> {
         ix: &Index,
         concurrently: bool,
     ) -> Res<String> {
+        self.create_index_sql_on(table, self.table(table), ix, concurrently)
+    }
+
+    /// `CREATE INDEX` on `table`, whose definition (`known`, when there is one) tells
+    /// its columns from expressions.
+    pub(crate) fn create_index_sql_on(
+        &self,
+        table: &str,
+        known: Option<&Table>,
+        ix: &Index,
+        concurrently: bool,
+    ) -> Res<String> {
         self.nonempty(&ix.columns, &format!("index `{}`", ix.name))?;
         let unique = if ix.unique { "UNIQUE " } else { "" };
         let conc = if concurrently {
@@ -485,11 +500,12 @@ impl Renderer<'_> {
         } else {
             ""
         };
+        self.b.check_index(ix)?;
         let mut s = format!(
             "CREATE {unique}INDEX {conc}{} ON {} ({})",
             self.q(&ix.name),
             self.qt(table),
-            self.ql(&ix.columns)
+            self.index_columns_sql(known, ix)
         );
         if let Some(w) = &ix.where_clause {
             if !self.b.has_partial_indexes() {
@@ -502,6 +518,28 @@ impl Renderer<'_> {
             s.push_str(&format!(" WHERE {w}"));
         }
         Ok(s)
+    }
+
+    /// An index's column list: column names quoted, expressions (`lower(email)`) as
+    /// written, each followed by ` DESC` where it sorts descending.
+    pub(crate) fn index_columns_sql(&self, known: Option<&Table>, ix: &Index) -> String {
+        ix.columns
+            .iter()
+            .map(|c| {
+                // Without the table's definition, only what no column name looks like
+                // (a call, a literal, a COLLATE) is taken for an expression: names with
+                // spaces or hyphens are common.
+                let is_column = known.map_or(!surely_expression(c), |t| {
+                    t.columns.iter().any(|x| x.name.eq_ignore_ascii_case(c))
+                });
+                let mut s = if is_column { self.q(c) } else { c.clone() };
+                if ix.descending.contains(c) {
+                    s.push_str(" DESC");
+                }
+                s
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     pub(crate) fn comment_lit(&self, c: &Option<String>) -> String {
@@ -637,6 +675,12 @@ impl Renderer<'_> {
                 b.create_primary_key(self, table, name, columns)
             }
             Operation::DropConstraint {
+                name,
+                table,
+                kind: crate::ops::ConstraintKind::ForeignKey,
+                existing: Some(crate::ops::ConstraintDefinition::ForeignKey(fk)),
+            } if name.is_empty() => b.drop_unnamed_foreign_key(self, table, fk),
+            Operation::DropConstraint {
                 name, table, kind, ..
             } => b.drop_constraint(self, table, name, *kind),
             Operation::CreateEnum(e) => Ok(b.create_enum(self, e)),
@@ -769,6 +813,14 @@ fn sea_table(name: &str) -> TableName {
         (Some(schema), table) => (Alias::new(schema), Alias::new(table)).into(),
         (None, table) => Alias::new(table).into(),
     }
+}
+
+/// True when an index entry cannot be a column name: a call, a literal, a
+/// concatenation or a `COLLATE`.
+fn surely_expression(entry: &str) -> bool {
+    entry.contains(['(', '\'', '"', '`'])
+        || entry.contains("||")
+        || entry.to_ascii_lowercase().contains(" collate ")
 }
 
 /// A sea-query statement for [`Backend::sea_sql`] to build with the backend's builder.

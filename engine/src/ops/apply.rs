@@ -2,9 +2,10 @@
 //! can keep a running [`Schema`] as it applies operations and pass it to rendering.
 
 use super::{
-    expr_mentions, rename_identifier_in_expr, ConstraintKind, EnumValuePosition, Operation,
+    expr_mentions, rename_identifier_in_expr, ConstraintDefinition, ConstraintKind,
+    EnumValuePosition, Operation,
 };
-use crate::schema::{EnumType, PrimaryKey, Schema, Table};
+use crate::schema::{EnumType, ForeignKey, PrimaryKey, Schema, Table};
 
 /// An operation that contradicts the schema model it is applied to (a missing or
 /// duplicate table, column, index, constraint, enum or enum value).
@@ -190,11 +191,22 @@ fn apply(op: &Operation, schema: &mut Schema) -> Result<(), String> {
             });
         }
         Operation::DropConstraint {
-            name, table, kind, ..
+            name,
+            table,
+            kind,
+            existing,
         } => {
             let t = table_mut(schema, table)?;
-            let found = match kind {
+            let found = match (kind, existing) {
+                (ConstraintKind::ForeignKey, Some(ConstraintDefinition::ForeignKey(fk)))
+                    if name.is_empty() =>
+                {
+                    remove_unnamed_foreign_key(t, fk)
+                }
+                _ => false,
+            } || match kind {
                 ConstraintKind::Unique => remove_named(&mut t.unique, name, |u| &u.name),
+                ConstraintKind::ForeignKey if name.is_empty() => false,
                 ConstraintKind::ForeignKey => remove_named(&mut t.foreign_keys, name, |f| &f.name),
                 ConstraintKind::Check => remove_named(&mut t.checks, name, |c| &c.name),
                 ConstraintKind::Primary => {
@@ -310,6 +322,24 @@ fn check_columns(t: &Table, columns: &[String]) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// Removes the first unnamed foreign key of `t` with `fk`'s columns and referred
+/// table and columns (how an unnamed key is named); true when there was one.
+pub(crate) fn remove_unnamed_foreign_key(t: &mut Table, fk: &ForeignKey) -> bool {
+    let same = |f: &ForeignKey| {
+        f.name.is_empty()
+            && f.columns == fk.columns
+            && f.referred_table.eq_ignore_ascii_case(&fk.referred_table)
+            && (fk.referred_columns.is_empty() || f.referred_columns == fk.referred_columns)
+    };
+    match t.foreign_keys.iter().position(same) {
+        Some(i) => {
+            t.foreign_keys.remove(i);
+            true
+        }
+        None => false,
+    }
 }
 
 fn remove_named<T>(list: &mut Vec<T>, name: &str, name_of: impl Fn(&T) -> &String) -> bool {

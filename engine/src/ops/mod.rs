@@ -13,7 +13,7 @@
 //! [`sqlite_rebuild`]: `PRAGMA foreign_keys=OFF` before `BEGIN`, `PRAGMA
 //! foreign_key_check` clean before `COMMIT`.
 
-mod apply;
+pub(crate) mod apply;
 mod parse;
 mod reverse;
 mod write;

@@ -381,7 +381,12 @@ impl Parser<'_> {
                         "initially",
                     ],
                 );
-                let name = self.req_name(body, "name", &what);
+                // An unnamed key (SQLite keeps keys without names) leaves `name` out.
+                let name = if body.get("name").is_some_and(|n| !n.is_null()) {
+                    self.req_name(body, "name", &what)
+                } else {
+                    Some(String::new())
+                };
                 let table = self.req_name(body, "table", &what);
                 let columns = self.req_names(body, "columns", &what);
                 let referred_table = self.req_name(body, "referred_table", &what);
@@ -470,7 +475,20 @@ impl Parser<'_> {
                         "expr",
                     ],
                 );
-                let name = self.req_name(body, "name", &what);
+                // An unnamed foreign key (SQLite keeps keys without names) is named by
+                // its definition instead: `name` left out, `columns` and `referred_table`
+                // given.
+                let unnamed_fk = body.get("name").is_none_or(|n| n.is_null())
+                    && body
+                        .get("type")
+                        .and_then(|n| n.as_str())
+                        .and_then(ConstraintKind::parse)
+                        == Some(ConstraintKind::ForeignKey);
+                let name = if unnamed_fk {
+                    Some(String::new())
+                } else {
+                    self.req_name(body, "name", &what)
+                };
                 let table = self.req_name(body, "table", &what);
                 let kind = match self.req_name(body, "type", &what) {
                     None => None,
@@ -490,6 +508,13 @@ impl Parser<'_> {
                 };
                 let kind = kind?;
                 let existing = self.constraint_definition(body, kind, &what)?;
+                if unnamed_fk && existing.is_none() {
+                    self.err(
+                        body.span,
+                        format!("{what} needs `name`, or for an unnamed foreign key its definition: `columns`, `referred_table` and `referred_columns`"),
+                    );
+                    return None;
+                }
                 Some(Operation::DropConstraint {
                     name: name?,
                     table: table?,

@@ -185,13 +185,16 @@ fn write_one(
             foreign_key: fk,
             not_valid,
         } => {
-            let mut f = vec![
-                ("name", scalar(&fk.name)),
+            let mut f = vec![("name", scalar(&fk.name))];
+            if fk.name.is_empty() {
+                f.clear();
+            }
+            f.extend([
                 ("table", scalar(table)),
                 ("columns", list(&fk.columns)),
                 ("referred_table", scalar(&fk.referred_table)),
                 ("referred_columns", list(&fk.referred_columns)),
-            ];
+            ]);
             if let Some(a) = fk.on_delete {
                 f.push(("on_delete", scalar(a.as_str())));
             }
@@ -240,11 +243,13 @@ fn write_one(
             kind: k,
             existing,
         } => {
-            let mut f = vec![
-                ("name", scalar(name)),
-                ("table", scalar(table)),
-                ("type", k.as_str().to_string()),
-            ];
+            // An unnamed foreign key is named by its definition (below).
+            let mut f = vec![("name", scalar(name))];
+            if name.is_empty() {
+                f.clear();
+            }
+            f.push(("table", scalar(table)));
+            f.push(("type", k.as_str().to_string()));
             match existing {
                 None => {}
                 Some(ConstraintDefinition::Unique(columns))

@@ -195,6 +195,8 @@ pub fn table_body_to_yaml(t: &Table, naming: &NamingConvention, indent: usize) -
         }
         if !in_pk && !c.nullable {
             e.push(("nullable", "false".into()));
+        } else if in_pk && c.nullable {
+            e.push(("nullable", "true".into()));
         }
         if let Some(d) = &c.server_default {
             e.push(("server_default", scalar(d)));

@@ -137,6 +137,10 @@ pub struct ParsedColumn {
     pub primary_key: bool,
     /// … with `AUTOINCREMENT`.
     pub autoincrement_keyword: bool,
+    /// `COLLATE name`, if declared.
+    pub collation: Option<String>,
+    /// `[GENERATED ALWAYS] AS (expr) [VIRTUAL|STORED]`: the expression and whether stored.
+    pub generated: Option<(String, bool)>,
 }
 
 /// A check constraint as declared.
@@ -165,6 +169,10 @@ pub struct ParsedForeignKey {
     pub on_delete: Option<FkAction>,
     /// `ON UPDATE`, if given.
     pub on_update: Option<FkAction>,
+    /// `DEFERRABLE` was declared.
+    pub deferrable: bool,
+    /// `INITIALLY DEFERRED` was declared.
+    pub initially_deferred: bool,
 }
 
 /// What `CREATE TABLE` text declares, as far as the rebuild needs it.
@@ -182,7 +190,9 @@ pub struct ParsedTable {
     pub checks: Vec<ParsedCheck>,
     /// Foreign keys, table- and column-level.
     pub foreign_keys: Vec<ParsedForeignKey>,
-    /// Features a rebuild would lose (e.g. `COLLATE`, `WITHOUT ROWID`).
+    /// `WITHOUT ROWID` was declared.
+    pub without_rowid: bool,
+    /// Features a rebuild would lose (e.g. `STRICT`, `ON CONFLICT`).
     pub unsupported: Vec<String>,
 }
 
@@ -264,7 +274,9 @@ pub fn parse_create_table(sql: &str) -> Result<ParsedTable, DdlError> {
         }
     }
     for t in &toks[close + 1..] {
-        if t.is_kw("WITHOUT") || t.is_kw("STRICT") {
+        if t.is_kw("WITHOUT") {
+            out.without_rowid = true;
+        } else if t.is_kw("STRICT") {
             out.unsupported
                 .push(format!("the table option {}", t.text.to_uppercase()));
         }
@@ -386,6 +398,8 @@ fn fk_clause(
         referred_columns,
         on_delete: None,
         on_update: None,
+        deferrable: false,
+        initially_deferred: false,
     };
     while let Some(t) = toks.get(i) {
         if t.is_kw("ON") {
@@ -402,15 +416,18 @@ fn fk_clause(
             i = next;
         } else if t.is_kw("MATCH") {
             i += 2;
-        } else if t.is_kw("NOT") || t.is_kw("DEFERRABLE") {
-            out.unsupported.push("a DEFERRABLE foreign key".into());
-            i += 1;
-            while toks.get(i).is_some_and(|t| {
-                ["DEFERRABLE", "INITIALLY", "DEFERRED", "IMMEDIATE"]
-                    .iter()
-                    .any(|k| t.is_kw(k))
-            }) {
-                i += 1;
+        } else if (t.is_kw("NOT") && toks.get(i + 1).is_some_and(|t| t.is_kw("DEFERRABLE")))
+            || t.is_kw("DEFERRABLE")
+        {
+            // `NOT DEFERRABLE [INITIALLY …]` is SQLite's default: only the positive
+            // form is kept.
+            let negated = t.is_kw("NOT");
+            fk.deferrable = !negated;
+            i += if negated { 2 } else { 1 };
+            if toks.get(i).is_some_and(|t| t.is_kw("INITIALLY")) {
+                fk.initially_deferred =
+                    !negated && toks.get(i + 1).is_some_and(|t| t.is_kw("DEFERRED"));
+                i += 2;
             }
         } else {
             break;
@@ -569,15 +586,36 @@ fn column_def(sql: &str, toks: &[Tok], out: &mut ParsedTable) {
                 i += 1;
             }
         } else if t.is_kw("COLLATE") {
-            out.unsupported
-                .push(format!("COLLATE on column `{col_name}`"));
+            col.collation = toks.get(i + 1).and_then(Tok::name);
             i += 2;
         } else if t.is_kw("REFERENCES") {
             i = fk_clause(toks, i + 1, name.take(), vec![col_name.clone()], out);
         } else if t.is_kw("GENERATED") || t.is_kw("AS") {
-            out.unsupported
-                .push(format!("the generated column `{col_name}`"));
-            return;
+            // `GENERATED ALWAYS AS (expr)` or `AS (expr)`, then VIRTUAL (default) or STORED.
+            while toks
+                .get(i)
+                .is_some_and(|t| t.is_kw("GENERATED") || t.is_kw("ALWAYS") || t.is_kw("AS"))
+            {
+                i += 1;
+            }
+            match group_text(sql, toks, i) {
+                Some((expr, close)) => {
+                    i = close + 1;
+                    let stored = toks.get(i).is_some_and(|t| t.is_kw("STORED"));
+                    if toks
+                        .get(i)
+                        .is_some_and(|t| t.is_kw("STORED") || t.is_kw("VIRTUAL"))
+                    {
+                        i += 1;
+                    }
+                    col.generated = Some((expr.to_string(), stored));
+                }
+                None => {
+                    out.unsupported
+                        .push(format!("an unreadable generated column `{col_name}`"));
+                    return;
+                }
+            }
         } else {
             out.unsupported.push(format!(
                 "`{}` in the definition of column `{col_name}`",
@@ -620,6 +658,40 @@ pub fn index_column_texts(sql: &str) -> Vec<String> {
         start = end;
     }
     out
+}
+
+/// One element of an index's column list: its text without a trailing `ASC`/`DESC`,
+/// whether it is sorted descending, and whether it names a collation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexElement {
+    /// The column or expression as written, `COLLATE` included, order left out.
+    pub text: String,
+    /// `DESC`.
+    pub descending: bool,
+    /// The element says `COLLATE name`.
+    pub collate: bool,
+}
+
+/// The elements of an index's column list, from its `CREATE INDEX` text.
+pub fn index_elements(sql: &str) -> Vec<IndexElement> {
+    index_column_texts(sql)
+        .into_iter()
+        .map(|text| {
+            let toks = tokenize(&text);
+            let last = toks.last();
+            let descending = last.is_some_and(|t| t.is_kw("DESC"));
+            let ordered = descending || last.is_some_and(|t| t.is_kw("ASC"));
+            let text = match (ordered, last) {
+                (true, Some(t)) => text[..t.start].trim_end().to_string(),
+                _ => text,
+            };
+            IndexElement {
+                collate: toks.iter().any(|t| t.is_kw("COLLATE")),
+                text,
+                descending,
+            }
+        })
+        .collect()
 }
 
 /// The values of a check written exactly `col IN ('a', 'b', …)` on column `column`
@@ -691,10 +763,41 @@ mod tests {
         );
         assert!(t.unsupported.is_empty(), "{:?}", t.unsupported);
         let u = parse_create_table(
-            "CREATE TABLE t (a TEXT COLLATE NOCASE, b AS (a || 'x')) WITHOUT ROWID",
+            "CREATE TABLE t (a TEXT COLLATE NOCASE, b AS (a || 'x'), c INT GENERATED ALWAYS AS (length(a)) STORED, d INT REFERENCES t (c) DEFERRABLE INITIALLY DEFERRED) WITHOUT ROWID",
         )
         .unwrap();
-        assert_eq!(u.unsupported.len(), 3, "{:?}", u.unsupported);
+        assert!(u.unsupported.is_empty(), "{:?}", u.unsupported);
+        assert!(u.without_rowid);
+        assert_eq!(u.columns[0].collation.as_deref(), Some("NOCASE"));
+        assert_eq!(
+            u.columns[1].generated,
+            Some(("a || 'x'".to_string(), false))
+        );
+        assert_eq!(
+            u.columns[2].generated,
+            Some(("length(a)".to_string(), true))
+        );
+        assert!(u.foreign_keys[0].deferrable && u.foreign_keys[0].initially_deferred);
+        assert_eq!(
+            index_elements("CREATE INDEX i ON t (a DESC, b COLLATE NOCASE, lower(c) ASC)"),
+            vec![
+                IndexElement {
+                    text: "a".into(),
+                    descending: true,
+                    collate: false
+                },
+                IndexElement {
+                    text: "b COLLATE NOCASE".into(),
+                    descending: false,
+                    collate: true
+                },
+                IndexElement {
+                    text: "lower(c)".into(),
+                    descending: false,
+                    collate: false
+                },
+            ]
+        );
         assert_eq!(
             index_where(r#"CREATE INDEX "i" ON "t" ("a") WHERE a > 0 AND "b" = 'where'"#)
                 .as_deref(),

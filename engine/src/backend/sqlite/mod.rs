@@ -5,6 +5,8 @@ pub mod ddl;
 pub(crate) mod reader;
 pub mod rebuild;
 
+use std::borrow::Cow;
+
 use sea_query::SqliteQueryBuilder;
 
 use super::render::{build_sea, plain_default, Res};
@@ -12,7 +14,8 @@ use super::{Backend, Renderer, SeaStatement};
 use crate::backend::dialect::Dialect;
 use crate::ops::{drop_column, rename_column, AlterColumn, ConstraintKind};
 use crate::schema::{
-    CheckConstraint, Column, ColumnType, ForeignKey, PrimaryKey, Schema, Table, UniqueConstraint,
+    CheckConstraint, Column, ColumnType, ForeignKey, Index, PrimaryKey, Schema, Table,
+    UniqueConstraint,
 };
 use rebuild::{children_of, rebuild_table, Rebuild};
 
@@ -220,8 +223,21 @@ impl Backend for SqliteBackend {
             if autoincrement_keyword {
                 s.push_str(" AUTOINCREMENT");
             }
-        } else if !col.nullable {
+        }
+        // NOT NULL as declared, on the rowid alias too (where it changes nothing, but is
+        // what the table says).
+        if !col.nullable {
             s.push_str(" NOT NULL");
+        }
+        if let Some(c) = &col.collation {
+            s.push_str(&format!(" COLLATE {}", collation_name(c)));
+        }
+        if let Some(g) = &col.generated {
+            s.push_str(&format!(
+                " GENERATED ALWAYS AS ({}) {}",
+                g.expr.trim(),
+                if g.stored { "STORED" } else { "VIRTUAL" }
+            ));
         }
         if let Some(d) = &col.server_default {
             s.push_str(&format!(" DEFAULT {}", r.default_sql(d)));
@@ -239,8 +255,12 @@ impl Backend for SqliteBackend {
         Ok(s)
     }
 
-    /// A single-column autoincrement primary key is the rowid alias.
+    /// A single-column autoincrement primary key is the rowid alias (there is none in a
+    /// `WITHOUT ROWID` table).
     fn rowid_column<'t>(&self, t: &'t Table) -> Option<&'t str> {
+        if t.options.without_rowid {
+            return None;
+        }
         let pk = t.primary_key.as_ref()?;
         let [only] = pk.columns.as_slice() else {
             return None;
@@ -248,6 +268,126 @@ impl Backend for SqliteBackend {
         t.column(only)
             .filter(|c| c.autoincrement)
             .map(|c| c.name.as_str())
+    }
+
+    /// An integer key column that must not become the rowid alias is spelled `INT`:
+    /// SQLite makes any column declared exactly `INTEGER` that is the whole primary key
+    /// of a rowid table an alias of the rowid (values then must be integers, and NULL
+    /// assigns the next id), which `INT` (the same INTEGER affinity) does not.
+    fn column_as_created<'c>(&self, t: &Table, c: &'c Column, rowid: bool) -> Cow<'c, Column> {
+        let sole_key = t
+            .primary_key
+            .as_ref()
+            .is_some_and(|pk| pk.columns.len() == 1 && pk.columns[0] == c.name);
+        if !rowid && sole_key && !t.options.without_rowid && c.ty == ColumnType::Integer {
+            let mut plain = c.clone();
+            plain.ty = ColumnType::Custom("int".into());
+            Cow::Owned(plain)
+        } else {
+            Cow::Borrowed(c)
+        }
+    }
+
+    /// `WITHOUT ROWID`.
+    fn table_options_sql(&self, _r: &Renderer<'_>, t: &Table) -> String {
+        if t.options.without_rowid {
+            " WITHOUT ROWID".into()
+        } else {
+            String::new()
+        }
+    }
+
+    /// SQLite defers a foreign key only when it is `DEFERRABLE INITIALLY DEFERRED`;
+    /// `DEFERRABLE` alone is kept as written (it acts as immediate).
+    fn fk_deferral_sql(&self, fk: &ForeignKey) -> Res<String> {
+        Ok(match (fk.deferrable, fk.initially_deferred) {
+            (true, true) => " DEFERRABLE INITIALLY DEFERRED".into(),
+            (true, false) => " DEFERRABLE".into(),
+            (false, true) => {
+                return Err(format!(
+                "foreign key `{}` is initially deferred but not deferrable; add `deferrable: true`",
+                fk.name
+            ))
+            }
+            (false, false) => String::new(),
+        })
+    }
+
+    /// Only a deferrable, initially deferred key acts deferred on SQLite.
+    fn comparable_deferral(&self, fk: &ForeignKey) -> (bool, bool) {
+        let deferred = fk.deferrable && fk.initially_deferred;
+        (deferred, deferred)
+    }
+
+    /// SQLite ignores prefix lengths, operator classes and INCLUDE (the docs leave them
+    /// out; retort documents them as other backends' details); B-tree is its only method.
+    fn comparable_index(&self, index: &Index) -> Index {
+        let mut ix = index.clone();
+        ix.lengths.clear();
+        ix.opclasses.clear();
+        ix.include.clear();
+        if ix.using.as_deref() == Some("btree") {
+            ix.using = None;
+        }
+        ix
+    }
+
+    fn check_index(&self, index: &Index) -> Res<()> {
+        match index_problem(index) {
+            Some(p) => Err(p),
+            None => Ok(()),
+        }
+    }
+
+    fn schema_problems(&self, schema: &Schema) -> Vec<String> {
+        let mut out = Vec::new();
+        for t in &schema.tables {
+            for ix in &t.indexes {
+                if let Some(p) = index_problem(ix) {
+                    out.push(format!("table `{}`: {p}", t.name));
+                }
+            }
+            for (key, set) in [
+                ("engine", t.options.engine.is_some()),
+                ("charset", t.options.charset.is_some()),
+                ("collation", t.options.collation.is_some()),
+            ] {
+                if set {
+                    out.push(format!(
+                        "table `{}`: `{key}` is a MySQL/MariaDB table option, which SQLite does not have; remove it",
+                        t.name
+                    ));
+                }
+            }
+            for c in t.columns.iter().filter(|c| c.charset.is_some()) {
+                out.push(format!(
+                    "column `{}.{}`: `charset` is MySQL/MariaDB's, and SQLite has no per-column character set; remove it",
+                    t.name, c.name
+                ));
+            }
+            if t.options.sqlite_autoincrement && self.rowid_column(t).is_none() {
+                out.push(format!(
+                    "table `{}`: sqlite_autoincrement needs a single integer autoincrement primary key (the rowid alias){}",
+                    t.name,
+                    if t.options.without_rowid { ", which a WITHOUT ROWID table has not" } else { "" }
+                ));
+            }
+        }
+        out
+    }
+
+    /// The rowid alias's NOT NULL changes nothing (NULL assigns the next id either way),
+    /// so it is not compared; every other column's is, key columns included (SQLite
+    /// lets a key column declared without NOT NULL hold NULL).
+    fn compares_nullability(
+        &self,
+        new: &Table,
+        new_column: &Column,
+        old: &Table,
+        old_column: &Column,
+    ) -> bool {
+        !(self.rowid_column(new) == Some(new_column.name.as_str())
+            && self.rowid_column(old) == Some(old_column.name.as_str()))
     }
 
     /// `ADD COLUMN` where SQLite allows it (nullable or with a constant default), else
@@ -264,11 +404,13 @@ impl Backend for SqliteBackend {
                 "SQLite cannot add an autoincrement (INTEGER PRIMARY KEY) column to an existing table; create the table with it instead".into(),
             );
         }
-        let needs_rebuild = (!col.nullable && col.server_default.is_none())
-            || col
-                .server_default
-                .as_deref()
-                .is_some_and(|d| !constant_default(d));
+        let needs_rebuild =
+            (!col.nullable && col.server_default.is_none() && col.generated.is_none())
+                || col.generated.as_ref().is_some_and(|g| g.stored)
+                || col
+                    .server_default
+                    .as_deref()
+                    .is_some_and(|d| !constant_default(d));
         if needs_rebuild && r.table(table).is_some() {
             return sqlite_change(r, table, "adding this column", |t| {
                 t.columns.push(col.clone());
@@ -497,6 +639,27 @@ impl Backend for SqliteBackend {
         })
     }
 
+    /// A rebuild without the unnamed key that has `fk`'s columns and referred table.
+    fn drop_unnamed_foreign_key(
+        &self,
+        r: &mut Renderer<'_>,
+        table: &str,
+        fk: &ForeignKey,
+    ) -> Res<Vec<String>> {
+        sqlite_change(r, table, "dropping a foreign key", |t| {
+            if crate::ops::apply::remove_unnamed_foreign_key(t, fk) {
+                Ok(())
+            } else {
+                Err(format!(
+                    "table `{}` has no unnamed foreign key on ({}) referring to `{}`",
+                    t.name,
+                    fk.columns.join(", "),
+                    fk.referred_table
+                ))
+            }
+        })
+    }
+
     /// A rebuild of the table with the enum's new values in its CHECKs.
     fn redefine_enum_columns(
         &self,
@@ -513,6 +676,61 @@ impl Backend for SqliteBackend {
         } else {
             "0"
         }
+    }
+}
+
+/// Why SQLite cannot create `index` as declared (`None`: it can).
+fn index_problem(index: &Index) -> Option<String> {
+    if let Some(kind) = index.kind {
+        return Some(format!(
+            "index `{}` is {}, which SQLite does not have (use an FTS5 virtual table through `execute`); remove `kind`",
+            index.name,
+            kind.sql()
+        ));
+    }
+    match index.using.as_deref() {
+        None | Some("btree") => None,
+        Some(m) => Some(format!(
+            "index `{}` uses method `{m}`, and SQLite has only B-tree indexes; remove `using`",
+            index.name
+        )),
+    }
+}
+
+/// A collation name as SQLite's `COLLATE` takes it: bare when a plain word.
+fn collation_name(c: &str) -> String {
+    if !c.is_empty() && c.chars().all(|x| x.is_ascii_alphanumeric() || x == '_') {
+        c.to_string()
+    } else {
+        SqliteBackend.quote(c)
+    }
+}
+
+/// SQLite's affinity of a declared type, by the rules of "Determination Of Column
+/// Affinity" in SQLite's documentation: all a declared type decides, apart from the
+/// rowid alias (a key column declared exactly `INTEGER`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Affinity {
+    Integer,
+    Text,
+    Blob,
+    Real,
+    Numeric,
+}
+
+/// The affinity of declared type `declared`.
+pub(crate) fn affinity(declared: &str) -> Affinity {
+    let u = declared.to_ascii_uppercase();
+    if u.contains("INT") {
+        Affinity::Integer
+    } else if u.contains("CHAR") || u.contains("CLOB") || u.contains("TEXT") {
+        Affinity::Text
+    } else if u.contains("BLOB") || u.trim().is_empty() {
+        Affinity::Blob
+    } else if u.contains("REAL") || u.contains("FLOA") || u.contains("DOUB") {
+        Affinity::Real
+    } else {
+        Affinity::Numeric
     }
 }
 

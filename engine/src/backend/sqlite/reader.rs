@@ -6,16 +6,14 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::ddl::{
-    enum_check_values, index_column_texts, index_where, parse_create_table, ParsedTable,
-};
+use super::ddl::{enum_check_values, index_elements, index_where, parse_create_table, ParsedTable};
 use crate::backend::reader::{
     cell, custom, need, sized_type, split_type, table_mut, truthy, Catalog, ReflectError,
     TableScope, UnmodelledKind, UnmodelledObject, UnmodelledResult,
 };
 use crate::schema::{
-    CheckConstraint, Column, ColumnType, FkAction, ForeignKey, Index, PrimaryKey, Schema, Table,
-    UniqueConstraint,
+    CheckConstraint, Column, ColumnType, FkAction, ForeignKey, GeneratedColumn, Index, PrimaryKey,
+    Schema, Table, UniqueConstraint,
 };
 
 /// One index of `PRAGMA index_list` with its columns (`None` for an expression).
@@ -27,6 +25,8 @@ struct IndexRow {
     origin: String,
     partial: bool,
     columns: Vec<Option<String>>,
+    /// Per column: sorted descending.
+    descending: Vec<bool>,
 }
 
 /// Ordinary tables of `main`: not SQLite's own, not virtual tables (`rootpage` 0) and
@@ -91,13 +91,15 @@ pub(crate) async fn read(
         });
     }
 
-    // Columns, and primary-key positions per table (kept for every table, so that a
-    // `REFERENCES t` without columns can be resolved even to a filtered table).
+    // Columns (generated ones too: `table_xinfo`), and primary-key positions per table
+    // (kept for every table, so that a `REFERENCES t` without columns can be resolved
+    // even to a filtered table). Hidden columns of virtual tables (hidden = 1) are not
+    // columns of a table retort manages.
     let col_rows = cat
         .query(&format!(
             "SELECT m.name, p.name, p.type, p.\"notnull\", p.dflt_value, p.pk \
-             FROM main.sqlite_master m JOIN pragma_table_info(m.name, 'main') p \
-             WHERE {USER_TABLES} ORDER BY m.name, p.cid"
+             FROM main.sqlite_master m JOIN pragma_table_xinfo(m.name, 'main') p \
+             WHERE {USER_TABLES} AND p.hidden <> 1 ORDER BY m.name, p.cid"
         ))
         .await?;
     let mut pk_positions: HashMap<String, Vec<(i64, String)>> = HashMap::new();
@@ -137,10 +139,10 @@ pub(crate) async fn read(
     // Indexes with their columns, and the text of those created by CREATE INDEX.
     let index_rows = cat
         .query(&format!(
-            "SELECT m.name, il.name, il.\"unique\", il.origin, il.partial, ii.name \
+            "SELECT m.name, il.name, il.\"unique\", il.origin, il.partial, ii.name, ii.\"desc\" \
              FROM main.sqlite_master m JOIN pragma_index_list(m.name, 'main') il \
-             JOIN pragma_index_info(il.name, 'main') ii \
-             WHERE {USER_TABLES} ORDER BY m.name, il.name, ii.seqno"
+             JOIN pragma_index_xinfo(il.name, 'main') ii \
+             WHERE {USER_TABLES} AND ii.key = 1 ORDER BY m.name, il.name, ii.seqno"
         ))
         .await?;
     let index_sql: HashMap<String, String> = cat
@@ -154,8 +156,12 @@ pub(crate) async fn read(
         let table = need(r, 0, "table name")?;
         let name = need(r, 1, "index name")?;
         let column = cell(r, 5).map(str::to_string);
+        let desc = truthy(cell(r, 6));
         match index_list.last_mut() {
-            Some(last) if last.table == table && last.name == name => last.columns.push(column),
+            Some(last) if last.table == table && last.name == name => {
+                last.columns.push(column);
+                last.descending.push(desc);
+            }
             _ => index_list.push(IndexRow {
                 table: table.to_string(),
                 name: name.to_string(),
@@ -163,6 +169,7 @@ pub(crate) async fn read(
                 origin: cell(r, 3).unwrap_or("c").to_string(),
                 partial: truthy(cell(r, 4)),
                 columns: vec![column],
+                descending: vec![desc],
             }),
         }
     }
@@ -175,6 +182,7 @@ pub(crate) async fn read(
         origin,
         partial,
         columns,
+        descending,
     } in index_list
     {
         if origin == "pk" {
@@ -185,12 +193,27 @@ pub(crate) async fn read(
             continue;
         };
         let sql = index_sql.get(&name);
-        // Expression columns have no name: take their text from CREATE INDEX.
-        let elements = sql.map(|s| index_column_texts(s)).unwrap_or_default();
+        // Expression columns have no name, and a column with its own COLLATE is more
+        // than its name: take their text from CREATE INDEX.
+        let elements = sql.map(|s| index_elements(s)).unwrap_or_default();
         let columns: Vec<String> = columns
             .into_iter()
             .enumerate()
-            .map(|(i, c)| c.or_else(|| elements.get(i).cloned()).unwrap_or_default())
+            .map(|(i, c)| {
+                let written = elements.get(i);
+                match (c, written) {
+                    (Some(_), Some(e)) if e.collate => e.text.clone(),
+                    (Some(c), _) => c,
+                    (None, Some(e)) => e.text.clone(),
+                    (None, None) => String::new(),
+                }
+            })
+            .collect();
+        let descending: Vec<String> = columns
+            .iter()
+            .zip(&descending)
+            .filter(|(_, d)| **d)
+            .map(|(c, _)| c.clone())
             .collect();
         if origin == "u" {
             t.unique.push(UniqueConstraint {
@@ -207,6 +230,7 @@ pub(crate) async fn read(
                 } else {
                     None
                 },
+                descending,
                 ..Default::default()
             });
         }
@@ -292,16 +316,23 @@ pub(crate) async fn read(
 /// Primary key (and rowid alias), names of unique constraints and foreign keys, checks
 /// and enum columns of one table. `rowid_possible`: no index backs the primary key.
 fn finish_table(t: &mut Table, text: ParsedTable, pk: Vec<String>, rowid_possible: bool) {
+    // The rowid alias is the one integer key no index backs. Its nullability is kept as
+    // declared (`INTEGER PRIMARY KEY` with or without NOT NULL), like any other key
+    // column's: SQLite lets a non-integer key column declared without NOT NULL hold NULL.
+    t.options.without_rowid = text.without_rowid;
     if !pk.is_empty() {
         if let [only] = pk.as_slice() {
-            if rowid_possible {
+            if rowid_possible && !text.without_rowid {
                 if let Some(c) = t
                     .columns
                     .iter_mut()
                     .find(|c| &c.name == only && c.ty == ColumnType::Integer)
                 {
                     c.autoincrement = true;
-                    c.nullable = false;
+                    t.options.sqlite_autoincrement = text
+                        .columns
+                        .iter()
+                        .any(|p| p.autoincrement_keyword && p.name.eq_ignore_ascii_case(only));
                 }
             }
         }
@@ -321,13 +352,30 @@ fn finish_table(t: &mut Table, text: ParsedTable, pk: Vec<String>, rowid_possibl
         }
     }
 
+    for c in &mut t.columns {
+        if let Some(p) = text
+            .columns
+            .iter()
+            .find(|p| p.name.eq_ignore_ascii_case(&c.name))
+        {
+            c.collation.clone_from(&p.collation);
+            c.generated = p
+                .generated
+                .clone()
+                .map(|(expr, stored)| GeneratedColumn { expr, stored });
+        }
+    }
+
     let mut declared = text.foreign_keys;
     for fk in &mut t.foreign_keys {
         if let Some(i) = declared.iter().position(|d| {
             same_names(&d.columns, &fk.columns)
                 && d.referred_table.eq_ignore_ascii_case(&fk.referred_table)
         }) {
-            fk.name = declared.remove(i).name.unwrap_or_default();
+            let d = declared.remove(i);
+            fk.name = d.name.unwrap_or_default();
+            fk.deferrable = d.deferrable;
+            fk.initially_deferred = d.initially_deferred;
         }
     }
 
@@ -363,29 +411,43 @@ fn action(s: Option<&str>) -> Option<FkAction> {
     FkAction::parse(s?).filter(|a| *a != FkAction::NoAction)
 }
 
-/// The portable type for exactly what [`crate::backend::dialect::crate::backend::Backend::type_sql`] writes for
-/// SQLite; anything else is `Custom` in lower case.
+/// The model's type for a declared SQLite type: the portable type when SQLite treats
+/// the declaration as that type (same affinity; a length or display width such as
+/// `int(11)`, which SQLite ignores, is dropped), so that `validate` accepts it and it
+/// compares equal to a declaration of that type; anything else is `Custom` in lower case.
 fn sqlite_type(declared: &str) -> ColumnType {
     let (base, args) = split_type(declared);
     let plain = args.is_none();
     match base.as_str() {
-        "integer" if plain => ColumnType::Integer,
-        "bigint" if plain => ColumnType::BigInt,
-        "smallint" if plain => ColumnType::SmallInt,
-        "boolean" if plain => ColumnType::Boolean,
-        "real" if plain => ColumnType::Real,
-        "double" if plain => ColumnType::Double,
-        "text" if plain => ColumnType::Text,
-        "blob" if plain => ColumnType::Blob,
-        "date" if plain => ColumnType::Date,
-        "time" if plain => ColumnType::Time,
-        "timestamp" if plain => ColumnType::Timestamp,
-        "timestamptz" if plain => ColumnType::TimestampTz,
-        "json" if plain => ColumnType::Json,
+        "integer" if plain => return ColumnType::Integer,
+        "bigint" if plain => return ColumnType::BigInt,
+        "smallint" if plain => return ColumnType::SmallInt,
+        "boolean" if plain => return ColumnType::Boolean,
+        "real" if plain => return ColumnType::Real,
+        "double" if plain => return ColumnType::Double,
+        "text" if plain => return ColumnType::Text,
+        "blob" if plain => return ColumnType::Blob,
+        "date" if plain => return ColumnType::Date,
+        "time" if plain => return ColumnType::Time,
+        "timestamp" if plain => return ColumnType::Timestamp,
+        "timestamptz" if plain => return ColumnType::TimestampTz,
+        "json" if plain => return ColumnType::Json,
         "numeric" | "varchar" | "char" => {
-            sized_type(&base, &args).unwrap_or_else(|| custom(declared))
+            return sized_type(&base, &args).unwrap_or_else(|| custom(declared))
         }
-        _ => custom(declared),
+        _ => {}
+    }
+    let same_meaning = |t: &ColumnType| {
+        !matches!(t, ColumnType::Custom(_) | ColumnType::Enum(_))
+            && super::affinity(&crate::backend::shared_type_sql(t)) == super::affinity(declared)
+    };
+    match ColumnType::parse(declared) {
+        Ok(t) if same_meaning(&t) => t,
+        Ok(ColumnType::Custom(c)) => ColumnType::Custom(c),
+        _ => match ColumnType::parse(&base) {
+            Ok(t) if same_meaning(&t) => t,
+            _ => custom(declared),
+        },
     }
 }
 
@@ -417,13 +479,26 @@ mod tests {
             ("VARCHAR(20)", ColumnType::Varchar(Some(20))),
             ("CHAR(36)", ColumnType::Char(Some(36))),
             ("TIMESTAMPTZ", ColumnType::TimestampTz),
-            ("INT", ColumnType::Custom("int".into())),
-            ("DECIMAL(10,2)", ColumnType::Custom("decimal(10,2)".into())),
-            ("CHAR", ColumnType::Custom("char".into())),
+            ("INT", ColumnType::Integer),
+            ("INT4", ColumnType::Custom("int4".into())),
+            ("int(11)", ColumnType::Integer),
+            ("bigint(20)", ColumnType::BigInt),
+            ("BOOL", ColumnType::Boolean),
+            ("FLOAT", ColumnType::Real),
+            ("double(10,2)", ColumnType::Double),
+            ("datetime", ColumnType::Custom("datetime".into())),
+            ("tinyint(1)", ColumnType::Custom("tinyint(1)".into())),
+            // UUID has NUMERIC affinity, the portable uuid's CHAR(36) TEXT: kept as written.
+            ("UUID", ColumnType::Custom("uuid".into())),
             (
-                "Double  Precision",
-                ColumnType::Custom("double precision".into()),
+                "DECIMAL(10,2)",
+                ColumnType::Numeric {
+                    precision: Some(10),
+                    scale: Some(2),
+                },
             ),
+            ("CHAR", ColumnType::Custom("char".into())),
+            ("Double  Precision", ColumnType::Double),
             ("", ColumnType::Custom(String::new())),
         ] {
             assert_eq!(sqlite_type(decl), ty, "{decl}");

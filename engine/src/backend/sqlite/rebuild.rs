@@ -164,10 +164,13 @@ pub(crate) fn rebuild_table(r: &Renderer<'_>, rb: &Rebuild<'_>) -> Result<Vec<St
         .columns
         .iter()
         .filter(|c| {
-            rb.old
-                .columns
-                .iter()
-                .any(|o| o.name.eq_ignore_ascii_case(&c.name))
+            // Generated columns compute their values: they are not copied.
+            c.generated.is_none()
+                && rb
+                    .old
+                    .columns
+                    .iter()
+                    .any(|o| o.name.eq_ignore_ascii_case(&c.name) && o.generated.is_none())
         })
         .map(|c| c.name.clone())
         .collect();
@@ -192,7 +195,7 @@ pub(crate) fn rebuild_table(r: &Renderer<'_>, rb: &Rebuild<'_>) -> Result<Vec<St
             .map(|(_, sql)| sql.clone());
         match verbatim {
             Some(sql) => out.push(sql),
-            None => out.push(r.create_index_sql(&rb.new.name, ix, false)?),
+            None => out.push(r.create_index_sql_on(&rb.new.name, Some(rb.new), ix, false)?),
         }
     }
     for (_, sql) in &views {
