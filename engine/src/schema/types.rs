@@ -178,6 +178,9 @@ impl ColumnType {
                 character: bad,
             });
         }
+        if let Some(t) = precision_or_array_type(s) {
+            return t;
+        }
         let (head, args) = split_args(s).ok_or_else(|| ColumnTypeError::UnbalancedParentheses {
             input: input_owned(),
         })?;
@@ -418,6 +421,45 @@ pub fn inline_enum_values(spelling: &str) -> Option<Vec<String>> {
     Some(values)
 }
 
+/// Type forms PostgreSQL reports that the grammar above does not take: a time type with
+/// a fractional-seconds precision (`timestamp(3)`, `timestamptz(3)`, `time(0)`,
+/// `timetz(6)`, also spelled `timestamp(3) without time zone` or `time(0) with time
+/// zone`, which become the short form) and arrays of any type (`varchar(20)[]`,
+/// `numeric(10,2)[][]`, `integer[3]`; the element type must parse). Both are passed
+/// through as [`ColumnType::Custom`]. `None`: not one of these forms.
+fn precision_or_array_type(s: &str) -> Option<Result<ColumnType, ColumnTypeError>> {
+    let folded = s.split_whitespace().collect::<Vec<_>>().join(" ").to_ascii_lowercase();
+    if let Some(open) = folded.find('[').filter(|_| folded.ends_with(']')) {
+        let (element, dims) = folded.split_at(open);
+        let dims_ok = dims
+            .split_inclusive(']')
+            .all(|d| d.starts_with('[') && d[1..d.len() - 1].chars().all(|c| c.is_ascii_digit()));
+        if !dims_ok || element.trim().is_empty() {
+            return None;
+        }
+        return Some(ColumnType::parse(element).map(|t| {
+            let element = match t {
+                ColumnType::Custom(c) => c,
+                _ => element.trim().replace(", ", ",").replace(" (", "("),
+            };
+            ColumnType::Custom(format!("{element}{dims}"))
+        }));
+    }
+    let (name, rest) = folded.split_once('(')?;
+    let (digits, zone) = rest.split_once(')')?;
+    if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let short = match (name.trim(), zone.trim()) {
+        ("timestamp", "" | "without time zone") => "timestamp",
+        ("timestamp", "with time zone") | ("timestamptz", "") => "timestamptz",
+        ("time", "" | "without time zone") => "time",
+        ("time", "with time zone") | ("timetz", "") => "timetz",
+        _ => return None,
+    };
+    Some(Ok(ColumnType::Custom(format!("{short}({digits})"))))
+}
+
 /// Splits `name(args)` into its parts; `None` when parentheses are unbalanced or
 /// something follows the closing parenthesis.
 fn split_args(s: &str) -> Option<(String, Option<String>)> {
@@ -471,6 +513,18 @@ mod tests {
             ("bit varying(5)", "bit varying(5)"),
             ("integer[]", "integer[]"),
             ("ENUM('a', 'it''s')", "enum('a','it''s')"),
+            ("timestamp(0) without time zone", "timestamp(0)"),
+            ("timestamp(3) with time zone", "timestamptz(3)"),
+            ("timestamptz(3)", "timestamptz(3)"),
+            ("time(0)", "time(0)"),
+            ("time(6) with time zone", "timetz(6)"),
+            ("time with time zone", "time with time zone"),
+            ("varchar(20)[]", "varchar(20)[]"),
+            ("character varying(20)[]", "character varying(20)[]"),
+            ("numeric(10, 2)[][]", "numeric(10,2)[][]"),
+            ("timestamp(3) without time zone[]", "timestamp(3)[]"),
+            ("integer[3]", "integer[3]"),
+            ("interval", "interval"),
         ] {
             let t = ColumnType::parse(input).unwrap();
             assert_eq!(t.to_string(), printed, "{input}");
@@ -507,6 +561,9 @@ mod tests {
             "text; drop table x",
             "9lives",
             "varchar(0)",
+            "varchar(0)[]",
+            "timestamp(x)",
+            "[]",
         ] {
             assert!(ColumnType::parse(input).is_err(), "{input:?} should fail");
         }

@@ -176,13 +176,28 @@ impl Backend for PostgresBackend {
         "PostgreSQL"
     }
 
-    fn canonical_type_name(&self, _squashed: &str, base: &str, args: Option<&str>) -> String {
+    /// Array dimensions are one `[]` (PostgreSQL ignores declared sizes and counts); a
+    /// precision may stand before the time zone (`timestamp(3) without time zone`).
+    fn canonical_type_name(&self, squashed: &str, _base: &str, _args: Option<&str>) -> String {
+        let (element, dims) = squashed.split_at(squashed.find('[').unwrap_or(squashed.len()));
+        let array = !dims.is_empty();
+        let (base, args) = match element.split_once('(') {
+            Some((head, rest)) => match rest.split_once(')') {
+                Some((inner, tail)) if tail.trim().is_empty() => {
+                    (head.trim().to_string(), Some(inner.trim()))
+                }
+                Some((inner, tail)) => (
+                    format!("{} {}", head.trim(), tail.trim()),
+                    Some(inner.trim()),
+                ),
+                None => (element.trim().to_string(), None),
+            },
+            None => (element.trim().to_string(), None),
+        };
         let with = |name: &str| match args {
             Some(a) => format!("{name}({a})"),
             None => name.to_string(),
         };
-        let array = base.ends_with("[]");
-        let base = base.trim_end_matches("[]").trim().to_string();
         let name = match base.as_str() {
             "int" | "int4" | "integer" | "serial" | "serial4" => "integer".to_string(),
             "int8" | "bigint" | "bigserial" | "serial8" => "bigint".to_string(),

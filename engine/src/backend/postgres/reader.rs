@@ -270,6 +270,16 @@ fn pg_type(s: &str) -> ColumnType {
         "numeric" | "character varying" | "character" => {
             sized_type(&base, &args).unwrap_or_else(|| custom(s))
         }
+        _ => written_type(s),
+    }
+}
+
+/// A catalog spelling as `schema.yaml` takes it: the grammar's own form where it has one
+/// (`timestamp(3) without time zone` is `timestamp(3)`, `character varying(20)[]` stays),
+/// else the spelling folded to lower case.
+fn written_type(s: &str) -> ColumnType {
+    match ColumnType::parse(s) {
+        Ok(ColumnType::Custom(c)) => ColumnType::Custom(c),
         _ => custom(s),
     }
 }
@@ -297,7 +307,15 @@ mod tests {
             ("timestamp with time zone", ColumnType::TimestampTz),
             (
                 "timestamp(3) without time zone",
-                ColumnType::Custom("timestamp(3) without time zone".into()),
+                ColumnType::Custom("timestamp(3)".into()),
+            ),
+            (
+                "timestamp(0) with time zone",
+                ColumnType::Custom("timestamptz(0)".into()),
+            ),
+            (
+                "character varying(20)[]",
+                ColumnType::Custom("character varying(20)[]".into()),
             ),
             ("integer[]", ColumnType::Custom("integer[]".into())),
             ("INET", ColumnType::Custom("inet".into())),
