@@ -341,6 +341,7 @@ async fn validate(cli: &Cli) -> Result<ExitCode> {
     let tables = match load_schema(&config.schema, &config.naming_convention) {
         Ok((schema, source)) => {
             validate::check_identifier_lengths(&source.identifiers, dialect, &mut findings);
+            validate::check_sequences(&source.identifiers, dialect, &mut findings.errors);
             schema_enums = Some(
                 schema
                     .enums
@@ -359,6 +360,7 @@ async fn validate(cli: &Cli) -> Result<ExitCode> {
         Ok(project) => {
             let identifiers = validate::revision_identifiers(&project.files);
             validate::check_identifier_lengths(&identifiers, dialect, &mut findings);
+            validate::check_sequences(&identifiers, dialect, &mut findings.errors);
             if let Some(enums) = &schema_enums {
                 validate::check_revision_enums(&project.files, enums, &mut findings.errors);
             }

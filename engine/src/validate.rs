@@ -80,6 +80,39 @@ pub fn check_identifier_lengths(
     }
 }
 
+/// Refuses standalone sequences (declared under `sequences:`, or created or dropped by
+/// `create_sequence` / `drop_sequence`) on a backend that has none, naming where each
+/// was written and what to do instead.
+pub fn check_sequences(
+    identifiers: &[Identifier],
+    dialect: Option<Dialect>,
+    errors: &mut Diagnostics,
+) {
+    let Some(backend) = dialect.map(Dialect::backend) else {
+        return;
+    };
+    if backend.has_sequences() {
+        return;
+    }
+    let is_sequence = |id: &&Identifier| {
+        id.what == "sequence"
+            || id.what == "`name` of `create_sequence`"
+            || id.what == "`name` of `drop_sequence`"
+    };
+    for id in identifiers.iter().filter(is_sequence) {
+        errors.push(
+            &id.file,
+            id.span,
+            format!(
+                "{} `{}`: {} has no standalone sequences (they are PostgreSQL only); remove it, or use an autoincrement column",
+                id.what,
+                id.name,
+                backend.display_name()
+            ),
+        );
+    }
+}
+
 /// The names in YAML revision files that become identifiers: tables, columns, indexes,
 /// constraints and enums, with where they were written.
 pub fn revision_identifiers(files: &[RevisionFile]) -> Vec<Identifier> {
@@ -242,11 +275,9 @@ pub fn check_before_run(project: &Project, dialect: Option<Dialect>) -> Diagnost
         }
     }
     let mut findings = Findings::default();
-    check_identifier_lengths(
-        &revision_identifiers(&project.files),
-        dialect,
-        &mut findings,
-    );
+    let identifiers = revision_identifiers(&project.files);
+    check_identifier_lengths(&identifiers, dialect, &mut findings);
+    check_sequences(&identifiers, dialect, &mut findings.errors);
     errors.0.extend(findings.errors.0);
     errors.sort();
     errors

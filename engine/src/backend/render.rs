@@ -473,10 +473,10 @@ impl Renderer<'_> {
             ""
         };
         let mut s = format!(
-            "CREATE {unique}INDEX {conc}{} ON {} ({})",
+            "CREATE {unique}INDEX {conc}{} ON {} {}",
             self.q(&ix.name),
             self.q(table),
-            self.ql(&ix.columns)
+            self.b.index_body_sql(self, ix)?
         );
         if let Some(w) = &ix.where_clause {
             if !self.b.has_partial_indexes() {
@@ -627,6 +627,8 @@ impl Renderer<'_> {
             Operation::CreateTableComment { table, comment, .. } => {
                 Ok(b.table_comment(self, table, comment))
             }
+            Operation::CreateSequence(s) => b.create_sequence(self, s),
+            Operation::DropSequence(s) => b.drop_sequence(self, &s.name),
             Operation::Execute { sql, dialect } => Ok(match dialect {
                 Some(only) if *only != b.dialect() => Vec::new(),
                 _ if sql.trim().is_empty() => Vec::new(),

@@ -467,7 +467,7 @@ impl<'a> SchemaLoader<'a> {
                         );
                         continue;
                     }
-                    let sequence = parse_sequence(&mut ctx, &name, v);
+                    let sequence = parse_sequence(&mut ctx, &name, v, &[]);
                     if self.sequences.iter().any(|s| s.name == name) {
                         ctx.err(k.span, format!("sequence `{name}` is declared twice"));
                         continue;
@@ -1366,8 +1366,31 @@ fn parse_dotted(s: &str) -> Option<(String, String)> {
     Some((t.to_string(), c.to_string()))
 }
 
+/// The options [`sequence_from_node`] reads.
+pub const SEQUENCE_OPTION_KEYS: &[&str] = &[
+    "start",
+    "increment",
+    "min_value",
+    "max_value",
+    "cache",
+    "cycle",
+];
+
+/// Reads a sequence's options from `node` (a `create_sequence` or `drop_sequence` body,
+/// whose other keys are `extra_keys`).
+pub fn sequence_from_node(
+    file: &Path,
+    name: &str,
+    node: &Node,
+    extra_keys: &[&str],
+    diags: &mut Diagnostics,
+) -> Sequence {
+    let mut ctx = Ctx { file, diags };
+    parse_sequence(&mut ctx, name, node, extra_keys)
+}
+
 /// A sequence's options: `{start, increment, min_value, max_value, cache, cycle}`.
-fn parse_sequence(ctx: &mut Ctx<'_>, name: &str, node: &Node) -> Sequence {
+fn parse_sequence(ctx: &mut Ctx<'_>, name: &str, node: &Node, extra_keys: &[&str]) -> Sequence {
     let mut sequence = Sequence {
         name: name.to_string(),
         ..Sequence::default()
@@ -1379,18 +1402,7 @@ fn parse_sequence(ctx: &mut Ctx<'_>, name: &str, node: &Node) -> Sequence {
     let Some(m) = ctx.map(node, &what) else {
         return sequence;
     };
-    ctx.check_keys(
-        m,
-        &[
-            "start",
-            "increment",
-            "min_value",
-            "max_value",
-            "cache",
-            "cycle",
-        ],
-        &what,
-    );
+    ctx.check_keys(m, &[SEQUENCE_OPTION_KEYS, extra_keys].concat(), &what);
     for (key, slot) in [
         ("start", &mut sequence.start),
         ("increment", &mut sequence.increment),

@@ -428,7 +428,11 @@ pub fn inline_enum_values(spelling: &str) -> Option<Vec<String>> {
 /// `numeric(10,2)[][]`, `integer[3]`; the element type must parse). Both are passed
 /// through as [`ColumnType::Custom`]. `None`: not one of these forms.
 fn precision_or_array_type(s: &str) -> Option<Result<ColumnType, ColumnTypeError>> {
-    let folded = s.split_whitespace().collect::<Vec<_>>().join(" ").to_ascii_lowercase();
+    let folded = s
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_ascii_lowercase();
     if let Some(open) = folded.find('[').filter(|_| folded.ends_with(']')) {
         let (element, dims) = folded.split_at(open);
         let dims_ok = dims

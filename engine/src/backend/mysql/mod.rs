@@ -347,7 +347,11 @@ impl Backend for MySqlBackend {
 
     fn alter_column(&self, r: &mut Renderer<'_>, a: &AlterColumn) -> Res<Vec<String>> {
         let mut out = Vec::new();
-        if a.ty.is_some() || a.nullable.is_some() || a.comment.is_some() {
+        if a.ty.is_some()
+            || a.nullable.is_some()
+            || a.comment.is_some()
+            || a.autoincrement.is_some()
+        {
             let col = full_column(r, a)?;
             out.push(r.alter(
                 &a.table,
@@ -460,7 +464,8 @@ fn full_column(r: &Renderer<'_>, a: &AlterColumn) -> Res<Column> {
             .or_else(|| known.map(|c| c.server_default.clone()))
             .flatten(),
         autoincrement: a
-            .existing_autoincrement
+            .autoincrement
+            .or(a.existing_autoincrement)
             .or(known.map(|c| c.autoincrement))
             .unwrap_or(false),
         comment: a

@@ -352,6 +352,9 @@ impl Backend for SqliteBackend {
         if let Some(c) = &a.comment {
             col.comment = c.clone();
         }
+        if let Some(on) = a.autoincrement {
+            col.autoincrement = on;
+        }
         out.extend(rebuild(r, &old, &new)?);
         Ok(out)
     }
