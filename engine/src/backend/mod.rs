@@ -362,6 +362,16 @@ pub trait Backend: Sync {
         Ok(format!(" {what} {}", action.sql()))
     }
 
+    /// ` DEFERRABLE [INITIALLY DEFERRED]` of a foreign key that is deferrable (standard
+    /// SQL, as PostgreSQL and SQLite write it).
+    fn fk_deferral_sql(&self, fk: &ForeignKey) -> Res<String> {
+        Ok(if fk.initially_deferred {
+            " DEFERRABLE INITIALLY DEFERRED".to_string()
+        } else {
+            " DEFERRABLE".to_string()
+        })
+    }
+
     /// The column rendered as SQLite's rowid alias (`INTEGER PRIMARY KEY`), if any.
     fn rowid_column<'t>(&self, t: &'t Table) -> Option<&'t str> {
         let _ = t;

@@ -381,6 +381,9 @@ impl Renderer<'_> {
         if let Some(a) = fk.on_update {
             s.push_str(&self.b.fk_action("ON UPDATE", a)?);
         }
+        if fk.deferrable || fk.initially_deferred {
+            s.push_str(&self.b.fk_deferral_sql(fk)?);
+        }
         Ok(s)
     }
 

@@ -145,7 +145,8 @@ pub(crate) async fn read(
             "SELECT c.relname::text, con.conname::text, con.contype::text, k.ord::text, \
                     a.attname::text, fc.relname::text, fa.attname::text, \
                     con.confdeltype::text, con.confupdtype::text, \
-                    pg_catalog.pg_get_expr(con.conbin, con.conrelid) \
+                    pg_catalog.pg_get_expr(con.conbin, con.conrelid), \
+                    con.condeferrable::text, con.condeferred::text \
              FROM pg_catalog.pg_constraint con \
              JOIN pg_catalog.pg_class c ON c.oid = con.conrelid \
              LEFT JOIN LATERAL unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord) ON true \
@@ -199,7 +200,8 @@ pub(crate) async fn read(
                         referred_columns: vec![],
                         on_delete: action(cell(r, 7)),
                         on_update: action(cell(r, 8)),
-                        ..Default::default()
+                        deferrable: truthy(cell(r, 10)),
+                        initially_deferred: truthy(cell(r, 11)),
                     });
                 }
                 if let (Some(fk), Some(col)) = (t.foreign_keys.last_mut(), column) {
@@ -216,19 +218,27 @@ pub(crate) async fn read(
         }
     }
 
-    // Indexes not owned by a constraint, one row per key column.
+    // Indexes not owned by a constraint, one row per key or INCLUDE column: the method,
+    // and per key its operator class (when not the type's default) and direction.
     let index_rows = cat
         .query(&format!(
             "SELECT c.relname::text, i.relname::text, ix.indisunique::text, \
                     pg_catalog.pg_get_expr(ix.indpred, ix.indrelid), \
-                    a.attname::text, pg_catalog.pg_get_indexdef(ix.indexrelid, k.ord::int, true) \
+                    a.attname::text, pg_catalog.pg_get_indexdef(ix.indexrelid, k.ord::int, true), \
+                    am.amname::text, (k.ord > ix.indnkeyatts)::text, \
+                    CASE WHEN k.ord <= ix.indnkeyatts AND NOT opc.opcdefault \
+                         THEN opc.opcname::text END, \
+                    CASE WHEN k.ord <= ix.indnkeyatts \
+                         THEN (ix.indoption[(k.ord - 1)::int] & 1 = 1)::text END \
              FROM pg_catalog.pg_index ix \
              JOIN pg_catalog.pg_class i ON i.oid = ix.indexrelid \
              JOIN pg_catalog.pg_class c ON c.oid = ix.indrelid \
+             JOIN pg_catalog.pg_am am ON am.oid = i.relam \
              CROSS JOIN LATERAL unnest(ix.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord) \
              LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = ix.indrelid \
                   AND a.attnum = k.attnum AND k.attnum <> 0 \
-             WHERE {c_tables} AND k.ord <= ix.indnkeyatts \
+             LEFT JOIN pg_catalog.pg_opclass opc ON opc.oid = ix.indclass[(k.ord - 1)::int] \
+             WHERE {c_tables} \
                AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint con \
                                WHERE con.conindid = ix.indexrelid AND con.conrelid = ix.indrelid \
                                  AND con.contype IN ('p', 'u', 'x')) \
@@ -248,12 +258,25 @@ pub(crate) async fn read(
                 columns: vec![],
                 unique: truthy(cell(r, 2)),
                 where_clause: cell(r, 3).map(str::to_string),
+                using: cell(r, 6)
+                    .filter(|m| *m != "btree")
+                    .map(str::to_string),
                 ..Default::default()
             });
             current = Some((table.to_string(), name.to_string()));
         }
         let column = cell(r, 4).or(cell(r, 5)).unwrap_or_default().to_string();
         if let Some(ix) = t.indexes.last_mut() {
+            if truthy(cell(r, 7)) {
+                ix.include.push(column);
+                continue;
+            }
+            if let Some(op) = cell(r, 8) {
+                ix.opclasses.insert(column.clone(), op.to_string());
+            }
+            if truthy(cell(r, 9)) {
+                ix.descending.push(column.clone());
+            }
             ix.columns.push(column);
         }
     }
