@@ -342,6 +342,7 @@ async fn validate(cli: &Cli) -> Result<ExitCode> {
         Ok((schema, source)) => {
             validate::check_identifier_lengths(&source.identifiers, dialect, &mut findings);
             validate::check_sequences(&source.identifiers, dialect, &mut findings.errors);
+            validate::check_name_scopes(&source.identifiers, dialect, &mut findings);
             schema_enums = Some(
                 schema
                     .enums

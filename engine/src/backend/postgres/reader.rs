@@ -258,9 +258,7 @@ pub(crate) async fn read(
                 columns: vec![],
                 unique: truthy(cell(r, 2)),
                 where_clause: cell(r, 3).map(str::to_string),
-                using: cell(r, 6)
-                    .filter(|m| *m != "btree")
-                    .map(str::to_string),
+                using: cell(r, 6).filter(|m| *m != "btree").map(str::to_string),
                 ..Default::default()
             });
             current = Some((table.to_string(), name.to_string()));
