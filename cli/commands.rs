@@ -335,13 +335,16 @@ async fn validate(cli: &Cli) -> Result<ExitCode> {
         ));
     }
     let dialect = Dialect::from_url(&url);
+    // Features only some backends have are refused when the target is known (a URL given
+    // or configured), not for the default SQLite URL of a project that names none.
+    let target = dialect.filter(|_| cli.url.is_some() || config.database_url.is_some());
     let mut findings = validate::Findings::default();
     validate::check_config(&config, dialect, &mut findings);
     let mut schema_enums = None;
     let tables = match load_schema(&config.schema, &config.naming_convention) {
         Ok((schema, source)) => {
             validate::check_identifier_lengths(&source.identifiers, dialect, &mut findings);
-            validate::check_sequences(&source.identifiers, dialect, &mut findings.errors);
+            validate::check_sequences(&source.identifiers, target, &mut findings.errors);
             validate::check_name_scopes(&source.identifiers, dialect, &mut findings);
             schema_enums = Some(
                 schema
@@ -361,7 +364,7 @@ async fn validate(cli: &Cli) -> Result<ExitCode> {
         Ok(project) => {
             let identifiers = validate::revision_identifiers(&project.files);
             validate::check_identifier_lengths(&identifiers, dialect, &mut findings);
-            validate::check_sequences(&identifiers, dialect, &mut findings.errors);
+            validate::check_sequences(&identifiers, target, &mut findings.errors);
             if let Some(enums) = &schema_enums {
                 validate::check_revision_enums(&project.files, enums, &mut findings.errors);
             }
