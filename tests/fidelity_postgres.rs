@@ -125,11 +125,11 @@ async fn an_owned_sequence_stays_the_columns_sequence() {
     round_trip(
         "pgfid_serial",
         "CREATE SEQUENCE users_seq;
-         CREATE TABLE users (id integer NOT NULL DEFAULT nextval('users_seq'::regclass) PRIMARY KEY, n bigserial);
+         CREATE TABLE users (id integer NOT NULL DEFAULT nextval('users_seq'::regclass) PRIMARY KEY, hits bigserial);
          ALTER SEQUENCE users_seq OWNED BY users.id;",
         &[
             "id: {type: integer, primary_key: true, sequence: users_seq}",
-            "n: {type: bigint, nullable: false, sequence: users_n_seq}",
+            "hits: {type: bigint, nullable: false, sequence: users_hits_seq}",
         ],
         // The model keeps a serial sequence's name, not its integer type (PostgreSQL's
         // plain CREATE SEQUENCE is a bigint one; retort makes it as `serial` does).
