@@ -400,13 +400,14 @@ pub trait Backend: Sync {
     }
 
     /// What follows `CREATE INDEX name ON table `: the keys in parentheses (columns
-    /// quoted, expressions in parentheses), and whatever the backend adds around them.
+    /// quoted, expressions — entries with a parenthesis, as backends report them — in
+    /// parentheses), and whatever the backend adds around them.
     fn index_body_sql(&self, r: &Renderer<'_>, ix: &Index) -> Res<String> {
         let keys: Vec<String> = ix
             .columns
             .iter()
             .map(|c| {
-                if Index::is_expression(c) {
+                if c.contains('(') {
                     format!("({c})")
                 } else {
                     r.q(c)

@@ -674,9 +674,11 @@ fn collation_sql(r: &Renderer<'_>, c: &str) -> String {
     }
 }
 
-/// An index key: a column quoted, an expression in parentheses.
+/// An index key: a column quoted, an expression (an entry with a parenthesis, as
+/// `pg_get_indexdef` reports every expression; column names may hold spaces or `-`) in
+/// parentheses.
 fn index_key(r: &Renderer<'_>, entry: &str) -> String {
-    if Index::is_expression(entry) {
+    if entry.contains('(') {
         if entry.starts_with('(') && entry.ends_with(')') {
             entry.to_string()
         } else {
@@ -689,7 +691,7 @@ fn index_key(r: &Renderer<'_>, entry: &str) -> String {
 
 /// An index key as compared: expressions without casts, quotes, parentheses and case.
 fn comparable_key(entry: &str) -> String {
-    if Index::is_expression(entry) {
+    if entry.contains('(') {
         crate::normalize::canonical_predicate(entry)
     } else {
         entry.to_string()
