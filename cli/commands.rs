@@ -335,6 +335,9 @@ async fn validate(cli: &Cli) -> Result<ExitCode> {
         ));
     }
     let dialect = Dialect::from_url(&url);
+    // Features only some backends have are refused when the target is known (a URL given
+    // or configured), not for the default SQLite URL of a project that names none.
+    let target = dialect.filter(|_| cli.url.is_some() || config.database_url.is_some());
     let mut findings = validate::Findings::default();
     validate::check_config(&config, dialect, &mut findings);
     let mut schema_enums = None;
@@ -342,6 +345,8 @@ async fn validate(cli: &Cli) -> Result<ExitCode> {
         Ok((schema, source)) => {
             validate::check_identifier_lengths(&source.identifiers, dialect, &mut findings);
             validate::check_qualified_names(&source.identifiers, dialect, &mut findings.errors);
+            validate::check_sequences(&source.identifiers, target, &mut findings.errors);
+            validate::check_name_scopes(&source.identifiers, dialect, &mut findings);
             if let Some(d) = dialect {
                 errors.extend(
                     d.backend()
@@ -369,6 +374,7 @@ async fn validate(cli: &Cli) -> Result<ExitCode> {
             let identifiers = validate::revision_identifiers(&project.files);
             validate::check_identifier_lengths(&identifiers, dialect, &mut findings);
             validate::check_qualified_names(&identifiers, dialect, &mut findings.errors);
+            validate::check_sequences(&identifiers, target, &mut findings.errors);
             if let Some(enums) = &schema_enums {
                 validate::check_revision_enums(&project.files, enums, &mut findings.errors);
             }

@@ -152,6 +152,39 @@ fn check_identifier_length(
     }
 }
 
+/// Refuses standalone sequences (declared under `sequences:`, or created or dropped by
+/// `create_sequence` / `drop_sequence`) on a backend that has none, naming where each
+/// was written and what to do instead.
+pub fn check_sequences(
+    identifiers: &[Identifier],
+    dialect: Option<Dialect>,
+    errors: &mut Diagnostics,
+) {
+    let Some(backend) = dialect.map(Dialect::backend) else {
+        return;
+    };
+    if backend.has_sequences() {
+        return;
+    }
+    let is_sequence = |id: &&Identifier| {
+        id.what == "sequence"
+            || id.what == "`name` of `create_sequence`"
+            || id.what == "`name` of `drop_sequence`"
+    };
+    for id in identifiers.iter().filter(is_sequence) {
+        errors.push(
+            &id.file,
+            id.span,
+            format!(
+                "{} `{}`: {} has no standalone sequences (they are PostgreSQL only); remove it, or use an autoincrement column",
+                id.what,
+                id.name,
+                backend.display_name()
+            ),
+        );
+    }
+}
+
 /// The names in YAML revision files that become identifiers: tables, columns, indexes,
 /// constraints and enums, with where they were written.
 pub fn revision_identifiers(files: &[RevisionFile]) -> Vec<Identifier> {
@@ -174,6 +207,7 @@ fn collect_identifiers(file: &Path, op: &str, node: &Node, out: &mut Vec<Identif
                 what,
                 file: file.to_path_buf(),
                 span,
+                scope: None,
             })
         };
         match key {
@@ -301,6 +335,51 @@ fn for_each_operation(file: &RevisionFile, mut f: impl FnMut(&str, &Node)) {
     }
 }
 
+/// Index and constraint names used in two tables, where the backend keeps names of
+/// that kind unique across the database (PostgreSQL indexes, InnoDB foreign keys); per
+/// table they are checked when the schema loads. Without a backend nothing is checked.
+pub fn check_name_scopes(
+    identifiers: &[Identifier],
+    dialect: Option<Dialect>,
+    findings: &mut Findings,
+) {
+    let Some(backend) = dialect.map(Dialect::backend) else {
+        return;
+    };
+    // Schema-wide names are per PostgreSQL schema: key them by the table's schema too.
+    let mut first: std::collections::HashMap<(Option<&str>, &str), (&Identifier, &str)> =
+        Default::default();
+    for id in identifiers {
+        let Some((kind, table)) = &id.scope else {
+            continue;
+        };
+        if !backend.schema_wide_name(*kind) {
+            continue;
+        }
+        let key = (crate::schema::split_table_name(table).0, id.name.as_str());
+        match first.get(&key) {
+            Some((other, other_table)) if other_table != table => findings.errors.push(
+                &id.file,
+                id.span,
+                format!(
+                    "{} name `{}` of table `{table}` is also used in table `{other_table}` (at {}:{}:{}); {} keeps {} names unique across the database: rename one",
+                    kind.as_str(),
+                    id.name,
+                    other.file.display(),
+                    other.span.line,
+                    other.span.col,
+                    backend.display_name(),
+                    kind.as_str()
+                ),
+            ),
+            Some(_) => {}
+            None => {
+                first.insert(key, (id, table));
+            }
+        }
+    }
+}
+
 /// What must hold before a run touches the database: every YAML revision's operations
 /// parse in both directions (a broken downgrade is found before the upgrade, as Alembic
 /// finds a broken script before running any), and, when the backend is known, every
@@ -323,6 +402,7 @@ pub fn check_before_run(project: &Project, dialect: Option<Dialect>) -> Diagnost
     let identifiers = revision_identifiers(&project.files);
     check_identifier_lengths(&identifiers, dialect, &mut findings);
     check_qualified_names(&identifiers, dialect, &mut errors);
+    check_sequences(&identifiers, dialect, &mut errors);
     errors.0.extend(findings.errors.0);
     errors.sort();
     errors
@@ -373,6 +453,7 @@ pub fn check_config(config: &Config, dialect: Option<Dialect>, findings: &mut Fi
             what: "`version_table`".into(),
             file: file.clone(),
             span: at("version_table"),
+            scope: None,
         }],
         dialect,
         findings,
@@ -460,5 +541,37 @@ mod tests {
             s.contains("v/r.yaml:5:") && s.contains("enum `feel`"),
             "{s}"
         );
+    }
+
+    #[test]
+    fn index_and_constraint_names_are_scoped_as_each_backend_scopes_them() {
+        let text = "tables:\n  a:\n    columns: {x: integer, y: integer}\n    indexes: [{name: ix_x, columns: [x]}]\n    checks: [{name: positive, expr: x > 0}]\n    foreign_keys: [{name: fk_y, columns: [y], references: {table: a, columns: [x]}}]\n  b:\n    columns: {x: integer, y: integer}\n    indexes: [{name: ix_x, columns: [x]}]\n    checks: [{name: positive, expr: x > 0}]\n    foreign_keys: [{name: fk_y, columns: [y], references: {table: a, columns: [x]}}]\n";
+        let dir = std::env::temp_dir().join(format!("retort-scopes-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("schema.yaml");
+        std::fs::write(&path, text).unwrap();
+        let (_, source) = crate::schema::load_schema(&path, &Default::default())
+            .expect("loads: names are per table");
+        std::fs::remove_dir_all(&dir).ok();
+        let found = |d: Dialect| {
+            let mut f = Findings::default();
+            check_name_scopes(&source.identifiers, Some(d), &mut f);
+            f.errors.to_string()
+        };
+        let (pg, my, lite) = (
+            found(Dialect::Postgres),
+            found(Dialect::MySql),
+            found(Dialect::Sqlite),
+        );
+        assert!(
+            pg.contains("index name `ix_x` of table `b` is also used in table `a`"),
+            "{pg}"
+        );
+        assert!(!pg.contains("positive") && !pg.contains("fk_y"), "{pg}");
+        assert!(
+            my.contains("foreign key name `fk_y`") && !my.contains("ix_x"),
+            "{my}"
+        );
+        assert!(lite.contains("ix_x") && !lite.contains("fk_y"), "{lite}");
     }
 }

@@ -455,7 +455,10 @@ fn pg_expected() -> Schema {
             Table {
                 name: "line".into(),
                 columns: vec![
-                    col("id", T::BigInt, false).auto(),
+                    Column {
+                        identity_always: true,
+                        ..col("id", T::BigInt, false).auto()
+                    },
                     col("order_user", T::Integer, false),
                     col("order_seq", T::BigInt, false),
                     col("owner", T::Integer, true),
@@ -484,7 +487,10 @@ fn pg_expected() -> Schema {
                 name: "order".into(),
                 columns: vec![
                     col("user_id", T::Integer, false),
-                    col("seq", T::BigInt, false).auto(),
+                    Column {
+                        sequence: Some("order_seq_seq".into()),
+                        ..col("seq", T::BigInt, false).auto()
+                    },
                     col("reply-to", T::Varchar(Some(100)), true),
                     col("MixedCase", T::Integer, true),
                     col("note", T::Text, true).dflt("'it''s'::text"),
@@ -535,7 +541,7 @@ fn pg_expected() -> Schema {
                     col("a_uuid", T::Uuid, true),
                     col("a_custom", custom("inet"), true),
                     col("a_array", custom("integer[]"), true),
-                    col("a_time3", custom("time(3) without time zone"), true),
+                    col("a_time3", custom("time(3)"), true),
                 ],
                 ..Table::default()
             },
@@ -548,15 +554,16 @@ fn pg_expected() -> Schema {
                     col("created_at", T::TimestampTz, false).dflt("CURRENT_TIMESTAMP"),
                     col("active", T::Boolean, false).dflt("true"),
                     col("score", numeric(10, 2), true).dflt("0"),
-                    col("plain_serial", T::Integer, false).auto(),
+                    Column {
+                        sequence: Some("user_plain_serial_seq".into()),
+                        ..col("plain_serial", T::Integer, false).auto()
+                    },
                 ],
                 primary_key: pk(Some("pk_user"), &["id"]),
-                indexes: vec![ix(
-                    "ix_user_lower",
-                    &["lower(email::text)", "id"],
-                    false,
-                    None,
-                )],
+                indexes: vec![Index {
+                    descending: vec!["id".into()],
+                    ..ix("ix_user_lower", &["lower(email::text)", "id"], false, None)
+                }],
                 unique: vec![uq("uq_user_email", &["email"])],
                 checks: vec![ck("ck_user_score", "(score >= (0)::numeric)")],
                 comment: Some("Registered users".into()),

@@ -30,7 +30,8 @@ use crate::schema::{EnumType, Table};
 ///   not have the table), so that `MODIFY COLUMN` restates the column faithfully, a
 ///   dropped column's foreign keys are dropped first, and the columns using an enum are
 ///   found.
-/// - PostgreSQL needs nothing beyond the operation.
+/// - PostgreSQL reads the table of an `alter_column` that stops autoincrementing (an
+///   identity is dropped, an owned sequence's default and the sequence are dropped).
 ///
 /// Reading the catalog does not change the database.
 pub async fn render_live(
@@ -45,7 +46,27 @@ pub async fn render_live(
         message,
     };
     match dialect {
-        Dialect::Postgres => render_with(op, dialect, ctx, None).map(|r| r.statements),
+        Dialect::Postgres => {
+            // Stopping a column's autoincrement drops its identity or its owned sequence:
+            // the table says which.
+            let mut ctx2 = ctx.clone();
+            if let Operation::AlterColumn(a) = op {
+                if a.autoincrement == Some(false) && ctx.schema.table(&a.table).is_none() {
+                    if let Some(t) = read_live_table(conn, &a.table, &ctx.schema.enums)
+                        .await
+                        .map_err(|e| {
+                            fail(format!(
+                                "reading table `{}` from the database failed: {e}",
+                                a.table
+                            ))
+                        })?
+                    {
+                        ctx2.schema.tables.push(t);
+                    }
+                }
+            }
+            render_with(op, dialect, &ctx2, None).map(|r| r.statements)
+        }
         Dialect::MySql => {
             let tables: Vec<String> = match op {
                 Operation::AlterColumn(a) => vec![a.table.clone()],

@@ -31,8 +31,8 @@ pub use render::{render, render_all, RenderContext, RenderError, Renderer, SeaSt
 use crate::backend::dialect::Dialect;
 use crate::ops::{AlterColumn, ConstraintKind, EnumValuePosition};
 use crate::schema::{
-    CheckConstraint, Column, ColumnType, EnumType, FkAction, ForeignKey, Index, Schema, Table,
-    UniqueConstraint,
+    CheckConstraint, Column, ColumnType, EnumType, FkAction, ForeignKey, Index, NameKind, Schema,
+    Sequence, Table, UniqueConstraint,
 };
 use connection::{ConnectFuture, Connection};
 use render::Res;
@@ -259,6 +259,16 @@ pub trait Backend: Sync {
         false
     }
 
+    /// True when names of `kind` must be unique across the database (schema), not only
+    /// within their table. By default names backed by an index (indexes, unique
+    /// constraints, primary keys) are, as PostgreSQL keeps them.
+    fn schema_wide_name(&self, kind: NameKind) -> bool {
+        matches!(
+            kind,
+            NameKind::Index | NameKind::Unique | NameKind::PrimaryKey
+        )
+    }
+
     /// True when partial indexes (`WHERE`) are supported.
     fn has_partial_indexes(&self) -> bool {
         true
@@ -461,6 +471,13 @@ pub trait Backend: Sync {
         String::new()
     }
 
+    /// What follows `CREATE INDEX name ON table `: the keys in parentheses (columns
+    /// quoted, expressions — entries with a parenthesis, as backends report them — in
+    /// parentheses), and whatever the backend adds around them.
+    fn index_body_sql(&self, r: &Renderer<'_>, known: Option<&Table>, ix: &Index) -> Res<String> {
+        Ok(format!("({})", r.index_columns_sql(known, ix)))
+    }
+
     /// The keyword that builds an index without blocking writes (`CONCURRENTLY `), or "".
     fn concurrent_index_keyword(&self) -> &'static str {
         ""
@@ -627,6 +644,30 @@ pub trait Backend: Sync {
         ))
     }
 
+    /// True when the backend has standalone sequences (`create_sequence`).
+    fn has_sequences(&self) -> bool {
+        false
+    }
+
+    /// `create_sequence`; an error where the backend has no sequences.
+    fn create_sequence(&self, r: &Renderer<'_>, s: &Sequence) -> Res<Vec<String>> {
+        let _ = r;
+        Err(no_sequences(self.display_name(), &s.name))
+    }
+
+    /// `drop_sequence`; an error where the backend has no sequences.
+    fn drop_sequence(&self, r: &Renderer<'_>, name: &str) -> Res<Vec<String>> {
+        let _ = r;
+        Err(no_sequences(self.display_name(), name))
+    }
+
+    /// How a column autoincrements, as this backend tells the ways apart: whether it
+    /// does, the sequence it owns (PostgreSQL `serial`) and whether its identity is
+    /// `ALWAYS`. By default only the first.
+    fn comparable_autoincrement(&self, col: &Column) -> (bool, Option<String>, bool) {
+        (col.autoincrement, None, false)
+    }
+
     /// `create_table_comment` (nothing where comments are not stored).
     fn table_comment(
         &self,
@@ -651,6 +692,13 @@ pub trait Backend: Sync {
             "FALSE"
         }
     }
+}
+
+/// Why a sequence cannot be created or dropped on a backend without sequences.
+pub(crate) fn no_sequences(backend: &str, name: &str) -> String {
+    format!(
+        "sequence `{name}`: {backend} has no standalone sequences (they are PostgreSQL only); remove it, or use an autoincrement column"
+    )
 }
 
 /// The SQL of a server-side run lock.

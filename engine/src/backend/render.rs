@@ -502,10 +502,10 @@ impl Renderer<'_> {
         };
         self.b.check_index(ix)?;
         let mut s = format!(
-            "CREATE {unique}INDEX {conc}{} ON {} ({})",
+            "CREATE {unique}INDEX {conc}{} ON {} {}",
             self.q(&ix.name),
             self.qt(table),
-            self.index_columns_sql(known, ix)
+            self.b.index_body_sql(self, known, ix)?
         );
         if let Some(w) = &ix.where_clause {
             if !self.b.has_partial_indexes() {
@@ -694,6 +694,8 @@ impl Renderer<'_> {
             Operation::CreateTableComment { table, comment, .. } => {
                 Ok(b.table_comment(self, table, comment))
             }
+            Operation::CreateSequence(s) => b.create_sequence(self, s),
+            Operation::DropSequence(s) => b.drop_sequence(self, &s.name),
             Operation::Execute { sql, dialect } => Ok(match dialect {
                 Some(only) if *only != b.dialect() => Vec::new(),
                 _ if sql.trim().is_empty() => Vec::new(),

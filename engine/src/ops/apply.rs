@@ -112,6 +112,13 @@ fn apply(op: &Operation, schema: &mut Schema) -> Result<(), String> {
                 if let Some(c) = &a.comment {
                     col.comment = c.clone();
                 }
+                if let Some(on) = a.autoincrement {
+                    col.autoincrement = on;
+                    if !on {
+                        col.sequence = None;
+                        col.identity_always = false;
+                    }
+                }
             }
             if let Some(new_name) = &a.new_name {
                 rename_column(schema, &a.table, &a.name, new_name);
@@ -262,6 +269,19 @@ fn apply(op: &Operation, schema: &mut Schema) -> Result<(), String> {
         }
         Operation::CreateTableComment { table, comment, .. } => {
             table_mut(schema, table)?.comment = comment.clone();
+        }
+        Operation::CreateSequence(s) => {
+            if schema.sequence(&s.name).is_some() {
+                return Err(format!("sequence `{}` already exists", s.name));
+            }
+            schema.sequences.push(s.clone());
+        }
+        Operation::DropSequence(s) => {
+            let before = schema.sequences.len();
+            schema.sequences.retain(|q| q.name != s.name);
+            if schema.sequences.len() == before {
+                return Err(format!("sequence `{}` does not exist", s.name));
+            }
         }
         Operation::Execute { .. }
         | Operation::BulkInsert { .. }

@@ -29,7 +29,8 @@ use std::fmt;
 
 use crate::dialect::Dialect;
 use crate::schema::{
-    CheckConstraint, Column, ColumnType, EnumType, ForeignKey, Index, Table, UniqueConstraint,
+    CheckConstraint, Column, ColumnType, EnumType, ForeignKey, Index, Sequence, Table,
+    UniqueConstraint,
 };
 
 /// One schema change, as written in a revision file.
@@ -185,6 +186,11 @@ pub enum Operation {
         /// Where the value stood (`before`/`after` a neighbour), needed to reverse.
         position: Option<EnumValuePosition>,
     },
+    /// `create_sequence` (PostgreSQL): a standalone sequence.
+    CreateSequence(Sequence),
+    /// `drop_sequence` (PostgreSQL); it carries the dropped sequence's options (absent:
+    /// the defaults), which its reverse creates it again with.
+    DropSequence(Sequence),
     /// `create_table_comment`; `comment: None` drops the comment.
     CreateTableComment {
         /// The table.
@@ -266,12 +272,19 @@ pub struct AlterColumn {
     /// Whether the column is autoincrement (kept by MySQL's `MODIFY`); an extension
     /// as in Alembic.
     pub existing_autoincrement: Option<bool>,
+    /// Make the column autoincrement (`true`: an identity column on PostgreSQL,
+    /// `AUTO_INCREMENT` on MySQL) or stop it (`false`: the identity, or the owned
+    /// sequence's default, is dropped).
+    pub autoincrement: Option<bool>,
 }
 
 impl AlterColumn {
     /// True when the operation changes anything but the name (and comment).
     pub fn changes_definition(&self) -> bool {
-        self.ty.is_some() || self.nullable.is_some() || self.server_default.is_some()
+        self.ty.is_some()
+            || self.nullable.is_some()
+            || self.server_default.is_some()
+            || self.autoincrement.is_some()
     }
     /// The column's name after the operation.
     pub fn final_name(&self) -> &str {
@@ -373,6 +386,8 @@ impl Operation {
             Operation::DropEnum { .. } => "drop_enum",
             Operation::AddEnumValue { .. } => "add_enum_value",
             Operation::DropEnumValue { .. } => "drop_enum_value",
+            Operation::CreateSequence(_) => "create_sequence",
+            Operation::DropSequence(_) => "drop_sequence",
             Operation::CreateTableComment { .. } => "create_table_comment",
             Operation::Execute { .. } => "execute",
             Operation::BulkInsert { .. } => "bulk_insert",
@@ -413,6 +428,8 @@ impl Operation {
             | Operation::DropEnum { .. }
             | Operation::AddEnumValue { .. }
             | Operation::DropEnumValue { .. }
+            | Operation::CreateSequence(_)
+            | Operation::DropSequence(_)
             | Operation::Execute { .. } => None,
         }
     }
@@ -461,6 +478,9 @@ impl Operation {
             Operation::AddEnumValue { name, value, .. } => format!("{kind} `{value}` to `{name}`"),
             Operation::DropEnumValue { name, value, .. } => {
                 format!("{kind} `{value}` from `{name}`")
+            }
+            Operation::CreateSequence(s) | Operation::DropSequence(s) => {
+                format!("{kind} `{}`", s.name)
             }
             Operation::CreateTableComment { table, .. } => format!("{kind} on `{table}`"),
             Operation::Execute { .. } => kind.to_string(),

@@ -10,8 +10,8 @@ use super::{
 use crate::dialect::Dialect;
 use crate::schema::{
     column_details_from_node, foreign_key_details_from_node, index_details_from_node,
-    table_from_node, CheckConstraint, Column, ColumnType, EnumType, FkAction, ForeignKey, Index,
-    NamingConvention, UniqueConstraint, INDEX_DETAIL_KEYS,
+    sequence_from_node, table_from_node, CheckConstraint, Column, ColumnType, EnumType, FkAction,
+    ForeignKey, Index, NamingConvention, UniqueConstraint, INDEX_DETAIL_KEYS,
 };
 use crate::yaml::{closest, Diagnostics, Node, NodeValue, Span};
 
@@ -35,6 +35,8 @@ pub const OPERATION_NAMES: &[&str] = &[
     "drop_enum",
     "add_enum_value",
     "drop_enum_value",
+    "create_sequence",
+    "drop_sequence",
     "create_table_comment",
     "execute",
     "bulk_insert",
@@ -68,6 +70,7 @@ const ALTER_COLUMN_KEYS: &[&str] = &[
     "existing_server_default",
     "existing_comment",
     "existing_autoincrement",
+    "autoincrement",
 ];
 
 /// Parses the operations of a revision file's `upgrade` or `downgrade` list: a YAML list
@@ -565,6 +568,22 @@ impl Parser<'_> {
                     position,
                 })
             }
+            "create_sequence" | "drop_sequence" => {
+                let seq_name = self.req_name(body, "name", &what);
+                let sequence = sequence_from_node(
+                    self.file,
+                    seq_name.as_deref().unwrap_or("?"),
+                    body,
+                    &["name"],
+                    self.diags,
+                );
+                seq_name?;
+                Some(if name == "create_sequence" {
+                    Operation::CreateSequence(sequence)
+                } else {
+                    Operation::DropSequence(sequence)
+                })
+            }
             "create_table_comment" => {
                 self.fields(body, &what, &["table", "comment", "existing_comment"]);
                 let table = self.req_name(body, "table", &what);
@@ -910,16 +929,18 @@ impl Parser<'_> {
             existing_server_default: self.nullable_str(body, "existing_server_default", what),
             existing_comment: self.nullable_str(body, "existing_comment", what),
             existing_autoincrement: self.opt_bool(body, "existing_autoincrement", what),
+            autoincrement: self.opt_bool(body, "autoincrement", what),
         };
         if a.new_name.is_none()
             && a.ty.is_none()
             && a.nullable.is_none()
             && a.server_default.is_none()
             && a.comment.is_none()
+            && a.autoincrement.is_none()
         {
             self.err(
                 body.span,
-                format!("{what} changes nothing: give at least one of new_name, type, nullable, server_default, comment"),
+                format!("{what} changes nothing: give at least one of new_name, type, nullable, server_default, comment, autoincrement"),
             );
         }
         Some(Operation::AlterColumn(a))

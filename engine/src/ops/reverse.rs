@@ -239,6 +239,8 @@ pub fn reverse(op: &Operation) -> Result<Operation, NotReversible> {
                 "where the value stood is not part of the operation; add `before: NEXT_VALUE` (or `after: PREVIOUS_VALUE`) to it, or write the downgrade's add_enum_value by hand",
             ))
         }
+        Operation::CreateSequence(s) => Operation::DropSequence(s.clone()),
+        Operation::DropSequence(s) => Operation::CreateSequence(s.clone()),
         Operation::CreateTableComment {
             table,
             comment,
@@ -340,7 +342,8 @@ fn reverse_alter(op: &Operation, a: &AlterColumn) -> Result<AlterColumn, NotReve
         existing_nullable,
         existing_server_default,
         existing_comment,
-        existing_autoincrement: a.existing_autoincrement,
+        existing_autoincrement: a.autoincrement.or(a.existing_autoincrement),
+        autoincrement: a.autoincrement.map(|on| !on),
     })
 }
 

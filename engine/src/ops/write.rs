@@ -3,8 +3,8 @@
 
 use super::{AlterColumn, ConstraintDefinition, EnumValuePosition, InsertValue, Operation};
 use crate::schema::{
-    column_detail_fields, foreign_key_detail_fields, index_detail_fields, table_body_to_yaml,
-    ColumnType, ForeignKey, NamingConvention,
+    column_detail_fields, foreign_key_detail_fields, index_detail_fields, sequence_option_fields,
+    table_body_to_yaml, ColumnType, ForeignKey, NamingConvention,
 };
 use crate::yaml::scalar;
 
@@ -308,6 +308,11 @@ fn write_one(
             }
             line(out, &f);
         }
+        Operation::CreateSequence(s) | Operation::DropSequence(s) => {
+            let mut f = vec![("name", scalar(&s.name))];
+            f.extend(sequence_option_fields(s));
+            line(out, &f);
+        }
         Operation::CreateTableComment {
             table,
             comment,
@@ -412,6 +417,9 @@ fn alter_fields(a: &AlterColumn) -> Vec<(&'static str, String)> {
     }
     if let Some(n) = a.existing_autoincrement {
         f.push(("existing_autoincrement", n.to_string()));
+    }
+    if let Some(n) = a.autoincrement {
+        f.push(("autoincrement", n.to_string()));
     }
     f
 }

@@ -8,7 +8,7 @@ use super::naming::NamingConvention;
 use super::types::{is_identifier, ColumnType};
 use super::{
     autoincrement_auto, CheckConstraint, Column, EnumType, FkAction, ForeignKey, GeneratedColumn,
-    Index, IndexKind, PrimaryKey, Schema, Sequence, Table, UniqueConstraint,
+    Index, IndexKind, NameKind, PrimaryKey, Schema, Sequence, Table, UniqueConstraint,
 };
 use crate::yaml::{closest, parse_file, Diagnostics, Node, NodeValue, Span};
 
@@ -78,6 +78,9 @@ pub struct Identifier {
     pub file: PathBuf,
     /// Where.
     pub span: Span,
+    /// For an index or constraint name: its kind and table (whether the name must be
+    /// unique per table or across the database depends on the backend).
+    pub scope: Option<(NameKind, String)>,
 }
 
 /// Loads a schema file, or every `*.yaml`/`*.yml` file of a directory (in name order),
@@ -467,7 +470,7 @@ impl<'a> SchemaLoader<'a> {
                         );
                         continue;
                     }
-                    let sequence = parse_sequence(&mut ctx, &name, v);
+                    let sequence = parse_sequence(&mut ctx, &name, v, &[]);
                     if self.sequences.iter().any(|s| s.name == name) {
                         ctx.err(k.span, format!("sequence `{name}` is declared twice"));
                         continue;
@@ -477,6 +480,7 @@ impl<'a> SchemaLoader<'a> {
                         what: "sequence".into(),
                         file: file.to_path_buf(),
                         span: k.span,
+                        scope: None,
                     });
                     self.sequences.push(sequence);
                 }
@@ -526,6 +530,7 @@ impl<'a> SchemaLoader<'a> {
                         what: "enum".into(),
                         file: file.to_path_buf(),
                         span: k.span,
+                        scope: None,
                     });
                     self.enums.push((
                         EnumType {
@@ -580,6 +585,7 @@ impl<'a> SchemaLoader<'a> {
                         what: "table".into(),
                         file: file.to_path_buf(),
                         span: k.span,
+                        scope: None,
                     });
                     for (column, span) in &draft.column_spans {
                         self.identifiers.push(Identifier {
@@ -587,6 +593,7 @@ impl<'a> SchemaLoader<'a> {
                             what: format!("column of table `{name}`"),
                             file: file.to_path_buf(),
                             span: *span,
+                            scope: None,
                         });
                     }
                     for (constraint, span) in &draft.names {
@@ -595,6 +602,7 @@ impl<'a> SchemaLoader<'a> {
                             what: format!("index or constraint of table `{name}`"),
                             file: file.to_path_buf(),
                             span: *span,
+                            scope: Some((name_kind(&draft.table, constraint), name.clone())),
                         });
                     }
                     self.table_index.insert(name, self.tables.len());
@@ -608,9 +616,10 @@ impl<'a> SchemaLoader<'a> {
     fn finish(self, diags: &mut Diagnostics) -> Schema {
         let enum_names: HashSet<&str> =
             self.enums.iter().map(|(e, _, _)| e.name.as_str()).collect();
-        // Index and constraint names, per PostgreSQL schema (where indexes are scoped).
-        let mut all_names: HashMap<(Option<String>, String), (PathBuf, Span)> = HashMap::new();
         for draft in &self.tables {
+            // Names are unique per table everywhere; whether also across the schema
+            // depends on the backend (`retort validate` checks that).
+            let mut all_names: HashMap<(Option<String>, String), (PathBuf, Span)> = HashMap::new();
             for (name, span) in &draft.enum_refs {
                 if !enum_names.contains(name.as_str()) {
                     let mut known: Vec<&str> = enum_names.iter().copied().collect();
@@ -667,7 +676,8 @@ impl<'a> SchemaLoader<'a> {
                         &draft.file,
                         *span,
                         format!(
-                            "duplicate index or constraint name `{name}` (also at {}:{}:{}); names must be unique across the schema",
+                            "duplicate index or constraint name `{name}` in table `{}` (also at {}:{}:{}); rename one",
+                            draft.table.name,
                             file.display(),
                             first.line,
                             first.col
@@ -683,6 +693,21 @@ impl<'a> SchemaLoader<'a> {
             sequences: self.sequences,
             tables: self.tables.into_iter().map(|d| d.table).collect(),
         }
+    }
+}
+
+/// The kind of index or constraint `name` is in `table`.
+fn name_kind(table: &Table, name: &str) -> NameKind {
+    if table.indexes.iter().any(|i| i.name == name) {
+        NameKind::Index
+    } else if table.unique.iter().any(|u| u.name == name) {
+        NameKind::Unique
+    } else if table.foreign_keys.iter().any(|f| f.name == name) {
+        NameKind::ForeignKey
+    } else if table.checks.iter().any(|c| c.name == name) {
+        NameKind::Check
+    } else {
+        NameKind::PrimaryKey
     }
 }
 
@@ -1375,8 +1400,31 @@ fn parse_dotted(s: &str) -> Option<(String, String)> {
     Some((t.to_string(), c.to_string()))
 }
 
+/// The options [`sequence_from_node`] reads.
+pub const SEQUENCE_OPTION_KEYS: &[&str] = &[
+    "start",
+    "increment",
+    "min_value",
+    "max_value",
+    "cache",
+    "cycle",
+];
+
+/// Reads a sequence's options from `node` (a `create_sequence` or `drop_sequence` body,
+/// whose other keys are `extra_keys`).
+pub fn sequence_from_node(
+    file: &Path,
+    name: &str,
+    node: &Node,
+    extra_keys: &[&str],
+    diags: &mut Diagnostics,
+) -> Sequence {
+    let mut ctx = Ctx { file, diags };
+    parse_sequence(&mut ctx, name, node, extra_keys)
+}
+
 /// A sequence's options: `{start, increment, min_value, max_value, cache, cycle}`.
-fn parse_sequence(ctx: &mut Ctx<'_>, name: &str, node: &Node) -> Sequence {
+fn parse_sequence(ctx: &mut Ctx<'_>, name: &str, node: &Node, extra_keys: &[&str]) -> Sequence {
     let mut sequence = Sequence {
         name: name.to_string(),
         ..Sequence::default()
@@ -1388,18 +1436,7 @@ fn parse_sequence(ctx: &mut Ctx<'_>, name: &str, node: &Node) -> Sequence {
     let Some(m) = ctx.map(node, &what) else {
         return sequence;
     };
-    ctx.check_keys(
-        m,
-        &[
-            "start",
-            "increment",
-            "min_value",
-            "max_value",
-            "cache",
-            "cycle",
-        ],
-        &what,
-    );
+    ctx.check_keys(m, &[SEQUENCE_OPTION_KEYS, extra_keys].concat(), &what);
     for (key, slot) in [
         ("start", &mut sequence.start),
         ("increment", &mut sequence.increment),
@@ -1805,6 +1842,8 @@ tables:
       e: {type: integer, foreign_key: a.nope}
     indexes:
       - {name: ix_dup, columns: [zzz]}
+    checks:
+      - {name: ix_dup, expr: "id > 0"}
   b:
     columns:
       id: integer

@@ -14,8 +14,8 @@ mod autoincrement_tests;
 
 pub use load::{
     column_details_from_node, foreign_key_details_from_node, index_details_from_node, load_schema,
-    parse_schema_text, table_from_node, Identifier, SchemaSource, COLUMN_DETAIL_KEYS,
-    INDEX_DETAIL_KEYS,
+    parse_schema_text, sequence_from_node, table_from_node, Identifier, SchemaSource,
+    COLUMN_DETAIL_KEYS, INDEX_DETAIL_KEYS, SEQUENCE_OPTION_KEYS,
 };
 pub use naming::{truncate_identifier, NamingConvention, NAMING_TOKENS};
 pub use qualified::{
@@ -25,7 +25,9 @@ pub use qualified::{
 pub use types::{
     inline_enum_spelling, inline_enum_values, is_identifier, ColumnType, ColumnTypeError,
 };
-pub(crate) use write::{column_detail_fields, foreign_key_detail_fields, index_detail_fields};
+pub(crate) use write::{
+    column_detail_fields, foreign_key_detail_fields, index_detail_fields, sequence_option_fields,
+};
 pub use write::{schema_to_yaml, table_body_to_yaml};
 
 use std::collections::BTreeMap;
@@ -74,6 +76,40 @@ pub struct Sequence {
     pub cache: Option<i64>,
     /// `CYCLE`.
     pub cycle: bool,
+}
+
+impl Sequence {
+    /// The options PostgreSQL gives a `bigint` sequence that states none but its
+    /// `increment` (ascending from 1, or descending from -1).
+    pub fn defaults(increment: i64) -> Sequence {
+        let up = increment > 0;
+        Sequence {
+            name: String::new(),
+            start: Some(if up { 1 } else { -1 }),
+            increment: Some(1),
+            min_value: Some(if up { 1 } else { i64::MIN }),
+            max_value: Some(if up { i64::MAX } else { -1 }),
+            cache: Some(1),
+            cycle: false,
+        }
+    }
+
+    /// Every option spelled out (defaults filled in), for comparing two sequences.
+    pub fn effective(&self) -> Sequence {
+        let d = Sequence::defaults(self.increment.unwrap_or(1));
+        let min_value = self.min_value.or(d.min_value);
+        let max_value = self.max_value.or(d.max_value);
+        let up = self.increment.unwrap_or(1) > 0;
+        Sequence {
+            name: self.name.clone(),
+            start: self.start.or(if up { min_value } else { max_value }),
+            increment: self.increment.or(d.increment),
+            min_value,
+            max_value,
+            cache: self.cache.or(d.cache),
+            cycle: self.cycle,
+        }
+    }
 }
 
 /// A named enum type and its values, in order.
@@ -247,6 +283,36 @@ impl Index {
     /// True when `entry` of `columns` is an expression rather than a column name.
     pub fn is_expression(entry: &str) -> bool {
         entry.contains(['(', ' ', '\'', '"', '+', '-', '*', '/', '|', ':'])
+    }
+}
+
+/// What an index or constraint name names; backends differ in which of these names must
+/// be unique across the database rather than per table
+/// ([`crate::backend::Backend::schema_wide_name`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NameKind {
+    /// An index.
+    Index,
+    /// A primary key.
+    PrimaryKey,
+    /// A unique constraint.
+    Unique,
+    /// A foreign key.
+    ForeignKey,
+    /// A check constraint.
+    Check,
+}
+
+impl NameKind {
+    /// The kind in messages.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NameKind::Index => "index",
+            NameKind::PrimaryKey => "primary key",
+            NameKind::Unique => "unique constraint",
+            NameKind::ForeignKey => "foreign key",
+            NameKind::Check => "check constraint",
+        }
     }
 }
 

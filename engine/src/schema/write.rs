@@ -2,7 +2,7 @@
 //! `create_table` operations in revision files).
 
 use super::naming::NamingConvention;
-use super::{autoincrement_auto, Column, ForeignKey, Index, Schema, Table};
+use super::{autoincrement_auto, Column, ForeignKey, Index, Schema, Sequence, Table};
 use crate::yaml::scalar;
 
 /// `{k: v, …}` from already-rendered values. An empty `name` is left out (a reflected
@@ -44,6 +44,27 @@ pub(crate) fn column_detail_fields(c: &Column) -> Vec<(&'static str, String)> {
 
 /// An index's `lengths`, `descending`, `opclasses`, `using`, `include` and `kind`
 /// fields, as written in `schema.yaml`, `create_index` and `drop_index`.
+/// A sequence's options that are set (`start`, `increment`, `min_value`, `max_value`,
+/// `cache`, `cycle`), as written in `schema.yaml` and in `create_sequence`.
+pub(crate) fn sequence_option_fields(sq: &Sequence) -> Vec<(&'static str, String)> {
+    let mut e: Vec<(&str, String)> = Vec::new();
+    for (key, value) in [
+        ("start", sq.start),
+        ("increment", sq.increment),
+        ("min_value", sq.min_value),
+        ("max_value", sq.max_value),
+        ("cache", sq.cache),
+    ] {
+        if let Some(v) = value {
+            e.push((key, v.to_string()));
+        }
+    }
+    if sq.cycle {
+        e.push(("cycle", "true".into()));
+    }
+    e
+}
+
 pub(crate) fn index_detail_fields(ix: &Index) -> Vec<(&'static str, String)> {
     let mut e = Vec::new();
     if !ix.lengths.is_empty() {
@@ -120,22 +141,11 @@ pub fn schema_to_yaml(schema: &Schema, naming: &NamingConvention) -> String {
     if !schema.sequences.is_empty() {
         out.push_str("sequences:\n");
         for sq in &schema.sequences {
-            let mut e: Vec<(&str, String)> = Vec::new();
-            for (key, value) in [
-                ("start", sq.start),
-                ("increment", sq.increment),
-                ("min_value", sq.min_value),
-                ("max_value", sq.max_value),
-                ("cache", sq.cache),
-            ] {
-                if let Some(v) = value {
-                    e.push((key, v.to_string()));
-                }
-            }
-            if sq.cycle {
-                e.push(("cycle", "true".into()));
-            }
-            out.push_str(&format!("  {}: {}\n", scalar(&sq.name), flow_map(&e)));
+            out.push_str(&format!(
+                "  {}: {}\n",
+                scalar(&sq.name),
+                flow_map(&sequence_option_fields(sq))
+            ));
         }
     }
     out.push_str("tables:");

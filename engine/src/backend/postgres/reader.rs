@@ -1,16 +1,21 @@
 //! PostgreSQL reflection: the tables of `current_schema()` (and of the other schemas the
-//! scope names, reported as `schema.table`) from `pg_catalog`, in five queries (tables,
-//! columns, constraints, indexes, enums) for all tables at once. Every value is cast to
-//! text in SQL, so that decoding never depends on catalog types. Enums are those of the
-//! current schema.
+//! scope names, reported as `schema.table`) from `pg_catalog`, in six queries (tables,
+//! columns, constraints, indexes, enums, standalone sequences) for all tables at once.
+//! Every value is cast to text in SQL, so that decoding never depends on catalog types.
+//! Enums and standalone sequences are those of the current schema.
+//!
+//! A column whose default is `nextval` of a sequence it owns (`pg_depend` type `a`,
+//! what `serial` creates) is an autoincrement column with that `sequence`; a sequence
+//! owned by no column is a standalone [`Sequence`], and a `nextval` default on it is
+//! kept as the column's default, as written.
 
 use crate::backend::reader::{
     cell, custom, need, sized_type, split_type, table_mut, truthy, Catalog, ReflectError,
     TableScope, UnmodelledKind, UnmodelledObject, UnmodelledResult,
 };
 use crate::schema::{
-    CheckConstraint, Column, ColumnType, EnumType, FkAction, ForeignKey, Index, PrimaryKey, Schema,
-    Table, UniqueConstraint,
+    CheckConstraint, Column, ColumnType, EnumType, FkAction, ForeignKey, GeneratedColumn, Index,
+    PrimaryKey, Schema, Sequence, Table, UniqueConstraint,
 };
 
 /// The oid of the current schema (NULL when `search_path` names no existing schema).
@@ -94,10 +99,18 @@ pub(crate) async fn read(
                     pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull::text, \
                     pg_catalog.pg_get_expr(d.adbin, d.adrelid), a.attidentity::text, \
                     a.attgenerated::text, t.typtype::text, t.typname::text, \
-                    (t.typnamespace = {NS})::text, col_description(c.oid, a.attnum) \
+                    (t.typnamespace = {NS})::text, col_description(c.oid, a.attnum), \
+                    (SELECT s.relname::text FROM pg_catalog.pg_depend dep \
+                     JOIN pg_catalog.pg_class s ON s.oid = dep.objid \
+                     WHERE dep.classid = 'pg_catalog.pg_class'::regclass \
+                       AND dep.refclassid = 'pg_catalog.pg_class'::regclass \
+                       AND dep.refobjid = c.oid AND dep.refobjsubid = a.attnum \
+                       AND dep.deptype = 'a' AND s.relkind = 'S' ORDER BY s.relname LIMIT 1), \
+                    CASE WHEN a.attcollation <> t.typcollation THEN co.collname::text END \
              FROM pg_catalog.pg_attribute a \
              JOIN pg_catalog.pg_class c ON c.oid = a.attrelid \
              JOIN pg_catalog.pg_type t ON t.oid = a.atttypid \
+             LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation \
              LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
              WHERE {c_tables} AND a.attnum > 0 AND NOT a.attisdropped \
              ORDER BY 1, a.attnum"
@@ -109,13 +122,24 @@ pub(crate) async fn read(
         };
         let name = need(r, 1, "column name")?;
         let catalog_type = need(r, 2, "column type")?;
-        let identity = cell(r, 5).is_some_and(|s| !s.trim().is_empty());
-        let generated = cell(r, 6).is_some_and(|s| !s.trim().is_empty());
-        let mut default = cell(r, 4).filter(|_| !generated).map(str::to_string);
-        let serial = default
-            .as_deref()
-            .is_some_and(|d| d.trim_start().to_ascii_lowercase().starts_with("nextval("));
-        if serial {
+        let identity = cell(r, 5).map(str::trim).filter(|s| !s.is_empty());
+        let generated = cell(r, 6)
+            .is_some_and(|s| !s.trim().is_empty())
+            .then(|| GeneratedColumn {
+                expr: cell(r, 4).unwrap_or_default().to_string(),
+                stored: true,
+            });
+        let mut default = cell(r, 4)
+            .filter(|_| generated.is_none())
+            .map(str::to_string);
+        let sequence = cell(r, 11)
+            .filter(|seq| {
+                default
+                    .as_deref()
+                    .is_some_and(|d| nextval_of(d).as_deref() == Some(*seq))
+            })
+            .map(str::to_string);
+        if sequence.is_some() {
             default = None;
         }
         let is_enum = cell(r, 7) == Some("e") && truthy(cell(r, 9));
@@ -128,9 +152,13 @@ pub(crate) async fn read(
             ty,
             nullable: !truthy(cell(r, 3)),
             server_default: default,
-            autoincrement: identity || serial,
+            autoincrement: identity.is_some() || sequence.is_some(),
             comment: cell(r, 10).map(str::to_string),
             renamed_from: None,
+            identity_always: identity == Some("a"),
+            sequence,
+            generated,
+            collation: cell(r, 12).map(str::to_string),
             ..Default::default()
         });
     }
@@ -141,7 +169,8 @@ pub(crate) async fn read(
             "SELECT {c_name}, con.conname::text, con.contype::text, k.ord::text, \
                     a.attname::text, {fc_name}, fa.attname::text, \
                     con.confdeltype::text, con.confupdtype::text, \
-                    pg_catalog.pg_get_expr(con.conbin, con.conrelid) \
+                    pg_catalog.pg_get_expr(con.conbin, con.conrelid), \
+                    con.condeferrable::text, con.condeferred::text \
              FROM pg_catalog.pg_constraint con \
              JOIN pg_catalog.pg_class c ON c.oid = con.conrelid \
              LEFT JOIN LATERAL unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord) ON true \
@@ -195,7 +224,8 @@ pub(crate) async fn read(
                         referred_columns: vec![],
                         on_delete: action(cell(r, 7)),
                         on_update: action(cell(r, 8)),
-                        ..Default::default()
+                        deferrable: truthy(cell(r, 10)),
+                        initially_deferred: truthy(cell(r, 11)),
                     });
                 }
                 if let (Some(fk), Some(col)) = (t.foreign_keys.last_mut(), column) {
@@ -212,19 +242,27 @@ pub(crate) async fn read(
         }
     }
 
-    // Indexes not owned by a constraint, one row per key column.
+    // Indexes not owned by a constraint, one row per key or INCLUDE column: the method,
+    // and per key its operator class (when not the type's default) and direction.
     let index_rows = cat
         .query(&format!(
             "SELECT {c_name}, i.relname::text, ix.indisunique::text, \
                     pg_catalog.pg_get_expr(ix.indpred, ix.indrelid), \
-                    a.attname::text, pg_catalog.pg_get_indexdef(ix.indexrelid, k.ord::int, true) \
+                    a.attname::text, pg_catalog.pg_get_indexdef(ix.indexrelid, k.ord::int, true), \
+                    am.amname::text, (k.ord > ix.indnkeyatts)::text, \
+                    CASE WHEN k.ord <= ix.indnkeyatts AND NOT opc.opcdefault \
+                         THEN opc.opcname::text END, \
+                    CASE WHEN k.ord <= ix.indnkeyatts \
+                         THEN (ix.indoption[(k.ord - 1)::int] & 1 = 1)::text END \
              FROM pg_catalog.pg_index ix \
              JOIN pg_catalog.pg_class i ON i.oid = ix.indexrelid \
              JOIN pg_catalog.pg_class c ON c.oid = ix.indrelid \
+             JOIN pg_catalog.pg_am am ON am.oid = i.relam \
              CROSS JOIN LATERAL unnest(ix.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord) \
              LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = ix.indrelid \
                   AND a.attnum = k.attnum AND k.attnum <> 0 \
-             WHERE {c_tables} AND k.ord <= ix.indnkeyatts \
+             LEFT JOIN pg_catalog.pg_opclass opc ON opc.oid = ix.indclass[(k.ord - 1)::int] \
+             WHERE {c_tables} \
                AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint con \
                                WHERE con.conindid = ix.indexrelid AND con.conrelid = ix.indrelid \
                                  AND con.contype IN ('p', 'u', 'x')) \
@@ -244,20 +282,36 @@ pub(crate) async fn read(
                 columns: vec![],
                 unique: truthy(cell(r, 2)),
                 where_clause: cell(r, 3).map(str::to_string),
+                using: cell(r, 6).filter(|m| *m != "btree").map(str::to_string),
                 ..Default::default()
             });
             current = Some((table.to_string(), name.to_string()));
         }
         let column = cell(r, 4).or(cell(r, 5)).unwrap_or_default().to_string();
         if let Some(ix) = t.indexes.last_mut() {
+            if truthy(cell(r, 7)) {
+                ix.include.push(column);
+                continue;
+            }
+            if let Some(op) = cell(r, 8) {
+                ix.opclasses.insert(column.clone(), op.to_string());
+            }
+            if truthy(cell(r, 9)) {
+                ix.descending.push(column.clone());
+            }
             ix.columns.push(column);
         }
     }
 
+    let sequences = match scope.only() {
+        Some(_) => Vec::new(),
+        None => standalone_sequences(cat).await?,
+    };
+
     Ok(Schema {
         enums,
+        sequences,
         tables,
-        ..Default::default()
     })
 }
 
@@ -372,6 +426,69 @@ pub(crate) async fn unmodelled(cat: &mut Catalog<'_>) -> UnmodelledResult {
     Ok(out)
 }
 
+/// The sequences of the current schema that no column owns, with the options that
+/// differ from `CREATE SEQUENCE`'s defaults for a `bigint` sequence.
+async fn standalone_sequences(cat: &mut Catalog<'_>) -> Result<Vec<Sequence>, ReflectError> {
+    let rows = cat
+        .query(&format!(
+            "SELECT c.relname::text, s.seqstart::text, s.seqincrement::text, s.seqmin::text, \
+                    s.seqmax::text, s.seqcache::text, s.seqcycle::text \
+             FROM pg_catalog.pg_sequence s JOIN pg_catalog.pg_class c ON c.oid = s.seqrelid \
+             WHERE c.relnamespace = {NS} AND NOT EXISTS ( \
+                 SELECT 1 FROM pg_catalog.pg_depend d \
+                 WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = c.oid \
+                   AND d.deptype IN ('a', 'i')) \
+             ORDER BY c.relname"
+        ))
+        .await?;
+    let mut out = Vec::new();
+    for r in &rows {
+        let number = |i: usize, what: &str| -> Result<i64, ReflectError> {
+            need(r, i, what)?.trim().parse().map_err(|_| {
+                ReflectError::Catalog(format!("sequence {what} {:?} is not a number", cell(r, i)))
+            })
+        };
+        let (start, increment, min, max, cache) = (
+            number(1, "start")?,
+            number(2, "increment")?,
+            number(3, "minimum")?,
+            number(4, "maximum")?,
+            number(5, "cache")?,
+        );
+        let defaults = Sequence::defaults(increment);
+        let differs = |v: i64, d: Option<i64>| (Some(v) != d).then_some(v);
+        out.push(Sequence {
+            name: need(r, 0, "sequence name")?.to_string(),
+            start: differs(start, defaults.start),
+            increment: differs(increment, defaults.increment),
+            min_value: differs(min, defaults.min_value),
+            max_value: differs(max, defaults.max_value),
+            cache: differs(cache, defaults.cache),
+            cycle: truthy(cell(r, 6)),
+        });
+    }
+    Ok(out)
+}
+
+/// The sequence a default `nextval('name'::regclass)` (any casts, quotes or
+/// parentheses around the name) takes values from, lower-cased unless quoted.
+pub(crate) fn nextval_of(default: &str) -> Option<String> {
+    let d = default.trim();
+    let inner = d
+        .get(..8)
+        .filter(|p| p.eq_ignore_ascii_case("nextval("))
+        .and_then(|_| d[8..].strip_suffix(')'))?;
+    let start = inner.find('\'')?;
+    let end = inner[start + 1..].find('\'')? + start + 1;
+    let name = &inner[start + 1..end];
+    Some(
+        match name.strip_prefix('"').and_then(|n| n.strip_suffix('"')) {
+            Some(quoted) => quoted.replace("\"\"", "\""),
+            None => name.to_ascii_lowercase(),
+        },
+    )
+}
+
 /// `pg_constraint.confdeltype`/`confupdtype`; `a` (NO ACTION, the default) is `None`.
 fn action(code: Option<&str>) -> Option<FkAction> {
     match code?.trim() {
@@ -406,6 +523,16 @@ fn pg_type(s: &str) -> ColumnType {
         "numeric" | "character varying" | "character" => {
             sized_type(&base, &args).unwrap_or_else(|| custom(s))
         }
+        _ => written_type(s),
+    }
+}
+
+/// A catalog spelling as `schema.yaml` takes it: the grammar's own form where it has one
+/// (`timestamp(3) without time zone` is `timestamp(3)`, `character varying(20)[]` stays),
+/// else the spelling folded to lower case.
+fn written_type(s: &str) -> ColumnType {
+    match ColumnType::parse(s) {
+        Ok(ColumnType::Custom(c)) => ColumnType::Custom(c),
         _ => custom(s),
     }
 }
@@ -433,7 +560,15 @@ mod tests {
             ("timestamp with time zone", ColumnType::TimestampTz),
             (
                 "timestamp(3) without time zone",
-                ColumnType::Custom("timestamp(3) without time zone".into()),
+                ColumnType::Custom("timestamp(3)".into()),
+            ),
+            (
+                "timestamp(0) with time zone",
+                ColumnType::Custom("timestamptz(0)".into()),
+            ),
+            (
+                "character varying(20)[]",
+                ColumnType::Custom("character varying(20)[]".into()),
             ),
             ("integer[]", ColumnType::Custom("integer[]".into())),
             ("INET", ColumnType::Custom("inet".into())),
@@ -441,6 +576,19 @@ mod tests {
             assert_eq!(pg_type(spelling), ty, "{spelling}");
         }
         assert_eq!(action(Some("a")), None);
+        assert_eq!(
+            nextval_of("nextval('users_seq'::regclass)").as_deref(),
+            Some("users_seq")
+        );
+        assert_eq!(
+            nextval_of("nextval(('collected_addresses_seq'::text)::regclass)").as_deref(),
+            Some("collected_addresses_seq")
+        );
+        assert_eq!(
+            nextval_of("nextval('\"Odd\"\"Seq\"'::regclass)").as_deref(),
+            Some("Odd\"Seq")
+        );
+        assert_eq!(nextval_of("now()"), None);
         assert_eq!(action(Some("r")), Some(FkAction::Restrict));
     }
 }

@@ -185,6 +185,12 @@ impl Backend for SqliteBackend {
         true
     }
 
+    /// Only index names live in the database's namespace; constraint names are per
+    /// table.
+    fn schema_wide_name(&self, kind: crate::schema::NameKind) -> bool {
+        kind == crate::schema::NameKind::Index
+    }
+
     fn case_insensitive_names(&self) -> bool {
         true
     }
@@ -503,6 +509,9 @@ impl Backend for SqliteBackend {
         }
         if let Some(c) = &a.comment {
             col.comment = c.clone();
+        }
+        if let Some(on) = a.autoincrement {
+            col.autoincrement = on;
         }
         out.extend(rebuild(r, &old, &new)?);
         Ok(out)
