@@ -441,13 +441,14 @@ fn sqlite_type(declared: &str) -> ColumnType {
         !matches!(t, ColumnType::Custom(_) | ColumnType::Enum(_))
             && super::affinity(&crate::backend::shared_type_sql(t)) == super::affinity(declared)
     };
-    match ColumnType::parse(declared) {
-        Ok(t) if same_meaning(&t) => t,
-        Ok(ColumnType::Custom(c)) => ColumnType::Custom(c),
-        _ => match ColumnType::parse(&base) {
-            Ok(t) if same_meaning(&t) => t,
-            _ => custom(declared),
-        },
+    // The portable type of the same affinity, from the whole spelling or its base name
+    // (lengths mean nothing to SQLite); else the spelling as the grammar writes it.
+    let whole = ColumnType::parse(declared);
+    match (whole, ColumnType::parse(&base)) {
+        (Ok(t), _) if same_meaning(&t) => t,
+        (_, Ok(t)) if same_meaning(&t) => t,
+        (Ok(ColumnType::Custom(c)), _) => ColumnType::Custom(c),
+        _ => custom(declared),
     }
 }
 
