@@ -10,7 +10,7 @@ use crate::ops::{parse_operations, Operation};
 use crate::script::graph::Direction;
 use crate::script::graph::{GraphError, GraphRefusal, RevisionGraph, RevisionNode};
 use crate::script::RevisionBody;
-use crate::script::{load_revision_files, RevisionFile, TemplateError};
+use crate::script::{load_revision_files, load_revision_headers, RevisionFile, TemplateError};
 use crate::yaml::Diagnostics;
 
 /// Why a project's revisions could not be loaded: every problem, each naming its file.
@@ -248,6 +248,19 @@ impl Project {
     /// each naming its file.
     pub fn load(config: Config) -> Result<Project, ProjectLoadError> {
         let files = load_revision_files(&config.versions).map_err(ProjectLoadError::Files)?;
+        Self::from_files(config, files)
+    }
+
+    /// [`Project::load`] for commands that need only the revision graph and the
+    /// headers (`history`, `heads`, `branches`, `current`): the YAML revisions'
+    /// operations are not read (see [`load_revision_headers`]), so every file's
+    /// operations are empty.
+    pub fn load_headers(config: Config) -> Result<Project, ProjectLoadError> {
+        let files = load_revision_headers(&config.versions).map_err(ProjectLoadError::Files)?;
+        Self::from_files(config, files)
+    }
+
+    fn from_files(config: Config, files: Vec<RevisionFile>) -> Result<Project, ProjectLoadError> {
         let nodes = files
             .iter()
             .map(|f| RevisionNode {

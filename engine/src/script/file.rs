@@ -77,6 +77,19 @@ const YAML_KEYS: &[&str] = &[
 /// Reads every revision file (`*.yaml`, `*.yml`, `*.sql`) in the given directories.
 /// Missing directories hold no revisions. All problems are reported together.
 pub fn load_revision_files(dirs: &[PathBuf]) -> Result<Vec<RevisionFile>, Diagnostics> {
+    load_files(dirs, false)
+}
+
+/// [`load_revision_files`] for commands that need only the revision graph (`history`,
+/// `heads`, `branches`, `current`): a YAML file's `upgrade` and `downgrade` sections
+/// are skipped, not parsed, and come back as empty lists; everything else (and every
+/// mistake outside those sections) is exactly as a full load finds it. A file whose
+/// sections cannot be told apart line by line is read in full.
+pub fn load_revision_headers(dirs: &[PathBuf]) -> Result<Vec<RevisionFile>, Diagnostics> {
+    load_files(dirs, true)
+}
+
+fn load_files(dirs: &[PathBuf], headers_only: bool) -> Result<Vec<RevisionFile>, Diagnostics> {
     let mut diags = Diagnostics::default();
     let mut out = Vec::new();
     for dir in dirs {
@@ -106,7 +119,12 @@ pub fn load_revision_files(dirs: &[PathBuf]) -> Result<Vec<RevisionFile>, Diagno
             match std::fs::read(&path) {
                 Ok(bytes) => match crate::yaml::decode_source(&path, bytes) {
                     Ok(text) => {
-                        if let Some(f) = parse_revision_text(&path, &text, &mut diags) {
+                        let header = headers_only
+                            .then(|| parse_yaml_header(&path, &text))
+                            .flatten();
+                        if let Some(f) = header {
+                            out.push(f);
+                        } else if let Some(f) = parse_revision_text(&path, &text, &mut diags) {
                             out.push(f);
                         }
                     }
@@ -135,6 +153,81 @@ pub fn parse_revision_text(
     } else {
         parse_yaml_revision(path, text, diags)
     }
+}
+
+/// A YAML revision read without its `upgrade` and `downgrade` sections (empty lists in
+/// their place), when the file is laid out plainly enough to skip them line by line:
+/// every line at column 0 is a `key:` (one `upgrade:` and one `downgrade:`), a
+/// comment, a blank line or a `- ` item of the section above, and each section is a
+/// block list, `[]`, or empty. The header is then parsed on its own with the same line
+/// numbers. `None` (read the whole file) for anything else, and for a header with a
+/// mistake, so that mistakes are reported exactly as a full load reports them.
+fn parse_yaml_header(path: &Path, text: &str) -> Option<RevisionFile> {
+    if path.extension().and_then(|e| e.to_str()) == Some("sql") {
+        return None;
+    }
+    let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut header = String::with_capacity(body.len().min(4096));
+    // In an `upgrade`/`downgrade` section: whether its list may follow on later lines.
+    let mut in_section = false;
+    let mut block = false;
+    let mut sections = [0usize; 2];
+    for line in body.split_inclusive('\n') {
+        let first = line.as_bytes().first().copied().unwrap_or(b'\n');
+        let key = (first.is_ascii_alphabetic() || first == b'_')
+            .then(|| line.split_once(':'))
+            .flatten()
+            .filter(|(k, rest)| {
+                k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                    && (rest.is_empty() || rest.starts_with([' ', '\n', '\r']))
+            });
+        match (first, key) {
+            (_, Some((k, rest))) => {
+                let section = match k {
+                    "upgrade" => Some(0),
+                    "downgrade" => Some(1),
+                    _ => None,
+                };
+                in_section = section.is_some();
+                if let Some(i) = section {
+                    sections[i] += 1;
+                    let value = rest.split(" #").next().unwrap_or("").trim();
+                    if !matches!(value, "" | "[]" | "null" | "~") {
+                        return None;
+                    }
+                    block = value.is_empty();
+                    header.push_str(k);
+                    header.push_str(": []\n");
+                } else {
+                    header.push_str(line);
+                }
+            }
+            (b'\n' | b'\r' | b'#', None) => header.push_str(line),
+            (b' ', None) if !in_section => header.push_str(line),
+            (b' ' | b'-', None) if in_section => {
+                // A section's line: skipped, keeping the line count.
+                let item = line.starts_with("- ") || line.trim_end() == "-";
+                let blank = line.trim().is_empty() || line.trim_start().starts_with('#');
+                if (first == b'-' && !item) || (!block && !blank) {
+                    return None;
+                }
+                header.push('\n');
+            }
+            _ => return None,
+        }
+    }
+    if sections != [1, 1] {
+        return None;
+    }
+    let mut diags = Diagnostics::default();
+    let file = parse_yaml_revision(path, &header, &mut diags)?;
+    if !diags.is_empty() {
+        return None;
+    }
+    Some(RevisionFile {
+        create_date: header_create_date(body, "#"),
+        ..file
+    })
 }
 
 fn header_create_date(text: &str, prefix: &str) -> Option<String> {
