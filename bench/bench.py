@@ -17,6 +17,8 @@ Benchmarks (--only; sizes in brackets are the defaults, --quick shrinks them):
              vs Alembic
   check      `check` with no differences on [200, 1000, 10000] tables (columns, an index
              and a foreign key each) vs Alembic's reflection + compare_metadata
+  fleet      `upgrade head --all-targets` over [200] SQLite targets (retort.yaml
+             `targets:`) of 20 revisions each, `--jobs 8` vs `--jobs 1` (SQLite only)
 
 Every figure is the median of --runs whole-process runs after --warmup discarded
 rounds; within a round the contenders run one after the other (the order rotating from
@@ -46,7 +48,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "target" / "bench"
 
-BENCHES = ["upgrade", "downgrade", "wide", "graph", "check"]
+BENCHES = ["upgrade", "downgrade", "wide", "graph", "check", "fleet"]
 BACKENDS = ["sqlite", "postgres", "mysql"]
 FULL_SIZES = {
     "upgrade": [250, 1000, 4000],
@@ -54,6 +56,7 @@ FULL_SIZES = {
     "wide": [5000],
     "graph": [1000, 5000],
     "check": [200, 1000, 10000],
+    "fleet": [200],
 }
 QUICK_SIZES = {
     "upgrade": [5, 20],
@@ -61,7 +64,11 @@ QUICK_SIZES = {
     "wide": [20],
     "graph": [10, 40],
     "check": [5, 20],
+    "fleet": [4],
 }
+# Revisions in each fleet target's chain (issue 15), and the parallel run's --jobs.
+FLEET_REVISIONS = 20
+FLEET_JOBS = 8
 BACKEND_TITLES = {"sqlite": "SQLite", "postgres": "PostgreSQL", "mysql": "MariaDB", "-": "—"}
 CLIENTS = {"sqlite": "sqlite3", "postgres": "psql", "mysql": "mariadb"}
 # The version and run-log tables retort keeps; Alembic's comparison leaves them out.
@@ -560,6 +567,21 @@ class Fixtures:
             self.made.add(d.name)
         return d
 
+    def fleet(self, n: int) -> Path:
+        """A retort project with FLEET_REVISIONS chain revisions and n SQLite targets
+        (files under dbs/, which each run starts without)."""
+        d = self.dir / f"fleet-{n}"
+        if d.name not in self.made:
+            (d / "versions").mkdir(parents=True)
+            (d / "dbs").mkdir()
+            targets = "".join(f"  t{i:04d}: \"sqlite://dbs/t{i:04d}.db\"\n" for i in range(n))
+            (d / "retort.yaml").write_text(f"schema: schema.yaml\nversions: versions\ntargets:\n{targets}")
+            (d / "schema.yaml").write_text("tables: {}\n")
+            for i in range(FLEET_REVISIONS):
+                (d / "versions" / f"{rev_id(i)}_table_{i}.yaml").write_text(chain_retort_revision(i))
+            self.made.add(d.name)
+        return d
+
     def wide(self, n: int) -> Path:
         """A retort project whose schema.yaml declares n tables and whose one revision
         creates them, and alembic/ with the same tables as SQLAlchemy metadata."""
@@ -600,6 +622,8 @@ class Row:
     unit: str
     stats: dict[str, Stat] = field(default_factory=dict)
     error: str | None = None
+    # What the "client" column holds when it is not the database's client.
+    client_label: str | None = None
 
 
 def summarise(samples: dict[str, list[Sample]]) -> dict[str, Stat]:
@@ -774,6 +798,27 @@ class Bench:
                 self.rows.append(Row("check", "check (no differences)", backend.name, n, "tables", error=str(e)))
             finally:
                 backend.drop(db)
+
+    def fleet(self, n: int) -> None:
+        """`upgrade head --all-targets` over n SQLite targets, --jobs FLEET_JOBS ("retort")
+        against --jobs 1 (in the "client" column), each run from no database files."""
+        if "sqlite" not in self.backends:
+            return
+        d = self.fx.fleet(n)
+
+        def prepare(jobs: int):
+            def go():
+                for f in (d / "dbs").iterdir():
+                    f.unlink()
+                cmd = [self.retort, "-q", "-c", str(d / "retort.yaml"), "upgrade", "head",
+                       "--all-targets", "--jobs", str(jobs)]
+                return Job(cmd, d, env=self.env), lambda: None
+            return go
+
+        contenders = [Contender("retort", prepare(FLEET_JOBS)), Contender("client", prepare(1))]
+        row = Row("fleet", f"fleet: upgrade head --all-targets --jobs {FLEET_JOBS}, {FLEET_REVISIONS} revisions each",
+                  "sqlite", n, "targets", client_label="--jobs 1")
+        self.record(row, contenders)
 
     def profile(self) -> str:
         """Where the time goes in `upgrade head` over PROFILE_REVISIONS revisions on
@@ -984,7 +1029,7 @@ def results_table(rows: list[Row]) -> str:
             continue
         r, a, c = (row.stats.get(k) for k in ("retort", "alembic", "client"))
         rss = f"{r.rss_max_kib / 1024:.1f} MiB" if r else "—"
-        client = f"{fmt_s(c.median)} ({CLIENTS[row.backend]})" if c else "—"
+        client = f"{fmt_s(c.median)} ({row.client_label or CLIENTS[row.backend]})" if c else "—"
         lines.append(
             f"| {row.operation} | {BACKEND_TITLES[row.backend]} | {size} | {fmt_s(r and r.median)} "
             f"| {fmt_s(a and a.median)} | {client} | {fmt_ratio(r, a)} | {fmt_ratio(r, c)} "
@@ -1098,6 +1143,10 @@ METHOD = """\
   declared in `schema.yaml` (retort) and as SQLAlchemy metadata (Alembic's
   `compare_metadata` after reflection, leaving out retort's own tables); both must find
   no differences, or the row shows the failure.
+- `fleet` (issue 15): one project whose `retort.yaml` declares SQLite targets
+  (`targets:`, one file each), all brought from no database to head by
+  `upgrade head --all-targets`; the row's "retort" figure is `--jobs {fleet_jobs}` and its
+  "client" column `--jobs 1`, so the ratio is the parallel run's share of the serial one.
 - `history` and `heads` read the revision files only; the no-op `upgrade head` runs
   against a database stamped at head.
 - Max RSS is the peak resident memory of the process (GNU time's `%M`), the largest
@@ -1150,7 +1199,7 @@ def report(bench: Bench, backends: dict[str, Backend], sizes: dict[str, list[int
     parts.append(
         "## Method\n\n"
         + f"- Sizes run: {sizes_text}. Backends: {', '.join(BACKEND_TITLES[b] for b in backends)}.\n"
-        + METHOD.format(runs=args.runs, warmup=args.warmup)
+        + METHOD.format(runs=args.runs, warmup=args.warmup, fleet_jobs=FLEET_JOBS)
     )
     return "".join(parts)
 

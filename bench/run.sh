@@ -13,7 +13,7 @@
 # with --quick) together with the machine, the versions and the method.
 # It measures and reports; it never fails because a target is missed.
 #
-# Benchmarks (--only): upgrade, downgrade, wide, graph, check. See bench/bench.py --help.
+# Benchmarks (--only): upgrade, downgrade, wide, graph, check, fleet. See bench/bench.py --help.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
