@@ -712,6 +712,85 @@ fn parse_sql_revision(path: &Path, text: &str, diags: &mut Diagnostics) -> Optio
 mod tests {
     use super::*;
 
+    /// The header fields of a revision (everything but the body).
+    fn header_of(f: &RevisionFile) -> RevisionFile {
+        RevisionFile {
+            body: RevisionBody::Sql {
+                upgrade: String::new(),
+                downgrade: String::new(),
+            },
+            ..f.clone()
+        }
+    }
+
+    const PLAIN_LAYOUTS: &[&str] = &[
+        "# m\n#\n# Create Date: 2026-01-02\nrevision: a1\ndown_revision: null\nmessage: m\nupgrade:\n  - create_table:\n      name: t\n      columns: {id: {type: integer}}\ndowngrade:\n  - drop_table: {name: t}\n",
+        "revision: a1\ndown_revision: [b2, c3]\nbranch_labels:\n  - lab\ndepends_on: d4\nmessage: |\n  two\n  lines\ntransactional: false\nlock_timeout: 5s\nlock_retries: 2\nupgrade:\n- execute: {sql: \"SELECT 1\"}\n\n# a comment\n- execute: {sql: \"SELECT 2\"}\ndowngrade: []\n",
+        "\u{feff}revision: a1\r\ndown_revision: null\r\nmessage: crlf\r\nupgrade: [] # nothing\r\ndowngrade:\r\n",
+        "revision: a1\ndown_revision: null\ndowngrade:\n  - drop_table: {name: t}\nmessage: sections first\nupgrade:\n  - create_table: {name: t, columns: {id: {type: integer}}}\n",
+    ];
+
+    #[test]
+    fn a_header_only_read_gives_the_headers_of_a_full_read() {
+        for text in PLAIN_LAYOUTS {
+            let path = Path::new("v/a1.yaml");
+            let mut d = Diagnostics::default();
+            let full = parse_revision_text(path, text, &mut d).unwrap();
+            assert!(d.is_empty(), "{d}");
+            let header = parse_yaml_header(path, text)
+                .unwrap_or_else(|| panic!("read in full instead: {text}"));
+            assert_eq!(header_of(&header), header_of(&full), "{text}");
+            let RevisionBody::Yaml { upgrade, downgrade } = &header.body else {
+                panic!("not YAML")
+            };
+            assert!(upgrade.as_seq().is_some_and(|s| s.is_empty()), "{text}");
+            assert!(downgrade.as_seq().is_some_and(|s| s.is_empty()), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_header_only_read_leaves_unusual_layouts_and_mistakes_to_a_full_read() {
+        for text in [
+            // Flow mapping, document marker, tab, a section given as a map or twice,
+            // an unknown key, a section missing, a header alias into a section.
+            "{revision: a1, down_revision: null, upgrade: [], downgrade: []}\n",
+            "---\nrevision: a1\ndown_revision: null\nupgrade: []\ndowngrade: []\n",
+            "revision: a1\ndown_revision: null\n\tmessage: x\nupgrade: []\ndowngrade: []\n",
+            "revision: a1\ndown_revision: null\nupgrade: {create_table: x}\ndowngrade: []\n",
+            "revision: a1\ndown_revision: null\nupgrade: []\nupgrade: []\ndowngrade: []\n",
+            "revision: a1\ndown_revision: null\nupgrade: []\n  - execute: {sql: x}\ndowngrade: []\n",
+            "revision: a1\ndown_revision: null\nmesage: typo\nupgrade: []\ndowngrade: []\n",
+            "revision: a1\ndown_revision: null\nupgrade: []\n",
+            "revision: a1\ndown_revision: null\nmessage: *m\nupgrade:\n  - execute: &m x\ndowngrade: []\n",
+        ] {
+            assert!(
+                parse_yaml_header(Path::new("v/a1.yaml"), text).is_none(),
+                "{text}"
+            );
+        }
+        assert!(parse_yaml_header(Path::new("v/a1.sql"), "-- +upgrade\n").is_none());
+    }
+
+    #[test]
+    fn loading_headers_reports_header_mistakes_as_a_full_load_does() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("a.yaml"),
+            "revision: a1\ndown_revision: null\nmesage: typo\nupgrade: []\ndowngrade: []\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("b.yaml"),
+            PLAIN_LAYOUTS[0].replace("a1", "b1"),
+        )
+        .unwrap();
+        let dirs = [dir.path().to_path_buf()];
+        let full = load_revision_files(&dirs).unwrap_err();
+        let headers = load_revision_headers(&dirs).unwrap_err();
+        assert_eq!(headers, full);
+        assert!(full.to_string().contains("unknown key `mesage`"), "{full}");
+    }
+
     #[test]
     fn reads_spec_yaml_example() {
         let text = "# add users table\n#\n# Revision ID: 3f2a9c1b7d4e\n# Revises: 9b1d0e2c4a6f\n# Create Date: 2026-11-22 10:15:03+00:00\nrevision: 3f2a9c1b7d4e\ndown_revision: 9b1d0e2c4a6f\nbranch_labels: []\ndepends_on: []\nmessage: add users table\ntransactional: true\nupgrade:\n  - create_index: {name: ix_users_email, table: users, columns: [email]}\ndowngrade:\n  - drop_index: {name: ix_users_email, table: users}\n";
