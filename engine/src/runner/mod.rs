@@ -741,7 +741,7 @@ fn replay(project: &Project, rows: &[String]) -> Result<RenderContext, RunError>
             apply_changes(&mut have, &step.changes).map_err(|e| RunError::plain(e.to_string()))?;
             if let Some(file) = project.file(&step.revision) {
                 for op in operations(project, file, Direction::Up)?.iter() {
-                    let _ = ctx.apply(&op);
+                    let _ = ctx.apply(op);
                 }
             }
         }
