@@ -17,8 +17,8 @@ Benchmarks (--only; sizes in brackets are the defaults, --quick shrinks them):
              vs Alembic
   check      `check` with no differences on [200, 1000, 10000] tables (columns, an index
              and a foreign key each) vs Alembic's reflection + compare_metadata
-  fleet      `upgrade head --all-targets` over [200] SQLite targets of 20 revisions each
-             (the chain's first 20), `--jobs 1` vs `--jobs 8`
+  fleet      `upgrade head --all-targets` over [200] SQLite targets (retort.yaml
+             `targets:`) of 20 revisions each, `--jobs 8` vs `--jobs 1` (SQLite only)
 
 Every figure is the median of --runs whole-process runs after --warmup discarded
 rounds; within a round the contenders run one after the other (the order rotating from
@@ -64,16 +64,16 @@ QUICK_SIZES = {
     "wide": [20],
     "graph": [10, 40],
     "check": [5, 20],
-    "fleet": [5],
+    "fleet": [4],
 }
+# Revisions in each fleet target's chain (issue 15), and the parallel run's --jobs.
+FLEET_REVISIONS = 20
+FLEET_JOBS = 8
 BACKEND_TITLES = {"sqlite": "SQLite", "postgres": "PostgreSQL", "mysql": "MariaDB", "-": "—"}
 CLIENTS = {"sqlite": "sqlite3", "postgres": "psql", "mysql": "mariadb"}
 # The version and run-log tables retort keeps; Alembic's comparison leaves them out.
 RETORT_TABLES = ("retort_version", "retort_log")
 PROFILE_REVISIONS = 1000
-# The fleet benchmark: revisions per target, and the --jobs values compared.
-FLEET_REVISIONS = 20
-FLEET_JOBS = (1, 8)
 # GNU time (Debian's `time` package), for each run's own peak memory.
 TIME_BIN = "/usr/bin/time"
 
@@ -568,14 +568,15 @@ class Fixtures:
         return d
 
     def fleet(self, n: int) -> Path:
-        """A retort project of FLEET_REVISIONS chain revisions whose `targets_from` file
-        lists n SQLite targets, files under dbs/."""
+        """A retort project with FLEET_REVISIONS chain revisions and n SQLite targets
+        (files under dbs/, which each run starts without)."""
         d = self.dir / f"fleet-{n}"
         if d.name not in self.made:
-            write_retort_project(d)
-            with (d / "retort.yaml").open("a") as f:
-                f.write("targets_from: targets.txt\n")
-            (d / "targets.txt").write_text("".join(f"t{i:04} sqlite://dbs/t{i:04}.db\n" for i in range(n)))
+            (d / "versions").mkdir(parents=True)
+            (d / "dbs").mkdir()
+            targets = "".join(f"  t{i:04d}: \"sqlite://dbs/t{i:04d}.db\"\n" for i in range(n))
+            (d / "retort.yaml").write_text(f"schema: schema.yaml\nversions: versions\ntargets:\n{targets}")
+            (d / "schema.yaml").write_text("tables: {}\n")
             for i in range(FLEET_REVISIONS):
                 (d / "versions" / f"{rev_id(i)}_table_{i}.yaml").write_text(chain_retort_revision(i))
             self.made.add(d.name)
@@ -621,6 +622,8 @@ class Row:
     unit: str
     stats: dict[str, Stat] = field(default_factory=dict)
     error: str | None = None
+    # What the "client" column holds when it is not the database's client.
+    client_label: str | None = None
 
 
 def summarise(samples: dict[str, list[Sample]]) -> dict[str, Stat]:
@@ -797,20 +800,25 @@ class Bench:
                 backend.drop(db)
 
     def fleet(self, n: int) -> None:
-        """`upgrade head --all-targets` over n fresh SQLite targets, --jobs 1 vs --jobs 8."""
+        """`upgrade head --all-targets` over n SQLite targets, --jobs FLEET_JOBS ("retort")
+        against --jobs 1 (in the "client" column), each run from no database files."""
         if "sqlite" not in self.backends:
             return
         d = self.fx.fleet(n)
-        dbs = d / "dbs"
 
         def prepare(jobs: int):
-            shutil.rmtree(dbs, ignore_errors=True)
-            dbs.mkdir()
-            cmd = [self.retort, "-q", "-c", str(d / "retort.yaml"), "upgrade", "head", "--all-targets", "--jobs", str(jobs)]
-            return Job(cmd, d, env=self.env), lambda: shutil.rmtree(dbs, ignore_errors=True)
+            def go():
+                for f in (d / "dbs").iterdir():
+                    f.unlink()
+                cmd = [self.retort, "-q", "-c", str(d / "retort.yaml"), "upgrade", "head",
+                       "--all-targets", "--jobs", str(jobs)]
+                return Job(cmd, d, env=self.env), lambda: None
+            return go
 
-        contenders = [Contender(f"jobs {j}", lambda j=j: prepare(j)) for j in FLEET_JOBS]
-        self.record(Row("fleet", f"upgrade head --all-targets ({FLEET_REVISIONS} revisions each)", "sqlite", n, "targets"), contenders)
+        contenders = [Contender("retort", prepare(FLEET_JOBS)), Contender("client", prepare(1))]
+        row = Row("fleet", f"fleet: upgrade head --all-targets --jobs {FLEET_JOBS}, {FLEET_REVISIONS} revisions each",
+                  "sqlite", n, "targets", client_label="--jobs 1")
+        self.record(row, contenders)
 
     def profile(self) -> str:
         """Where the time goes in `upgrade head` over PROFILE_REVISIONS revisions on
@@ -1013,7 +1021,7 @@ def results_table(rows: list[Row]) -> str:
         "| retort ÷ client | retort CPU | retort max RSS |\n|---|---|---|---:|---:|---:|---:|---:|---:|---:|\n"
     )
     lines = []
-    for row in (r for r in rows if r.bench != "fleet"):
+    for row in rows:
         size = f"{row.size:,} {row.unit}"
         if row.error:
             first = row.error.splitlines()[0].replace("|", "\\|")
@@ -1021,7 +1029,7 @@ def results_table(rows: list[Row]) -> str:
             continue
         r, a, c = (row.stats.get(k) for k in ("retort", "alembic", "client"))
         rss = f"{r.rss_max_kib / 1024:.1f} MiB" if r else "—"
-        client = f"{fmt_s(c.median)} ({CLIENTS[row.backend]})" if c else "—"
+        client = f"{fmt_s(c.median)} ({row.client_label or CLIENTS[row.backend]})" if c else "—"
         lines.append(
             f"| {row.operation} | {BACKEND_TITLES[row.backend]} | {size} | {fmt_s(r and r.median)} "
             f"| {fmt_s(a and a.median)} | {client} | {fmt_ratio(r, a)} | {fmt_ratio(r, c)} "
@@ -1033,7 +1041,7 @@ def results_table(rows: list[Row]) -> str:
 def growth_table(rows: list[Row]) -> str:
     groups: dict[tuple[str, str], list[Row]] = {}
     for row in rows:
-        if not row.error and "retort" in row.stats and row.bench != "fleet":
+        if not row.error and "retort" in row.stats:
             groups.setdefault((row.operation, row.backend), []).append(row)
     lines = []
     for (op, backend), rs in groups.items():
@@ -1051,29 +1059,6 @@ def growth_table(rows: list[Row]) -> str:
         "| benchmark | backend | sizes (work) | retort time growth | retort CPU growth | retort max RSS growth |\n"
         "|---|---|---|---:|---:|---:|\n" + "\n".join(lines) + "\n"
     )
-
-
-def fleet_table(rows: list[Row]) -> str:
-    one, many = (f"jobs {j}" for j in FLEET_JOBS)
-    head = (
-        f"| benchmark | backend | targets | --jobs {FLEET_JOBS[0]} | --jobs {FLEET_JOBS[1]} "
-        f"| --jobs {FLEET_JOBS[1]} ÷ --jobs {FLEET_JOBS[0]} | CPU --jobs {FLEET_JOBS[0]} "
-        f"| CPU --jobs {FLEET_JOBS[1]} | max RSS --jobs {FLEET_JOBS[1]} |\n|---|---|---|---:|---:|---:|---:|---:|---:|\n"
-    )
-    lines = []
-    for row in (r for r in rows if r.bench == "fleet"):
-        if row.error:
-            first = row.error.splitlines()[0].replace("|", "\\|")
-            lines.append(f"| {row.operation} | {BACKEND_TITLES[row.backend]} | {row.size:,} | failed: {first} | | | | | |")
-            continue
-        a, b = row.stats.get(one), row.stats.get(many)
-        rss = f"{b.rss_max_kib / 1024:.1f} MiB" if b else "—"
-        lines.append(
-            f"| {row.operation} | {BACKEND_TITLES[row.backend]} | {row.size:,} | {fmt_s(a and a.median)} "
-            f"| {fmt_s(b and b.median)} | {fmt_ratio(b, a)} | {fmt_s(a and a.cpu_median)} "
-            f"| {fmt_s(b and b.cpu_median)} | {rss} |"
-        )
-    return head + "\n".join(lines) + "\n"
 
 
 def targets_table(rows: list[Row], backends: list[str]) -> str:
@@ -1158,11 +1143,10 @@ METHOD = """\
   declared in `schema.yaml` (retort) and as SQLAlchemy metadata (Alembic's
   `compare_metadata` after reflection, leaving out retort's own tables); both must find
   no differences, or the row shows the failure.
-- `fleet`: one process runs `upgrade head --all-targets --jobs N` over a `targets_from`
-  file of SQLite targets, each brought from an empty file to head through the chain's
-  first {fleet_revisions} revisions (its own connection, lock and transaction); the files
-  are removed before each run, outside the timed part. CPU is the process's user +
-  system time over all its threads.
+- `fleet` (issue 15): one project whose `retort.yaml` declares SQLite targets
+  (`targets:`, one file each), all brought from no database to head by
+  `upgrade head --all-targets`; the row's "retort" figure is `--jobs {fleet_jobs}` and its
+  "client" column `--jobs 1`, so the ratio is the parallel run's share of the serial one.
 - `history` and `heads` read the revision files only; the no-op `upgrade head` runs
   against a database stamped at head.
 - Max RSS is the peak resident memory of the process (GNU time's `%M`), the largest
@@ -1201,10 +1185,7 @@ def report(bench: Bench, backends: dict[str, Backend], sizes: dict[str, list[int
         parts.append(f"**{args.note}**\n\n")
     if partial:
         parts.append("**Partial run** (not the full benchmark): " + "; ".join(partial) + ".\n\n")
-    if any(r.bench != "fleet" for r in bench.rows):
-        parts.append("## Results\n\n" + results_table(bench.rows) + "\n")
-    if any(r.bench == "fleet" for r in bench.rows):
-        parts.append("## Fleet\n\n" + fleet_table(bench.rows) + "\n")
+    parts.append("## Results\n\n" + results_table(bench.rows) + "\n")
     parts.append("## Targets\n\nReported, never asserted.\n\n" + targets_table(bench.rows, list(backends)) + "\n")
     parts.append("## Growth between sizes\n\n" + growth_table(bench.rows) + "\n")
     failures = [r for r in bench.rows if r.error]
@@ -1218,7 +1199,7 @@ def report(bench: Bench, backends: dict[str, Backend], sizes: dict[str, list[int
     parts.append(
         "## Method\n\n"
         + f"- Sizes run: {sizes_text}. Backends: {', '.join(BACKEND_TITLES[b] for b in backends)}.\n"
-        + METHOD.format(runs=args.runs, warmup=args.warmup, fleet_revisions=FLEET_REVISIONS)
+        + METHOD.format(runs=args.runs, warmup=args.warmup, fleet_jobs=FLEET_JOBS)
     )
     return "".join(parts)
 

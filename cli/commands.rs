@@ -105,7 +105,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             indicate_current,
             graph,
         } => {
-            let project = load_project(&cli)?;
+            let project = load_project_headers(&cli)?;
             // Like Alembic: the database is read for -i and whenever the range names `current`.
             let names_current = rev_range
                 .as_deref()
@@ -131,11 +131,11 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             verbose,
             resolve_dependencies,
         } => {
-            let project = load_project(&cli)?;
+            let project = load_project_headers(&cli)?;
             revisions::heads(&cli, &project, *verbose, *resolve_dependencies)
         }
         Command::Branches { verbose } => {
-            let project = load_project(&cli)?;
+            let project = load_project_headers(&cli)?;
             revisions::branches(&cli, &project, *verbose)
         }
         Command::Show { rev } => {
@@ -193,6 +193,19 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
 
 /// Loads the config (remembering its URL for masking) and the project's revisions.
 fn load_project(cli: &Cli) -> Result<Project> {
+    load_project_with(cli, Project::load)
+}
+
+/// [`load_project`] for the commands that need only the revision graph and headers:
+/// the revisions' operations are not read ([`Project::load_headers`]).
+fn load_project_headers(cli: &Cli) -> Result<Project> {
+    load_project_with(cli, Project::load_headers)
+}
+
+fn load_project_with(
+    cli: &Cli,
+    load: fn(Config) -> Result<Project, retort_engine::project::ProjectLoadError>,
+) -> Result<Project> {
     let mut config = match Config::discover(cli.config.as_deref()) {
         Ok(c) => c,
         Err(ConfigError::Invalid(d)) => anyhow::bail!("invalid configuration:\n{d}"),
@@ -202,7 +215,7 @@ fn load_project(cli: &Cli) -> Result<Project> {
     remember_url(&config);
     announce_config(cli, &config);
     warn_ambiguous_sqlite_url(cli, &config);
-    Project::load(config).map_err(|e| anyhow::anyhow!("invalid revision files:\n{e}"))
+    load(config).map_err(|e| anyhow::anyhow!("invalid revision files:\n{e}"))
 }
 
 /// The database's current revisions (read-only).
@@ -248,7 +261,15 @@ fn list_templates(cli: &Cli) -> Result<ExitCode> {
 }
 
 async fn current(cli: &Cli, verbose: bool) -> Result<ExitCode> {
-    let project = load_project(cli)?;
+    // The checksums (`-v`, strict mode) need the operations; otherwise the headers do.
+    let mut project = if verbose || cli.strict {
+        load_project(cli)?
+    } else {
+        load_project_headers(cli)?
+    };
+    if !verbose && crate::checksums::strict(cli, &project) {
+        project = load_project(cli)?;
+    }
     let url = project.config.url(cli.url.as_deref());
     let rows = read_current(cli, &project).await?;
     crate::migrate::warn_unfinished(cli, &project, &url, &rows).await;

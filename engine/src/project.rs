@@ -1,11 +1,16 @@
 //! A project on disk: `retort init` creates one; [`Project::load`] reads its
 //! configuration, revision files and revision graph.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use crate::config::Config;
+use crate::ops::{parse_operations, Operation};
+use crate::script::graph::Direction;
 use crate::script::graph::{GraphError, GraphRefusal, RevisionGraph, RevisionNode};
-use crate::script::{load_revision_files, RevisionFile, TemplateError};
+use crate::script::RevisionBody;
+use crate::script::{load_revision_files, load_revision_headers, RevisionFile, TemplateError};
 use crate::yaml::Diagnostics;
 
 /// Why a project's revisions could not be loaded: every problem, each naming its file.
@@ -220,6 +225,22 @@ pub struct Project {
     pub files: Vec<RevisionFile>,
     /// The revision graph built from the files.
     pub graph: RevisionGraph,
+    /// The position in `files` of the first file of each id.
+    by_id: HashMap<String, usize>,
+    /// Each file's operations, parsed once per direction (by position in `files`).
+    parsed: Mutex<HashMap<(usize, Direction), Arc<ParsedOperations>>>,
+    /// Each file's checksum, computed once (by position in `files`).
+    checksums: Mutex<HashMap<usize, String>>,
+}
+
+/// One direction of a YAML revision's operations as parsed, with the mistakes found
+/// (empty for SQL revisions).
+#[derive(Debug, Default)]
+pub struct ParsedOperations {
+    /// The operations that parsed.
+    pub operations: Vec<Operation>,
+    /// Every mistake, with file:line:col.
+    pub mistakes: Diagnostics,
 }
 
 impl Project {
@@ -227,6 +248,19 @@ impl Project {
     /// each naming its file.
     pub fn load(config: Config) -> Result<Project, ProjectLoadError> {
         let files = load_revision_files(&config.versions).map_err(ProjectLoadError::Files)?;
+        Self::from_files(config, files)
+    }
+
+    /// [`Project::load`] for commands that need only the revision graph and the
+    /// headers (`history`, `heads`, `branches`, `current`): the YAML revisions'
+    /// operations are not read (see [`load_revision_headers`]), so every file's
+    /// operations are empty.
+    pub fn load_headers(config: Config) -> Result<Project, ProjectLoadError> {
+        let files = load_revision_headers(&config.versions).map_err(ProjectLoadError::Files)?;
+        Self::from_files(config, files)
+    }
+
+    fn from_files(config: Config, files: Vec<RevisionFile>) -> Result<Project, ProjectLoadError> {
         let nodes = files
             .iter()
             .map(|f| RevisionNode {
@@ -239,16 +273,101 @@ impl Project {
             })
             .collect();
         let graph = RevisionGraph::new(nodes).map_err(ProjectLoadError::Graph)?;
+        let mut by_id = HashMap::with_capacity(files.len());
+        for (i, f) in files.iter().enumerate() {
+            by_id.entry(f.id.clone()).or_insert(i);
+        }
         Ok(Project {
             config,
             files,
             graph,
+            by_id,
+            parsed: Mutex::default(),
+            checksums: Mutex::default(),
         })
     }
 
     /// The file of revision `id`.
     pub fn file(&self, id: &str) -> Option<&RevisionFile> {
-        self.files.iter().find(|f| f.id == id)
+        match self.by_id.get(id) {
+            Some(&i) if self.files.get(i).is_some_and(|f| f.id == id) => self.files.get(i),
+            // `files` was changed after loading: look it up the slow way.
+            _ => self.files.iter().find(|f| f.id == id),
+        }
+    }
+
+    /// The position of `file` in `files`, when it is one of them (not a copy).
+    fn position(&self, file: &RevisionFile) -> Option<usize> {
+        let size = std::mem::size_of::<RevisionFile>().max(1);
+        let start = self.files.as_ptr() as usize;
+        let offset = (file as *const RevisionFile as usize).checked_sub(start)?;
+        let at = offset / size;
+        (offset % size == 0 && at < self.files.len()).then_some(at)
+    }
+
+    /// One direction of `file`'s operations, parsed with the project's naming
+    /// convention; parsed once per run for a file of this project (every caller, from
+    /// the checks before a run to the checksums, shares the result).
+    pub fn parsed_operations(
+        &self,
+        file: &RevisionFile,
+        direction: Direction,
+    ) -> Arc<ParsedOperations> {
+        let parse = || {
+            let RevisionBody::Yaml { upgrade, downgrade } = &file.body else {
+                return ParsedOperations::default();
+            };
+            let node = match direction {
+                Direction::Up => upgrade,
+                Direction::Down => downgrade,
+            };
+            let mut mistakes = Diagnostics::default();
+            let operations = parse_operations(
+                &file.path,
+                node,
+                &self.config.naming_convention,
+                &mut mistakes,
+            );
+            ParsedOperations {
+                operations,
+                mistakes,
+            }
+        };
+        let Some(at) = self.position(file) else {
+            return Arc::new(parse());
+        };
+        if let Some(done) = self.lock_parsed().get(&(at, direction)) {
+            return Arc::clone(done);
+        }
+        let parsed = Arc::new(parse());
+        self.lock_parsed()
+            .insert((at, direction), Arc::clone(&parsed));
+        parsed
+    }
+
+    fn lock_parsed(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<(usize, Direction), Arc<ParsedOperations>>> {
+        self.parsed.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// `file`'s checksum, computed by `compute` the first time it is asked for (a file
+    /// that is not one of this project's is computed every time).
+    pub(crate) fn cached_checksum<E>(
+        &self,
+        file: &RevisionFile,
+        compute: impl FnOnce() -> Result<String, E>,
+    ) -> Result<String, E> {
+        let Some(at) = self.position(file) else {
+            return compute();
+        };
+        let lock = || self.checksums.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(sum) = lock().get(&at) {
+            return Ok(sum.clone());
+        }
+        let sum = compute()?;
+        lock().insert(at, sum.clone());
+        Ok(sum)
     }
 }
 

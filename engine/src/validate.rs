@@ -8,9 +8,9 @@ use std::path::Path;
 
 use crate::config::Config;
 use crate::dialect::Dialect;
-use crate::ops::parse_operations;
 use crate::project::Project;
 use crate::schema::{ColumnType, Identifier};
+use crate::script::graph::Direction;
 use crate::script::{RevisionBody, RevisionFile};
 use crate::yaml::{Diagnostics, Node, NodeValue, Span};
 
@@ -387,14 +387,10 @@ pub fn check_name_scopes(
 pub fn check_before_run(project: &Project, dialect: Option<Dialect>) -> Diagnostics {
     let mut errors = Diagnostics::default();
     for file in &project.files {
-        if let RevisionBody::Yaml { upgrade, downgrade } = &file.body {
-            for list in [upgrade, downgrade] {
-                parse_operations(
-                    &file.path,
-                    list,
-                    &project.config.naming_convention,
-                    &mut errors,
-                );
+        if let RevisionBody::Yaml { .. } = &file.body {
+            for direction in [Direction::Up, Direction::Down] {
+                let parsed = project.parsed_operations(file, direction);
+                errors.0.extend(parsed.mistakes.0.iter().cloned());
             }
         }
     }

@@ -80,9 +80,10 @@ pub async fn render_live(
                 }
                 _ => Vec::new(),
             };
-            let mut ctx2 = ctx.clone();
+            // The context is copied only when a table must be added to it.
+            let mut read: Option<RenderContext> = None;
             for name in tables {
-                if ctx2.schema.table(&name).is_some() {
+                if read.as_ref().unwrap_or(ctx).schema.table(&name).is_some() {
                     continue;
                 }
                 if let Some(t) = read_live_table(conn, &name, &ctx.schema.enums)
@@ -93,10 +94,14 @@ pub async fn render_live(
                         ))
                     })?
                 {
-                    ctx2.schema.tables.push(t);
+                    read.get_or_insert_with(|| ctx.clone())
+                        .schema
+                        .tables
+                        .push(t);
                 }
             }
-            let mut statements = render_with(op, dialect, &ctx2, None).map(|r| r.statements)?;
+            let mut statements = render_with(op, dialect, read.as_ref().unwrap_or(ctx), None)
+                .map(|r| r.statements)?;
             if let Operation::DropConstraint {
                 name,
                 table,

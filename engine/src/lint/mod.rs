@@ -188,7 +188,8 @@ fn located_operations(project: &Project, file: &RevisionFile) -> Result<Vec<Loca
                 _ => Vec::new(),
             };
             Ok(ops
-                .into_iter()
+                .iter()
+                .cloned()
                 .enumerate()
                 .map(|(i, op)| Located {
                     op,

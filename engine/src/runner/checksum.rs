@@ -100,6 +100,10 @@ pub enum ChecksumError {
 
 /// The checksum (SHA-256, hex) of a revision's meaning.
 pub fn revision_checksum(project: &Project, file: &RevisionFile) -> Result<String, ChecksumError> {
+    project.cached_checksum(file, || compute_checksum(project, file))
+}
+
+fn compute_checksum(project: &Project, file: &RevisionFile) -> Result<String, ChecksumError> {
     let mut canon = String::new();
     canon.push_str(&format!("transactional: {}\n", file.transactional));
     match &file.body {

@@ -22,7 +22,7 @@ use sink::{Executor, Printer, StatementSink};
 
 mod statements;
 
-pub use statements::{known_enums, operations, EnumHistory};
+pub use statements::{known_enums, operations, EnumHistory, Operations};
 
 /// What a failed run knows about the failure.
 #[derive(Debug, Default)]
@@ -740,8 +740,8 @@ fn replay(project: &Project, rows: &[String]) -> Result<RenderContext, RunError>
         for step in &steps {
             apply_changes(&mut have, &step.changes).map_err(|e| RunError::plain(e.to_string()))?;
             if let Some(file) = project.file(&step.revision) {
-                for op in operations(project, file, Direction::Up)? {
-                    let _ = ctx.apply(&op);
+                for op in operations(project, file, Direction::Up)?.iter() {
+                    let _ = ctx.apply(op);
                 }
             }
         }

@@ -17,8 +17,9 @@
 //!
 //! `stamp` closes unfinished rows ("abandoned by stamp") and logs itself ([`stamped`]).
 //!
-//! Where the revision runs inside a transaction, the row is written inside it too, so a
-//! killed run leaves no row at all.
+//! Where DDL is transactional (SQLite, PostgreSQL) the row is written once, complete,
+//! when the revision is done (inside its transaction where it has one): a `running` row
+//! there could never be seen, and a killed run leaves no row at all.
 
 use crate::db::Connection;
 use crate::dialect::Dialect;
@@ -374,7 +375,6 @@ impl RevisionLog {
         file: &RevisionFile,
         direction: Direction,
         resume: Option<Resume>,
-        in_transaction: bool,
     ) -> Result<RevisionLog, String> {
         let table = project.config.log_table.clone();
         let started = chrono::Utc::now();
@@ -414,10 +414,12 @@ impl RevisionLog {
         }
         let b = conn.dialect().backend();
         let started_at = timestamp(started);
-        // Outside a transaction where DDL is transactional (`transactional: false`), the
-        // revision is logged only once done, as before progress rows existed: a rerun
-        // starts it over (SQLite makes each of its operations atomic there).
-        if !in_transaction && b.transactional_ddl() {
+        // Where DDL is transactional the revision is logged once, when done: inside a
+        // transaction a `running` row and its progress could never be seen (they commit
+        // with the revision or roll back with it), so one INSERT at the end leaves the
+        // same row with fewer round trips; outside one (`transactional: false`) a rerun
+        // starts the revision over (SQLite makes each of its operations atomic there).
+        if b.transactional_ddl() {
             return Ok(RevisionLog {
                 table,
                 revision: file.id.clone(),

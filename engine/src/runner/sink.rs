@@ -217,10 +217,7 @@ impl StatementSink for Executor<'_> {
         direction: Direction,
         resume: Option<Resume>,
     ) -> Result<(), String> {
-        let in_transaction = self.open;
-        self.log = Some(
-            RevisionLog::start(self.conn, project, file, direction, resume, in_transaction).await?,
-        );
+        self.log = Some(RevisionLog::start(self.conn, project, file, direction, resume).await?);
         Ok(())
     }
 

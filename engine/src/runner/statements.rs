@@ -4,17 +4,17 @@
 //! [`StatementSink`] that runs or prints them; and the enum history the rendering needs.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::backend::RenderContext;
 use crate::db::DbError;
 use crate::dialect::Dialect;
-use crate::ops::{parse_operations, Operation};
-use crate::project::Project;
+use crate::ops::Operation;
+use crate::project::{ParsedOperations, Project};
 use crate::schema::{EnumType, Schema};
 use crate::script::graph::{apply_changes, Direction};
 use crate::script::{RevisionBody, RevisionFile};
 use crate::sqltext::split_statements;
-use crate::yaml::Diagnostics;
 
 use super::sink::StatementSink;
 use super::{RunError, RunErrorData};
@@ -29,33 +29,32 @@ fn revision_error(file: &RevisionFile, message: String) -> RunError {
     .into()
 }
 
-/// The operations of one direction of a YAML revision (empty for SQL revisions).
+/// The operations of one direction of a YAML revision (empty for SQL revisions),
+/// parsed once per run and shared (see [`Project::parsed_operations`]).
 pub fn operations(
     project: &Project,
     file: &RevisionFile,
     direction: Direction,
-) -> Result<Vec<Operation>, RunError> {
-    let RevisionBody::Yaml { upgrade, downgrade } = &file.body else {
-        return Ok(Vec::new());
-    };
-    let node = match direction {
-        Direction::Up => upgrade,
-        Direction::Down => downgrade,
-    };
-    let mut diags = Diagnostics::default();
-    let ops = parse_operations(
-        &file.path,
-        node,
-        &project.config.naming_convention,
-        &mut diags,
-    );
-    if diags.is_empty() {
-        Ok(ops)
+) -> Result<Operations, RunError> {
+    let parsed = project.parsed_operations(file, direction);
+    if parsed.mistakes.is_empty() {
+        Ok(Operations(parsed))
     } else {
         Err(revision_error(
             file,
-            format!("the revision file has mistakes:\n{diags}"),
+            format!("the revision file has mistakes:\n{}", parsed.mistakes),
         ))
+    }
+}
+
+/// One direction of a revision's operations, shared with every other user in the run.
+#[derive(Debug, Clone)]
+pub struct Operations(Arc<ParsedOperations>);
+
+impl std::ops::Deref for Operations {
+    type Target = [Operation];
+    fn deref(&self) -> &[Operation] {
+        &self.0.operations
     }
 }
 
@@ -93,8 +92,8 @@ impl<'a> EnumHistory<'a> {
             project
                 .file(revision)
                 .and_then(|file| operations(project, file, Direction::Up).ok())
-                .unwrap_or_default()
-                .into_iter()
+                .iter()
+                .flat_map(|ops| ops.iter())
                 .filter(|op| {
                     matches!(
                         op,
@@ -104,6 +103,7 @@ impl<'a> EnumHistory<'a> {
                             | Operation::DropEnumValue { .. }
                     )
                 })
+                .cloned()
                 .collect()
         })
     }

@@ -77,6 +77,19 @@ const YAML_KEYS: &[&str] = &[
 /// Reads every revision file (`*.yaml`, `*.yml`, `*.sql`) in the given directories.
 /// Missing directories hold no revisions. All problems are reported together.
 pub fn load_revision_files(dirs: &[PathBuf]) -> Result<Vec<RevisionFile>, Diagnostics> {
+    load_files(dirs, false)
+}
+
+/// [`load_revision_files`] for commands that need only the revision graph (`history`,
+/// `heads`, `branches`, `current`): a YAML file's `upgrade` and `downgrade` sections
+/// are skipped, not parsed, and come back as empty lists; everything else (and every
+/// mistake outside those sections) is exactly as a full load finds it. A file whose
+/// sections cannot be told apart line by line is read in full.
+pub fn load_revision_headers(dirs: &[PathBuf]) -> Result<Vec<RevisionFile>, Diagnostics> {
+    load_files(dirs, true)
+}
+
+fn load_files(dirs: &[PathBuf], headers_only: bool) -> Result<Vec<RevisionFile>, Diagnostics> {
     let mut diags = Diagnostics::default();
     let mut out = Vec::new();
     for dir in dirs {
@@ -106,7 +119,12 @@ pub fn load_revision_files(dirs: &[PathBuf]) -> Result<Vec<RevisionFile>, Diagno
             match std::fs::read(&path) {
                 Ok(bytes) => match crate::yaml::decode_source(&path, bytes) {
                     Ok(text) => {
-                        if let Some(f) = parse_revision_text(&path, &text, &mut diags) {
+                        let header = headers_only
+                            .then(|| parse_yaml_header(&path, &text))
+                            .flatten();
+                        if let Some(f) = header {
+                            out.push(f);
+                        } else if let Some(f) = parse_revision_text(&path, &text, &mut diags) {
                             out.push(f);
                         }
                     }
@@ -135,6 +153,81 @@ pub fn parse_revision_text(
     } else {
         parse_yaml_revision(path, text, diags)
     }
+}
+
+/// A YAML revision read without its `upgrade` and `downgrade` sections (empty lists in
+/// their place), when the file is laid out plainly enough to skip them line by line:
+/// every line at column 0 is a `key:` (one `upgrade:` and one `downgrade:`), a
+/// comment, a blank line or a `- ` item of the section above, and each section is a
+/// block list, `[]`, or empty. The header is then parsed on its own with the same line
+/// numbers. `None` (read the whole file) for anything else, and for a header with a
+/// mistake, so that mistakes are reported exactly as a full load reports them.
+fn parse_yaml_header(path: &Path, text: &str) -> Option<RevisionFile> {
+    if path.extension().and_then(|e| e.to_str()) == Some("sql") {
+        return None;
+    }
+    let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut header = String::with_capacity(body.len().min(4096));
+    // In an `upgrade`/`downgrade` section: whether its list may follow on later lines.
+    let mut in_section = false;
+    let mut block = false;
+    let mut sections = [0usize; 2];
+    for line in body.split_inclusive('\n') {
+        let first = line.as_bytes().first().copied().unwrap_or(b'\n');
+        let key = (first.is_ascii_alphabetic() || first == b'_')
+            .then(|| line.split_once(':'))
+            .flatten()
+            .filter(|(k, rest)| {
+                k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                    && (rest.is_empty() || rest.starts_with([' ', '\n', '\r']))
+            });
+        match (first, key) {
+            (_, Some((k, rest))) => {
+                let section = match k {
+                    "upgrade" => Some(0),
+                    "downgrade" => Some(1),
+                    _ => None,
+                };
+                in_section = section.is_some();
+                if let Some(i) = section {
+                    sections[i] += 1;
+                    let value = rest.split(" #").next().unwrap_or("").trim();
+                    if !matches!(value, "" | "[]" | "null" | "~") {
+                        return None;
+                    }
+                    block = value.is_empty();
+                    header.push_str(k);
+                    header.push_str(": []\n");
+                } else {
+                    header.push_str(line);
+                }
+            }
+            (b'\n' | b'\r' | b'#', None) => header.push_str(line),
+            (b' ', None) if !in_section => header.push_str(line),
+            (b' ' | b'-', None) if in_section => {
+                // A section's line: skipped, keeping the line count.
+                let item = line.starts_with("- ") || line.trim_end() == "-";
+                let blank = line.trim().is_empty() || line.trim_start().starts_with('#');
+                if (first == b'-' && !item) || (!block && !blank) {
+                    return None;
+                }
+                header.push('\n');
+            }
+            _ => return None,
+        }
+    }
+    if sections != [1, 1] {
+        return None;
+    }
+    let mut diags = Diagnostics::default();
+    let file = parse_yaml_revision(path, &header, &mut diags)?;
+    if !diags.is_empty() {
+        return None;
+    }
+    Some(RevisionFile {
+        create_date: header_create_date(body, "#"),
+        ..file
+    })
 }
 
 fn header_create_date(text: &str, prefix: &str) -> Option<String> {
@@ -618,6 +711,85 @@ fn parse_sql_revision(path: &Path, text: &str, diags: &mut Diagnostics) -> Optio
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The header fields of a revision (everything but the body).
+    fn header_of(f: &RevisionFile) -> RevisionFile {
+        RevisionFile {
+            body: RevisionBody::Sql {
+                upgrade: String::new(),
+                downgrade: String::new(),
+            },
+            ..f.clone()
+        }
+    }
+
+    const PLAIN_LAYOUTS: &[&str] = &[
+        "# m\n#\n# Create Date: 2026-01-02\nrevision: a1\ndown_revision: null\nmessage: m\nupgrade:\n  - create_table:\n      name: t\n      columns: {id: {type: integer}}\ndowngrade:\n  - drop_table: {name: t}\n",
+        "revision: a1\ndown_revision: [b2, c3]\nbranch_labels:\n  - lab\ndepends_on: d4\nmessage: |\n  two\n  lines\ntransactional: false\nlock_timeout: 5s\nlock_retries: 2\nupgrade:\n- execute: {sql: \"SELECT 1\"}\n\n# a comment\n- execute: {sql: \"SELECT 2\"}\ndowngrade: []\n",
+        "\u{feff}revision: a1\r\ndown_revision: null\r\nmessage: crlf\r\nupgrade: [] # nothing\r\ndowngrade:\r\n",
+        "revision: a1\ndown_revision: null\ndowngrade:\n  - drop_table: {name: t}\nmessage: sections first\nupgrade:\n  - create_table: {name: t, columns: {id: {type: integer}}}\n",
+    ];
+
+    #[test]
+    fn a_header_only_read_gives_the_headers_of_a_full_read() {
+        for text in PLAIN_LAYOUTS {
+            let path = Path::new("v/a1.yaml");
+            let mut d = Diagnostics::default();
+            let full = parse_revision_text(path, text, &mut d).unwrap();
+            assert!(d.is_empty(), "{d}");
+            let header = parse_yaml_header(path, text)
+                .unwrap_or_else(|| panic!("read in full instead: {text}"));
+            assert_eq!(header_of(&header), header_of(&full), "{text}");
+            let RevisionBody::Yaml { upgrade, downgrade } = &header.body else {
+                panic!("not YAML")
+            };
+            assert!(upgrade.as_seq().is_some_and(|s| s.is_empty()), "{text}");
+            assert!(downgrade.as_seq().is_some_and(|s| s.is_empty()), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_header_only_read_leaves_unusual_layouts_and_mistakes_to_a_full_read() {
+        for text in [
+            // Flow mapping, document marker, tab, a section given as a map or twice,
+            // an unknown key, a section missing, a header alias into a section.
+            "{revision: a1, down_revision: null, upgrade: [], downgrade: []}\n",
+            "---\nrevision: a1\ndown_revision: null\nupgrade: []\ndowngrade: []\n",
+            "revision: a1\ndown_revision: null\n\tmessage: x\nupgrade: []\ndowngrade: []\n",
+            "revision: a1\ndown_revision: null\nupgrade: {create_table: x}\ndowngrade: []\n",
+            "revision: a1\ndown_revision: null\nupgrade: []\nupgrade: []\ndowngrade: []\n",
+            "revision: a1\ndown_revision: null\nupgrade: []\n  - execute: {sql: x}\ndowngrade: []\n",
+            "revision: a1\ndown_revision: null\nmesage: typo\nupgrade: []\ndowngrade: []\n",
+            "revision: a1\ndown_revision: null\nupgrade: []\n",
+            "revision: a1\ndown_revision: null\nmessage: *m\nupgrade:\n  - execute: &m x\ndowngrade: []\n",
+        ] {
+            assert!(
+                parse_yaml_header(Path::new("v/a1.yaml"), text).is_none(),
+                "{text}"
+            );
+        }
+        assert!(parse_yaml_header(Path::new("v/a1.sql"), "-- +upgrade\n").is_none());
+    }
+
+    #[test]
+    fn loading_headers_reports_header_mistakes_as_a_full_load_does() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("a.yaml"),
+            "revision: a1\ndown_revision: null\nmesage: typo\nupgrade: []\ndowngrade: []\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("b.yaml"),
+            PLAIN_LAYOUTS[0].replace("a1", "b1"),
+        )
+        .unwrap();
+        let dirs = [dir.path().to_path_buf()];
+        let full = load_revision_files(&dirs).unwrap_err();
+        let headers = load_revision_headers(&dirs).unwrap_err();
+        assert_eq!(headers, full);
+        assert!(full.to_string().contains("unknown key `mesage`"), "{full}");
+    }
 
     #[test]
     fn reads_spec_yaml_example() {
