@@ -517,7 +517,7 @@ fn compare_table(ctx: &mut Ctx<'_>, new: &Table, old: &Table) {
     for col in &new.columns {
         if let Some(o) = old_cols.get(col.name.as_str()) {
             matched.insert(o.name.clone());
-            compare_column(ctx, &table, col, o);
+            compare_column(ctx, (new, col), (old, o));
             continue;
         }
         let renamed = col
@@ -546,7 +546,7 @@ fn compare_table(ctx: &mut Ctx<'_>, new: &Table, old: &Table) {
                 );
                 let mut as_renamed = (*o).clone();
                 as_renamed.name = col.name.clone();
-                compare_column(ctx, &table, col, &as_renamed);
+                compare_column(ctx, (new, col), (old, &as_renamed));
             }
             None => added.push(col),
         }
@@ -611,7 +611,10 @@ fn compare_table(ctx: &mut Ctx<'_>, new: &Table, old: &Table) {
     }
 }
 
-fn compare_column(ctx: &mut Ctx<'_>, table: &str, new: &Column, old: &Column) {
+/// Compares a declared column (with its table) with the reflected one (with its table).
+fn compare_column(ctx: &mut Ctx<'_>, new: (&Table, &Column), old: (&Table, &Column)) {
+    let ((new_table, new), (old_table, old)) = (new, old);
+    let table = new_table.name.as_str();
     // A column of a named enum keeps its type while the enum's values change: those
     // changes are the enum's own operations. SQLite spells an autoincrementing key
     // INTEGER whatever integer type is declared; where only one side autoincrements (an
@@ -630,6 +633,10 @@ fn compare_column(ctx: &mut Ctx<'_>, table: &str, new: &Column, old: &Column) {
             != canonical_default(ctx.dialect, old.server_default.as_deref(), &old.ty);
     let comment_changed =
         ctx.options.comments && ctx.dialect.backend().has_comments() && new.comment != old.comment;
+    let (new_charset, new_collation) = ctx.dialect.backend().comparable_collation(new_table, new);
+    let (old_charset, old_collation) = ctx.dialect.backend().comparable_collation(old_table, old);
+    let charset_changed = new_charset != old_charset;
+    let collation_changed = charset_changed || new_collation != old_collation;
     // Like Alembic, autogenerate does not add or remove autoincrement; it says so. (On
     // SQLite an INTEGER key is the rowid whatever was declared, so there is nothing to say.)
     if new.autoincrement != old.autoincrement && !ctx.dialect.backend().rowid_is_integer() {
@@ -648,7 +655,7 @@ fn compare_column(ctx: &mut Ctx<'_>, table: &str, new: &Column, old: &Column) {
             old.autoincrement
         ));
     }
-    if !(type_changed || null_changed || default_changed || comment_changed) {
+    if !(type_changed || null_changed || default_changed || comment_changed || collation_changed) {
         return;
     }
     let old_ty = reflected_type_for_ops(ctx, &old.ty);
@@ -664,6 +671,11 @@ fn compare_column(ctx: &mut Ctx<'_>, table: &str, new: &Column, old: &Column) {
         existing_server_default: Some(old.server_default.clone()),
         existing_comment: Some(old.comment.clone()),
         existing_autoincrement: Some(old.autoincrement),
+        collation: collation_changed.then(|| new.collation.clone()),
+        charset: charset_changed.then(|| new.charset.clone()),
+        existing_collation: (collation_changed || old.collation.is_some())
+            .then(|| old.collation.clone()),
+        existing_charset: (charset_changed || old.charset.is_some()).then(|| old.charset.clone()),
         ..AlterColumn::default()
     };
     let warning = (type_changed && is_narrowing(&old.ty, &new.ty)).then(|| {
@@ -974,3 +986,7 @@ mod tests;
 #[cfg(test)]
 #[path = "compare_enum_tests.rs"]
 mod enum_tests;
+
+#[cfg(test)]
+#[path = "compare_collation_tests.rs"]
+mod collation_tests;

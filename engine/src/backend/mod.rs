@@ -276,6 +276,18 @@ pub trait Backend: Sync {
         ix
     }
 
+    /// A column's `(charset, collation)` as this backend keeps it, for comparing a
+    /// declared column with a reflected one (`table`: the column's table, whose defaults
+    /// an unset value may inherit). By default both are compared as written.
+    fn comparable_collation(
+        &self,
+        table: &Table,
+        col: &Column,
+    ) -> (Option<String>, Option<String>) {
+        let _ = table;
+        (col.charset.clone(), col.collation.clone())
+    }
+
     /// A foreign key's deferral as this backend keeps it: `(deferrable, initially
     /// deferred)`.
     fn comparable_deferral(&self, fk: &ForeignKey) -> (bool, bool) {

@@ -170,6 +170,7 @@ fn every_kind(name: &str) -> Vec<Operation> {
             existing_server_default: Some(Some(s("'z'"))),
             existing_comment: Some(None),
             existing_autoincrement: Some(false),
+            ..AlterColumn::default()
         }),
         Operation::AlterColumn(AlterColumn {
             table: s(name),
@@ -1021,6 +1022,7 @@ impl Rng {
                     existing_server_default: self.chance(50).then(|| self.opt_text()),
                     existing_comment: self.chance(50).then(|| self.opt_text()),
                     existing_autoincrement: self.chance(20).then(|| self.chance(50)),
+                    ..AlterColumn::default()
                 };
                 if a.new_name.is_none() && !a.changes_definition() && a.comment.is_none() {
                     a.nullable = Some(true);

@@ -111,6 +111,12 @@ fn apply(op: &Operation, schema: &mut Schema) -> Result<(), String> {
                 if let Some(c) = &a.comment {
                     col.comment = c.clone();
                 }
+                if let Some(c) = &a.collation {
+                    col.collation = c.clone();
+                }
+                if let Some(c) = &a.charset {
+                    col.charset = c.clone();
+                }
             }
             if let Some(new_name) = &a.new_name {
                 rename_column(schema, &a.table, &a.name, new_name);

@@ -266,12 +266,24 @@ pub struct AlterColumn {
     /// Whether the column is autoincrement (kept by MySQL's `MODIFY`); an extension
     /// as in Alembic.
     pub existing_autoincrement: Option<bool>,
+    /// Change the collation: `Some(None)` goes back to the table's (or database's).
+    pub collation: Option<Option<String>>,
+    /// Change the MySQL/MariaDB character set: `Some(None)` goes back to the table's.
+    pub charset: Option<Option<String>>,
+    /// The collation before: `Some(None)` means the default.
+    pub existing_collation: Option<Option<String>>,
+    /// The character set before: `Some(None)` means the default.
+    pub existing_charset: Option<Option<String>>,
 }
 
 impl AlterColumn {
     /// True when the operation changes anything but the name (and comment).
     pub fn changes_definition(&self) -> bool {
-        self.ty.is_some() || self.nullable.is_some() || self.server_default.is_some()
+        self.ty.is_some()
+            || self.nullable.is_some()
+            || self.server_default.is_some()
+            || self.collation.is_some()
+            || self.charset.is_some()
     }
     /// The column's name after the operation.
     pub fn final_name(&self) -> &str {

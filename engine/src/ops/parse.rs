@@ -68,6 +68,10 @@ const ALTER_COLUMN_KEYS: &[&str] = &[
     "existing_server_default",
     "existing_comment",
     "existing_autoincrement",
+    "collation",
+    "charset",
+    "existing_collation",
+    "existing_charset",
 ];
 
 /// Parses the operations of a revision file's `upgrade` or `downgrade` list: a YAML list
@@ -885,16 +889,22 @@ impl Parser<'_> {
             existing_server_default: self.nullable_str(body, "existing_server_default", what),
             existing_comment: self.nullable_str(body, "existing_comment", what),
             existing_autoincrement: self.opt_bool(body, "existing_autoincrement", what),
+            collation: self.nullable_str(body, "collation", what),
+            charset: self.nullable_str(body, "charset", what),
+            existing_collation: self.nullable_str(body, "existing_collation", what),
+            existing_charset: self.nullable_str(body, "existing_charset", what),
         };
         if a.new_name.is_none()
             && a.ty.is_none()
             && a.nullable.is_none()
             && a.server_default.is_none()
             && a.comment.is_none()
+            && a.collation.is_none()
+            && a.charset.is_none()
         {
             self.err(
                 body.span,
-                format!("{what} changes nothing: give at least one of new_name, type, nullable, server_default, comment"),
+                format!("{what} changes nothing: give at least one of new_name, type, nullable, server_default, comment, collation, charset"),
             );
         }
         Some(Operation::AlterColumn(a))

@@ -315,6 +315,12 @@ fn reverse_alter(op: &Operation, a: &AlterColumn) -> Result<AlterColumn, NotReve
     if a.comment.is_some() && a.existing_comment.is_none() {
         need.push("existing_comment");
     }
+    if a.collation.is_some() && a.existing_collation.is_none() {
+        need.push("existing_collation");
+    }
+    if a.charset.is_some() && a.existing_charset.is_none() {
+        need.push("existing_charset");
+    }
     if !need.is_empty() {
         return Err(missing(
             op,
@@ -328,6 +334,8 @@ fn reverse_alter(op: &Operation, a: &AlterColumn) -> Result<AlterColumn, NotReve
     let (server_default, existing_server_default) =
         swap(&a.server_default, &a.existing_server_default);
     let (comment, existing_comment) = swap(&a.comment, &a.existing_comment);
+    let (collation, existing_collation) = swap(&a.collation, &a.existing_collation);
+    let (charset, existing_charset) = swap(&a.charset, &a.existing_charset);
     Ok(AlterColumn {
         table: a.table.clone(),
         name: a.final_name().to_string(),
@@ -341,6 +349,10 @@ fn reverse_alter(op: &Operation, a: &AlterColumn) -> Result<AlterColumn, NotReve
         existing_server_default,
         existing_comment,
         existing_autoincrement: a.existing_autoincrement,
+        collation,
+        charset,
+        existing_collation,
+        existing_charset,
     })
 }
 

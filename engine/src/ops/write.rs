@@ -408,5 +408,15 @@ fn alter_fields(a: &AlterColumn) -> Vec<(&'static str, String)> {
     if let Some(n) = a.existing_autoincrement {
         f.push(("existing_autoincrement", n.to_string()));
     }
+    for (key, value) in [
+        ("collation", &a.collation),
+        ("charset", &a.charset),
+        ("existing_collation", &a.existing_collation),
+        ("existing_charset", &a.existing_charset),
+    ] {
+        if let Some(v) = value {
+            f.push((key, opt_null(v)));
+        }
+    }
     f
 }

@@ -347,7 +347,12 @@ impl Backend for MySqlBackend {
 
     fn alter_column(&self, r: &mut Renderer<'_>, a: &AlterColumn) -> Res<Vec<String>> {
         let mut out = Vec::new();
-        if a.ty.is_some() || a.nullable.is_some() || a.comment.is_some() {
+        if a.ty.is_some()
+            || a.nullable.is_some()
+            || a.comment.is_some()
+            || a.collation.is_some()
+            || a.charset.is_some()
+        {
             let col = full_column(r, a)?;
             out.push(r.alter(
                 &a.table,
@@ -470,6 +475,18 @@ fn full_column(r: &Renderer<'_>, a: &AlterColumn) -> Res<Column> {
             .or_else(|| known.map(|c| c.comment.clone()))
             .flatten(),
         renamed_from: None,
+        collation: a
+            .collation
+            .clone()
+            .or_else(|| a.existing_collation.clone())
+            .or_else(|| known.map(|c| c.collation.clone()))
+            .flatten(),
+        charset: a
+            .charset
+            .clone()
+            .or_else(|| a.existing_charset.clone())
+            .or_else(|| known.map(|c| c.charset.clone()))
+            .flatten(),
         ..Default::default()
     })
 }
