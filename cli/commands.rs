@@ -341,6 +341,7 @@ async fn validate(cli: &Cli) -> Result<ExitCode> {
     let tables = match load_schema(&config.schema, &config.naming_convention) {
         Ok((schema, source)) => {
             validate::check_identifier_lengths(&source.identifiers, dialect, &mut findings);
+            validate::check_name_scopes(&source.identifiers, dialect, &mut findings);
             schema_enums = Some(
                 schema
                     .enums

@@ -102,6 +102,7 @@ fn collect_identifiers(file: &Path, op: &str, node: &Node, out: &mut Vec<Identif
                 what,
                 file: file.to_path_buf(),
                 span,
+                scope: None,
             })
         };
         match key {
@@ -223,6 +224,48 @@ fn for_each_operation(file: &RevisionFile, mut f: impl FnMut(&str, &Node)) {
     }
 }
 
+/// Index and constraint names used in two tables, where the backend keeps names of
+/// that kind unique across the database (PostgreSQL indexes, InnoDB foreign keys); per
+/// table they are checked when the schema loads. Without a backend nothing is checked.
+pub fn check_name_scopes(
+    identifiers: &[Identifier],
+    dialect: Option<Dialect>,
+    findings: &mut Findings,
+) {
+    let Some(backend) = dialect.map(Dialect::backend) else {
+        return;
+    };
+    let mut first: std::collections::HashMap<&str, (&Identifier, &str)> = Default::default();
+    for id in identifiers {
+        let Some((kind, table)) = &id.scope else {
+            continue;
+        };
+        if !backend.schema_wide_name(*kind) {
+            continue;
+        }
+        match first.get(id.name.as_str()) {
+            Some((other, other_table)) if other_table != table => findings.errors.push(
+                &id.file,
+                id.span,
+                format!(
+                    "{} name `{}` of table `{table}` is also used in table `{other_table}` (at {}:{}:{}); {} keeps {} names unique across the database: rename one",
+                    kind.as_str(),
+                    id.name,
+                    other.file.display(),
+                    other.span.line,
+                    other.span.col,
+                    backend.display_name(),
+                    kind.as_str()
+                ),
+            ),
+            Some(_) => {}
+            None => {
+                first.insert(&id.name, (id, table));
+            }
+        }
+    }
+}
+
 /// What must hold before a run touches the database: every YAML revision's operations
 /// parse in both directions (a broken downgrade is found before the upgrade, as Alembic
 /// finds a broken script before running any), and, when the backend is known, every
@@ -297,6 +340,7 @@ pub fn check_config(config: &Config, dialect: Option<Dialect>, findings: &mut Fi
             what: "`version_table`".into(),
             file: file.clone(),
             span: at("version_table"),
+            scope: None,
         }],
         dialect,
         findings,
@@ -352,5 +396,37 @@ mod tests {
             s.contains("v/r.yaml:5:") && s.contains("enum `feel`"),
             "{s}"
         );
+    }
+
+    #[test]
+    fn index_and_constraint_names_are_scoped_as_each_backend_scopes_them() {
+        let text = "tables:\n  a:\n    columns: {x: integer, y: integer}\n    indexes: [{name: ix_x, columns: [x]}]\n    checks: [{name: positive, expr: x > 0}]\n    foreign_keys: [{name: fk_y, columns: [y], references: {table: a, columns: [x]}}]\n  b:\n    columns: {x: integer, y: integer}\n    indexes: [{name: ix_x, columns: [x]}]\n    checks: [{name: positive, expr: x > 0}]\n    foreign_keys: [{name: fk_y, columns: [y], references: {table: a, columns: [x]}}]\n";
+        let dir = std::env::temp_dir().join(format!("retort-scopes-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("schema.yaml");
+        std::fs::write(&path, text).unwrap();
+        let (_, source) = crate::schema::load_schema(&path, &Default::default())
+            .expect("loads: names are per table");
+        std::fs::remove_dir_all(&dir).ok();
+        let found = |d: Dialect| {
+            let mut f = Findings::default();
+            check_name_scopes(&source.identifiers, Some(d), &mut f);
+            f.errors.to_string()
+        };
+        let (pg, my, lite) = (
+            found(Dialect::Postgres),
+            found(Dialect::MySql),
+            found(Dialect::Sqlite),
+        );
+        assert!(
+            pg.contains("index name `ix_x` of table `b` is also used in table `a`"),
+            "{pg}"
+        );
+        assert!(!pg.contains("positive") && !pg.contains("fk_y"), "{pg}");
+        assert!(
+            my.contains("foreign key name `fk_y`") && !my.contains("ix_x"),
+            "{my}"
+        );
+        assert!(lite.contains("ix_x") && !lite.contains("fk_y"), "{lite}");
     }
 }

@@ -28,8 +28,8 @@ pub use render::{render, render_all, RenderContext, RenderError, Renderer, SeaSt
 use crate::backend::dialect::Dialect;
 use crate::ops::{AlterColumn, ConstraintKind, EnumValuePosition};
 use crate::schema::{
-    CheckConstraint, Column, ColumnType, EnumType, FkAction, ForeignKey, Index, Schema, Table,
-    UniqueConstraint,
+    CheckConstraint, Column, ColumnType, EnumType, FkAction, ForeignKey, Index, NameKind, Schema,
+    Table, UniqueConstraint,
 };
 use connection::{ConnectFuture, Connection};
 use render::Res;
@@ -223,6 +223,16 @@ pub trait Backend: Sync {
     /// True when table names compare case-insensitively (SQLite).
     fn case_insensitive_names(&self) -> bool {
         false
+    }
+
+    /// True when names of `kind` must be unique across the database (schema), not only
+    /// within their table. By default names backed by an index (indexes, unique
+    /// constraints, primary keys) are, as PostgreSQL keeps them.
+    fn schema_wide_name(&self, kind: NameKind) -> bool {
+        matches!(
+            kind,
+            NameKind::Index | NameKind::Unique | NameKind::PrimaryKey
+        )
     }
 
     /// True when partial indexes (`WHERE`) are supported.

@@ -8,7 +8,7 @@ use super::naming::NamingConvention;
 use super::types::{is_identifier, ColumnType};
 use super::{
     autoincrement_auto, CheckConstraint, Column, EnumType, FkAction, ForeignKey, GeneratedColumn,
-    Index, IndexKind, PrimaryKey, Schema, Sequence, Table, UniqueConstraint,
+    Index, IndexKind, NameKind, PrimaryKey, Schema, Sequence, Table, UniqueConstraint,
 };
 use crate::yaml::{closest, parse_file, Diagnostics, Node, NodeValue, Span};
 
@@ -78,6 +78,9 @@ pub struct Identifier {
     pub file: PathBuf,
     /// Where.
     pub span: Span,
+    /// For an index or constraint name: its kind and table (whether the name must be
+    /// unique per table or across the database depends on the backend).
+    pub scope: Option<(NameKind, String)>,
 }
 
 /// Loads a schema file, or every `*.yaml`/`*.yml` file of a directory (in name order),
@@ -477,6 +480,7 @@ impl<'a> SchemaLoader<'a> {
                         what: "sequence".into(),
                         file: file.to_path_buf(),
                         span: k.span,
+                        scope: None,
                     });
                     self.sequences.push(sequence);
                 }
@@ -526,6 +530,7 @@ impl<'a> SchemaLoader<'a> {
                         what: "enum".into(),
                         file: file.to_path_buf(),
                         span: k.span,
+                        scope: None,
                     });
                     self.enums.push((
                         EnumType {
@@ -576,6 +581,7 @@ impl<'a> SchemaLoader<'a> {
                         what: "table".into(),
                         file: file.to_path_buf(),
                         span: k.span,
+                        scope: None,
                     });
                     for (column, span) in &draft.column_spans {
                         self.identifiers.push(Identifier {
@@ -583,6 +589,7 @@ impl<'a> SchemaLoader<'a> {
                             what: format!("column of table `{name}`"),
                             file: file.to_path_buf(),
                             span: *span,
+                            scope: None,
                         });
                     }
                     for (constraint, span) in &draft.names {
@@ -591,6 +598,7 @@ impl<'a> SchemaLoader<'a> {
                             what: format!("index or constraint of table `{name}`"),
                             file: file.to_path_buf(),
                             span: *span,
+                            scope: Some((name_kind(&draft.table, constraint), name.clone())),
                         });
                     }
                     self.table_index.insert(name, self.tables.len());
@@ -604,8 +612,10 @@ impl<'a> SchemaLoader<'a> {
     fn finish(self, diags: &mut Diagnostics) -> Schema {
         let enum_names: HashSet<&str> =
             self.enums.iter().map(|(e, _, _)| e.name.as_str()).collect();
-        let mut all_names: HashMap<String, (PathBuf, Span)> = HashMap::new();
         for draft in &self.tables {
+            // Names are unique per table everywhere; whether also across the schema
+            // depends on the backend (`retort validate` checks that).
+            let mut all_names: HashMap<String, (PathBuf, Span)> = HashMap::new();
             for (name, span) in &draft.enum_refs {
                 if !enum_names.contains(name.as_str()) {
                     let mut known: Vec<&str> = enum_names.iter().copied().collect();
@@ -660,7 +670,8 @@ impl<'a> SchemaLoader<'a> {
                         &draft.file,
                         *span,
                         format!(
-                            "duplicate index or constraint name `{name}` (also at {}:{}:{}); names must be unique across the schema",
+                            "duplicate index or constraint name `{name}` in table `{}` (also at {}:{}:{}); rename one",
+                            draft.table.name,
                             file.display(),
                             first.line,
                             first.col
@@ -676,6 +687,21 @@ impl<'a> SchemaLoader<'a> {
             sequences: self.sequences,
             tables: self.tables.into_iter().map(|d| d.table).collect(),
         }
+    }
+}
+
+/// The kind of index or constraint `name` is in `table`.
+fn name_kind(table: &Table, name: &str) -> NameKind {
+    if table.indexes.iter().any(|i| i.name == name) {
+        NameKind::Index
+    } else if table.unique.iter().any(|u| u.name == name) {
+        NameKind::Unique
+    } else if table.foreign_keys.iter().any(|f| f.name == name) {
+        NameKind::ForeignKey
+    } else if table.checks.iter().any(|c| c.name == name) {
+        NameKind::Check
+    } else {
+        NameKind::PrimaryKey
     }
 }
 
@@ -1796,6 +1822,8 @@ tables:
       e: {type: integer, foreign_key: a.nope}
     indexes:
       - {name: ix_dup, columns: [zzz]}
+    checks:
+      - {name: ix_dup, expr: "id > 0"}
   b:
     columns:
       id: integer

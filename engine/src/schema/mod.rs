@@ -245,6 +245,36 @@ impl Index {
     }
 }
 
+/// What an index or constraint name names; backends differ in which of these names must
+/// be unique across the database rather than per table
+/// ([`crate::backend::Backend::schema_wide_name`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NameKind {
+    /// An index.
+    Index,
+    /// A primary key.
+    PrimaryKey,
+    /// A unique constraint.
+    Unique,
+    /// A foreign key.
+    ForeignKey,
+    /// A check constraint.
+    Check,
+}
+
+impl NameKind {
+    /// The kind in messages.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NameKind::Index => "index",
+            NameKind::PrimaryKey => "primary key",
+            NameKind::Unique => "unique constraint",
+            NameKind::ForeignKey => "foreign key",
+            NameKind::Check => "check constraint",
+        }
+    }
+}
+
 /// A MySQL/MariaDB index kind other than the ordinary one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum IndexKind {

@@ -178,6 +178,37 @@ impl ColumnType {
                 character: bad,
             });
         }
+        if let Some((core, modifiers)) = split_numeric_modifiers(s) {
+            // MySQL's `int(10) unsigned`, `decimal(10,2) unsigned zerofill`: a name and
+            // at most two whole numbers before the modifiers; passed through.
+            let (head, args) =
+                split_args(core).ok_or_else(|| ColumnTypeError::UnbalancedParentheses {
+                    input: input_owned(),
+                })?;
+            let name = custom_spelling(&head, None, "");
+            if !name.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) {
+                return Err(ColumnTypeError::NotALetter {
+                    input: input_owned(),
+                });
+            }
+            if let Some(bad) = args
+                .iter()
+                .flat_map(|a| a.split(','))
+                .map(str::trim)
+                .find(|p| p.parse::<u32>().is_err())
+            {
+                return Err(ColumnTypeError::NotANumber {
+                    input: input_owned(),
+                    name,
+                    argument: bad.to_string(),
+                });
+            }
+            return Ok(ColumnType::Custom(custom_spelling(
+                &head,
+                args.as_deref(),
+                &modifiers,
+            )));
+        }
         let (head, args) = split_args(s).ok_or_else(|| ColumnTypeError::UnbalancedParentheses {
             input: input_owned(),
         })?;
@@ -228,8 +259,8 @@ impl ColumnType {
             "integer" | "int" => no_args(ColumnType::Integer)?,
             "bigint" => no_args(ColumnType::BigInt)?,
             "boolean" | "bool" => no_args(ColumnType::Boolean)?,
-            "real" | "float" => no_args(ColumnType::Real)?,
-            "double" | "double precision" => no_args(ColumnType::Double)?,
+            "real" | "float" if args.is_none() => ColumnType::Real,
+            "double" | "double precision" if args.is_none() => ColumnType::Double,
             "decimal" | "numeric" => {
                 let n = numbers(2)?;
                 if let [p, s] = n[..] {
@@ -273,6 +304,12 @@ impl ColumnType {
                 }
                 ColumnType::Char(n.first().copied())
             }
+            // With a precision or size these are the backend's own types, passed through:
+            // MySQL `float(10,3)`, `double(10,2)`, `timestamp(3)`, `blob(65535)`.
+            "real" | "float" | "double" | "blob" | "time" | "timestamp" if args.is_some() => {
+                numbers(2)?;
+                ColumnType::Custom(custom_spelling(&name, args.as_deref(), ""))
+            }
             "text" => no_args(ColumnType::Text)?,
             "blob" => no_args(ColumnType::Blob)?,
             "date" => no_args(ColumnType::Date)?,
@@ -310,13 +347,7 @@ impl ColumnType {
                         input: input_owned(),
                     });
                 }
-                let mut out = name.clone();
-                if let Some(a) = &args {
-                    out.push('(');
-                    out.push_str(&a.split(',').map(str::trim).collect::<Vec<_>>().join(","));
-                    out.push(')');
-                }
-                ColumnType::Custom(out)
+                ColumnType::Custom(custom_spelling(&name, args.as_deref(), ""))
             }
         })
     }
@@ -329,12 +360,21 @@ impl ColumnType {
         }
     }
 
-    /// True for the integer types that can carry `autoincrement`.
+    /// True for the integer types that can carry `autoincrement`: the portable ones and
+    /// the backends' own integer spellings (`int unsigned`, `tinyint`, `mediumint(8)`).
     pub fn is_integer(&self) -> bool {
-        matches!(
-            self,
-            ColumnType::SmallInt | ColumnType::Integer | ColumnType::BigInt
-        )
+        match self {
+            ColumnType::SmallInt | ColumnType::Integer | ColumnType::BigInt => true,
+            ColumnType::Custom(s) => {
+                let core = split_numeric_modifiers(s).map_or(s.as_str(), |(core, _)| core);
+                let base = core.split('(').next().unwrap_or_default().trim();
+                matches!(
+                    base,
+                    "tinyint" | "smallint" | "mediumint" | "int" | "integer" | "bigint"
+                )
+            }
+            _ => false,
+        }
     }
 }
 
@@ -418,6 +458,51 @@ pub fn inline_enum_values(spelling: &str) -> Option<Vec<String>> {
     Some(values)
 }
 
+/// Words MySQL allows after a numeric type.
+const NUMERIC_MODIFIERS: [&str; 3] = ["unsigned", "signed", "zerofill"];
+
+/// Splits `int(10) unsigned zerofill` into the type before the modifiers and the
+/// modifiers (lower case, single spaces); `None` when it ends in none.
+fn split_numeric_modifiers(s: &str) -> Option<(&str, String)> {
+    let mut core = s.trim_end();
+    let mut modifiers = Vec::new();
+    loop {
+        let Some(space) = core.rfind(char::is_whitespace) else {
+            break;
+        };
+        let word = core[space + 1..].to_ascii_lowercase();
+        if !NUMERIC_MODIFIERS.contains(&word.as_str()) {
+            break;
+        }
+        modifiers.push(word);
+        core = core[..space].trim_end();
+    }
+    if modifiers.is_empty() || core.is_empty() {
+        return None;
+    }
+    modifiers.reverse();
+    Some((core, modifiers.join(" ")))
+}
+
+/// The pass-through spelling: `name(a,b) modifiers`, arguments without spaces.
+fn custom_spelling(name: &str, args: Option<&str>, modifiers: &str) -> String {
+    let mut out = name
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_ascii_lowercase();
+    if let Some(a) = args {
+        out.push('(');
+        out.push_str(&a.split(',').map(str::trim).collect::<Vec<_>>().join(","));
+        out.push(')');
+    }
+    if !modifiers.is_empty() {
+        out.push(' ');
+        out.push_str(modifiers);
+    }
+    out
+}
+
 /// Splits `name(args)` into its parts; `None` when parentheses are unbalanced or
 /// something follows the closing parenthesis.
 fn split_args(s: &str) -> Option<(String, Option<String>)> {
@@ -471,6 +556,18 @@ mod tests {
             ("bit varying(5)", "bit varying(5)"),
             ("integer[]", "integer[]"),
             ("ENUM('a', 'it''s')", "enum('a','it''s')"),
+            ("INT(10) UNSIGNED", "int(10) unsigned"),
+            ("int unsigned", "int unsigned"),
+            (
+                "bigint(20) unsigned zerofill",
+                "bigint(20) unsigned zerofill",
+            ),
+            ("decimal(10, 2) unsigned", "decimal(10,2) unsigned"),
+            ("timestamp(3)", "timestamp(3)"),
+            ("datetime(6)", "datetime(6)"),
+            ("float(10,3)", "float(10,3)"),
+            ("double(10,2)", "double(10,2)"),
+            ("blob(65535)", "blob(65535)"),
         ] {
             let t = ColumnType::parse(input).unwrap();
             assert_eq!(t.to_string(), printed, "{input}");
@@ -507,8 +604,26 @@ mod tests {
             "text; drop table x",
             "9lives",
             "varchar(0)",
+            "varchar(x unsigned",
+            "9int unsigned",
+            "float(a,b)",
         ] {
             assert!(ColumnType::parse(input).is_err(), "{input:?} should fail");
+        }
+        for (input, integer) in [
+            ("int unsigned", true),
+            ("bigint(20) unsigned", true),
+            ("tinyint", true),
+            ("mediumint(8) unsigned zerofill", true),
+            ("decimal(10,2) unsigned", false),
+            ("integer", true),
+            ("text", false),
+        ] {
+            assert_eq!(
+                ColumnType::parse(input).unwrap().is_integer(),
+                integer,
+                "{input}"
+            );
         }
     }
 

@@ -12,7 +12,7 @@ use super::{
 };
 use crate::backend::dialect::Dialect;
 use crate::ops::{AlterColumn, ConstraintKind};
-use crate::schema::{Column, ColumnType, FkAction, Schema, Table};
+use crate::schema::{Column, ColumnType, FkAction, NameKind, Schema, Table};
 
 /// The MySQL/MariaDB backend.
 pub(crate) struct MySqlBackend;
@@ -169,34 +169,8 @@ impl Backend for MySqlBackend {
         "MySQL/MariaDB"
     }
 
-    fn canonical_type_name(&self, _squashed: &str, base: &str, args: Option<&str>) -> String {
-        let with = |name: &str| match args {
-            Some(a) => format!("{name}({a})"),
-            None => name.to_string(),
-        };
-        match base {
-            "int" | "integer" => "int".into(),
-            "bigint" => "bigint".into(),
-            "smallint" => "smallint".into(),
-            "mediumint" => "mediumint".into(),
-            "tinyint" if args == Some("1") => "bool".into(),
-            "bool" | "boolean" => "bool".into(),
-            "tinyint" => "tinyint".into(),
-            "float" => with("float"),
-            "double" | "double precision" | "real" => "double".into(),
-            "decimal" | "numeric" | "dec" | "fixed" => match args {
-                None => "decimal(10,0)".into(),
-                Some(a) if !a.contains(',') => format!("decimal({a},0)"),
-                Some(a) => format!("decimal({a})"),
-            },
-            "char" | "character" => match args {
-                Some(a) => format!("char({a})"),
-                None => "char(1)".into(),
-            },
-            "varchar" | "character varying" => with("varchar"),
-            "json" | "jsonb" => "json".into(),
-            _ => with(base),
-        }
+    fn canonical_type_name(&self, squashed: &str, _base: &str, _args: Option<&str>) -> String {
+        canonical_mysql_type(squashed)
     }
 
     fn boolean_alias(&self) -> Option<&'static str> {
@@ -259,6 +233,12 @@ impl Backend for MySqlBackend {
 
     fn has_partial_indexes(&self) -> bool {
         false
+    }
+
+    /// Index, unique and check names are per table; InnoDB keeps foreign key names per
+    /// database.
+    fn schema_wide_name(&self, kind: NameKind) -> bool {
+        kind == NameKind::ForeignKey
     }
 
     fn sea_sql(&self, stmt: SeaStatement<'_>) -> String {
@@ -435,6 +415,89 @@ impl Backend for MySqlBackend {
         format!("INSERT INTO {quoted_table} () VALUES ()")
     }
 }
+/// The one spelling of a MySQL/MariaDB type (lower case, single-spaced) that every
+/// spelling of the same type shares: integer display widths go (unless `zerofill`),
+/// `zerofill` implies `unsigned`, `timestamp(0)` is `timestamp`, `blob(n)`/`text(n)` are
+/// the size class MySQL picks, aliases become the names the catalog reports.
+pub(crate) fn canonical_mysql_type(squashed: &str) -> String {
+    let mut words: Vec<&str> = squashed.split(' ').collect();
+    let mut unsigned = false;
+    let mut zerofill = false;
+    while let Some(last) = words.last() {
+        match *last {
+            "unsigned" => unsigned = true,
+            "zerofill" => zerofill = true,
+            "signed" => {}
+            _ => break,
+        }
+        words.pop();
+    }
+    unsigned |= zerofill;
+    let core = words.join(" ");
+    let (base, args) = match core.find('(') {
+        Some(i) if core.ends_with(')') => (core[..i].trim(), Some(&core[i + 1..core.len() - 1])),
+        _ => (core.as_str(), None),
+    };
+    let with = |name: &str| match args {
+        Some(a) => format!("{name}({a})"),
+        None => name.to_string(),
+    };
+    let size = || args.and_then(|a| a.trim().parse::<u64>().ok());
+    let zero_precision = args.is_some_and(|a| a.trim() == "0");
+    let integer = |name: &str| {
+        if zerofill {
+            with(name)
+        } else {
+            name.to_string()
+        }
+    };
+    let mut out = match base {
+        "int" | "integer" => integer("int"),
+        "bigint" => integer("bigint"),
+        "smallint" => integer("smallint"),
+        "mediumint" => integer("mediumint"),
+        "tinyint" if args == Some("1") && !unsigned => "bool".into(),
+        "bool" | "boolean" => "bool".into(),
+        "tinyint" => integer("tinyint"),
+        // float(p): p up to 24 is FLOAT, up to 53 DOUBLE; float(m,d) stays.
+        "float" => match (args, size()) {
+            (Some(_), Some(p)) if p > 24 => "double".into(),
+            (Some(_), Some(_)) => "float".into(),
+            _ => with("float"),
+        },
+        "double" | "double precision" | "real" => with("double"),
+        "decimal" | "numeric" | "dec" | "fixed" => match args {
+            None => "decimal(10,0)".into(),
+            Some(a) if !a.contains(',') => format!("decimal({a},0)"),
+            Some(a) => format!("decimal({a})"),
+        },
+        "char" | "character" => match args {
+            Some(a) => format!("char({a})"),
+            None => "char(1)".into(),
+        },
+        "varchar" | "character varying" => with("varchar"),
+        "json" | "jsonb" => "json".into(),
+        "timestamp" | "datetime" | "time" if zero_precision => base.to_string(),
+        "blob" | "text" if args.is_some() => {
+            let prefix = match size() {
+                Some(n) if n < 256 => "tiny",
+                Some(n) if n < 65_536 => "",
+                Some(n) if n < 16_777_216 => "medium",
+                _ => "long",
+            };
+            format!("{prefix}{base}")
+        }
+        _ => with(base),
+    };
+    if unsigned {
+        out.push_str(" unsigned");
+    }
+    if zerofill {
+        out.push_str(" zerofill");
+    }
+    out
+}
+
 /// `MODIFY COLUMN` restates the whole column: the operation's new values, else its
 /// `existing_*`, else the context's column. Without a known type it fails.
 fn full_column(r: &Renderer<'_>, a: &AlterColumn) -> Res<Column> {

@@ -312,25 +312,61 @@ fn action(rule: Option<&str>) -> Option<FkAction> {
     FkAction::parse(rule?).filter(|a| !matches!(a, FkAction::Restrict | FkAction::NoAction))
 }
 
-/// The portable type for a `COLUMN_TYPE` where it is exact; else `Custom`.
+/// The portable type for a `COLUMN_TYPE` where it is exact; else `Custom`, in a
+/// spelling `schema.yaml` reads back as the same type: integer display widths dropped
+/// (kept with `zerofill`, where they matter), `unsigned`/`zerofill` kept, MySQL's
+/// `TIMESTAMP` as `timestamp(0)` and `BLOB` as `blob(65535)` (plain `timestamp` and
+/// `blob` are the portable types, which MySQL spells `DATETIME` and `LONGBLOB`).
 fn mysql_type(s: &str) -> ColumnType {
-    let (base, args) = split_type(s);
+    let folded = match custom(s) {
+        ColumnType::Custom(f) => f,
+        _ => return custom(s),
+    };
+    let mut words: Vec<&str> = folded.split(' ').collect();
+    let mut modifiers = Vec::new();
+    while let Some(last) = words.last().copied() {
+        if !matches!(last, "unsigned" | "zerofill" | "signed") || words.len() == 1 {
+            break;
+        }
+        words.pop();
+        if last != "signed" {
+            modifiers.insert(0, last);
+        }
+    }
+    let core = words.join(" ");
+    let (base, args) = split_type(&core);
     let plain = args.is_none();
     let width_only = args.as_ref().is_none_or(|a| {
         a.len() == 1 && !a[0].is_empty() && a[0].bytes().all(|b| b.is_ascii_digit())
     });
+    let integer = matches!(
+        base.as_str(),
+        "tinyint" | "smallint" | "mediumint" | "int" | "bigint"
+    );
+    if !modifiers.is_empty() {
+        let zerofill = modifiers.contains(&"zerofill");
+        let head = if integer && width_only && !zerofill {
+            base.clone()
+        } else {
+            core.clone()
+        };
+        return ColumnType::Custom(format!("{head} {}", modifiers.join(" ")));
+    }
     match base.as_str() {
         "tinyint" if args.as_deref() == Some(&["1".to_string()]) => ColumnType::Boolean,
         "smallint" if width_only => ColumnType::SmallInt,
         "int" if width_only => ColumnType::Integer,
         "bigint" if width_only => ColumnType::BigInt,
+        "tinyint" | "mediumint" if width_only => ColumnType::Custom(base.clone()),
         "float" if plain => ColumnType::Real,
         "double" if plain => ColumnType::Double,
         "text" if plain => ColumnType::Text,
         "longblob" if plain => ColumnType::Blob,
+        "blob" if plain => ColumnType::Custom("blob(65535)".into()),
         "date" if plain => ColumnType::Date,
         "time" if plain => ColumnType::Time,
         "datetime" if plain => ColumnType::Timestamp,
+        "timestamp" if plain => ColumnType::Custom("timestamp(0)".into()),
         "json" if plain => ColumnType::Json,
         "decimal" | "varchar" | "char" => sized_type(&base, &args).unwrap_or_else(|| custom(s)),
         "enum" => inline_enum_values(s)
@@ -351,12 +387,31 @@ mod tests {
             ("int", ColumnType::Integer),
             (
                 "int(10) unsigned",
-                ColumnType::Custom("int(10) unsigned".into()),
+                ColumnType::Custom("int unsigned".into()),
             ),
+            (
+                "bigint(20) unsigned",
+                ColumnType::Custom("bigint unsigned".into()),
+            ),
+            (
+                "int(5) unsigned zerofill",
+                ColumnType::Custom("int(5) unsigned zerofill".into()),
+            ),
+            (
+                "decimal(10,2) unsigned",
+                ColumnType::Custom("decimal(10,2) unsigned".into()),
+            ),
+            ("float(10,3)", ColumnType::Custom("float(10,3)".into())),
+            ("double(10,2)", ColumnType::Custom("double(10,2)".into())),
+            ("blob", ColumnType::Custom("blob(65535)".into())),
+            ("tinyblob", ColumnType::Custom("tinyblob".into())),
+            ("mediumtext", ColumnType::Custom("mediumtext".into())),
+            ("timestamp(3)", ColumnType::Custom("timestamp(3)".into())),
             ("bigint(20)", ColumnType::BigInt),
             ("smallint(6)", ColumnType::SmallInt),
             ("tinyint(1)", ColumnType::Boolean),
-            ("tinyint(4)", ColumnType::Custom("tinyint(4)".into())),
+            ("tinyint(4)", ColumnType::Custom("tinyint".into())),
+            ("mediumint(9)", ColumnType::Custom("mediumint".into())),
             (
                 "decimal(10,2)",
                 ColumnType::Numeric {
@@ -369,7 +424,7 @@ mod tests {
             ("longblob", ColumnType::Blob),
             ("datetime", ColumnType::Timestamp),
             ("datetime(6)", ColumnType::Custom("datetime(6)".into())),
-            ("timestamp", ColumnType::Custom("timestamp".into())),
+            ("timestamp", ColumnType::Custom("timestamp(0)".into())),
             ("longtext", ColumnType::Custom("longtext".into())),
             (
                 "enum('a','b''c')",
@@ -378,6 +433,15 @@ mod tests {
             ("ENUM('a', 'b')", ColumnType::Custom("enum('a','b')".into())),
         ] {
             assert_eq!(mysql_type(spelling), ty, "{spelling}");
+            // What reflect writes reads back as the same type, which compares equal
+            // to the catalog's spelling.
+            let written = ColumnType::parse(&ty.to_string()).unwrap();
+            assert_eq!(written, ty, "{spelling}");
+            assert_eq!(
+                crate::normalize::canonical_type(crate::dialect::Dialect::MySql, &ty, false, &[]),
+                crate::normalize::canonical_type_sql(crate::dialect::Dialect::MySql, spelling),
+                "{spelling}"
+            );
         }
     }
 

@@ -172,6 +172,12 @@ impl Backend for SqliteBackend {
         true
     }
 
+    /// Only index names live in the database's namespace; constraint names are per
+    /// table.
+    fn schema_wide_name(&self, kind: crate::schema::NameKind) -> bool {
+        kind == crate::schema::NameKind::Index
+    }
+
     fn case_insensitive_names(&self) -> bool {
         true
     }
