@@ -406,6 +406,19 @@ pub trait Backend: Sync {
         ""
     }
 
+    /// `CREATE INDEX` as this backend writes it, when it differs from the shared one
+    /// (`None`: the shared one).
+    fn create_index(
+        &self,
+        r: &Renderer<'_>,
+        table: &str,
+        ix: &Index,
+        concurrently: bool,
+    ) -> Option<Res<String>> {
+        let _ = (r, table, ix, concurrently);
+        None
+    }
+
     /// `create_table`.
     fn create_table(&self, r: &mut Renderer<'_>, t: &Table) -> Res<Vec<String>> {
         r.create_table_and_indexes(t)
