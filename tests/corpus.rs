@@ -369,7 +369,9 @@ async fn install_rows(schema: &str, backend: &str, sql: &Path) -> Vec<Row> {
         push("load", Status::Ok);
         reflect_into(dir, &vendor).map_err(|e| ("reflect", e))?;
         push("reflect", Status::Ok);
-        let r = retort(dir, &["-q", "validate"]);
+        // Validated for the backend it was reflected from: which names must be unique
+        // across the database, and how long identifiers may be, depend on it.
+        let r = vendor.run(dir, &["-q", "validate"]);
         if r.code != 0 {
             return Err(("validate", reason("validate", &r, dir)));
         }
