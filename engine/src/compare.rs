@@ -595,6 +595,7 @@ fn compare_table(ctx: &mut Ctx<'_>, new: &Table, old: &Table) {
             }
         }
     }
+    compare_table_options(ctx, new, old);
     compare_primary_key(ctx, new, old);
     compare_indexes_and_uniques(ctx, new, old);
     compare_foreign_keys(ctx, new, old);
@@ -612,6 +613,32 @@ fn compare_table(ctx: &mut Ctx<'_>, new: &Table, old: &Table) {
 }
 
 /// Compares a declared column (with its table) with the reflected one (with its table).
+/// MySQL/MariaDB engine and default charset/collation: no operation changes them, so a
+/// difference is a note saying how to change it by hand.
+fn compare_table_options(ctx: &mut Ctx<'_>, new: &Table, old: &Table) {
+    let fold = |v: &Option<String>| v.as_deref().map(str::to_ascii_lowercase);
+    for (what, declared, live) in [
+        ("engine", &new.options.engine, &old.options.engine),
+        ("charset", &new.options.charset, &old.options.charset),
+        ("collation", &new.options.collation, &old.options.collation),
+        (
+            "row_format",
+            &new.options.row_format,
+            &old.options.row_format,
+        ),
+    ] {
+        if fold(declared) != fold(live) {
+            let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "the default".into());
+            ctx.notes.push(format!(
+                "table `{}`: {what} is {} as declared but {} in the database; autogenerate does not change table options (its columns are compared one by one): change it with an `execute` operation (e.g. ALTER TABLE … CONVERT TO CHARACTER SET …, or ENGINE=…)",
+                new.name,
+                show(declared),
+                show(live)
+            ));
+        }
+    }
+}
+
 fn compare_column(ctx: &mut Ctx<'_>, new: (&Table, &Column), old: (&Table, &Column)) {
     let ((new_table, new), (old_table, old)) = (new, old);
     let table = new_table.name.as_str();
@@ -636,6 +663,7 @@ fn compare_column(ctx: &mut Ctx<'_>, new: (&Table, &Column), old: (&Table, &Colu
     let (new_charset, new_collation) = ctx.dialect.backend().comparable_collation(new_table, new);
     let (old_charset, old_collation) = ctx.dialect.backend().comparable_collation(old_table, old);
     let charset_changed = new_charset != old_charset;
+    let inherits = new.charset.is_none() && new.collation.is_none();
     let collation_changed = charset_changed || new_collation != old_collation;
     // Like Alembic, autogenerate does not add or remove autoincrement; it says so. (On
     // SQLite an INTEGER key is the rowid whatever was declared, so there is nothing to say.)
@@ -671,8 +699,22 @@ fn compare_column(ctx: &mut Ctx<'_>, new: (&Table, &Column), old: (&Table, &Colu
         existing_server_default: Some(old.server_default.clone()),
         existing_comment: Some(old.comment.clone()),
         existing_autoincrement: Some(old.autoincrement),
-        collation: collation_changed.then(|| new.collation.clone()),
-        charset: charset_changed.then(|| new.charset.clone()),
+        // A column that inherits its table's default is given the table's explicitly: a
+        // changed table default is not the column's to change.
+        collation: collation_changed.then(|| {
+            new.collation.clone().or_else(|| {
+                inherits
+                    .then(|| new_table.options.collation.clone())
+                    .flatten()
+            })
+        }),
+        charset: charset_changed.then(|| {
+            new.charset.clone().or_else(|| {
+                inherits
+                    .then(|| new_table.options.charset.clone())
+                    .flatten()
+            })
+        }),
         existing_collation: (collation_changed || old.collation.is_some())
             .then(|| old.collation.clone()),
         existing_charset: (charset_changed || old.charset.is_some()).then(|| old.charset.clone()),

@@ -363,6 +363,9 @@ impl Backend for MySqlBackend {
         if let Some(c) = &t.options.collation {
             s.push_str(&format!(" COLLATE={c}"));
         }
+        if let Some(f) = &t.options.row_format {
+            s.push_str(&format!(" ROW_FORMAT={}", f.to_ascii_uppercase()));
+        }
         if let Some(c) = &t.comment {
             s.push_str(&format!(" COMMENT = {}", r.lit(c)));
         }

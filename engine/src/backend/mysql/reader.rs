@@ -85,7 +85,7 @@ pub(crate) async fn read(
     for r in cat
         .query(&format!(
             "SELECT t.TABLE_NAME, t.TABLE_COMMENT, t.ENGINE, t.TABLE_COLLATION, \
-                    co.CHARACTER_SET_NAME, cs.DEFAULT_COLLATE_NAME \
+                    co.CHARACTER_SET_NAME, cs.DEFAULT_COLLATE_NAME, t.CREATE_OPTIONS \
              FROM information_schema.TABLES t \
              LEFT JOIN information_schema.COLLATIONS co ON co.COLLATION_NAME = t.TABLE_COLLATION \
              LEFT JOIN information_schema.CHARACTER_SETS cs \
@@ -112,6 +112,7 @@ pub(crate) async fn read(
                         .map(str::to_string),
                     charset: options_charset,
                     collation: options_collation,
+                    row_format: lower(6).as_deref().and_then(row_format),
                     ..TableOptions::default()
                 },
                 ..Table::default()
@@ -401,6 +402,15 @@ fn default(server: &Server, value: Option<&str>, data_type: &str, extra: &str) -
     } else {
         Some(MySqlBackend.literal(value))
     }
+}
+
+/// The `row_format=` of a table's `CREATE_OPTIONS` (stated only when the table was
+/// created with one).
+fn row_format(create_options: &str) -> Option<String> {
+    create_options
+        .split_whitespace()
+        .find_map(|o| o.strip_prefix("row_format="))
+        .map(str::to_string)
 }
 
 /// A character set and collation in effect (lower case).
