@@ -408,3 +408,54 @@ async fn charsets_collations_and_engines_round_trip_and_compare() {
     assert_eq!(back[0][0].as_deref(), Some("utf8mb3"));
     b.drop().await;
 }
+
+#[tokio::test]
+async fn triggers_views_and_table_options_are_never_lost_silently() {
+    let dir = temp_project();
+    let dir = dir.path();
+    let Some(b) = mysql("fidelity_unmodelled", dir).await else {
+        return;
+    };
+    project(dir, &b);
+    load(
+        dir,
+        &b,
+        "CREATE TABLE hosts (id INT PRIMARY KEY, name VARCHAR(64), name_upper VARCHAR(64));
+         CREATE TRIGGER hosts_upper BEFORE INSERT ON hosts FOR EACH ROW SET NEW.name_upper = UPPER(NEW.name);
+         CREATE VIEW host_names AS SELECT name FROM hosts;",
+    );
+    let reflected = reflect_validate_check(dir);
+    assert!(
+        reflected.starts_with(
+            "# Not modelled by retort (left as they are, never compared or created):\n#   trigger `hosts_upper` on `hosts`\n#   view `host_names`\n"
+        ),
+        "{reflected}"
+    );
+    let check = ok(dir, &["check"]);
+    assert!(
+        check.stderr.contains(
+            "the database has trigger `hosts_upper` on `hosts`, which retort does not model"
+        ) && check.stderr.contains("view `host_names`"),
+        "{}",
+        check.all()
+    );
+    // A table's engine or default charset has no operation: check says so.
+    write(
+        &dir.join("schema.yaml"),
+        &reflected.replace(
+            "  hosts:\n",
+            "  hosts:\n    engine: MyISAM\n    charset: latin1\n",
+        ),
+    );
+    let check = retort(dir, &["check"]);
+    assert!(
+        check.stderr.contains(
+            "table `hosts`: engine is MyISAM as declared but the default in the database"
+        ) && check.stderr.contains(
+            "table `hosts`: charset is latin1 as declared but the default in the database"
+        ),
+        "{}",
+        check.all()
+    );
+    b.drop().await;
+}

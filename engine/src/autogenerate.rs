@@ -29,7 +29,7 @@ use crate::db::{Connection, DbError};
 use crate::dialect::Dialect;
 use crate::ops::{write_operations, NotReversible, Operation};
 use crate::project::{NewRevisionError, NewRevisionRequest, Project};
-use crate::reflect::{reflect_schema, ReflectError, ReflectOptions};
+use crate::reflect::{reflect_schema, unmodelled_objects, ReflectError, ReflectOptions};
 use crate::schema::{
     inline_enum_values, load_schema, schema_to_yaml, ColumnType, EnumType, Schema,
 };
@@ -184,7 +184,13 @@ impl Autogenerate {
             let history = crate::runner::known_enums(project, &current);
             resolve_inline_enums(&declared, &mut reflected, history, dialect);
         }
-        let diff = compare(&declared, &reflected, dialect, &project.config.compare);
+        let mut diff = compare(&declared, &reflected, dialect, &project.config.compare);
+        let options = ReflectOptions::from_config(&project.config);
+        for o in unmodelled_objects(conn, &options).await? {
+            diff.notes.push(format!(
+                "the database has {o}, which retort does not model: changes to it are not seen, and a database built from schema.yaml will not have it"
+            ));
+        }
         let downgrade = diff.downgrade()?;
         Ok(Comparison {
             declared,
@@ -295,7 +301,20 @@ pub async fn reflect_to_yaml(
     conn: &mut Connection,
 ) -> Result<String, AutogenerateError> {
     let schema = Autogenerate::reflect(project, conn).await?;
-    Ok(reflected_yaml(project, &schema))
+    let options = ReflectOptions::from_config(&project.config);
+    let unmodelled = unmodelled_objects(conn, &options).await?;
+    let mut out = String::new();
+    if !unmodelled.is_empty() {
+        out.push_str(
+            "# Not modelled by retort (left as they are, never compared or created):
+",
+        );
+        for o in &unmodelled {
+            out.push_str(&format!("#   {o}\n"));
+        }
+    }
+    out.push_str(&reflected_yaml(project, &schema));
+    Ok(out)
 }
 
 /// YAML operation lines for a revision, with a `# WARNING` comment above each destructive one.

@@ -135,6 +135,12 @@ pub trait Backend: Sync {
     fn read_schema<'a>(&'a self, conn: &'a mut Connection, scope: TableScope<'a>)
         -> ReadFuture<'a>;
 
+    /// The catalog query listing what retort does not model (views, triggers, routines,
+    /// events): rows of (kind, name, table or NULL). `None`: nothing to list.
+    fn unmodelled_objects_sql(&self) -> Option<&'static str> {
+        None
+    }
+
     /// The catalog query listing every base table of the connection's schema/database.
     fn catalog_tables_sql(&self) -> &'static str;
 

@@ -204,6 +204,32 @@ pub async fn reflect_schema_with_stats(
     Ok((schema, ReflectStats { queries }))
 }
 
+/// What the connection's database has that retort does not model (views, triggers,
+/// routines, events, where the backend lists them), one line each (`trigger `t_upd` on
+/// `hosts``), sorted; triggers on tables `options` leaves out are not listed.
+pub async fn unmodelled_objects(
+    conn: &mut Connection,
+    options: &ReflectOptions<'_>,
+) -> Result<Vec<String>, ReflectError> {
+    let Some(sql) = conn.dialect().backend().unmodelled_objects_sql() else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for row in conn.query(sql).await? {
+        let cell = |i: usize| row.get(i).cloned().flatten();
+        let (Some(kind), Some(name)) = (cell(0), cell(1)) else {
+            continue;
+        };
+        match cell(2) {
+            Some(table) if !options.includes(&table) => {}
+            Some(table) => out.push(format!("{kind} `{name}` on `{table}`")),
+            None => out.push(format!("{kind} `{name}`")),
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
 /// Sorts everything that has no order of its own.
 fn finish(schema: &mut Schema) {
     schema.enums.sort_by(|a, b| a.name.cmp(&b.name));

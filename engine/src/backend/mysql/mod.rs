@@ -63,6 +63,18 @@ impl Backend for MySqlBackend {
         })
     }
 
+    fn unmodelled_objects_sql(&self) -> Option<&'static str> {
+        Some(
+            "SELECT 'view', TABLE_NAME, NULL FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE() \
+             UNION ALL SELECT 'trigger', TRIGGER_NAME, EVENT_OBJECT_TABLE FROM information_schema.TRIGGERS \
+               WHERE TRIGGER_SCHEMA = DATABASE() \
+             UNION ALL SELECT LOWER(ROUTINE_TYPE), ROUTINE_NAME, NULL FROM information_schema.ROUTINES \
+               WHERE ROUTINE_SCHEMA = DATABASE() \
+             UNION ALL SELECT 'event', EVENT_NAME, NULL FROM information_schema.EVENTS \
+               WHERE EVENT_SCHEMA = DATABASE()",
+        )
+    }
+
     fn catalog_tables_sql(&self) -> &'static str {
         "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE' ORDER BY table_name"
     }
