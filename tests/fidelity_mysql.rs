@@ -459,3 +459,41 @@ async fn triggers_views_and_table_options_are_never_lost_silently() {
     );
     b.drop().await;
 }
+
+#[tokio::test]
+async fn expression_indexes_are_refused_where_the_server_has_none() {
+    let dir = temp_project();
+    let dir = dir.path();
+    let Some(b) = mysql("fidelity_expr_index", dir).await else {
+        return;
+    };
+    project(dir, &b);
+    let version = b.query("SELECT VERSION()").await;
+    let version = version[0][0].clone().unwrap_or_default();
+    write(
+        &dir.join("schema.yaml"),
+        "tables:\n  users:\n    columns:\n      id: {type: integer, primary_key: true}\n      email: varchar(100)\n    indexes:\n      - {name: ix_email_lower, columns: [\"lower(email)\"]}\n",
+    );
+    ok(dir, &["validate"]);
+    ok(dir, &["revision", "--autogenerate", "-m", "users"]);
+    let run = retort(dir, &["upgrade", "head"]);
+    if version.to_ascii_lowercase().contains("mariadb") {
+        assert_eq!(run.code, 1, "{}", run.all());
+        assert!(
+            run.all().contains(
+                "index `ix_email_lower` has an expression part (lower(email)), and this server"
+            ) && run.all().contains("MariaDB has none"),
+            "{}",
+            run.all()
+        );
+        assert_eq!(
+            b.tables().await.iter().filter(|t| *t == "users").count(),
+            0,
+            "nothing was built"
+        );
+    } else {
+        assert_eq!(run.code, 0, "{}", run.all());
+        assert!(ok(dir, &["check"]).stdout.contains("No changes detected"));
+    }
+    b.drop().await;
+}
