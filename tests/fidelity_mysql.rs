@@ -58,7 +58,7 @@ async fn catalog(b: &Backend) -> Vec<String> {
         "SELECT TABLE_NAME, ENGINE, TABLE_COLLATION FROM information_schema.TABLES \
          WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME NOT LIKE 'retort\\_%' ORDER BY TABLE_NAME",
         "SELECT TABLE_NAME, COLUMN_NAME, ORDINAL_POSITION, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, \
-                EXTRA, CHARACTER_SET_NAME, COLLATION_NAME \
+                EXTRA, CHARACTER_SET_NAME, COLLATION_NAME, GENERATION_EXPRESSION \
          FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() \
            AND TABLE_NAME NOT LIKE 'retort\\_%' ORDER BY TABLE_NAME, ORDINAL_POSITION",
         "SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, SEQ_IN_INDEX, COLUMN_NAME, SUB_PART, INDEX_TYPE, \
@@ -495,5 +495,30 @@ async fn expression_indexes_are_refused_where_the_server_has_none() {
         assert_eq!(run.code, 0, "{}", run.all());
         assert!(ok(dir, &["check"]).stdout.contains("No changes detected"));
     }
+    b.drop().await;
+}
+
+#[tokio::test]
+async fn generated_columns_round_trip() {
+    let dir = temp_project();
+    let dir = dir.path();
+    let Some(b) = mysql("fidelity_generated", dir).await else {
+        return;
+    };
+    project(dir, &b);
+    load(
+        dir,
+        &b,
+        "CREATE TABLE g (a INT NOT NULL, b INT AS (a + 1) VIRTUAL,
+           c VARCHAR(20) AS (CONCAT('x', a)) STORED);",
+    );
+    let reflected = reflect_validate_check(dir);
+    for needle in [
+        "b: {type: integer, generated: {expr: \"`a` + 1\"}}",
+        "c: {type: varchar(20), generated: {expr: \"concat('x',`a`)\", stored: true}}",
+    ] {
+        assert!(reflected.contains(needle), "{needle} in:\n{reflected}");
+    }
+    fixpoint("fidelity_generated", dir, &b).await;
     b.drop().await;
 }

@@ -466,10 +466,7 @@ const NUMERIC_MODIFIERS: [&str; 3] = ["unsigned", "signed", "zerofill"];
 fn split_numeric_modifiers(s: &str) -> Option<(&str, String)> {
     let mut core = s.trim_end();
     let mut modifiers = Vec::new();
-    loop {
-        let Some(space) = core.rfind(char::is_whitespace) else {
-            break;
-        };
+    while let Some(space) = core.rfind(char::is_whitespace) {
         let word = core[space + 1..].to_ascii_lowercase();
         if !NUMERIC_MODIFIERS.contains(&word.as_str()) {
             break;

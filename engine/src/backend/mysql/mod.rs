@@ -299,7 +299,15 @@ impl Backend for MySqlBackend {
         if let Some(c) = &col.collation {
             s.push_str(&format!(" COLLATE {c}"));
         }
-        s.push_str(&r.null_and_default(col));
+        match &col.generated {
+            // MariaDB refuses NOT NULL and DEFAULT on generated columns.
+            Some(g) => s.push_str(&format!(
+                " GENERATED ALWAYS AS ({}) {}",
+                g.expr,
+                if g.stored { "STORED" } else { "VIRTUAL" }
+            )),
+            None => s.push_str(&r.null_and_default(col)),
+        }
         if col.autoincrement {
             s.push_str(" AUTO_INCREMENT");
         }

@@ -12,8 +12,8 @@ use crate::backend::reader::{
 use crate::backend::Backend;
 use crate::schema::inline_enum_values;
 use crate::schema::{
-    CheckConstraint, Column, ColumnType, FkAction, ForeignKey, Index, IndexKind, PrimaryKey,
-    Schema, Table, TableOptions, UniqueConstraint,
+    CheckConstraint, Column, ColumnType, FkAction, ForeignKey, GeneratedColumn, Index, IndexKind,
+    PrimaryKey, Schema, Table, TableOptions, UniqueConstraint,
 };
 
 /// What the server is.
@@ -124,7 +124,7 @@ pub(crate) async fn read(
         .query(&format!(
             "SELECT c.TABLE_NAME, c.COLUMN_NAME, c.COLUMN_DEFAULT, c.IS_NULLABLE, c.DATA_TYPE, \
                     c.COLUMN_TYPE, c.EXTRA, c.COLUMN_COMMENT, c.CHARACTER_SET_NAME, \
-                    c.COLLATION_NAME, cs.DEFAULT_COLLATE_NAME \
+                    c.COLLATION_NAME, cs.DEFAULT_COLLATE_NAME, c.GENERATION_EXPRESSION \
              FROM information_schema.COLUMNS c \
              LEFT JOIN information_schema.CHARACTER_SETS cs \
                ON cs.CHARACTER_SET_NAME = c.CHARACTER_SET_NAME \
@@ -139,6 +139,14 @@ pub(crate) async fn read(
             continue;
         };
         let lower = |i: usize| cell(r, i).map(str::to_ascii_lowercase);
+        let extra = cell(r, 6).unwrap_or_default().to_ascii_lowercase();
+        // `VIRTUAL GENERATED` / `STORED GENERATED` in EXTRA; no default then.
+        let generated = cell(r, 11)
+            .filter(|e| !e.is_empty() && extra.contains("generated"))
+            .map(|expr| GeneratedColumn {
+                expr: expr.to_string(),
+                stored: extra.contains("stored"),
+            });
         let (charset, collation) = match (lower(8), lower(9), table_defaults.get(table)) {
             (Some(charset), Some(collation), Some(defaults)) => {
                 relative_collation(defaults, &charset, &collation, lower(10).as_deref())
@@ -146,20 +154,21 @@ pub(crate) async fn read(
             _ => (None, None),
         };
         let data_type = cell(r, 4).unwrap_or_default().to_ascii_lowercase();
-        let extra = cell(r, 6).unwrap_or_default().to_ascii_lowercase();
         t.columns.push(Column {
             name: need(r, 1, "column name")?.to_string(),
             ty: mysql_type(need(r, 5, "column type")?),
             nullable: cell(r, 3).is_some_and(|n| n.eq_ignore_ascii_case("YES")),
-            server_default: with_on_update(
-                default(&server, cell(r, 2), &data_type, &extra),
-                &extra,
-            ),
+            server_default: if generated.is_some() {
+                None
+            } else {
+                with_on_update(default(&server, cell(r, 2), &data_type, &extra), &extra)
+            },
             autoincrement: extra.contains("auto_increment"),
             comment: cell(r, 7).filter(|c| !c.is_empty()).map(str::to_string),
             renamed_from: None,
             charset,
             collation,
+            generated,
             ..Default::default()
         });
     }
