@@ -581,6 +581,8 @@ fn compare_table(ctx: &mut Ctx<'_>, new: &Table, old: &Table) {
                 existing_server_default: col.server_default.clone(),
                 existing_comment: col.comment.clone(),
                 existing_autoincrement: col.autoincrement.then_some(true),
+                existing_collation: col.collation.clone(),
+                existing_charset: col.charset.clone(),
             }],
             format!("drops column `{table}.{}` and its data", col.name),
         );

@@ -77,6 +77,10 @@ pub enum Operation {
         existing_comment: Option<String>,
         /// Whether the dropped column autoincremented (absent: it did not).
         existing_autoincrement: Option<bool>,
+        /// The dropped column's collation (absent: the default).
+        existing_collation: Option<String>,
+        /// The dropped column's MySQL/MariaDB character set (absent: the default).
+        existing_charset: Option<String>,
     },
     /// `alter_column`.
     AlterColumn(AlterColumn),

@@ -247,6 +247,8 @@ impl Parser<'_> {
                         "existing_server_default",
                         "existing_comment",
                         "existing_autoincrement",
+                        "existing_collation",
+                        "existing_charset",
                     ],
                 );
                 let table = self.req_name(body, "table", &what);
@@ -256,6 +258,8 @@ impl Parser<'_> {
                 let existing_server_default = self.opt_str(body, "existing_server_default", &what);
                 let existing_comment = self.opt_str(body, "existing_comment", &what);
                 let existing_autoincrement = self.opt_bool(body, "existing_autoincrement", &what);
+                let existing_collation = self.opt_str(body, "existing_collation", &what);
+                let existing_charset = self.opt_str(body, "existing_charset", &what);
                 Some(Operation::DropColumn {
                     table: table?,
                     name: name?,
@@ -264,6 +268,8 @@ impl Parser<'_> {
                     existing_server_default,
                     existing_comment,
                     existing_autoincrement,
+                    existing_collation,
+                    existing_charset,
                 })
             }
             "alter_column" => self.alter_column(body, &what),

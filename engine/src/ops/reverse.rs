@@ -93,6 +93,8 @@ pub fn reverse(op: &Operation) -> Result<Operation, NotReversible> {
             existing_server_default: column.server_default.clone(),
             existing_comment: column.comment.clone(),
             existing_autoincrement: column.autoincrement.then_some(true),
+            existing_collation: column.collation.clone(),
+            existing_charset: column.charset.clone(),
         },
         Operation::DropColumn {
             table,
@@ -102,6 +104,8 @@ pub fn reverse(op: &Operation) -> Result<Operation, NotReversible> {
             existing_server_default,
             existing_comment,
             existing_autoincrement,
+            existing_collation,
+            existing_charset,
         } => {
             let Some(ty) = existing_type else {
                 return Err(missing(
@@ -119,6 +123,8 @@ pub fn reverse(op: &Operation) -> Result<Operation, NotReversible> {
                     server_default: existing_server_default.clone(),
                     autoincrement: existing_autoincrement.unwrap_or(false),
                     comment: existing_comment.clone(),
+                    collation: existing_collation.clone(),
+                    charset: existing_charset.clone(),
                     ..Column::default()
                 },
                 foreign_key: None,
