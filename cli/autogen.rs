@@ -151,6 +151,7 @@ pub async fn check(cli: &Cli, project: &Project) -> Result<ExitCode> {
         if !cli.quiet {
             println!("No changes detected");
         }
+        print_notes(cli.quiet, &cmp.notes, &[]);
     } else {
         println!("{} operation(s) would be generated:", cmp.upgrade.len());
         for op in &cmp.upgrade {

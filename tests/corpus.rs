@@ -254,7 +254,10 @@ async fn catalog(backend: &Backend) -> Vec<String> {
         ],
         _ => &[
             "SELECT 'table', TABLE_NAME, TABLE_TYPE, ENGINE, TABLE_COLLATION, TABLE_COMMENT, CREATE_OPTIONS FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()",
-            "SELECT 'column', TABLE_NAME, ORDINAL_POSITION, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, CHARACTER_SET_NAME, COLLATION_NAME, EXTRA, COLUMN_COMMENT FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE')",
+            // An integer's display width means nothing without ZEROFILL (MySQL 8.0.19 stopped
+            // reporting it): `int(10) unsigned` and `int(11) unsigned` are one type.
+            // `tinyint(1)` keeps it (MySQL's boolean).
+            "SELECT 'column', TABLE_NAME, ORDINAL_POSITION, COLUMN_NAME, IF(COLUMN_TYPE LIKE '%zerofill%' OR COLUMN_TYPE LIKE 'tinyint(1)%', COLUMN_TYPE, REGEXP_REPLACE(COLUMN_TYPE, '^(tinyint|smallint|mediumint|int|bigint)\\\\([0-9]+\\\\)', '\\\\1')), IS_NULLABLE, COLUMN_DEFAULT, CHARACTER_SET_NAME, COLLATION_NAME, EXTRA, COLUMN_COMMENT FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE')",
             "SELECT 'index', TABLE_NAME, INDEX_NAME, NON_UNIQUE, SEQ_IN_INDEX, COLUMN_NAME, COLLATION, SUB_PART, INDEX_TYPE, INDEX_COMMENT FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE()",
             "SELECT 'fk', k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION, k.COLUMN_NAME, k.REFERENCED_TABLE_NAME, k.REFERENCED_COLUMN_NAME, r.UPDATE_RULE, r.DELETE_RULE FROM information_schema.KEY_COLUMN_USAGE k JOIN information_schema.REFERENTIAL_CONSTRAINTS r ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME AND r.TABLE_NAME = k.TABLE_NAME WHERE k.TABLE_SCHEMA = DATABASE()",
             "SELECT 'check', TABLE_NAME, CONSTRAINT_NAME, CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE()",
@@ -467,7 +470,9 @@ async fn install_rows(schema: &str, backend: &str, sql: &Path) -> Vec<Row> {
         push("load", Status::Ok);
         reflect_into(dir, &vendor).map_err(|e| ("reflect", e))?;
         push("reflect", Status::Ok);
-        let r = retort(dir, &["-q", "validate"]);
+        // Validated for the backend it was reflected from: which names must be unique
+        // across the database, and how long identifiers may be, depend on it.
+        let r = vendor.run(dir, &["-q", "validate"]);
         if r.code != 0 {
             return Err(("validate", reason("validate", &r, dir)));
         }

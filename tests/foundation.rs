@@ -113,6 +113,8 @@ tables:
       id: {type: integer, primary_key: true}
     indexes:
       - {name: ix_users_name, columns: [id]}
+    checks:
+      - {name: ix_users_name, expr: id > 0}
 "#;
     write(&dir.path().join("schema.yaml"), schema);
     let run = retort(dir.path(), &["validate"]);
@@ -126,9 +128,11 @@ tables:
         ("schema.yaml:10:", "refers to column `users.missing`"),
         ("schema.yaml:12:", "names column `nme`"),
         ("schema.yaml:14:", "names column `ghost`"),
+        // Names are unique per table (whether also across tables depends on the
+        // backend: tests/fidelity_mysql.rs, validate's unit tests).
         (
-            "schema.yaml:19:",
-            "duplicate index or constraint name `ix_users_name`",
+            "schema.yaml:21:",
+            "duplicate index or constraint name `ix_users_name` in table `posts`",
         ),
     ];
     for (pos, msg) in expected {

@@ -549,7 +549,7 @@ fn compare_table(ctx: &mut Ctx<'_>, new: &Table, old: &Table) {
         if let Some(o) = old_cols.get(col.name.as_str()) {
             matched.insert(o.name.clone());
             let nullability = ctx.dialect.backend().compares_nullability(new, col, old, o);
-            compare_column(ctx, &table, col, o, nullability);
+            compare_column(ctx, (new, col), (old, o), nullability);
             continue;
         }
         let renamed = col
@@ -579,7 +579,7 @@ fn compare_table(ctx: &mut Ctx<'_>, new: &Table, old: &Table) {
                 let nullability = ctx.dialect.backend().compares_nullability(new, col, old, o);
                 let mut as_renamed = (*o).clone();
                 as_renamed.name = col.name.clone();
-                compare_column(ctx, &table, col, &as_renamed, nullability);
+                compare_column(ctx, (new, col), (old, &as_renamed), nullability);
             }
             None => added.push(col),
         }
@@ -614,6 +614,8 @@ fn compare_table(ctx: &mut Ctx<'_>, new: &Table, old: &Table) {
                 existing_server_default: col.server_default.clone(),
                 existing_comment: col.comment.clone(),
                 existing_autoincrement: col.autoincrement.then_some(true),
+                existing_collation: col.collation.clone(),
+                existing_charset: col.charset.clone(),
             }],
             format!("drops column `{table}.{}` and its data", col.name),
         );
@@ -628,6 +630,7 @@ fn compare_table(ctx: &mut Ctx<'_>, new: &Table, old: &Table) {
             }
         }
     }
+    compare_table_options(ctx, new, old);
     compare_primary_key(ctx, new, old);
     compare_indexes_and_uniques(ctx, new, old);
     compare_foreign_keys(ctx, new, old);
@@ -644,9 +647,43 @@ fn compare_table(ctx: &mut Ctx<'_>, new: &Table, old: &Table) {
     }
 }
 
+/// MySQL/MariaDB engine and default charset/collation: no operation changes them, so a
+/// difference is a note saying how to change it by hand.
+fn compare_table_options(ctx: &mut Ctx<'_>, new: &Table, old: &Table) {
+    let fold = |v: &Option<String>| v.as_deref().map(str::to_ascii_lowercase);
+    for (what, declared, live) in [
+        ("engine", &new.options.engine, &old.options.engine),
+        ("charset", &new.options.charset, &old.options.charset),
+        ("collation", &new.options.collation, &old.options.collation),
+        (
+            "row_format",
+            &new.options.row_format,
+            &old.options.row_format,
+        ),
+    ] {
+        if fold(declared) != fold(live) {
+            let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "the default".into());
+            ctx.notes.push(format!(
+                "table `{}`: {what} is {} as declared but {} in the database; autogenerate does not change table options (its columns are compared one by one): change it with an `execute` operation (e.g. ALTER TABLE … CONVERT TO CHARACTER SET …, or ENGINE=…)",
+                new.name,
+                show(declared),
+                show(live)
+            ));
+        }
+    }
+}
+
+/// Compares a declared column (with its table) with the reflected one (with its table);
 /// `nullability`: whether a difference in nullability counts (see
 /// [`crate::backend::Backend::compares_nullability`]).
-fn compare_column(ctx: &mut Ctx<'_>, table: &str, new: &Column, old: &Column, nullability: bool) {
+fn compare_column(
+    ctx: &mut Ctx<'_>,
+    new: (&Table, &Column),
+    old: (&Table, &Column),
+    nullability: bool,
+) {
+    let ((new_table, new), (old_table, old)) = (new, old);
+    let table = new_table.name.as_str();
     // A column of a named enum keeps its type while the enum's values change: those
     // changes are the enum's own operations. SQLite spells an autoincrementing key
     // INTEGER whatever integer type is declared; where only one side autoincrements (an
@@ -665,6 +702,11 @@ fn compare_column(ctx: &mut Ctx<'_>, table: &str, new: &Column, old: &Column, nu
             != canonical_default(ctx.dialect, old.server_default.as_deref(), &old.ty);
     let comment_changed =
         ctx.options.comments && ctx.dialect.backend().has_comments() && new.comment != old.comment;
+    let (new_charset, new_collation) = ctx.dialect.backend().comparable_collation(new_table, new);
+    let (old_charset, old_collation) = ctx.dialect.backend().comparable_collation(old_table, old);
+    let charset_changed = new_charset != old_charset;
+    let inherits = new.charset.is_none() && new.collation.is_none();
+    let collation_changed = charset_changed || new_collation != old_collation;
     // Adding or removing autoincrement is an `alter_column` (on SQLite an INTEGER key is
     // the rowid whatever was declared, so there is nothing to change). How a column
     // autoincrements (an identity or an owned sequence, PostgreSQL) is not changed:
@@ -688,17 +730,13 @@ fn compare_column(ctx: &mut Ctx<'_>, table: &str, new: &Column, old: &Column, nu
             way(&old_auto)
         ));
     }
-    // Until alter_column carries a collation, a changed one is said, not silently kept.
-    let fold = |c: &Option<String>| c.as_deref().map(str::to_ascii_lowercase);
-    if fold(&new.collation) != fold(&old.collation) {
-        ctx.notes.push(format!(
-            "column `{table}.{}` has collation {} as declared but {} in the database; autogenerate does not change collations yet: change it with an `execute` operation",
-            new.name,
-            new.collation.as_deref().unwrap_or("(default)"),
-            old.collation.as_deref().unwrap_or("(default)")
-        ));
-    }
-    if !(type_changed || null_changed || default_changed || comment_changed || auto_changed) {
+    if !(type_changed
+        || null_changed
+        || default_changed
+        || comment_changed
+        || auto_changed
+        || collation_changed)
+    {
         return;
     }
     let old_ty = reflected_type_for_ops(ctx, &old.ty);
@@ -715,6 +753,25 @@ fn compare_column(ctx: &mut Ctx<'_>, table: &str, new: &Column, old: &Column, nu
         existing_comment: Some(old.comment.clone()),
         existing_autoincrement: Some(old.autoincrement),
         autoincrement: auto_changed.then_some(new.autoincrement),
+        // A column that inherits its table's default is given the table's explicitly: a
+        // changed table default is not the column's to change.
+        collation: collation_changed.then(|| {
+            new.collation.clone().or_else(|| {
+                inherits
+                    .then(|| new_table.options.collation.clone())
+                    .flatten()
+            })
+        }),
+        charset: charset_changed.then(|| {
+            new.charset.clone().or_else(|| {
+                inherits
+                    .then(|| new_table.options.charset.clone())
+                    .flatten()
+            })
+        }),
+        existing_collation: (collation_changed || old.collation.is_some())
+            .then(|| old.collation.clone()),
+        existing_charset: (charset_changed || old.charset.is_some()).then(|| old.charset.clone()),
         ..AlterColumn::default()
     };
     let warning = (type_changed && is_narrowing(&old.ty, &new.ty)).then(|| {
@@ -1025,3 +1082,7 @@ mod tests;
 #[cfg(test)]
 #[path = "compare_enum_tests.rs"]
 mod enum_tests;
+
+#[cfg(test)]
+#[path = "compare_collation_tests.rs"]
+mod collation_tests;

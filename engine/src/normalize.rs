@@ -261,6 +261,11 @@ pub fn canonical_default(
     let mut s = strip_outer_parens(strip_casts(raw));
     s = strip_outer_parens(s);
     let lower = squash(&lower_outside_quotes(&s));
+    // MySQL's `DEFAULT x ON UPDATE y`: each part compares as a default of its own.
+    if let Some((value, on_update)) = lower.split_once(" on update ") {
+        let part = |p: &str| canonical_default(dialect, Some(p), ty).unwrap_or("null".into());
+        return Some(format!("{} on update {}", part(value), part(on_update)));
+    }
     if lower == "null" {
         return None;
     }

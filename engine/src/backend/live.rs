@@ -68,6 +68,25 @@ pub async fn render_live(
             render_with(op, dialect, &ctx2, None).map(|r| r.statements)
         }
         Dialect::MySql => {
+            if let Some(ix) = mysql_expression_index(op) {
+                let version = conn
+                    .query("SELECT VERSION()")
+                    .await
+                    .map_err(|e| fail(e.to_string()))?;
+                let version = version.first().and_then(|r| cell(r, 0)).unwrap_or_default();
+                if !mysql_has_expression_indexes(&version) {
+                    return Err(fail(format!(
+                        "index `{}` has an expression part ({}), and this server ({version}) has no expression indexes (MariaDB has none; MySQL from 8.0.13); index a generated column instead",
+                        ix.name,
+                        ix.columns
+                            .iter()
+                            .filter(|c| crate::schema::Index::is_expression(c))
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )));
+                }
+            }
             let tables: Vec<String> = match op {
                 Operation::AlterColumn(a) => vec![a.table.clone()],
                 Operation::DropColumn { table, .. }
@@ -392,6 +411,37 @@ async fn read_sqlite_table_full(
 }
 
 // ---- MySQL / MariaDB --------------------------------------------------------------
+
+/// The first index `op` creates that has an expression part.
+fn mysql_expression_index(op: &Operation) -> Option<&crate::schema::Index> {
+    let has_expr = |ix: &&crate::schema::Index| {
+        ix.columns
+            .iter()
+            .any(|c| crate::schema::Index::is_expression(c))
+    };
+    match op {
+        Operation::CreateIndex { index, .. } => Some(index).filter(has_expr),
+        Operation::CreateTable(t) => t.indexes.iter().find(has_expr),
+        _ => None,
+    }
+}
+
+/// True when the server (its `VERSION()`) indexes expressions: MySQL 8.0.13 and later.
+fn mysql_has_expression_indexes(version: &str) -> bool {
+    if version.to_ascii_lowercase().contains("mariadb") {
+        return false;
+    }
+    let v: Vec<u32> = version
+        .split(|c: char| !c.is_ascii_digit())
+        .take(3)
+        .map(|n| n.parse().unwrap_or(0))
+        .collect();
+    (
+        v.first().copied().unwrap_or(0),
+        v.get(1).copied().unwrap_or(0),
+        v.get(2).copied().unwrap_or(0),
+    ) >= (8, 0, 13)
+}
 
 async fn mysql_table_names(conn: &mut Connection) -> Result<Vec<String>, DbError> {
     let rows = conn

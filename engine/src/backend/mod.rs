@@ -320,6 +320,18 @@ pub trait Backend: Sync {
         ix
     }
 
+    /// A column's `(charset, collation)` as this backend keeps it, for comparing a
+    /// declared column with a reflected one (`table`: the column's table, whose defaults
+    /// an unset value may inherit). By default both are compared as written.
+    fn comparable_collation(
+        &self,
+        table: &Table,
+        col: &Column,
+    ) -> (Option<String>, Option<String>) {
+        let _ = table;
+        (col.charset.clone(), col.collation.clone())
+    }
+
     /// A foreign key's deferral as this backend keeps it: `(deferrable, initially
     /// deferred)`.
     fn comparable_deferral(&self, fk: &ForeignKey) -> (bool, bool) {
@@ -481,6 +493,19 @@ pub trait Backend: Sync {
     /// The keyword that builds an index without blocking writes (`CONCURRENTLY `), or "".
     fn concurrent_index_keyword(&self) -> &'static str {
         ""
+    }
+
+    /// `CREATE INDEX` as this backend writes it, when it differs from the shared one
+    /// (`None`: the shared one).
+    fn create_index(
+        &self,
+        r: &Renderer<'_>,
+        table: &str,
+        ix: &Index,
+        concurrently: bool,
+    ) -> Option<Res<String>> {
+        let _ = (r, table, ix, concurrently);
+        None
     }
 
     /// `create_table`.

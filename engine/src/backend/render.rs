@@ -493,6 +493,9 @@ impl Renderer<'_> {
         ix: &Index,
         concurrently: bool,
     ) -> Res<String> {
+        if let Some(sql) = self.b.create_index(self, table, ix, concurrently) {
+            return sql;
+        }
         self.nonempty(&ix.columns, &format!("index `{}`", ix.name))?;
         let unique = if ix.unique { "UNIQUE " } else { "" };
         let conc = if concurrently {

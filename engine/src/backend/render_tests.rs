@@ -138,6 +138,8 @@ fn every_kind(name: &str) -> Vec<Operation> {
             existing_server_default: Some(s("'a'")),
             existing_comment: Some(s("it's \"odd\"")),
             existing_autoincrement: None,
+            existing_collation: None,
+            existing_charset: None,
         },
         Operation::DropColumn {
             table: s(name),
@@ -147,6 +149,8 @@ fn every_kind(name: &str) -> Vec<Operation> {
             existing_server_default: None,
             existing_comment: None,
             existing_autoincrement: Some(true),
+            existing_collation: Some(s("utf8mb4_bin")),
+            existing_charset: None,
         },
         Operation::DropColumn {
             table: s(name),
@@ -156,6 +160,8 @@ fn every_kind(name: &str) -> Vec<Operation> {
             existing_server_default: None,
             existing_comment: None,
             existing_autoincrement: None,
+            existing_collation: None,
+            existing_charset: None,
         },
         Operation::AlterColumn(AlterColumn {
             table: s(name),
@@ -170,7 +176,7 @@ fn every_kind(name: &str) -> Vec<Operation> {
             existing_server_default: Some(Some(s("'z'"))),
             existing_comment: Some(None),
             existing_autoincrement: Some(false),
-            autoincrement: None,
+            ..AlterColumn::default()
         }),
         Operation::AlterColumn(AlterColumn {
             table: s(name),
@@ -579,6 +585,8 @@ fn not_reversible_names_the_missing_field() {
         existing_server_default: None,
         existing_comment: None,
         existing_autoincrement: None,
+        existing_collation: None,
+        existing_charset: None,
     };
     let e = reverse(&drop).unwrap_err().to_string();
     assert!(
@@ -726,6 +734,8 @@ fn apply_to_schema_tracks_the_model() {
             existing_server_default: None,
             existing_comment: None,
             existing_autoincrement: None,
+            existing_collation: None,
+            existing_charset: None,
         },
         &mut s,
     )
@@ -1007,6 +1017,8 @@ impl Rng {
                 existing_server_default: self.opt_text(),
                 existing_comment: self.opt_text(),
                 existing_autoincrement: self.chance(20).then(|| self.chance(50)),
+                existing_collation: self.chance(20).then(|| self.name()),
+                existing_charset: self.chance(20).then(|| self.name()),
             },
             5 => {
                 let mut a = AlterColumn {
@@ -1023,6 +1035,10 @@ impl Rng {
                     existing_comment: self.chance(50).then(|| self.opt_text()),
                     existing_autoincrement: self.chance(20).then(|| self.chance(50)),
                     autoincrement: None,
+                    collation: self.chance(20).then(|| self.opt_text()),
+                    charset: self.chance(10).then(|| self.opt_text()),
+                    existing_collation: self.chance(20).then(|| self.opt_text()),
+                    existing_charset: self.chance(10).then(|| self.opt_text()),
                 };
                 // Without drawing more random numbers (which would change the sequences).
                 a.autoincrement = a

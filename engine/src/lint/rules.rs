@@ -579,6 +579,8 @@ pub fn sql_operations(file: &RevisionFile, upgrade: &str) -> Vec<Located> {
                         existing_server_default: None,
                         existing_comment: None,
                         existing_autoincrement: None,
+                        existing_collation: None,
+                        existing_charset: None,
                     }),
                     ("RENAME", "TO") => Some(Operation::RenameTable {
                         name: t,

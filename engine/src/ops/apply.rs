@@ -119,6 +119,12 @@ fn apply(op: &Operation, schema: &mut Schema) -> Result<(), String> {
                         col.identity_always = false;
                     }
                 }
+                if let Some(c) = &a.collation {
+                    col.collation = c.clone();
+                }
+                if let Some(c) = &a.charset {
+                    col.charset = c.clone();
+                }
             }
             if let Some(new_name) = &a.new_name {
                 rename_column(schema, &a.table, &a.name, new_name);

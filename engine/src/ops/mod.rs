@@ -78,6 +78,10 @@ pub enum Operation {
         existing_comment: Option<String>,
         /// Whether the dropped column autoincremented (absent: it did not).
         existing_autoincrement: Option<bool>,
+        /// The dropped column's collation (absent: the default).
+        existing_collation: Option<String>,
+        /// The dropped column's MySQL/MariaDB character set (absent: the default).
+        existing_charset: Option<String>,
     },
     /// `alter_column`.
     AlterColumn(AlterColumn),
@@ -276,6 +280,14 @@ pub struct AlterColumn {
     /// `AUTO_INCREMENT` on MySQL) or stop it (`false`: the identity, or the owned
     /// sequence's default, is dropped).
     pub autoincrement: Option<bool>,
+    /// Change the collation: `Some(None)` goes back to the table's (or database's).
+    pub collation: Option<Option<String>>,
+    /// Change the MySQL/MariaDB character set: `Some(None)` goes back to the table's.
+    pub charset: Option<Option<String>>,
+    /// The collation before: `Some(None)` means the default.
+    pub existing_collation: Option<Option<String>>,
+    /// The character set before: `Some(None)` means the default.
+    pub existing_charset: Option<Option<String>>,
 }
 
 impl AlterColumn {
@@ -285,6 +297,8 @@ impl AlterColumn {
             || self.nullable.is_some()
             || self.server_default.is_some()
             || self.autoincrement.is_some()
+            || self.collation.is_some()
+            || self.charset.is_some()
     }
     /// The column's name after the operation.
     pub fn final_name(&self) -> &str {

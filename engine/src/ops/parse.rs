@@ -71,6 +71,10 @@ const ALTER_COLUMN_KEYS: &[&str] = &[
     "existing_comment",
     "existing_autoincrement",
     "autoincrement",
+    "collation",
+    "charset",
+    "existing_collation",
+    "existing_charset",
 ];
 
 /// Parses the operations of a revision file's `upgrade` or `downgrade` list: a YAML list
@@ -246,6 +250,8 @@ impl Parser<'_> {
                         "existing_server_default",
                         "existing_comment",
                         "existing_autoincrement",
+                        "existing_collation",
+                        "existing_charset",
                     ],
                 );
                 let table = self.req_name(body, "table", &what);
@@ -255,6 +261,8 @@ impl Parser<'_> {
                 let existing_server_default = self.opt_str(body, "existing_server_default", &what);
                 let existing_comment = self.opt_str(body, "existing_comment", &what);
                 let existing_autoincrement = self.opt_bool(body, "existing_autoincrement", &what);
+                let existing_collation = self.opt_str(body, "existing_collation", &what);
+                let existing_charset = self.opt_str(body, "existing_charset", &what);
                 Some(Operation::DropColumn {
                     table: table?,
                     name: name?,
@@ -263,6 +271,8 @@ impl Parser<'_> {
                     existing_server_default,
                     existing_comment,
                     existing_autoincrement,
+                    existing_collation,
+                    existing_charset,
                 })
             }
             "alter_column" => self.alter_column(body, &what),
@@ -930,6 +940,10 @@ impl Parser<'_> {
             existing_comment: self.nullable_str(body, "existing_comment", what),
             existing_autoincrement: self.opt_bool(body, "existing_autoincrement", what),
             autoincrement: self.opt_bool(body, "autoincrement", what),
+            collation: self.nullable_str(body, "collation", what),
+            charset: self.nullable_str(body, "charset", what),
+            existing_collation: self.nullable_str(body, "existing_collation", what),
+            existing_charset: self.nullable_str(body, "existing_charset", what),
         };
         if a.new_name.is_none()
             && a.ty.is_none()
@@ -937,10 +951,12 @@ impl Parser<'_> {
             && a.server_default.is_none()
             && a.comment.is_none()
             && a.autoincrement.is_none()
+            && a.collation.is_none()
+            && a.charset.is_none()
         {
             self.err(
                 body.span,
-                format!("{what} changes nothing: give at least one of new_name, type, nullable, server_default, comment, autoincrement"),
+                format!("{what} changes nothing: give at least one of new_name, type, nullable, server_default, comment, autoincrement, collation, charset"),
             );
         }
         Some(Operation::AlterColumn(a))

@@ -93,6 +93,8 @@ pub fn reverse(op: &Operation) -> Result<Operation, NotReversible> {
             existing_server_default: column.server_default.clone(),
             existing_comment: column.comment.clone(),
             existing_autoincrement: column.autoincrement.then_some(true),
+            existing_collation: column.collation.clone(),
+            existing_charset: column.charset.clone(),
         },
         Operation::DropColumn {
             table,
@@ -102,6 +104,8 @@ pub fn reverse(op: &Operation) -> Result<Operation, NotReversible> {
             existing_server_default,
             existing_comment,
             existing_autoincrement,
+            existing_collation,
+            existing_charset,
         } => {
             let Some(ty) = existing_type else {
                 return Err(missing(
@@ -119,6 +123,8 @@ pub fn reverse(op: &Operation) -> Result<Operation, NotReversible> {
                     server_default: existing_server_default.clone(),
                     autoincrement: existing_autoincrement.unwrap_or(false),
                     comment: existing_comment.clone(),
+                    collation: existing_collation.clone(),
+                    charset: existing_charset.clone(),
                     ..Column::default()
                 },
                 foreign_key: None,
@@ -317,6 +323,12 @@ fn reverse_alter(op: &Operation, a: &AlterColumn) -> Result<AlterColumn, NotReve
     if a.comment.is_some() && a.existing_comment.is_none() {
         need.push("existing_comment");
     }
+    if a.collation.is_some() && a.existing_collation.is_none() {
+        need.push("existing_collation");
+    }
+    if a.charset.is_some() && a.existing_charset.is_none() {
+        need.push("existing_charset");
+    }
     if !need.is_empty() {
         return Err(missing(
             op,
@@ -330,6 +342,8 @@ fn reverse_alter(op: &Operation, a: &AlterColumn) -> Result<AlterColumn, NotReve
     let (server_default, existing_server_default) =
         swap(&a.server_default, &a.existing_server_default);
     let (comment, existing_comment) = swap(&a.comment, &a.existing_comment);
+    let (collation, existing_collation) = swap(&a.collation, &a.existing_collation);
+    let (charset, existing_charset) = swap(&a.charset, &a.existing_charset);
     Ok(AlterColumn {
         table: a.table.clone(),
         name: a.final_name().to_string(),
@@ -344,6 +358,10 @@ fn reverse_alter(op: &Operation, a: &AlterColumn) -> Result<AlterColumn, NotReve
         existing_comment,
         existing_autoincrement: a.autoincrement.or(a.existing_autoincrement),
         autoincrement: a.autoincrement.map(|on| !on),
+        collation,
+        charset,
+        existing_collation,
+        existing_charset,
     })
 }
 

@@ -112,6 +112,8 @@ fn write_one(
             existing_server_default,
             existing_comment,
             existing_autoincrement,
+            existing_collation,
+            existing_charset,
         } => {
             let mut f = vec![("table", scalar(table)), ("name", scalar(name))];
             if let Some(t) = existing_type {
@@ -128,6 +130,12 @@ fn write_one(
             }
             if let Some(a) = existing_autoincrement {
                 f.push(("existing_autoincrement", a.to_string()));
+            }
+            if let Some(c) = existing_collation {
+                f.push(("existing_collation", scalar(c)));
+            }
+            if let Some(c) = existing_charset {
+                f.push(("existing_charset", scalar(c)));
             }
             line(out, &f);
         }
@@ -420,6 +428,16 @@ fn alter_fields(a: &AlterColumn) -> Vec<(&'static str, String)> {
     }
     if let Some(n) = a.autoincrement {
         f.push(("autoincrement", n.to_string()));
+    }
+    for (key, value) in [
+        ("collation", &a.collation),
+        ("charset", &a.charset),
+        ("existing_collation", &a.existing_collation),
+        ("existing_charset", &a.existing_charset),
+    ] {
+        if let Some(v) = value {
+            f.push((key, opt_null(v)));
+        }
     }
     f
 }

@@ -22,14 +22,22 @@
 //!   current schema is [`ColumnType::Enum`]`(type name)`, and every enum type of the
 //!   schema is listed in [`Schema::enums`] (values in their sort order).
 //! - MySQL/MariaDB (`COLUMN_TYPE`): `smallint` `int` `bigint` (with or without a display
-//!   width such as `int(11)`, never `unsigned`) → `SmallInt`/`Integer`/`BigInt`;
-//!   `tinyint(1)`→`Boolean`; `float`→`Real`; `double`→`Double`; `decimal(p,s)`→`Numeric`;
-//!   `varchar(n)`; `char(n)` (so `uuid`, rendered `char(36)`, comes back as
-//!   `Char(Some(36))`); `text`; `longblob`→`Blob`; `date`; `time`; `datetime`→`Timestamp`
-//!   (both `timestamp` and `timestamptz` render as `datetime`); `json`→`Json`, and on
-//!   MariaDB a `longtext` column carrying MariaDB's own `CHECK (json_valid(`col`))` →
-//!   `Json` (that check is not reported). Inline enums are
-//!   `Custom("enum('a','b')")` in the canonical spelling of [`crate::schema::inline_enum_spelling`].
+//!   width such as `int(11)`) → `SmallInt`/`Integer`/`BigInt`; `tinyint(1)`→`Boolean`;
+//!   `float`→`Real`; `double`→`Double`; `decimal(p,s)`→`Numeric`; `varchar(n)`;
+//!   `char(n)` (so `uuid`, rendered `char(36)`, comes back as `Char(Some(36))`); `text`;
+//!   `longblob`→`Blob`; `date`; `time`; `datetime`→`Timestamp` (both `timestamp` and
+//!   `timestamptz` render as `datetime`); `json`→`Json`, and on MariaDB a `longtext`
+//!   column carrying MariaDB's own `CHECK (json_valid(`col`))` → `Json` (that check is
+//!   not reported). The rest is `Custom`, spelled so that `schema.yaml` reads it back as
+//!   the same type: integer display widths dropped unless `zerofill` (`int unsigned`,
+//!   `tinyint`, `int(5) unsigned zerofill`), MySQL's `TIMESTAMP` as `timestamp(0)` and
+//!   `BLOB` as `blob(65535)` (plain `timestamp` and `blob` being the portable types),
+//!   `decimal(10,2) unsigned`, `datetime(6)`, `float(10,3)`, `mediumtext` as reported.
+//!   Inline enums are `Custom("enum('a','b')")` in the canonical spelling of
+//!   [`crate::schema::inline_enum_spelling`]. A table's engine, charset and collation are
+//!   reported where they differ from the server's default engine and the database's
+//!   charset/collation, a column's charset/collation where they differ from its table's
+//!   (the charset alone when the collation is that charset's default).
 //! - SQLite (the declared type of `PRAGMA table_info`): exactly the spellings
 //!   [`crate::dialect::crate::backend::Backend::type_sql`] produces — `INTEGER` `BIGINT` `SMALLINT`
 //!   `BOOLEAN` `REAL` `DOUBLE` `NUMERIC[(p[,s])]` `VARCHAR[(n)]` `CHAR(n)` `TEXT` `BLOB`
@@ -58,6 +66,8 @@
 //!   `0.00`, `current_timestamp()`, booleans `1`/`0`); the string `NULL` means no default
 //!   (a default of the string 'NULL' is `'NULL'`, quoted). MySQL 8, which reports string
 //!   literals unquoted, has them quoted here the same way, so both read alike.
+//!   `ON UPDATE …` (MySQL's `EXTRA`) follows the default in the same text:
+//!   `current_timestamp() ON UPDATE current_timestamp()` (`NULL ON UPDATE …` without one).
 //! - SQLite: `dflt_value` of `PRAGMA table_info` as is (`'pending'`, `CURRENT_TIMESTAMP`,
 //!   `0`, an expression as written, possibly parenthesised; `NULL` for `DEFAULT NULL`).
 //!
@@ -71,8 +81,9 @@
 //!   `where_clause` is PostgreSQL's `pg_get_expr(indpred)` (parenthesised, with casts) or
 //!   the text after `WHERE` in SQLite's `CREATE INDEX` as written.
 //! - MySQL/MariaDB cannot tell a unique constraint from a unique index: **every unique
-//!   index other than PRIMARY is reported as a unique constraint** in [`Table::unique`],
-//!   never in `indexes`; comparison must treat a declared unique index and a declared
+//!   index other than PRIMARY is reported as a unique constraint** in [`Table::unique`]
+//!   unless it has details a constraint cannot hold (prefix lengths, `DESC`, a method,
+//!   expressions), then as a unique index; comparison must treat a declared unique index and a declared
 //!   unique constraint with the same columns as equal there. MySQL also creates an index
 //!   for a foreign key that no index covers, named after the constraint (after its first
 //!   column when the constraint was unnamed and so got a `<table>_ibfk_<n>` name): a

@@ -24,6 +24,7 @@ const TABLE_KEYS: &[&str] = &[
     "engine",
     "charset",
     "collation",
+    "row_format",
     "sqlite_autoincrement",
     "without_rowid",
 ];
@@ -748,6 +749,8 @@ fn parse_table(
     table.options.charset = ctx.opt_string(node.get("charset"), &format!("`charset` of {what}"));
     table.options.collation =
         ctx.opt_string(node.get("collation"), &format!("`collation` of {what}"));
+    table.options.row_format =
+        ctx.opt_string(node.get("row_format"), &format!("`row_format` of {what}"));
     for (key, flag) in [
         (
             "sqlite_autoincrement",

@@ -159,6 +159,8 @@ pub struct TableOptions {
     pub sqlite_autoincrement: bool,
     /// SQLite `WITHOUT ROWID`.
     pub without_rowid: bool,
+    /// MySQL/MariaDB `ROW_FORMAT=` as declared (absent: not stated, the server's default).
+    pub row_format: Option<String>,
 }
 
 impl TableOptions {

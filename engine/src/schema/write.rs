@@ -175,6 +175,7 @@ pub fn table_body_to_yaml(t: &Table, naming: &NamingConvention, indent: usize) -
         ("engine", &t.options.engine),
         ("charset", &t.options.charset),
         ("collation", &t.options.collation),
+        ("row_format", &t.options.row_format),
     ] {
         if let Some(v) = value {
             out.push_str(&format!("{pad}{key}: {}\n", scalar(v)));

@@ -12,7 +12,7 @@ use super::{
 };
 use crate::backend::dialect::Dialect;
 use crate::ops::{AlterColumn, ConstraintKind};
-use crate::schema::{Column, ColumnType, FkAction, NameKind, Schema, Table};
+use crate::schema::{Column, ColumnType, FkAction, Index, NameKind, Schema, Table};
 
 /// The MySQL/MariaDB backend.
 pub(crate) struct MySqlBackend;
@@ -270,7 +270,8 @@ impl Backend for MySqlBackend {
     /// friends (MariaDB accepts both forms).
     fn bare_default(&self, expr: &str) -> bool {
         let upper = expr.trim().to_ascii_uppercase();
-        plain_default(expr)
+        upper.contains(" ON UPDATE ")
+            || plain_default(expr)
             || [
                 "CURRENT_TIMESTAMP",
                 "CURRENT_DATE",
@@ -289,7 +290,22 @@ impl Backend for MySqlBackend {
         _rowid: bool,
         _autoincrement_keyword: bool,
     ) -> Res<String> {
-        let mut s = r.null_and_default(col);
+        let mut s = String::new();
+        if let Some(c) = &col.charset {
+            s.push_str(&format!(" CHARACTER SET {c}"));
+        }
+        if let Some(c) = &col.collation {
+            s.push_str(&format!(" COLLATE {c}"));
+        }
+        match &col.generated {
+            // MariaDB refuses NOT NULL and DEFAULT on generated columns.
+            Some(g) => s.push_str(&format!(
+                " GENERATED ALWAYS AS ({}) {}",
+                g.expr,
+                if g.stored { "STORED" } else { "VIRTUAL" }
+            )),
+            None => s.push_str(&r.null_and_default(col)),
+        }
         if col.autoincrement {
             s.push_str(" AUTO_INCREMENT");
         }
@@ -313,11 +329,95 @@ impl Backend for MySqlBackend {
         ""
     }
 
+    /// `CREATE [UNIQUE|FULLTEXT|SPATIAL] INDEX … (k(191) DESC, (expr)) [USING HASH]`.
+    fn create_index(
+        &self,
+        r: &Renderer<'_>,
+        table: &str,
+        ix: &Index,
+        _concurrently: bool,
+    ) -> Option<Res<String>> {
+        Some(mysql_index_sql(r, table, ix))
+    }
+
+    /// An index as InnoDB keeps it: no operator classes or `INCLUDE` (not MySQL's), a
+    /// method only where it is not the B-tree (InnoDB builds `USING HASH` as a B-tree;
+    /// FULLTEXT and SPATIAL indexes have their own), a prefix length only on columns of
+    /// the index, `descending` in column order.
+    fn comparable_index(&self, index: &Index) -> Index {
+        let mut ix = index.clone();
+        ix.opclasses.clear();
+        ix.include.clear();
+        ix.using = None;
+        ix.lengths.retain(|c, _| index.columns.contains(c));
+        ix.descending = index
+            .columns
+            .iter()
+            .filter(|c| index.descending.contains(c))
+            .cloned()
+            .collect();
+        ix.columns = ix
+            .columns
+            .iter()
+            .map(|c| {
+                if Index::is_expression(c) {
+                    crate::normalize::canonical_predicate(c)
+                } else {
+                    c.clone()
+                }
+            })
+            .collect();
+        ix
+    }
+
     fn table_options_sql(&self, r: &Renderer<'_>, t: &Table) -> String {
-        match &t.comment {
-            Some(c) => format!(" COMMENT = {}", r.lit(c)),
-            None => String::new(),
+        let mut s = String::new();
+        if let Some(e) = &t.options.engine {
+            s.push_str(&format!(" ENGINE={e}"));
         }
+        if let Some(c) = &t.options.charset {
+            s.push_str(&format!(" DEFAULT CHARSET={c}"));
+        }
+        if let Some(c) = &t.options.collation {
+            s.push_str(&format!(" COLLATE={c}"));
+        }
+        if let Some(f) = &t.options.row_format {
+            s.push_str(&format!(" ROW_FORMAT={}", f.to_ascii_uppercase()));
+        }
+        if let Some(c) = &t.comment {
+            s.push_str(&format!(" COMMENT = {}", r.lit(c)));
+        }
+        s
+    }
+
+    /// The collation in effect, as far as the schema says: the column's, else (a charset
+    /// alone) that charset's default, else the table's, else the database's. `utf8` is
+    /// `utf8mb3`, as the server reports it.
+    fn comparable_collation(
+        &self,
+        table: &Table,
+        col: &Column,
+    ) -> (Option<String>, Option<String>) {
+        if !has_collation(&col.ty) {
+            return (None, None);
+        }
+        let effective = |charset: &Option<String>, collation: &Option<String>| {
+            let collation = collation.as_deref().map(mysql_charset_name);
+            let charset = charset.as_deref().map(mysql_charset_name).or_else(|| {
+                collation
+                    .as_deref()
+                    .map(|c| c.split('_').next().unwrap_or(c).to_string())
+            });
+            match (charset, collation) {
+                (Some(cs), Some(co)) => Some((cs, co)),
+                (Some(cs), None) => Some((cs.clone(), format!("{cs} default"))),
+                _ => None,
+            }
+        };
+        let (charset, collation) = effective(&col.charset, &col.collation)
+            .or_else(|| effective(&table.options.charset, &table.options.collation))
+            .unwrap_or_else(|| ("database default".into(), "database default".into()));
+        (Some(charset), Some(collation))
     }
 
     /// MySQL refuses to drop a column a foreign key uses: those keys are dropped first
@@ -337,9 +437,19 @@ impl Backend for MySqlBackend {
 
     fn alter_column(&self, r: &mut Renderer<'_>, a: &AlterColumn) -> Res<Vec<String>> {
         let mut out = Vec::new();
+        // `ALTER COLUMN … SET DEFAULT` cannot say `ON UPDATE`: such defaults go by MODIFY.
+        let on_update = |d: &Option<Option<String>>| {
+            d.iter()
+                .flatten()
+                .any(|d| d.to_ascii_uppercase().contains(" ON UPDATE "))
+        };
         if a.ty.is_some()
+            || on_update(&a.server_default)
+            || on_update(&a.existing_server_default)
             || a.nullable.is_some()
             || a.comment.is_some()
+            || a.collation.is_some()
+            || a.charset.is_some()
             || a.autoincrement.is_some()
         {
             let col = full_column(r, a)?;
@@ -424,6 +534,106 @@ impl Backend for MySqlBackend {
         format!("INSERT INTO {quoted_table} () VALUES ()")
     }
 }
+/// True for the types whose values have a character set and collation.
+fn has_collation(ty: &ColumnType) -> bool {
+    match ty {
+        ColumnType::Varchar(_)
+        | ColumnType::Char(_)
+        | ColumnType::Text
+        | ColumnType::Uuid
+        | ColumnType::Enum(_) => true,
+        ColumnType::Custom(s) => {
+            let base = s.split(['(', ' ']).next().unwrap_or_default();
+            matches!(
+                base,
+                "tinytext"
+                    | "text"
+                    | "mediumtext"
+                    | "longtext"
+                    | "varchar"
+                    | "char"
+                    | "character"
+                    | "nchar"
+                    | "nvarchar"
+                    | "enum"
+                    | "set"
+            )
+        }
+        _ => false,
+    }
+}
+
+/// A charset or collation name as the server reports it: lower case, `utf8` as
+/// `utf8mb3`.
+fn mysql_charset_name(name: &str) -> String {
+    let lower = name.trim().to_ascii_lowercase();
+    match lower.strip_prefix("utf8") {
+        Some("") => "utf8mb3".into(),
+        Some(rest) if rest.starts_with('_') => format!("utf8mb3{rest}"),
+        _ => lower,
+    }
+}
+
+/// `CREATE INDEX` on MySQL/MariaDB, with the index's kind, prefix lengths, `DESC`,
+/// expressions (MySQL 8.0.13+: `((expr))`) and method.
+fn mysql_index_sql(r: &Renderer<'_>, table: &str, ix: &Index) -> Res<String> {
+    r.nonempty(&ix.columns, &format!("index `{}`", ix.name))?;
+    if let Some(w) = &ix.where_clause {
+        return Err(format!(
+            "index `{}` is partial (where: {w}), and MySQL/MariaDB have no partial indexes; drop `where`, or create this index with a dialect-specific execute",
+            ix.name
+        ));
+    }
+    let kind = match (ix.kind, ix.unique) {
+        (Some(k), false) => format!("{} ", k.sql()),
+        (Some(k), true) => {
+            return Err(format!(
+                "index `{}` is {} and unique; MySQL/MariaDB {} indexes cannot be unique",
+                ix.name,
+                k.as_str(),
+                k.sql()
+            ))
+        }
+        (None, true) => "UNIQUE ".into(),
+        (None, false) => String::new(),
+    };
+    let parts: Vec<String> = ix
+        .columns
+        .iter()
+        .map(|c| {
+            let mut part = if Index::is_expression(c) {
+                format!("({c})")
+            } else {
+                r.q(c)
+            };
+            if let Some(n) = ix.lengths.get(c) {
+                part.push_str(&format!("({n})"));
+            }
+            if ix.descending.contains(c) {
+                part.push_str(" DESC");
+            }
+            part
+        })
+        .collect();
+    let mut sql = format!(
+        "CREATE {kind}INDEX {} ON {} ({})",
+        r.q(&ix.name),
+        r.q(table),
+        parts.join(", ")
+    );
+    match ix.using.as_deref().map(str::to_ascii_lowercase).as_deref() {
+        None | Some("btree") => {}
+        Some("hash") => sql.push_str(" USING HASH"),
+        Some(other) => {
+            return Err(format!(
+                "index `{}` uses `{other}`, which MySQL/MariaDB do not have; use btree or hash (or kind: fulltext / spatial)",
+                ix.name
+            ))
+        }
+    }
+    Ok(sql)
+}
+
 /// The one spelling of a MySQL/MariaDB type (lower case, single-spaced) that every
 /// spelling of the same type shares: integer display widths go (unless `zerofill`),
 /// `zerofill` implies `unsigned`, `timestamp(0)` is `timestamp`, `blob(n)`/`text(n)` are
@@ -548,6 +758,18 @@ fn full_column(r: &Renderer<'_>, a: &AlterColumn) -> Res<Column> {
             .or_else(|| known.map(|c| c.comment.clone()))
             .flatten(),
         renamed_from: None,
+        collation: a
+            .collation
+            .clone()
+            .or_else(|| a.existing_collation.clone())
+            .or_else(|| known.map(|c| c.collation.clone()))
+            .flatten(),
+        charset: a
+            .charset
+            .clone()
+            .or_else(|| a.existing_charset.clone())
+            .or_else(|| known.map(|c| c.charset.clone()))
+            .flatten(),
         ..Default::default()
     })
 }

@@ -13,8 +13,8 @@ use crate::backend::reader::{
 use crate::backend::Backend;
 use crate::schema::inline_enum_values;
 use crate::schema::{
-    CheckConstraint, Column, ColumnType, FkAction, ForeignKey, Index, PrimaryKey, Schema, Table,
-    UniqueConstraint,
+    CheckConstraint, Column, ColumnType, FkAction, ForeignKey, GeneratedColumn, Index, IndexKind,
+    PrimaryKey, Schema, Table, TableOptions, UniqueConstraint,
 };
 
 /// What the server is.
@@ -22,6 +22,8 @@ struct Server {
     mariadb: bool,
     /// `information_schema.CHECK_CONSTRAINTS` exists (MariaDB 10.2+, MySQL 8.0.16+).
     has_checks: bool,
+    /// Functional index parts, `STATISTICS.EXPRESSION` (MySQL 8.0.13+; MariaDB has none).
+    has_expression_indexes: bool,
 }
 
 impl Server {
@@ -45,6 +47,7 @@ impl Server {
         Server {
             mariadb,
             has_checks,
+            has_expression_indexes: !mariadb && v >= (8, 0, 13),
         }
     }
 }
@@ -53,8 +56,25 @@ pub(crate) async fn read(
     cat: &mut Catalog<'_>,
     scope: TableScope<'_>,
 ) -> Result<Schema, ReflectError> {
-    let version = cat.query("SELECT VERSION()").await?;
-    let server = Server::from_version(version.first().and_then(|r| cell(r, 0)).unwrap_or_default());
+    let version = cat
+        .query(
+            "SELECT VERSION(), @@character_set_database, @@collation_database, \
+                    @@default_storage_engine",
+        )
+        .await?;
+    let first = version.first();
+    let setting = |i: usize| {
+        first
+            .and_then(|r| cell(r, i))
+            .unwrap_or_default()
+            .to_ascii_lowercase()
+    };
+    let server = Server::from_version(&setting(0));
+    let database = Defaults {
+        charset: setting(1),
+        collation: setting(2),
+    };
+    let default_engine = setting(3);
 
     // One table: every query is narrowed to it (`only("k.TABLE_NAME")`).
     let only = |column: &str| match scope.only() {
@@ -62,19 +82,40 @@ pub(crate) async fn read(
         None => String::new(),
     };
     let mut tables = Vec::new();
+    let mut table_defaults: HashMap<String, Defaults> = HashMap::new();
     for r in cat
         .query(&format!(
-            "SELECT TABLE_NAME, TABLE_COMMENT FROM information_schema.TABLES \
-             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE'{}",
-            only("TABLE_NAME")
+            "SELECT t.TABLE_NAME, t.TABLE_COMMENT, t.ENGINE, t.TABLE_COLLATION, \
+                    co.CHARACTER_SET_NAME, cs.DEFAULT_COLLATE_NAME, t.CREATE_OPTIONS \
+             FROM information_schema.TABLES t \
+             LEFT JOIN information_schema.COLLATIONS co ON co.COLLATION_NAME = t.TABLE_COLLATION \
+             LEFT JOIN information_schema.CHARACTER_SETS cs \
+               ON cs.CHARACTER_SET_NAME = co.CHARACTER_SET_NAME \
+             WHERE t.TABLE_SCHEMA = DATABASE() AND t.TABLE_TYPE = 'BASE TABLE'{}",
+            only("t.TABLE_NAME")
         ))
         .await?
     {
         let name = need(&r, 0, "table name")?;
         if scope.includes(name) {
+            let lower = |i: usize| cell(&r, i).map(str::to_ascii_lowercase);
+            let collation = lower(3).unwrap_or_default();
+            let charset = lower(4).unwrap_or_else(|| charset_of(&collation));
+            let (options_charset, options_collation) =
+                relative_collation(&database, &charset, &collation, lower(5).as_deref());
+            table_defaults.insert(name.to_string(), Defaults { charset, collation });
             tables.push(Table {
                 name: name.to_string(),
                 comment: cell(&r, 1).filter(|c| !c.is_empty()).map(str::to_string),
+                options: TableOptions {
+                    engine: cell(&r, 2)
+                        .filter(|e| !e.eq_ignore_ascii_case(&default_engine))
+                        .map(str::to_string),
+                    charset: options_charset,
+                    collation: options_collation,
+                    row_format: lower(6).as_deref().and_then(row_format),
+                    ..TableOptions::default()
+                },
                 ..Table::default()
             });
         }
@@ -82,27 +123,53 @@ pub(crate) async fn read(
 
     let col_rows = cat
         .query(&format!(
-            "SELECT TABLE_NAME, COLUMN_NAME, COLUMN_DEFAULT, IS_NULLABLE, DATA_TYPE, \
-                    COLUMN_TYPE, EXTRA, COLUMN_COMMENT \
-             FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE(){} \
-             ORDER BY TABLE_NAME, ORDINAL_POSITION",
-            only("TABLE_NAME")
+            "SELECT c.TABLE_NAME, c.COLUMN_NAME, c.COLUMN_DEFAULT, c.IS_NULLABLE, c.DATA_TYPE, \
+                    c.COLUMN_TYPE, c.EXTRA, c.COLUMN_COMMENT, c.CHARACTER_SET_NAME, \
+                    c.COLLATION_NAME, cs.DEFAULT_COLLATE_NAME, c.GENERATION_EXPRESSION \
+             FROM information_schema.COLUMNS c \
+             LEFT JOIN information_schema.CHARACTER_SETS cs \
+               ON cs.CHARACTER_SET_NAME = c.CHARACTER_SET_NAME \
+             WHERE c.TABLE_SCHEMA = DATABASE(){} \
+             ORDER BY c.TABLE_NAME, c.ORDINAL_POSITION",
+            only("c.TABLE_NAME")
         ))
         .await?;
     for r in &col_rows {
-        let Some(t) = table_mut(&mut tables, need(r, 0, "table name")?) else {
+        let table = need(r, 0, "table name")?;
+        let Some(t) = table_mut(&mut tables, table) else {
             continue;
         };
-        let data_type = cell(r, 4).unwrap_or_default().to_ascii_lowercase();
+        let lower = |i: usize| cell(r, i).map(str::to_ascii_lowercase);
         let extra = cell(r, 6).unwrap_or_default().to_ascii_lowercase();
+        // `VIRTUAL GENERATED` / `STORED GENERATED` in EXTRA; no default then.
+        let generated = cell(r, 11)
+            .filter(|e| !e.is_empty() && extra.contains("generated"))
+            .map(|expr| GeneratedColumn {
+                expr: expr.to_string(),
+                stored: extra.contains("stored"),
+            });
+        let (charset, collation) = match (lower(8), lower(9), table_defaults.get(table)) {
+            (Some(charset), Some(collation), Some(defaults)) => {
+                relative_collation(defaults, &charset, &collation, lower(10).as_deref())
+            }
+            _ => (None, None),
+        };
+        let data_type = cell(r, 4).unwrap_or_default().to_ascii_lowercase();
         t.columns.push(Column {
             name: need(r, 1, "column name")?.to_string(),
             ty: mysql_type(need(r, 5, "column type")?),
             nullable: cell(r, 3).is_some_and(|n| n.eq_ignore_ascii_case("YES")),
-            server_default: default(&server, cell(r, 2), &data_type, &extra),
+            server_default: if generated.is_some() {
+                None
+            } else {
+                with_on_update(default(&server, cell(r, 2), &data_type, &extra), &extra)
+            },
             autoincrement: extra.contains("auto_increment"),
             comment: cell(r, 7).filter(|c| !c.is_empty()).map(str::to_string),
             renamed_from: None,
+            charset,
+            collation,
+            generated,
             ..Default::default()
         });
     }
@@ -149,61 +216,94 @@ pub(crate) async fn read(
             .push(cell(r, 4).unwrap_or_default().to_string());
     }
 
-    // Index columns: PRIMARY, unique indexes (reported as unique constraints), others.
+    // Index columns: PRIMARY, unique indexes (reported as unique constraints unless they
+    // have details a constraint cannot hold), others.
     let index_rows = cat
         .query(&format!(
-            "SELECT TABLE_NAME, INDEX_NAME, CAST(NON_UNIQUE AS CHAR), COLUMN_NAME \
+            "SELECT TABLE_NAME, INDEX_NAME, CAST(NON_UNIQUE AS CHAR), COLUMN_NAME, \
+                    CAST(SUB_PART AS CHAR), INDEX_TYPE, COLLATION, {} \
              FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE(){} \
              ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX",
+            if server.has_expression_indexes {
+                "EXPRESSION"
+            } else {
+                "NULL"
+            },
             only("TABLE_NAME")
         ))
         .await?;
-    // ((table, index), unique, columns; None when one is an expression)
-    type IndexEntry = ((String, String), bool, Option<Vec<String>>);
-    let mut indexes: Vec<IndexEntry> = Vec::new();
+    let mut indexes: Vec<(String, Index)> = Vec::new();
     let mut index_at: HashMap<(String, String), usize> = HashMap::new();
     for r in &index_rows {
-        let key = (
-            need(r, 0, "table name")?.to_string(),
-            need(r, 1, "index name")?.to_string(),
-        );
-        let at = *index_at.entry(key.clone()).or_insert_with(|| {
-            indexes.push((key, cell(r, 2) == Some("0"), Some(vec![])));
-            indexes.len() - 1
-        });
-        let entry = &mut indexes[at].2;
-        match cell(r, 3) {
-            Some(col) => {
-                if let Some(cols) = entry.as_mut() {
-                    cols.push(col.to_string());
-                }
+        let table = need(r, 0, "table name")?.to_string();
+        let name = need(r, 1, "index name")?.to_string();
+        let at = *index_at
+            .entry((table.clone(), name.clone()))
+            .or_insert_with(|| {
+                let kind = match cell(r, 5).map(str::to_ascii_uppercase).as_deref() {
+                    Some("FULLTEXT") => Some(IndexKind::Fulltext),
+                    Some("SPATIAL") => Some(IndexKind::Spatial),
+                    _ => None,
+                };
+                let using = cell(r, 5)
+                    .filter(|t| t.eq_ignore_ascii_case("HASH"))
+                    .map(|_| "hash".to_string());
+                indexes.push((
+                    table.clone(),
+                    Index {
+                        name: name.clone(),
+                        unique: cell(r, 2) == Some("0"),
+                        kind,
+                        using,
+                        ..Default::default()
+                    },
+                ));
+                indexes.len() - 1
+            });
+        let ix = &mut indexes[at].1;
+        let part = match (cell(r, 3), cell(r, 7)) {
+            (Some(col), _) => col.to_string(),
+            (None, Some(expr)) => expr.to_string(),
+            (None, None) => {
+                return Err(ReflectError::Catalog(format!(
+                    "index `{name}` of table `{table}` has a part that is neither a column nor an expression"
+                )))
             }
-            None => *entry = None,
+        };
+        if let Some(n) = cell(r, 4).and_then(|n| n.parse::<u32>().ok()) {
+            ix.lengths.insert(part.clone(), n);
         }
+        if cell(r, 6) == Some("D") {
+            ix.descending.push(part.clone());
+        }
+        ix.columns.push(part);
     }
-    for ((table, name), unique, columns) in indexes {
-        let (Some(t), Some(columns)) = (table_mut(&mut tables, &table), columns) else {
+    for (table, ix) in indexes {
+        let Some(t) = table_mut(&mut tables, &table) else {
             continue;
         };
-        if name == "PRIMARY" {
+        let plain = ix.lengths.is_empty()
+            && ix.descending.is_empty()
+            && ix.kind.is_none()
+            && ix.using.is_none()
+            && !ix.columns.iter().any(|c| Index::is_expression(c));
+        if ix.name == "PRIMARY" {
             t.primary_key = Some(PrimaryKey {
                 name: None,
-                columns,
+                columns: ix.columns,
             });
-        } else if unique {
-            t.unique.push(UniqueConstraint { name, columns });
-        } else if !t
-            .foreign_keys
-            .iter()
-            .any(|fk| is_foreign_key_index(&table, fk, &name, &columns))
+        } else if ix.unique && plain {
+            t.unique.push(UniqueConstraint {
+                name: ix.name,
+                columns: ix.columns,
+            });
+        } else if ix.unique
+            || !t
+                .foreign_keys
+                .iter()
+                .any(|fk| is_foreign_key_index(&table, fk, &ix.name, &ix.columns))
         {
-            t.indexes.push(Index {
-                name,
-                columns,
-                unique: false,
-                where_clause: None,
-                ..Default::default()
-            });
+            t.indexes.push(ix);
         }
     }
 
@@ -340,6 +440,13 @@ fn mariadb_json_check(t: &mut Table, name: &str, expr: &str) -> bool {
     let is_json_check = expr.trim().eq_ignore_ascii_case(&expected);
     if is_json_check && col.ty == ColumnType::Custom("longtext".into()) {
         col.ty = ColumnType::Json;
+        // JSON is utf8mb4_bin by definition.
+        if col.collation.as_deref().is_none_or(|c| c == "utf8mb4_bin")
+            && col.charset.as_deref().is_none_or(|c| c == "utf8mb4")
+        {
+            col.collation = None;
+            col.charset = None;
+        }
         return true;
     }
     false
@@ -373,6 +480,64 @@ fn default(server: &Server, value: Option<&str>, data_type: &str, extra: &str) -
     } else {
         Some(MySqlBackend.literal(value))
     }
+}
+
+/// The `row_format=` of a table's `CREATE_OPTIONS` (stated only when the table was
+/// created with one).
+fn row_format(create_options: &str) -> Option<String> {
+    create_options
+        .split_whitespace()
+        .find_map(|o| o.strip_prefix("row_format="))
+        .map(str::to_string)
+}
+
+/// A character set and collation in effect (lower case).
+struct Defaults {
+    charset: String,
+    collation: String,
+}
+
+/// The character set a collation belongs to: its name up to the first `_`
+/// (`utf8mb4_bin` → `utf8mb4`; `binary` is its own).
+fn charset_of(collation: &str) -> String {
+    collation.split('_').next().unwrap_or(collation).to_string()
+}
+
+/// A table's or column's `(charset, collation)` as `schema.yaml` states it: nothing when
+/// it is `inherited` (the database's defaults for a table, the table's for a column);
+/// the charset alone when the collation is that charset's default (`charset_default`),
+/// which is what the charset alone gives; else the collation (with the charset when
+/// that differs too).
+fn relative_collation(
+    inherited: &Defaults,
+    charset: &str,
+    collation: &str,
+    charset_default: Option<&str>,
+) -> (Option<String>, Option<String>) {
+    if charset == inherited.charset && collation == inherited.collation {
+        (None, None)
+    } else if Some(collation) == charset_default {
+        (Some(charset.to_string()), None)
+    } else {
+        (
+            (charset != inherited.charset).then(|| charset.to_string()),
+            Some(collation.to_string()),
+        )
+    }
+}
+
+/// `ON UPDATE CURRENT_TIMESTAMP` (reported in `EXTRA`) is kept in the default's text,
+/// where `DEFAULT … ON UPDATE …` renders it back: `current_timestamp() ON UPDATE
+/// current_timestamp()`, or `NULL ON UPDATE …` for a column without a default.
+fn with_on_update(default: Option<String>, extra: &str) -> Option<String> {
+    let Some(at) = extra.find("on update ") else {
+        return default;
+    };
+    let expr = extra[at + "on update ".len()..].trim();
+    Some(format!(
+        "{} ON UPDATE {expr}",
+        default.as_deref().unwrap_or("NULL")
+    ))
 }
 
 /// `REFERENTIAL_CONSTRAINTS` rules; `RESTRICT` and `NO ACTION` (alike in InnoDB, and what
