@@ -282,9 +282,12 @@ pub struct Index {
 }
 
 impl Index {
-    /// True when `entry` of `columns` is an expression rather than a column name.
+    /// True when `entry` of `columns` is an expression rather than a column name: every
+    /// index expression has a call or parentheses, while column names may hold spaces,
+    /// hyphens or quotes (`reply-to`). Where the table is known, a name of one of its
+    /// columns is a column whatever it holds.
     pub fn is_expression(entry: &str) -> bool {
-        entry.contains(['(', ' ', '\'', '"', '+', '-', '*', '/', '|', ':'])
+        entry.contains('(')
     }
 }
 
