@@ -426,7 +426,8 @@ async fn triggers_views_and_table_options_are_never_lost_silently() {
     );
     let reflected = reflect_validate_check(dir);
     assert!(
-        reflected.contains("# not modelled by retort (left untouched): trigger hosts_upper on hosts")
+        reflected
+            .contains("# not modelled by retort (left untouched): trigger hosts_upper on hosts")
             && reflected.contains("# not modelled by retort (left untouched): view host_names"),
         "{reflected}"
     );
@@ -519,5 +520,48 @@ async fn generated_columns_round_trip() {
         assert!(reflected.contains(needle), "{needle} in:\n{reflected}");
     }
     fixpoint("fidelity_generated", dir, &b).await;
+    b.drop().await;
+}
+
+#[tokio::test]
+async fn a_dropped_binary_column_comes_back_binary_on_downgrade() {
+    let dir = temp_project();
+    let dir = dir.path();
+    let Some(b) = mysql("fidelity_drop_collation", dir).await else {
+        return;
+    };
+    project(dir, &b);
+    load(
+        dir,
+        &b,
+        "CREATE TABLE t (id INT PRIMARY KEY, k VARCHAR(20) COLLATE utf8mb4_bin NOT NULL, l VARCHAR(20) CHARACTER SET latin1);",
+    );
+    let reflected = reflect_validate_check(dir);
+    write(
+        &dir.join("schema.yaml"),
+        &reflected
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("k:") && !l.trim_start().starts_with("l:"))
+            .map(|l| format!("{l}\n"))
+            .collect::<String>(),
+    );
+    ok(dir, &["revision", "--autogenerate", "-m", "drop"]);
+    ok(dir, &["upgrade", "head"]);
+    ok(dir, &["downgrade", "base"]);
+    let cols = b
+        .query(
+            "SELECT COLUMN_NAME, CHARACTER_SET_NAME, COLLATION_NAME FROM information_schema.COLUMNS \
+             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 't' AND COLUMN_NAME IN ('k', 'l') \
+             ORDER BY COLUMN_NAME",
+        )
+        .await;
+    assert_eq!(cols[0][2].as_deref(), Some("utf8mb4_bin"), "{cols:?}");
+    assert_eq!(cols[1][1].as_deref(), Some("latin1"), "{cols:?}");
+    // Back at base, the database is the vendor's again.
+    for f in std::fs::read_dir(dir.join("versions")).unwrap() {
+        std::fs::remove_file(f.unwrap().path()).unwrap();
+    }
+    write(&dir.join("schema.yaml"), &reflected);
+    assert!(ok(dir, &["check"]).stdout.contains("No changes detected"));
     b.drop().await;
 }

@@ -729,16 +729,9 @@ fn mysql_expected(mariadb: bool) -> Schema {
                     col("a_timestamp", T::Timestamp, true),
                     col("a_uuid", T::Char(Some(36)), true),
                     col("a_custom", custom("mediumtext"), true),
-                    col(
-                        "a_unsigned",
-                        custom(if mariadb {
-                            "int(10) unsigned"
-                        } else {
-                            "int unsigned"
-                        }),
-                        true,
-                    ),
-                    col("a_real_timestamp", custom("timestamp"), true),
+                    // Display widths dropped, MySQL's TIMESTAMP as timestamp(0) (issue 11).
+                    col("a_unsigned", custom("int unsigned"), true),
+                    col("a_real_timestamp", custom("timestamp(0)"), true),
                 ],
                 ..Table::default()
             },

@@ -68,7 +68,21 @@ pub async fn render_live(
             render_with(op, dialect, &ctx2, None).map(|r| r.statements)
         }
         Dialect::MySql => {
-            if let Some(ix) = mysql_expression_index(op) {
+            // The context is copied only when a table must be added to it: that of a
+            // `create_index` (its entries that are columns are quoted as columns, the
+            // others are expressions), or those the operation changes.
+            let mut read: Option<RenderContext> = None;
+            if let Operation::CreateIndex { table, .. } = op {
+                if ctx.schema.table(table).is_none() {
+                    if let Ok(Some(t)) = read_live_table(conn, table, &ctx.schema.enums).await {
+                        read.get_or_insert_with(|| ctx.clone())
+                            .schema
+                            .tables
+                            .push(t);
+                    }
+                }
+            }
+            if let Some(ix) = mysql_expression_index(op, read.as_ref().unwrap_or(ctx)) {
                 let version = conn
                     .query("SELECT VERSION()")
                     .await
@@ -80,7 +94,7 @@ pub async fn render_live(
                         ix.name,
                         ix.columns
                             .iter()
-                            .filter(|c| crate::schema::Index::is_expression(c))
+                            .filter(|c| super::mysql::is_expression_part(c, None))
                             .cloned()
                             .collect::<Vec<_>>()
                             .join(", ")
@@ -99,8 +113,6 @@ pub async fn render_live(
                 }
                 _ => Vec::new(),
             };
-            // The context is copied only when a table must be added to it.
-            let mut read: Option<RenderContext> = None;
             for name in tables {
                 if read.as_ref().unwrap_or(ctx).schema.table(&name).is_some() {
                     continue;
@@ -412,16 +424,23 @@ async fn read_sqlite_table_full(
 
 // ---- MySQL / MariaDB --------------------------------------------------------------
 
-/// The first index `op` creates that has an expression part.
-fn mysql_expression_index(op: &Operation) -> Option<&crate::schema::Index> {
-    let has_expr = |ix: &&crate::schema::Index| {
+/// The first index `op` creates that has an expression part (an entry that is not a
+/// column of its table, as `ctx` knows the table).
+fn mysql_expression_index<'o>(
+    op: &'o Operation,
+    ctx: &RenderContext,
+) -> Option<&'o crate::schema::Index> {
+    let has_expr = |ix: &crate::schema::Index, columns: Option<&[crate::schema::Column]>| {
         ix.columns
             .iter()
-            .any(|c| crate::schema::Index::is_expression(c))
+            .any(|c| super::mysql::is_expression_part(c, columns))
     };
     match op {
-        Operation::CreateIndex { index, .. } => Some(index).filter(has_expr),
-        Operation::CreateTable(t) => t.indexes.iter().find(has_expr),
+        Operation::CreateIndex { index, table, .. } => {
+            let columns = ctx.schema.table(table).map(|t| t.columns.as_slice());
+            Some(index).filter(|ix| has_expr(ix, columns))
+        }
+        Operation::CreateTable(t) => t.indexes.iter().find(|ix| has_expr(ix, Some(&t.columns))),
         _ => None,
     }
 }

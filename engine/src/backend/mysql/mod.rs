@@ -337,7 +337,17 @@ impl Backend for MySqlBackend {
         ix: &Index,
         _concurrently: bool,
     ) -> Option<Res<String>> {
-        Some(mysql_index_sql(r, table, ix))
+        let columns = r.table(table).map(|t| t.columns.as_slice());
+        Some(mysql_index_sql(r, table, ix, columns))
+    }
+
+    /// The table, then its indexes (whose entries are columns of `t`, else expressions).
+    fn create_table(&self, r: &mut Renderer<'_>, t: &Table) -> Res<Vec<String>> {
+        let mut out = vec![r.create_table_sql(t, None, false)?];
+        for ix in &t.indexes {
+            out.push(mysql_index_sql(r, &t.name, ix, Some(&t.columns))?);
+        }
+        Ok(out)
     }
 
     /// An index as InnoDB keeps it: no operator classes or `INCLUDE` (not MySQL's), a
@@ -576,7 +586,19 @@ fn mysql_charset_name(name: &str) -> String {
 
 /// `CREATE INDEX` on MySQL/MariaDB, with the index's kind, prefix lengths, `DESC`,
 /// expressions (MySQL 8.0.13+: `((expr))`) and method.
-fn mysql_index_sql(r: &Renderer<'_>, table: &str, ix: &Index) -> Res<String> {
+/// True when index entry `entry` is an expression: not a column of the table (where its
+/// `columns` are known) and written like one ([`Index::is_expression`]); a column may be
+/// called `reply-to`.
+pub(crate) fn is_expression_part(entry: &str, columns: Option<&[Column]>) -> bool {
+    Index::is_expression(entry) && !columns.is_some_and(|cols| cols.iter().any(|c| c.name == entry))
+}
+
+fn mysql_index_sql(
+    r: &Renderer<'_>,
+    table: &str,
+    ix: &Index,
+    columns: Option<&[Column]>,
+) -> Res<String> {
     r.nonempty(&ix.columns, &format!("index `{}`", ix.name))?;
     if let Some(w) = &ix.where_clause {
         return Err(format!(
@@ -601,7 +623,7 @@ fn mysql_index_sql(r: &Renderer<'_>, table: &str, ix: &Index) -> Res<String> {
         .columns
         .iter()
         .map(|c| {
-            let mut part = if Index::is_expression(c) {
+            let mut part = if is_expression_part(c, columns) {
                 format!("({c})")
             } else {
                 r.q(c)

@@ -234,6 +234,7 @@ pub(crate) async fn read(
         .await?;
     let mut indexes: Vec<(String, Index)> = Vec::new();
     let mut index_at: HashMap<(String, String), usize> = HashMap::new();
+    let mut with_expression: std::collections::HashSet<(String, String)> = Default::default();
     for r in &index_rows {
         let table = need(r, 0, "table name")?.to_string();
         let name = need(r, 1, "index name")?.to_string();
@@ -263,7 +264,10 @@ pub(crate) async fn read(
         let ix = &mut indexes[at].1;
         let part = match (cell(r, 3), cell(r, 7)) {
             (Some(col), _) => col.to_string(),
-            (None, Some(expr)) => expr.to_string(),
+            (None, Some(expr)) => {
+                with_expression.insert((table.clone(), name.clone()));
+                expr.to_string()
+            }
             (None, None) => {
                 return Err(ReflectError::Catalog(format!(
                     "index `{name}` of table `{table}` has a part that is neither a column nor an expression"
@@ -286,7 +290,7 @@ pub(crate) async fn read(
             && ix.descending.is_empty()
             && ix.kind.is_none()
             && ix.using.is_none()
-            && !ix.columns.iter().any(|c| Index::is_expression(c));
+            && !with_expression.contains(&(table.clone(), ix.name.clone()));
         if ix.name == "PRIMARY" {
             t.primary_key = Some(PrimaryKey {
                 name: None,
