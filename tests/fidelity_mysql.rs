@@ -439,7 +439,7 @@ async fn triggers_views_and_table_options_are_never_lost_silently() {
         "{}",
         check.all()
     );
-    // A table's engine or default charset has no operation: check says so.
+    // A declared engine or default charset that differs is set by alter_table_options.
     write(
         &dir.join("schema.yaml"),
         &reflected.replace(
@@ -449,11 +449,7 @@ async fn triggers_views_and_table_options_are_never_lost_silently() {
     );
     let check = retort(dir, &["check"]);
     assert!(
-        check.stderr.contains(
-            "table `hosts`: engine is MyISAM as declared but the default in the database"
-        ) && check.stderr.contains(
-            "table `hosts`: charset is latin1 as declared but the default in the database"
-        ),
+        check.code == 1 && check.stdout.contains("alter_table_options on `hosts`"),
         "{}",
         check.all()
     );
@@ -563,5 +559,70 @@ async fn a_dropped_binary_column_comes_back_binary_on_downgrade() {
     }
     write(&dir.join("schema.yaml"), &reflected);
     assert!(ok(dir, &["check"]).stdout.contains("No changes detected"));
+    b.drop().await;
+}
+
+/// A table's default charset, collation and row format declared differently from the
+/// database's are set by `alter_table_options` (the table-level half of item 7; the
+/// Roundcube 1.4 → 1.6 upgrade converts its tables so), and the downgrade sets them back.
+#[tokio::test]
+async fn table_options_are_changed_by_an_operation_and_changed_back() {
+    let dir = temp_project();
+    let dir = dir.path();
+    let Some(b) = mysql("fidelity_table_options", dir).await else {
+        return;
+    };
+    project(dir, &b);
+    load(
+        dir,
+        &b,
+        "CREATE TABLE cache (id INT PRIMARY KEY, data VARCHAR(20) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci)
+           DEFAULT CHARSET=latin1 COLLATE=latin1_swedish_ci;",
+    );
+    let reflected = reflect_validate_check(dir);
+    assert!(reflected.contains("charset: latin1"), "{reflected}");
+    let declared = reflected
+        .replace(
+            "charset: latin1\n",
+            "charset: utf8mb4\n    collation: utf8mb4_unicode_ci\n",
+        )
+        .replace("  cache:\n", "  cache:\n    row_format: dynamic\n");
+    assert_ne!(
+        declared, reflected,
+        "the charset line was not found:\n{reflected}"
+    );
+    write(&dir.join("schema.yaml"), &declared);
+    let check = retort(dir, &["check"]);
+    assert_eq!(check.code, 1, "{}", check.all());
+    assert!(
+        check.stdout.contains("alter_table_options"),
+        "{}",
+        check.all()
+    );
+    ok(dir, &["revision", "--autogenerate", "-m", "convert"]);
+    ok(dir, &["upgrade", "head"]);
+    let status = |b: &Backend| {
+        let b = b.clone();
+        async move {
+            b.query(
+                "SELECT TABLE_COLLATION, CREATE_OPTIONS FROM information_schema.TABLES \
+                 WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'cache'",
+            )
+            .await
+        }
+    };
+    let after = status(&b).await;
+    assert_eq!(after[0][0].as_deref(), Some("utf8mb4_unicode_ci"));
+    assert!(
+        after[0][1]
+            .as_deref()
+            .unwrap_or("")
+            .contains("row_format=DYNAMIC"),
+        "{after:?}"
+    );
+    assert!(ok(dir, &["check"]).stdout.contains("No changes detected"));
+    ok(dir, &["downgrade", "-1"]);
+    let back = status(&b).await;
+    assert_eq!(back[0][0].as_deref(), Some("latin1_swedish_ci"));
     b.drop().await;
 }

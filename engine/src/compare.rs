@@ -21,7 +21,7 @@ use crate::ops::{
 };
 use crate::schema::{
     CheckConstraint, Column, ColumnType, EnumType, FkAction, ForeignKey, Index, Schema, Table,
-    UniqueConstraint,
+    TableOptions, UniqueConstraint,
 };
 
 /// The result of a comparison.
@@ -647,13 +647,61 @@ fn compare_table(ctx: &mut Ctx<'_>, new: &Table, old: &Table) {
     }
 }
 
-/// MySQL/MariaDB engine and default charset/collation: no operation changes them, so a
-/// difference is a note saying how to change it by hand.
+/// MySQL/MariaDB engine, default charset/collation and row format: a declared option
+/// that differs is set by `alter_table_options`; one declared as the default (left out)
+/// but set in the database is a note, since the default is the database's to say.
 fn compare_table_options(ctx: &mut Ctx<'_>, new: &Table, old: &Table) {
     let fold = |v: &Option<String>| v.as_deref().map(str::to_ascii_lowercase);
+    let differs = |declared: &Option<String>, live: &Option<String>| {
+        (declared.is_some() && fold(declared) != fold(live)).then(|| declared.clone())
+    };
+    // A collation names its charset (`utf8mb4_unicode_ci`): when the declared collation
+    // is in effect, so is the charset, whether or not reflection spelled it out.
+    let same_collation = new.options.collation.is_some()
+        && fold(&new.options.collation) == fold(&old.options.collation);
+    let set = TableOptions {
+        engine: differs(&new.options.engine, &old.options.engine).flatten(),
+        charset: differs(&new.options.charset, &old.options.charset)
+            .flatten()
+            .filter(|_| !same_collation),
+        collation: differs(&new.options.collation, &old.options.collation).flatten(),
+        row_format: differs(&new.options.row_format, &old.options.row_format).flatten(),
+        ..TableOptions::default()
+    };
+    if !set.is_default() && ctx.dialect.backend().has_table_options() {
+        // An option the database leaves at its default was `default` (the engine: the
+        // server's, InnoDB).
+        let keep = |s: &Option<String>, o: &Option<String>, default: &str| {
+            s.as_ref()
+                .and(o.clone().or_else(|| Some(default.to_string())))
+        };
+        let existing = TableOptions {
+            engine: keep(&set.engine, &old.options.engine, "InnoDB"),
+            charset: keep(&set.charset, &old.options.charset, "default"),
+            collation: keep(&set.collation, &old.options.collation, "default"),
+            row_format: keep(&set.row_format, &old.options.row_format, "default"),
+            ..TableOptions::default()
+        };
+        ctx.push(
+            Phase::AlterColumns,
+            vec![Operation::AlterTableOptions {
+                table: new.name.clone(),
+                set,
+                existing,
+            }],
+        );
+    }
     for (what, declared, live) in [
         ("engine", &new.options.engine, &old.options.engine),
-        ("charset", &new.options.charset, &old.options.charset),
+        (
+            "charset",
+            &new.options.charset,
+            if same_collation {
+                &new.options.charset
+            } else {
+                &old.options.charset
+            },
+        ),
         ("collation", &new.options.collation, &old.options.collation),
         (
             "row_format",
@@ -661,7 +709,9 @@ fn compare_table_options(ctx: &mut Ctx<'_>, new: &Table, old: &Table) {
             &old.options.row_format,
         ),
     ] {
-        if fold(declared) != fold(live) {
+        if fold(declared) != fold(live)
+            && (declared.is_none() || !ctx.dialect.backend().has_table_options())
+        {
             let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "the default".into());
             ctx.notes.push(format!(
                 "table `{}`: {what} is {} as declared but {} in the database; autogenerate does not change table options (its columns are compared one by one): change it with an `execute` operation (e.g. ALTER TABLE … CONVERT TO CHARACTER SET …, or ENGINE=…)",

@@ -32,7 +32,7 @@ use crate::backend::dialect::Dialect;
 use crate::ops::{AlterColumn, ConstraintKind, EnumValuePosition};
 use crate::schema::{
     CheckConstraint, Column, ColumnType, EnumType, FkAction, ForeignKey, Index, NameKind, Schema,
-    Sequence, Table, UniqueConstraint,
+    Sequence, Table, TableOptions, UniqueConstraint,
 };
 use connection::{ConnectFuture, Connection};
 use render::Res;
@@ -691,6 +691,25 @@ pub trait Backend: Sync {
     /// `ALWAYS`. By default only the first.
     fn comparable_autoincrement(&self, col: &Column) -> (bool, Option<String>, bool) {
         (col.autoincrement, None, false)
+    }
+
+    /// True when tables have options (engine, default charset, …): MySQL/MariaDB.
+    fn has_table_options(&self) -> bool {
+        false
+    }
+
+    /// `alter_table_options`: only MySQL/MariaDB have table options.
+    fn alter_table_options(
+        &self,
+        r: &Renderer<'_>,
+        table: &str,
+        set: &TableOptions,
+    ) -> Res<Vec<String>> {
+        let _ = (r, set);
+        Err(format!(
+            "cannot change the options of table `{table}`: engine, charset, collation and row format are MySQL/MariaDB table options, and {} has none",
+            self.display_name()
+        ))
     }
 
     /// `create_table_comment` (nothing where comments are not stored).

@@ -697,6 +697,9 @@ impl Renderer<'_> {
             Operation::CreateTableComment { table, comment, .. } => {
                 Ok(b.table_comment(self, table, comment))
             }
+            Operation::AlterTableOptions { table, set, .. } => {
+                b.alter_table_options(self, table, set)
+            }
             Operation::CreateSequence(s) => b.create_sequence(self, s),
             Operation::DropSequence(s) => b.drop_sequence(self, &s.name),
             Operation::Execute { sql, dialect } => Ok(match dialect {

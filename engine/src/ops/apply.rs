@@ -276,6 +276,20 @@ fn apply(op: &Operation, schema: &mut Schema) -> Result<(), String> {
         Operation::CreateTableComment { table, comment, .. } => {
             table_mut(schema, table)?.comment = comment.clone();
         }
+        Operation::AlterTableOptions { table, set, .. } => {
+            let options = &mut table_mut(schema, table)?.options;
+            for (slot, value) in [
+                (&mut options.engine, &set.engine),
+                (&mut options.charset, &set.charset),
+                (&mut options.collation, &set.collation),
+                (&mut options.row_format, &set.row_format),
+            ] {
+                if let Some(v) = value {
+                    // `default`: back to the database's default, which the model leaves out.
+                    *slot = (!v.eq_ignore_ascii_case("default")).then(|| v.clone());
+                }
+            }
+        }
         Operation::CreateSequence(s) => {
             if schema.sequence(&s.name).is_some() {
                 return Err(format!("sequence `{}` already exists", s.name));

@@ -30,7 +30,7 @@ use std::fmt;
 use crate::dialect::Dialect;
 use crate::schema::{
     CheckConstraint, Column, ColumnType, EnumType, ForeignKey, Index, Sequence, Table,
-    UniqueConstraint,
+    TableOptions, UniqueConstraint,
 };
 
 /// One schema change, as written in a revision file.
@@ -195,6 +195,17 @@ pub enum Operation {
     /// `drop_sequence` (PostgreSQL); it carries the dropped sequence's options (absent:
     /// the defaults), which its reverse creates it again with.
     DropSequence(Sequence),
+    /// `alter_table_options` (MySQL/MariaDB): sets the table's engine, default charset,
+    /// default collation or row format; `existing` holds them as they were (absent:
+    /// unknown or the default, left as it is by the reverse).
+    AlterTableOptions {
+        /// The table.
+        table: String,
+        /// The options to set (absent: unchanged).
+        set: TableOptions,
+        /// The options as they were.
+        existing: TableOptions,
+    },
     /// `create_table_comment`; `comment: None` drops the comment.
     CreateTableComment {
         /// The table.
@@ -402,6 +413,7 @@ impl Operation {
             Operation::DropEnumValue { .. } => "drop_enum_value",
             Operation::CreateSequence(_) => "create_sequence",
             Operation::DropSequence(_) => "drop_sequence",
+            Operation::AlterTableOptions { .. } => "alter_table_options",
             Operation::CreateTableComment { .. } => "create_table_comment",
             Operation::Execute { .. } => "execute",
             Operation::BulkInsert { .. } => "bulk_insert",
@@ -436,6 +448,7 @@ impl Operation {
             | Operation::DropConstraint { table, .. }
             | Operation::ValidateConstraint { table, .. }
             | Operation::CreateTableComment { table, .. }
+            | Operation::AlterTableOptions { table, .. }
             | Operation::BulkInsert { table, .. } => Some(table),
             Operation::AlterColumn(a) => Some(&a.table),
             Operation::CreateEnum(_)
@@ -496,7 +509,8 @@ impl Operation {
             Operation::CreateSequence(s) | Operation::DropSequence(s) => {
                 format!("{kind} `{}`", s.name)
             }
-            Operation::CreateTableComment { table, .. } => format!("{kind} on `{table}`"),
+            Operation::CreateTableComment { table, .. }
+            | Operation::AlterTableOptions { table, .. } => format!("{kind} on `{table}`"),
             Operation::Execute { .. } => kind.to_string(),
             Operation::BulkInsert { table, rows } => {
                 format!("{kind} of {} row(s) into `{table}`", rows.len())

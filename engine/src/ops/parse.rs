@@ -11,7 +11,7 @@ use crate::dialect::Dialect;
 use crate::schema::{
     column_details_from_node, foreign_key_details_from_node, index_details_from_node,
     sequence_from_node, table_from_node, CheckConstraint, Column, ColumnType, EnumType, FkAction,
-    ForeignKey, Index, NamingConvention, UniqueConstraint, INDEX_DETAIL_KEYS,
+    ForeignKey, Index, NamingConvention, TableOptions, UniqueConstraint, INDEX_DETAIL_KEYS,
 };
 use crate::yaml::{closest, Diagnostics, Node, NodeValue, Span};
 
@@ -37,6 +37,7 @@ pub const OPERATION_NAMES: &[&str] = &[
     "drop_enum_value",
     "create_sequence",
     "drop_sequence",
+    "alter_table_options",
     "create_table_comment",
     "execute",
     "bulk_insert",
@@ -617,6 +618,7 @@ impl Parser<'_> {
                     existing_comment,
                 })
             }
+            "alter_table_options" => self.alter_table_options(body, &what),
             "execute" => {
                 self.fields(body, &what, &["sql", "dialect"]);
                 let sql = self.req_string(body, "sql", &what);
@@ -919,6 +921,43 @@ impl Parser<'_> {
             on_delete,
             on_update,
             ..Default::default()
+        })
+    }
+
+    /// `alter_table_options`: `table`, then `engine`, `charset`, `collation`,
+    /// `row_format` and their `existing_*`.
+    fn alter_table_options(&mut self, body: &Node, what: &str) -> Option<Operation> {
+        let keys = ["engine", "charset", "collation", "row_format"];
+        let mut allowed = vec!["table".to_string()];
+        for k in keys {
+            allowed.push(k.to_string());
+            allowed.push(format!("existing_{k}"));
+        }
+        self.fields(
+            body,
+            what,
+            &allowed.iter().map(String::as_str).collect::<Vec<_>>(),
+        );
+        let table = self.req_name(body, "table", what);
+        let mut set = TableOptions::default();
+        let mut existing = TableOptions::default();
+        for (options, prefix) in [(&mut set, ""), (&mut existing, "existing_")] {
+            options.engine = self.opt_str(body, &format!("{prefix}engine"), what);
+            options.charset = self.opt_str(body, &format!("{prefix}charset"), what);
+            options.collation = self.opt_str(body, &format!("{prefix}collation"), what);
+            options.row_format = self.opt_str(body, &format!("{prefix}row_format"), what);
+        }
+        if set.is_default() {
+            self.err(
+                body.span,
+                format!("{what} changes nothing: give at least one of engine, charset, collation, row_format"),
+            );
+            return None;
+        }
+        Some(Operation::AlterTableOptions {
+            table: table?,
+            set,
+            existing,
         })
     }
 

@@ -3,7 +3,9 @@
 use std::fmt;
 
 use super::{AlterColumn, ConstraintDefinition, ConstraintKind, Operation};
-use crate::schema::{CheckConstraint, Column, EnumType, ForeignKey, UniqueConstraint};
+use crate::schema::{
+    CheckConstraint, Column, EnumType, ForeignKey, TableOptions, UniqueConstraint,
+};
 
 /// An operation that cannot be reversed from its own fields.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -247,6 +249,51 @@ pub fn reverse(op: &Operation) -> Result<Operation, NotReversible> {
         }
         Operation::CreateSequence(s) => Operation::DropSequence(s.clone()),
         Operation::DropSequence(s) => Operation::CreateSequence(s.clone()),
+        Operation::AlterTableOptions {
+            table,
+            set,
+            existing,
+        } => {
+            // Each option set goes back to what it was; the charset, collation and row
+            // format go back to the database's `default` when nothing else is known (the
+            // engine has no such word).
+            let back = |new: &Option<String>, old: &Option<String>| new.as_ref().and(old.clone());
+            let back_or_default = |new: &Option<String>, old: &Option<String>| {
+                new.as_ref()
+                    .and(old.clone().or_else(|| Some("default".to_string())))
+            };
+            if set.engine.is_some() && existing.engine.is_none() {
+                return Err(not(
+                    op,
+                    "the engine before is not part of the operation; add `existing_engine`, or write the downgrade by hand",
+                ));
+            }
+            let undo = TableOptions {
+                engine: back(&set.engine, &existing.engine),
+                charset: back_or_default(&set.charset, &existing.charset),
+                collation: back_or_default(&set.collation, &existing.collation),
+                row_format: back_or_default(&set.row_format, &existing.row_format),
+                ..TableOptions::default()
+            };
+            if undo.is_default() {
+                return Err(not(
+                    op,
+                    "the options before are not part of the operation; add their `existing_*` fields, or write the downgrade by hand",
+                ));
+            }
+            let redo = TableOptions {
+                engine: undo.engine.as_ref().and(set.engine.clone()),
+                charset: undo.charset.as_ref().and(set.charset.clone()),
+                collation: undo.collation.as_ref().and(set.collation.clone()),
+                row_format: undo.row_format.as_ref().and(set.row_format.clone()),
+                ..TableOptions::default()
+            };
+            Operation::AlterTableOptions {
+                table: table.clone(),
+                set: undo,
+                existing: redo,
+            }
+        }
         Operation::CreateTableComment {
             table,
             comment,

@@ -321,6 +321,33 @@ fn write_one(
             f.extend(sequence_option_fields(s));
             line(out, &f);
         }
+        Operation::AlterTableOptions {
+            table,
+            set,
+            existing,
+        } => {
+            let mut f = vec![("table", scalar(table))];
+            for (options, prefix) in [(set, ""), (existing, "existing_")] {
+                for (key, value) in [
+                    ("engine", &options.engine),
+                    ("charset", &options.charset),
+                    ("collation", &options.collation),
+                    ("row_format", &options.row_format),
+                ] {
+                    if let Some(v) = value {
+                        let k: &'static str = match (prefix, key) {
+                            ("", k) => k,
+                            (_, "engine") => "existing_engine",
+                            (_, "charset") => "existing_charset",
+                            (_, "collation") => "existing_collation",
+                            _ => "existing_row_format",
+                        };
+                        f.push((k, scalar(v)));
+                    }
+                }
+            }
+            line(out, &f);
+        }
         Operation::CreateTableComment {
             table,
             comment,

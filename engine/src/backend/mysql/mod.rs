@@ -12,7 +12,7 @@ use super::{
 };
 use crate::backend::dialect::Dialect;
 use crate::ops::{AlterColumn, ConstraintKind};
-use crate::schema::{Column, ColumnType, FkAction, Index, NameKind, Schema, Table};
+use crate::schema::{Column, ColumnType, FkAction, Index, NameKind, Schema, Table, TableOptions};
 
 /// The MySQL/MariaDB backend.
 pub(crate) struct MySqlBackend;
@@ -378,6 +378,50 @@ impl Backend for MySqlBackend {
             })
             .collect();
         ix
+    }
+
+    fn has_table_options(&self) -> bool {
+        true
+    }
+
+    fn alter_table_options(
+        &self,
+        r: &Renderer<'_>,
+        table: &str,
+        set: &TableOptions,
+    ) -> Res<Vec<String>> {
+        let word = |what: &str, v: &str| -> Res<String> {
+            if v.eq_ignore_ascii_case("default") && what != "engine" {
+                Ok("DEFAULT".to_string())
+            } else if !v.is_empty() && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                Ok(v.to_string())
+            } else {
+                Err(format!(
+                    "table `{table}`: {what} {v:?} is not a name (letters, digits and _ only)"
+                ))
+            }
+        };
+        let mut parts = Vec::new();
+        if let Some(e) = &set.engine {
+            parts.push(format!("ENGINE = {}", word("engine", e)?));
+        }
+        if let Some(c) = &set.charset {
+            parts.push(format!("DEFAULT CHARACTER SET = {}", word("charset", c)?));
+        }
+        if let Some(c) = &set.collation {
+            parts.push(format!("COLLATE = {}", word("collation", c)?));
+        }
+        if let Some(f) = &set.row_format {
+            parts.push(format!(
+                "ROW_FORMAT = {}",
+                word("row_format", f)?.to_ascii_uppercase()
+            ));
+        }
+        Ok(vec![format!(
+            "ALTER TABLE {} {}",
+            r.qt(table),
+            parts.join(", ")
+        )])
     }
 
     fn table_options_sql(&self, r: &Renderer<'_>, t: &Table) -> String {
