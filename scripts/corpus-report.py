@@ -139,8 +139,8 @@ def main():
     rows = retort_table()
     if not rows:
         sys.exit("corpus-report: the corpus test wrote no table (run RETORT_CORPUS=1 cargo test --test corpus)")
-    steps = ["load", "reflect", "validate", "check", "fixpoint", "upgrade"]
-    print(f"{'schema':<11}{'backend':<10}" + "".join(f"{s:<10}" for s in steps)
+    steps = ["load", "reflect", "validate", "check", "fixpoint", "upgrade", "upgrade-deb11"]
+    print(f"{'schema':<11}{'backend':<10}" + "".join(f"{s:<14}" for s in steps)
           + f"{'alembic-check':<16}alembic-fixpoint")
     reasons = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -154,12 +154,12 @@ def main():
                 for step in steps:
                     status, why = rows.get((schema, backend, step), ("-", ""))
                     cells.append(status)
-                    if status == "fail":
+                    if status in ("fail", "limit"):
                         reasons.append(f"{schema} {backend} {step}: {why}")
                 al = alembic_row(schema, backend, sql, tmp) or ("(no server)", "(no server)")
-                print(f"{schema:<11}{backend:<10}" + "".join(f"{c:<10}" for c in cells)
+                print(f"{schema:<11}{backend:<10}" + "".join(f"{c:<14}" for c in cells)
                       + f"{al[0]:<16}{al[1]}")
-    print("\nfirst difference of each failing retort row:")
+    print("\nfirst difference of each failing retort row (limit: only objects retort does not model, each warned about by check):")
     for r in reasons:
         print(f"  {r}")
 

@@ -282,12 +282,14 @@ pub struct Index {
 }
 
 impl Index {
-    /// True when `entry` of `columns` is an expression rather than a column name: every
-    /// index expression has a call or parentheses, while column names may hold spaces,
-    /// hyphens or quotes (`reply-to`). Where the table is known, a name of one of its
+    /// True when `entry` of `columns` is an expression rather than a column name: a call
+    /// or parentheses, a literal, a concatenation or a `COLLATE`; column names may hold
+    /// spaces and hyphens (`reply-to`). Where the table is known, a name of one of its
     /// columns is a column whatever it holds.
     pub fn is_expression(entry: &str) -> bool {
-        entry.contains('(')
+        entry.contains(['(', '\''])
+            || entry.contains("||")
+            || entry.to_ascii_lowercase().contains(" collate ")
     }
 }
 
