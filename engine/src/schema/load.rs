@@ -1378,10 +1378,29 @@ fn columns_of(ctx: &mut Ctx<'_>, table: &Table, item: &Node, what: &str) -> Vec<
 }
 
 fn checked_names(ctx: &mut Ctx<'_>, table: &Table, node: &Node, what: &str) -> Vec<String> {
+    checked_entries(ctx, table, node, what, false)
+}
+
+/// The names of `node`, each checked to be a column of `table`; with `expressions`, an
+/// entry that is an SQL expression (see [`Index::is_expression`]) is taken as it is.
+fn checked_entries(
+    ctx: &mut Ctx<'_>,
+    table: &Table,
+    node: &Node,
+    what: &str,
+    expressions: bool,
+) -> Vec<String> {
     let names = ctx.names(node, &format!("the columns of {what}"));
     let mut out = Vec::new();
     for (c, span) in names {
-        if table.column(&c).is_none() {
+        if expressions && c.trim().is_empty() {
+            ctx.err(
+                span,
+                format!("{what} has an empty column; write a column name or an expression"),
+            );
+            continue;
+        }
+        if !(expressions && Index::is_expression(&c)) && table.column(&c).is_none() {
             ctx.err(
                 span,
                 format!(
@@ -1566,27 +1585,7 @@ fn index_columns(ctx: &mut Ctx<'_>, table: &Table, item: &Node, what: &str) -> V
         ctx.err(item.span, format!("{what} has no `columns`"));
         return Vec::new();
     };
-    let mut out = Vec::new();
-    for (c, span) in ctx.names(n, &format!("the columns of {what}")) {
-        if c.trim().is_empty() {
-            ctx.err(
-                span,
-                format!("{what} has an empty column; write a column name or an expression"),
-            );
-            continue;
-        }
-        if !Index::is_expression(&c) && table.column(&c).is_none() {
-            ctx.err(
-                span,
-                format!(
-                    "{what} names column `{c}`, which is not declared in table `{}`",
-                    table.name
-                ),
-            );
-        }
-        out.push(c);
-    }
-    out
+    checked_entries(ctx, table, n, what, true)
 }
 
 /// An index's `lengths`, `descending`, `opclasses`, `using`, `include` and `kind`.
