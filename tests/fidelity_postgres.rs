@@ -400,3 +400,59 @@ async fn deferrable_keys_generated_columns_and_collations_are_kept() {
     )
     .await;
 }
+
+// What only one backend has is refused by the others, at `validate` and before running,
+// never dropped silently: MySQL table options, column charsets and FULLTEXT indexes on
+// PostgreSQL; deferrable foreign keys on MySQL/MariaDB.
+#[test]
+fn details_of_another_backend_are_refused_not_dropped() {
+    let tmp = temp_project();
+    let dir = tmp.path();
+    project(dir);
+    let schema = "tables:\n  t:\n    engine: MyISAM\n    columns:\n      id: {type: integer, primary_key: true}\n      c: {type: text, charset: latin1}\n      u: {type: integer}\n    indexes:\n      - {name: ft, columns: [c], kind: fulltext}\n    foreign_keys:\n      - {columns: [u], references: {table: t, columns: [id]}, deferrable: true}\n";
+    write(&dir.join("schema.yaml"), schema);
+    let pg = "postgresql://nobody@127.0.0.1:1/nothing";
+    let r = retort(dir, &["validate", "--url", pg]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    for needle in [
+        "`engine` is a MySQL/MariaDB table option",
+        "column `c`: `charset` is a MySQL/MariaDB column option",
+        "index `ft`: `kind` is a MySQL/MariaDB index kind",
+    ] {
+        assert!(r.all().contains(needle), "{needle}: {}", r.all());
+    }
+    let my = "mysql://nobody@127.0.0.1:1/nothing";
+    let r = retort(dir, &["validate", "--url", my]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(
+        r.all()
+            .contains("is deferrable, and MySQL/MariaDB check foreign keys at once"),
+        "{}",
+        r.all()
+    );
+    // The same in a revision: `--sql` refuses to render it.
+    write(&dir.join("schema.yaml"), "tables: {}\n");
+    write(
+        &dir.join("versions/0001_t.yaml"),
+        &format!(
+            "revision: aaaaaaaaaaa1\ndown_revision: null\nmessage: t\nupgrade:\n  - create_table:\n      name: t\n{}\ndowngrade:\n  - drop_table: {{name: t}}\n",
+            schema
+                .lines()
+                .skip(2)
+                .map(|l| format!("  {l}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        ),
+    );
+    for (url, needle) in [
+        (pg, "`engine` is a MySQL/MariaDB table option"),
+        (
+            my,
+            "is deferrable, and MySQL/MariaDB check foreign keys at once",
+        ),
+    ] {
+        let r = retort(dir, &["upgrade", "head", "--sql", "--url", url]);
+        assert_eq!(r.code, 1, "{}", r.all());
+        assert!(r.all().contains(needle), "{needle}: {}", r.all());
+    }
+}

@@ -12,7 +12,9 @@ use super::{
 };
 use crate::backend::dialect::Dialect;
 use crate::ops::{AlterColumn, ConstraintKind};
-use crate::schema::{Column, ColumnType, FkAction, Index, NameKind, Schema, Table, TableOptions};
+use crate::schema::{
+    Column, ColumnType, FkAction, ForeignKey, Index, NameKind, Schema, Table, TableOptions,
+};
 
 /// The MySQL/MariaDB backend.
 pub(crate) struct MySqlBackend;
@@ -382,6 +384,33 @@ impl Backend for MySqlBackend {
 
     fn has_table_options(&self) -> bool {
         true
+    }
+
+    fn fk_deferral_sql(&self, fk: &ForeignKey) -> Res<String> {
+        if fk.deferrable || fk.initially_deferred {
+            return Err(format!(
+                "foreign key `{}` is deferrable, and MySQL/MariaDB check foreign keys at once; remove `deferrable`/`initially`",
+                fk.name
+            ));
+        }
+        Ok(String::new())
+    }
+
+    fn comparable_deferral(&self, _fk: &ForeignKey) -> (bool, bool) {
+        (false, false)
+    }
+
+    fn schema_problems(&self, schema: &Schema) -> Vec<String> {
+        schema
+            .tables
+            .iter()
+            .flat_map(|t| {
+                t.foreign_keys
+                    .iter()
+                    .filter_map(|fk| self.fk_deferral_sql(fk).err())
+                    .map(move |p| format!("table `{}`: {p}", t.name))
+            })
+            .collect()
     }
 
     fn alter_table_options(

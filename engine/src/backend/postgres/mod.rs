@@ -434,7 +434,33 @@ impl Backend for PostgresBackend {
 
     /// The owned sequences, `CREATE TABLE`, its indexes, the sequences' `OWNED BY`, then
     /// `COMMENT ON` for the table and its columns.
+    fn check_index(&self, index: &Index) -> Res<()> {
+        match index.kind {
+            Some(k) => Err(format!(
+                "index `{}` is {}, a MySQL/MariaDB index kind PostgreSQL does not have; use `using: gin` with a tsvector expression instead, or drop `kind`",
+                index.name,
+                k.as_str()
+            )),
+            None => Ok(()),
+        }
+    }
+
+    fn schema_problems(&self, schema: &Schema) -> Vec<String> {
+        schema
+            .tables
+            .iter()
+            .flat_map(|t| {
+                mysql_only_details(t)
+                    .into_iter()
+                    .map(move |p| format!("table `{}`: {p}", t.name))
+            })
+            .collect()
+    }
+
     fn create_table(&self, r: &mut Renderer<'_>, t: &Table) -> Res<Vec<String>> {
+        if let Some(p) = mysql_only_details(t).into_iter().next() {
+            return Err(p);
+        }
         let owned: Vec<&Column> = t
             .columns
             .iter()
@@ -470,6 +496,12 @@ impl Backend for PostgresBackend {
         col: &Column,
         fk: Option<&ForeignKey>,
     ) -> Res<Vec<String>> {
+        if col.charset.is_some() {
+            return Err(format!(
+                "column `{}`: `charset` is a MySQL/MariaDB column option PostgreSQL does not have; remove it (a `collation` is kept)",
+                col.name
+            ));
+        }
         let owned = col.autoincrement && col.sequence.is_some();
         let mut out = Vec::new();
         if owned {
@@ -742,4 +774,35 @@ fn column_comment(r: &Renderer<'_>, table: &str, column: &str, comment: &Option<
         r.q(column),
         r.comment_lit(comment)
     )
+}
+
+/// What a table declares that only MySQL/MariaDB have (table options, column charsets),
+/// one message each: PostgreSQL refuses them rather than drop them silently.
+fn mysql_only_details(t: &Table) -> Vec<String> {
+    let mut out = Vec::new();
+    for (key, set) in [
+        ("engine", t.options.engine.is_some()),
+        ("charset", t.options.charset.is_some()),
+        ("collation", t.options.collation.is_some()),
+        ("row_format", t.options.row_format.is_some()),
+    ] {
+        if set {
+            out.push(format!(
+                "`{key}` is a MySQL/MariaDB table option, which PostgreSQL does not have; remove it"
+            ));
+        }
+    }
+    for ix in t.indexes.iter().filter(|ix| ix.kind.is_some()) {
+        out.push(format!(
+            "index `{}`: `kind` is a MySQL/MariaDB index kind PostgreSQL does not have; use `using: gin` with a tsvector expression instead, or drop `kind`",
+            ix.name
+        ));
+    }
+    for c in t.columns.iter().filter(|c| c.charset.is_some()) {
+        out.push(format!(
+            "column `{}`: `charset` is a MySQL/MariaDB column option PostgreSQL does not have; remove it (a `collation` is kept)",
+            c.name
+        ));
+    }
+    out
 }
