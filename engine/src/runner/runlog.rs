@@ -419,38 +419,7 @@ impl RevisionLog {
         // with the revision or roll back with it), so one INSERT at the end leaves the
         // same row with fewer round trips; outside one (`transactional: false`) a rerun
         // starts the revision over (SQLite makes each of its operations atomic there).
-        if b.transactional_ddl() {
-            return Ok(RevisionLog {
-                table,
-                revision: file.id.clone(),
-                direction: direction_word(direction),
-                started,
-                started_at,
-                done: 0,
-                skip: 0,
-                uncertain_next: false,
-                notices: Vec::new(),
-                row_written: false,
-            });
-        }
-        let checksum = revision_checksum(project, file).map_err(|e| e.to_string())?;
-        let sql = format!(
-            "INSERT INTO {} (revision, direction, checksum, started_at, ended_at, duration_ms, retort_version, statements_done, status) VALUES ({}, {}, {}, {}, '', 0, {}, 0, {})",
-            b.quote(&table),
-            b.literal(&file.id),
-            b.literal(direction_word(direction)),
-            b.literal(&checksum),
-            b.literal(&started_at),
-            b.literal(env!("CARGO_PKG_VERSION")),
-            b.literal(RUNNING)
-        );
-        conn.execute(&sql).await.map_err(|e| {
-            format!(
-                "logging the start of revision {} in the run log table {table} failed: {e}\n  SQL: {sql}",
-                file.id
-            )
-        })?;
-        Ok(RevisionLog {
+        let mut log = RevisionLog {
             table,
             revision: file.id.clone(),
             direction: direction_word(direction),
@@ -460,8 +429,31 @@ impl RevisionLog {
             skip: 0,
             uncertain_next: false,
             notices: Vec::new(),
-            row_written: true,
-        })
+            row_written: false,
+        };
+        if b.transactional_ddl() {
+            return Ok(log);
+        }
+        let (table, started_at) = (&log.table, &log.started_at);
+        let checksum = revision_checksum(project, file).map_err(|e| e.to_string())?;
+        let sql = format!(
+            "INSERT INTO {} (revision, direction, checksum, started_at, ended_at, duration_ms, retort_version, statements_done, status) VALUES ({}, {}, {}, {}, '', 0, {}, 0, {})",
+            b.quote(table),
+            b.literal(&file.id),
+            b.literal(direction_word(direction)),
+            b.literal(&checksum),
+            b.literal(started_at),
+            b.literal(env!("CARGO_PKG_VERSION")),
+            b.literal(RUNNING)
+        );
+        conn.execute(&sql).await.map_err(|e| {
+            format!(
+                "logging the start of revision {} in the run log table {table} failed: {e}\n  SQL: {sql}",
+                file.id
+            )
+        })?;
+        log.row_written = true;
+        Ok(log)
     }
 
     /// The notices gathered so far (resuming, a statement found already applied).

@@ -198,13 +198,11 @@ pub fn column_details_from_node(
 ) {
     let mut ctx = Ctx { file, diags };
     let what = format!("column `{}`", column.name);
-    column.collation = ctx.opt_string(node.get("collation"), &format!("`collation` of {what}"));
-    column.charset = ctx.opt_string(node.get("charset"), &format!("`charset` of {what}"));
     let mut explicit = HashSet::new();
     if node.get("autoincrement").is_some_and(|n| !n.is_null()) {
         explicit.insert(column.name.clone());
     }
-    column_generation(&mut ctx, column, node, &what, &mut explicit);
+    column_details(&mut ctx, column, node, &what, &mut explicit);
 }
 
 /// Reads an index's `lengths`, `descending`, `opclasses`, `using`, `include` and `kind`
@@ -895,11 +893,7 @@ fn parse_table(
                             v.get("renamed_from"),
                             &format!("`renamed_from` of {cwhat}"),
                         );
-                        column.collation =
-                            ctx.opt_string(v.get("collation"), &format!("`collation` of {cwhat}"));
-                        column.charset =
-                            ctx.opt_string(v.get("charset"), &format!("`charset` of {cwhat}"));
-                        column_generation(ctx, &mut column, v, &cwhat, &mut explicit_autoincrement);
+                        column_details(ctx, &mut column, v, &cwhat, &mut explicit_autoincrement);
                         if let Some(fkn) = v.get("foreign_key").filter(|n| !n.is_null()) {
                             if let Some((fk, given)) =
                                 column_foreign_key(ctx, &col_name, fkn, &cwhat)
@@ -1478,6 +1472,20 @@ fn parse_sequence(ctx: &mut Ctx<'_>, name: &str, node: &Node, extra_keys: &[&str
         sequence.cycle = ctx.boolean(n, &format!("`cycle` of {what}")) == Some(true);
     }
     sequence
+}
+
+/// A column's `collation`, `charset`, `identity`, `sequence` and `generated` keys, as
+/// `schema.yaml` columns and `add_column` write them.
+fn column_details(
+    ctx: &mut Ctx<'_>,
+    column: &mut Column,
+    node: &Node,
+    what: &str,
+    explicit_autoincrement: &mut HashSet<String>,
+) {
+    column.collation = ctx.opt_string(node.get("collation"), &format!("`collation` of {what}"));
+    column.charset = ctx.opt_string(node.get("charset"), &format!("`charset` of {what}"));
+    column_generation(ctx, column, node, what, explicit_autoincrement);
 }
 
 /// A column's `identity`, `sequence` and `generated` keys.
