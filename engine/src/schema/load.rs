@@ -743,12 +743,29 @@ fn parse_table(
             (Some(schema), _) if !old.contains('.') => super::qualified_name(Some(schema), &old),
             _ => old,
         });
-    table.options.engine = ctx.opt_string(node.get("engine"), &format!("`engine` of {what}"));
-    table.options.charset = ctx.opt_string(node.get("charset"), &format!("`charset` of {what}"));
-    table.options.collation =
-        ctx.opt_string(node.get("collation"), &format!("`collation` of {what}"));
-    table.options.row_format =
-        ctx.opt_string(node.get("row_format"), &format!("`row_format` of {what}"));
+    for (key, slot) in [
+        ("engine", &mut table.options.engine),
+        ("charset", &mut table.options.charset),
+        ("collation", &mut table.options.collation),
+        ("row_format", &mut table.options.row_format),
+    ] {
+        // Written into DDL as they are: names only (letters, digits, `_`).
+        *slot = ctx
+            .opt_string(node.get(key), &format!("`{key}` of {what}"))
+            .filter(|v| {
+                let ok = is_identifier(v) || v.chars().all(|c| c.is_ascii_alphanumeric());
+                if !ok {
+                    let span = node.get(key).map_or(node.span, |n| n.span);
+                    ctx.err(
+                        span,
+                        format!(
+                            "`{key}` of {what} must be a name (letters, digits and _), got {v:?}"
+                        ),
+                    );
+                }
+                ok
+            });
+    }
     for (key, flag) in [
         (
             "sqlite_autoincrement",
@@ -1806,6 +1823,21 @@ tables:
       - {name: ck_scripts_positive_file_size, expr: "file_size > 0"}
     primary_key: [id]
 "#;
+
+    #[test]
+    fn table_options_must_be_names() {
+        let err = parse(
+            "tables:\n  t:\n    engine: \"InnoDB; DROP TABLE t\"\n    columns:\n      id: integer\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("schema.yaml:3:13: `engine` of table `t` must be a name"),
+            "{err}"
+        );
+        let ok = parse("tables:\n  t:\n    engine: MyISAM\n    collation: utf8mb4_bin\n    columns:\n      id: integer\n").unwrap();
+        assert_eq!(ok.tables[0].options.engine.as_deref(), Some("MyISAM"));
+    }
 
     #[test]
     fn spec_example_loads() {
