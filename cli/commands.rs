@@ -153,7 +153,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             sql,
             resume,
         } => {
-            let project = load_project(&cli)?;
+            let project = load_project_headers(&cli)?;
             migrate::migrate(&cli, &project, target, *sql, true, *resume).await
         }
         Command::Downgrade {
@@ -161,7 +161,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             sql,
             resume,
         } => {
-            let project = load_project(&cli)?;
+            let project = load_project_headers(&cli)?;
             migrate::migrate(&cli, &project, target, *sql, false, *resume).await
         }
         Command::Stamp {
@@ -169,7 +169,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             purge,
             sql,
         } => {
-            let project = load_project(&cli)?;
+            let project = load_project_headers(&cli)?;
             migrate::stamp(&cli, &project, revs, *purge, *sql).await
         }
         Command::Verify { heads, reset } => {
@@ -196,8 +196,8 @@ fn load_project(cli: &Cli) -> Result<Project> {
     load_project_with(cli, Project::load)
 }
 
-/// [`load_project`] for the commands that need only the revision graph and headers:
-/// the revisions' operations are not read ([`Project::load_headers`]).
+/// [`load_project`] for the commands that need the revision graph and headers, and
+/// the operations of only some revisions (read when needed; [`Project::load_headers`]).
 fn load_project_headers(cli: &Cli) -> Result<Project> {
     load_project_with(cli, Project::load_headers)
 }

@@ -83,7 +83,8 @@ pub async fn run(cli: &Cli, project: &Project, command: &FleetCommand) -> Result
             }
         }
         for d in dialects {
-            let problems = retort_engine::validate::check_before_run(project, d);
+            let files: Vec<_> = project.files.iter().collect();
+            let problems = retort_engine::validate::check_before_run(project, d, &files);
             if !problems.is_empty() {
                 return Err(anyhow!(
                     "the revision files have mistakes; nothing was run:\n{problems}"

@@ -39,12 +39,6 @@ pub async fn migrate(
     resume: bool,
 ) -> Result<ExitCode> {
     let url = project.config.url(cli.url.as_deref());
-    let problems = retort_engine::validate::check_before_run(project, Dialect::from_url(&url));
-    if !problems.is_empty() {
-        return Err(anyhow!(
-            "the revision files have mistakes; nothing was run:\n{problems}"
-        ));
-    }
     if sql {
         let dialect = dialect_of(&url)?;
         let (start, to) = split_range(target);
@@ -61,8 +55,6 @@ pub async fn migrate(
         print!("{script}");
         return Ok(ExitCode::SUCCESS);
     }
-    let changed = crate::checksums::changed(project, &url).await?;
-    crate::checksums::report(cli, project, &changed)?;
     let command = if up {
         RunCommand::Upgrade(target.to_string())
     } else {
@@ -75,7 +67,14 @@ pub async fn migrate(
             bar.line(line);
         }
     };
-    let result = runner::run_with_resume(project, &url, &command, resume, &mut progress).await;
+    let mut on_changed = |changed: &[retort_engine::runner::checksum::ChangedRevision]| {
+        crate::checksums::report(cli, project, changed).map_err(|e| e.to_string())
+    };
+    let options = runner::RunOptions {
+        resume,
+        on_changed: Some(&mut on_changed),
+    };
+    let result = runner::run_with(project, &url, &command, options, &mut progress).await;
     bar.finish();
     result.map_err(|e| anyhow!(e.to_string()))?;
     Ok(ExitCode::SUCCESS)

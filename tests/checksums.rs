@@ -161,3 +161,120 @@ async fn the_run_log_is_not_part_of_the_schema() {
         b.drop().await;
     }
 }
+
+/// A second revision on top of YAML_BASE, creating `posts`.
+const YAML_SECOND: &str = "revision: bbbb00000002\ndown_revision: aaaa00000001\nmessage: create posts\nupgrade:\n  - create_table:\n      name: posts\n      columns:\n        id: {type: integer, primary_key: true}\ndowngrade:\n  - drop_table: {name: posts}\n";
+
+/// YAML_SECOND with an operation missing its columns.
+const YAML_SECOND_BROKEN: &str = "revision: bbbb00000002\ndown_revision: aaaa00000001\nmessage: create posts\nupgrade:\n  - create_table:\n      name: posts\ndowngrade:\n  - drop_table: {name: posts}\n";
+
+/// YAML_BASE with an operation that does not exist.
+const YAML_BASE_BROKEN: &str = "revision: aaaa00000001\ndown_revision: null\nmessage: create items\nupgrade:\n  - create_tabel: {name: items}\ndowngrade:\n  - drop_table: {name: items}\n";
+
+/// A run reads the operations of the revisions it runs, not of those already applied
+/// (issue 13): a pending revision with a mistake runs nothing, while a mistake in an
+/// applied one does not stop a run; that revision is reported as changed.
+#[tokio::test]
+async fn a_run_checks_the_revisions_it_runs_and_reports_broken_applied_ones() {
+    let dir = temp_project();
+    let d = dir.path();
+    project(d, "aaaa00000001_items.yaml", YAML_BASE, false);
+    for b in backends("ck_pending_only", d).await {
+        b.ok(d, &["upgrade", "head"]);
+        let second = d.join("versions/bbbb00000002_posts.yaml");
+        write(&second, YAML_SECOND_BROKEN);
+        let run = b.run(d, &["upgrade", "head"]);
+        assert_eq!(run.code, 1, "{}: {}", b.name, run.all());
+        assert!(run.all().contains("nothing was run"), "{}", run.all());
+        assert!(
+            run.all().contains("bbbb00000002_posts.yaml:"),
+            "{}",
+            run.all()
+        );
+        assert!(
+            !b.tables().await.contains(&"posts".to_string()),
+            "{}",
+            b.name
+        );
+        write(&second, YAML_SECOND);
+        b.ok(d, &["upgrade", "head"]);
+        // The applied base revision broken: a run at head still runs (nothing to do),
+        // reporting it.
+        write(
+            &d.join("versions/aaaa00000001_items.yaml"),
+            YAML_BASE_BROKEN,
+        );
+        let run = b.ok(d, &["upgrade", "head"]);
+        assert!(
+            run.stderr.contains("aaaa00000001")
+                && run.stderr.contains("changed since it was applied"),
+            "{}: {}",
+            b.name,
+            run.all()
+        );
+        // Going down through it needs its operations: refused, naming the mistake.
+        let run = b.run(d, &["downgrade", "base"]);
+        assert_eq!(run.code, 1, "{}: {}", b.name, run.all());
+        assert!(run.all().contains("create_tabel"), "{}", run.all());
+        assert!(
+            b.tables().await.contains(&"posts".to_string()),
+            "{}",
+            b.name
+        );
+        write(&d.join("versions/aaaa00000001_items.yaml"), YAML_BASE);
+        std::fs::remove_file(&second).unwrap();
+        b.drop().await;
+    }
+}
+
+/// Rows of a run log made before the file checksum column existed (or written without
+/// it) are still compared by the checksum of meaning, and the next run that applies a
+/// revision adds the column back.
+#[tokio::test]
+async fn a_run_log_without_file_checksums_is_still_compared() {
+    let dir = temp_project();
+    let d = dir.path();
+    project(d, "aaaa00000001_items.yaml", YAML_BASE, false);
+    for b in backends("ck_legacy_log", d).await {
+        b.ok(d, &["upgrade", "head"]);
+        b.query("ALTER TABLE retort_log DROP COLUMN file_checksum")
+            .await;
+        let file = d.join("versions/aaaa00000001_items.yaml");
+        write(&file, YAML_REFORMATTED);
+        let run = b.ok(d, &["upgrade", "head"]);
+        assert!(
+            !run.stderr.contains("changed since"),
+            "{}: {}",
+            b.name,
+            run.all()
+        );
+        write(&file, YAML_EDITED);
+        let run = b.ok(d, &["upgrade", "head"]);
+        assert!(
+            run.stderr.contains("changed since it was applied"),
+            "{}: {}",
+            b.name,
+            run.all()
+        );
+        write(&file, YAML_BASE);
+        write(&d.join("versions/bbbb00000002_posts.yaml"), YAML_SECOND);
+        b.ok(d, &["upgrade", "head"]);
+        let sums = b
+            .query("SELECT revision, file_checksum FROM retort_log ORDER BY revision")
+            .await;
+        assert_eq!(sums.len(), 2, "{}: {sums:?}", b.name);
+        assert_eq!(
+            sums[0][1], None,
+            "{}: the old row keeps no file checksum",
+            b.name
+        );
+        assert_eq!(
+            sums[1][1].as_deref().map(str::len),
+            Some(64),
+            "{}: {sums:?}",
+            b.name
+        );
+        std::fs::remove_file(d.join("versions/bbbb00000002_posts.yaml")).unwrap();
+        b.drop().await;
+    }
+}

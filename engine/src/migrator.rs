@@ -59,7 +59,7 @@ impl Migrator {
 
     /// Uses an already loaded configuration.
     pub fn from_config(config: Config) -> Result<Migrator, MigratorError> {
-        let project = Project::load(config).map_err(MigratorError::Revisions)?;
+        let project = Project::load_headers(config).map_err(MigratorError::Revisions)?;
         Ok(Migrator { project })
     }
 

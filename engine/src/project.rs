@@ -231,7 +231,38 @@ pub struct Project {
     parsed: Mutex<HashMap<(usize, Direction), Arc<ParsedOperations>>>,
     /// Each file's checksum, computed once (by position in `files`).
     checksums: Mutex<HashMap<usize, String>>,
+    /// The bodies of files a header-only load deferred, read once (by position in `files`).
+    bodies: Mutex<HashMap<usize, Arc<Result<RevisionBody, Diagnostics>>>>,
 }
+
+/// A revision's body: the one loaded with the file, or one read later for a file whose
+/// body a header-only load deferred.
+#[derive(Debug)]
+pub enum FileBody<'a> {
+    /// Read with the file.
+    Loaded(&'a RevisionBody),
+    /// Read when first asked for.
+    Read(Arc<Result<RevisionBody, Diagnostics>>),
+}
+
+impl std::ops::Deref for FileBody<'_> {
+    type Target = RevisionBody;
+    fn deref(&self) -> &RevisionBody {
+        match self {
+            FileBody::Loaded(body) => body,
+            FileBody::Read(read) => match read.as_ref() {
+                Ok(body) => body,
+                Err(_) => &EMPTY_BODY,
+            },
+        }
+    }
+}
+
+/// What a body that does not read stands for once its mistakes are reported.
+static EMPTY_BODY: RevisionBody = RevisionBody::Sql {
+    upgrade: String::new(),
+    downgrade: String::new(),
+};
 
 /// One direction of a YAML revision's operations as parsed, with the mistakes found
 /// (empty for SQL revisions).
@@ -251,10 +282,11 @@ impl Project {
         Self::from_files(config, files)
     }
 
-    /// [`Project::load`] for commands that need only the revision graph and the
-    /// headers (`history`, `heads`, `branches`, `current`): the YAML revisions'
-    /// operations are not read (see [`load_revision_headers`]), so every file's
-    /// operations are empty.
+    /// [`Project::load`] reading only the headers (see [`load_revision_headers`]): for
+    /// commands that need the revision graph (`history`, `heads`, `branches`,
+    /// `current`) and for runs, which need the operations of the revisions they run
+    /// only. A YAML file's operations are read when first asked for
+    /// ([`Project::body`], [`Project::parsed_operations`]).
     pub fn load_headers(config: Config) -> Result<Project, ProjectLoadError> {
         let files = load_revision_headers(&config.versions).map_err(ProjectLoadError::Files)?;
         Self::from_files(config, files)
@@ -284,7 +316,40 @@ impl Project {
             by_id,
             parsed: Mutex::default(),
             checksums: Mutex::default(),
+            bodies: Mutex::default(),
         })
+    }
+
+    /// `file`'s body, read now (once per run) when a header-only load deferred it;
+    /// `Err` holds the mistakes of a file whose body does not read.
+    pub fn body<'a>(&self, file: &'a RevisionFile) -> Result<FileBody<'a>, Diagnostics> {
+        if !file.body_deferred {
+            return Ok(FileBody::Loaded(&file.body));
+        }
+        let read = match self.position(file) {
+            None => Arc::new(file.read_body()),
+            Some(at) => {
+                let cached = self.lock_bodies().get(&at).cloned();
+                match cached {
+                    Some(read) => read,
+                    None => {
+                        let read = Arc::new(file.read_body());
+                        self.lock_bodies().insert(at, Arc::clone(&read));
+                        read
+                    }
+                }
+            }
+        };
+        match read.as_ref() {
+            Ok(_) => Ok(FileBody::Read(read)),
+            Err(mistakes) => Err(mistakes.clone()),
+        }
+    }
+
+    fn lock_bodies(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<usize, Arc<Result<RevisionBody, Diagnostics>>>> {
+        self.bodies.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The file of revision `id`.
@@ -314,7 +379,16 @@ impl Project {
         direction: Direction,
     ) -> Arc<ParsedOperations> {
         let parse = || {
-            let RevisionBody::Yaml { upgrade, downgrade } = &file.body else {
+            let body = match self.body(file) {
+                Ok(body) => body,
+                Err(mistakes) => {
+                    return ParsedOperations {
+                        operations: Vec::new(),
+                        mistakes,
+                    }
+                }
+            };
+            let RevisionBody::Yaml { upgrade, downgrade } = &*body else {
                 return ParsedOperations::default();
             };
             let node = match direction {

@@ -190,11 +190,15 @@ pub fn check_sequences(
 pub fn revision_identifiers(files: &[RevisionFile]) -> Vec<Identifier> {
     let mut out = Vec::new();
     for file in files {
-        for_each_operation(file, |op, body| {
-            collect_identifiers(&file.path, op, body, &mut out);
-        });
+        file_identifiers(file, &file.body, &mut out);
     }
     out
+}
+
+fn file_identifiers(file: &RevisionFile, body: &RevisionBody, out: &mut Vec<Identifier>) {
+    for_each_operation(body, |op, node| {
+        collect_identifiers(&file.path, op, node, out);
+    });
 }
 
 fn collect_identifiers(file: &Path, op: &str, node: &Node, out: &mut Vec<Identifier>) {
@@ -267,7 +271,7 @@ pub fn check_revision_enums(
 ) {
     let mut known: HashSet<String> = schema_enums.iter().cloned().collect();
     for file in files {
-        for_each_operation(file, |op, body| {
+        for_each_operation(&file.body, |op, body| {
             if op == "create_enum" {
                 if let Some(name) = body.get("name").and_then(Node::as_str) {
                     known.insert(name.trim().to_string());
@@ -276,7 +280,7 @@ pub fn check_revision_enums(
         });
     }
     for file in files {
-        for_each_operation(file, |op, body| {
+        for_each_operation(&file.body, |op, body| {
             let mut refs = Vec::new();
             collect_enum_refs(body, &mut refs);
             for (name, span) in refs {
@@ -319,9 +323,9 @@ fn collect_enum_refs(node: &Node, out: &mut Vec<(String, Span)>) {
     }
 }
 
-/// Calls `f(operation, body)` for every operation of a YAML revision file, both directions.
-fn for_each_operation(file: &RevisionFile, mut f: impl FnMut(&str, &Node)) {
-    let RevisionBody::Yaml { upgrade, downgrade } = &file.body else {
+/// Calls `f(operation, body)` for every operation of a YAML revision body, both directions.
+fn for_each_operation(body: &RevisionBody, mut f: impl FnMut(&str, &Node)) {
+    let RevisionBody::Yaml { upgrade, downgrade } = body else {
         return;
     };
     for list in [upgrade, downgrade] {
@@ -380,22 +384,32 @@ pub fn check_name_scopes(
     }
 }
 
-/// What must hold before a run touches the database: every YAML revision's operations
-/// parse in both directions (a broken downgrade is found before the upgrade, as Alembic
-/// finds a broken script before running any), and, when the backend is known, every
-/// identifier in them fits the backend.
-pub fn check_before_run(project: &Project, dialect: Option<Dialect>) -> Diagnostics {
+/// What must hold before a run touches the database, for the revision `files` it
+/// runs: their YAML operations parse in both directions (a broken downgrade is found
+/// before the upgrade, as Alembic finds a broken script before running any), and, when
+/// the backend is known, every identifier in them fits the backend. Only these files'
+/// operations are read (a header-only load reads no others).
+pub fn check_before_run(
+    project: &Project,
+    dialect: Option<Dialect>,
+    files: &[&RevisionFile],
+) -> Diagnostics {
     let mut errors = Diagnostics::default();
-    for file in &project.files {
-        if let RevisionBody::Yaml { .. } = &file.body {
-            for direction in [Direction::Up, Direction::Down] {
-                let parsed = project.parsed_operations(file, direction);
-                errors.0.extend(parsed.mistakes.0.iter().cloned());
-            }
+    let mut identifiers = Vec::new();
+    for file in files {
+        if file.is_sql() {
+            continue;
+        }
+        for direction in [Direction::Up, Direction::Down] {
+            let parsed = project.parsed_operations(file, direction);
+            errors.0.extend(parsed.mistakes.0.iter().cloned());
+        }
+        if let Ok(body) = project.body(file) {
+            file_identifiers(file, &body, &mut identifiers);
         }
     }
+    errors.0.dedup();
     let mut findings = Findings::default();
-    let identifiers = revision_identifiers(&project.files);
     check_identifier_lengths(&identifiers, dialect, &mut findings);
     check_qualified_names(&identifiers, dialect, &mut errors);
     check_sequences(&identifiers, dialect, &mut errors);

@@ -103,6 +103,27 @@ pub fn revision_checksum(project: &Project, file: &RevisionFile) -> Result<Strin
     project.cached_checksum(file, || compute_checksum(project, file))
 }
 
+/// The checksum (SHA-256, hex) of a revision file's text as read, together with the
+/// project's naming convention (which the meaning of unnamed constraints depends on).
+/// Equal file checksums imply equal checksums of meaning, so a run compares this one
+/// first and reads the operations only of a file whose text changed.
+pub fn file_checksum(project: &Project, file: &RevisionFile) -> String {
+    file_checksum_from(file_checksum_start(project), file)
+}
+
+/// The part of [`file_checksum`] every file of `project` shares.
+fn file_checksum_start(project: &Project) -> Sha256 {
+    let mut hash = Sha256::new();
+    hash.update(b"retort file checksum 1\n");
+    hash.update(format!("{:?}\n", project.config.naming_convention).as_bytes());
+    hash
+}
+
+fn file_checksum_from(mut start: Sha256, file: &RevisionFile) -> String {
+    start.update(file.source.as_bytes());
+    hex(&start.finalize())
+}
+
 fn compute_checksum(project: &Project, file: &RevisionFile) -> Result<String, ChecksumError> {
     let mut canon = String::new();
     canon.push_str(&format!("transactional: {}\n", file.transactional));
@@ -144,7 +165,13 @@ fn compute_checksum(project: &Project, file: &RevisionFile) -> Result<String, Ch
 }
 
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    out
 }
 
 fn is_word(c: char) -> bool {
@@ -239,7 +266,7 @@ fn dollar_tag(chars: &[char], i: usize) -> Option<String> {
 /// The CREATE TABLE statement of the run log table.
 pub fn log_table_sql(dialect: Dialect, table: &str) -> String {
     format!(
-        "CREATE TABLE IF NOT EXISTS {} (revision VARCHAR(255) NOT NULL, direction VARCHAR(10) NOT NULL, checksum VARCHAR(64) NOT NULL, started_at VARCHAR(40) NOT NULL, ended_at VARCHAR(40) NOT NULL, duration_ms BIGINT NOT NULL, retort_version VARCHAR(40) NOT NULL, statements_done BIGINT NOT NULL DEFAULT 0, status VARCHAR(40) NOT NULL DEFAULT 'done')",
+        "CREATE TABLE IF NOT EXISTS {} (revision VARCHAR(255) NOT NULL, direction VARCHAR(10) NOT NULL, checksum VARCHAR(64) NOT NULL, started_at VARCHAR(40) NOT NULL, ended_at VARCHAR(40) NOT NULL, duration_ms BIGINT NOT NULL, retort_version VARCHAR(40) NOT NULL, statements_done BIGINT NOT NULL DEFAULT 0, status VARCHAR(40) NOT NULL DEFAULT 'done', file_checksum VARCHAR(64))",
         dialect.backend().quote(table)
     )
 }
@@ -380,51 +407,94 @@ pub async fn changed_revisions(
     {
         return Ok(Vec::new());
     }
-    let d = conn.dialect();
-    let finished_only = crate::runner::runlog::has_progress_columns(conn, table)
+    let columns = crate::runner::runlog::column_names(conn, table)
         .await
         .map_err(|message| ChecksumError::ProgressColumns {
             table: table.clone(),
             message,
         })?;
-    let sql = format!(
-        "SELECT revision, checksum, ended_at FROM {} WHERE direction = 'up'{}",
-        d.backend().quote(table),
+    let finished_only = crate::runner::runlog::progress_columns_in(&columns);
+    let file_column = crate::runner::runlog::FILE_CHECKSUM_COLUMN.0;
+    let with_file_checksum = columns.iter().any(|c| c == file_column);
+    let start = file_checksum_start(project);
+    let file_sums: HashMap<&str, String> = project
+        .files
+        .iter()
+        .map(|f| (f.id.as_str(), file_checksum_from(start.clone(), f)))
+        .collect();
+    let b = conn.dialect().backend();
+    let mut filter = format!(
+        "direction = 'up'{}",
         if finished_only {
             " AND status = 'done'"
         } else {
             ""
         }
     );
-    let log = match conn.query(&sql).await {
-        Ok(log) => log,
-        Err(error) => {
-            return Err(ChecksumError::ReadLogTable {
-                table: table.clone(),
-                sql,
-                error: Box::new(error),
-            })
+    let applied = applied_revisions(project, &rows);
+    if with_file_checksum && !file_sums.is_empty() {
+        // First only the revisions with a row whose file checksum is no current
+        // file's: usually none, and then no row needs reading.
+        let sums: Vec<String> = file_sums.values().map(|s| b.literal(s)).collect();
+        let sql = format!(
+            "SELECT DISTINCT revision FROM {} WHERE {filter} AND ({file_column} IS NULL OR {file_column} NOT IN ({}))",
+            b.quote(table),
+            sums.join(", ")
+        );
+        let suspects: std::collections::HashSet<String> = read_log(conn, table, sql)
+            .await?
+            .into_iter()
+            .filter_map(|row| row.into_iter().next().flatten())
+            .collect();
+        let ids: Vec<String> = applied
+            .iter()
+            .filter(|rev| suspects.contains(*rev))
+            .map(|rev| b.literal(rev))
+            .collect();
+        if ids.is_empty() {
+            return Ok(Vec::new());
         }
-    };
-    let mut latest: HashMap<String, (String, String)> = HashMap::new();
+        filter.push_str(&format!(" AND revision IN ({})", ids.join(", ")));
+    }
+    let sql = format!(
+        "SELECT revision, checksum, ended_at{} FROM {} WHERE {filter}",
+        if with_file_checksum {
+            format!(", {file_column}")
+        } else {
+            String::new()
+        },
+        b.quote(table),
+    );
+    let log = read_log(conn, table, sql).await?;
+    // Per revision, its latest `up` row: (checksum, ended_at, file checksum).
+    let mut latest: HashMap<String, (String, String, Option<String>)> = HashMap::new();
     for row in log {
         let mut it = row.into_iter();
         let (Some(Some(rev)), Some(Some(sum)), Some(Some(at))) = (it.next(), it.next(), it.next())
         else {
             continue;
         };
+        let file_sum = it.next().flatten();
         match latest.get(&rev) {
-            Some((_, seen)) if *seen >= at => {}
+            Some((_, seen, _)) if *seen >= at => {}
             _ => {
-                latest.insert(rev, (sum, at));
+                latest.insert(rev, (sum, at, file_sum));
             }
         }
     }
     let mut out = Vec::new();
-    for rev in applied_revisions(project, &rows) {
-        let (Some((recorded, at)), Some(file)) = (latest.get(&rev), project.file(&rev)) else {
+    for rev in applied {
+        let (Some((recorded, at, recorded_file)), Some(file)) =
+            (latest.get(&rev), project.file(&rev))
+        else {
             continue;
         };
+        // The same text (and naming convention) means the same operations.
+        if recorded_file.is_some()
+            && recorded_file.as_deref() == file_sums.get(rev.as_str()).map(String::as_str)
+        {
+            continue;
+        }
         let now = revision_checksum(project, file).unwrap_or_else(|e| format!("unreadable ({e})"));
         if &now != recorded {
             out.push(ChangedRevision {
@@ -437,6 +507,22 @@ pub async fn changed_revisions(
         }
     }
     Ok(out)
+}
+
+/// The rows of a query on the run log table `table`.
+async fn read_log(
+    conn: &mut Connection,
+    table: &str,
+    sql: String,
+) -> Result<Vec<Vec<Option<String>>>, ChecksumError> {
+    match conn.query(&sql).await {
+        Ok(rows) => Ok(rows),
+        Err(error) => Err(ChecksumError::ReadLogTable {
+            table: table.to_string(),
+            sql,
+            error: Box::new(error),
+        }),
+    }
 }
 
 /// [`changed_revisions`] of the database at `url`, read-only.

@@ -44,7 +44,7 @@ pub struct RunLock {
 }
 
 /// The database file of a SQLite URL (none for in-memory databases).
-fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+pub(crate) fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
     let rest = url
         .strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))?;

@@ -174,6 +174,25 @@ fn plan(project: &Project, rows: &[String], command: &Command) -> Result<Vec<Ste
     res.map_err(|e| RunError::plain(e.to_string()))
 }
 
+/// The checks before a run ([`crate::validate::check_before_run`]) of the revisions
+/// `steps` run: nothing runs when one of them has a mistake.
+fn check_steps(project: &Project, dialect: Dialect, steps: &[Step]) -> Result<(), RunError> {
+    let mut seen = std::collections::HashSet::new();
+    let files: Vec<&crate::script::RevisionFile> = steps
+        .iter()
+        .filter(|step| seen.insert(step.revision.as_str()))
+        .filter_map(|step| project.file(&step.revision))
+        .collect();
+    let problems = crate::validate::check_before_run(project, Some(dialect), &files);
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(RunError::plain(format!(
+            "the revision files have mistakes; nothing was run:\n{problems}"
+        )))
+    }
+}
+
 /// Checks that every version row names a known revision.
 fn check_rows(project: &Project, rows: &[String], table: &str) -> Result<(), RunError> {
     let unknown: Vec<&String> = rows
@@ -228,18 +247,40 @@ pub async fn run(
     command: &Command,
     progress: Progress<'_>,
 ) -> Result<Vec<String>, RunError> {
-    run_with_resume(project, url, command, false, progress).await
+    run_with(project, url, command, RunOptions::default(), progress).await
 }
 
-/// [`run`]; with `resume`, first runs the rest of the revision an interrupted run left
-/// unfinished (see [`crate::runner::runlog`]), which must be the plan's first step.
-pub async fn run_with_resume(
+/// Called under the run's lock, before anything runs, with the applied revisions whose
+/// files changed since they ran (by the run log's checksums); an `Err` (its message)
+/// stops the run.
+pub type OnChanged<'a> = &'a mut dyn FnMut(&[checksum::ChangedRevision]) -> Result<(), String>;
+
+/// What an online run does besides its command.
+#[derive(Default)]
+pub struct RunOptions<'a> {
+    /// First run the rest of the revision an interrupted run left unfinished (see
+    /// [`crate::runner::runlog`]), which must be the plan's first step.
+    pub resume: bool,
+    /// Compare the applied revisions with their checksums, on the run's own
+    /// connection, and report the changed ones here.
+    pub on_changed: Option<OnChanged<'a>>,
+}
+
+/// [`run`] with [`RunOptions`].
+pub async fn run_with(
     project: &Project,
     url: &str,
     command: &Command,
-    resume: bool,
+    options: RunOptions<'_>,
     progress: Progress<'_>,
 ) -> Result<Vec<String>, RunError> {
+    // A SQLite database that does not exist yet is at base: what would run is checked
+    // before connecting creates its file, so that a refused run leaves no file behind.
+    if let (Some(file), Some(dialect)) = (lock::sqlite_file(url), Dialect::from_url(url)) {
+        if !file.exists() {
+            check_steps(project, dialect, &plan(project, &[], command)?)?;
+        }
+    }
     let mut conn = Connection::connect(url)
         .await
         .map_err(|e| RunError::plain(e.to_string()))?;
@@ -253,7 +294,7 @@ pub async fn run_with_resume(
             .await
             .map_err(|e| RunError::plain(e.to_string()))?;
     }
-    let result = run_locked(project, &mut conn, command, resume, progress).await;
+    let result = run_locked(project, &mut conn, command, options, progress).await;
     for sql in dialect.backend().run_epilogue() {
         let _ = conn.execute(sql).await;
     }
@@ -272,9 +313,10 @@ async fn run_locked(
     project: &Project,
     conn: &mut Connection,
     command: &Command,
-    resume: bool,
+    options: RunOptions<'_>,
     progress: Progress<'_>,
 ) -> Result<Vec<String>, RunError> {
+    let RunOptions { resume, on_changed } = options;
     let table = &project.config.version_table;
     let mut sink = Executor::new(conn);
     if !per_migration(project, sink.dialect()) {
@@ -288,7 +330,22 @@ async fn run_locked(
             return Err(RunError::plain(e.to_string()));
         }
     };
-    let steps = match check_rows(project, &rows, table).and_then(|_| plan(project, &rows, command))
+    if let Some(on_changed) = on_changed {
+        let reported = match checksum::changed_revisions(project, sink.conn).await {
+            Ok(changed) => on_changed(&changed),
+            Err(e) => Err(format!(
+                "checking the checksums of applied revisions failed: {e}"
+            )),
+        };
+        if let Err(message) = reported {
+            sink.rollback().await;
+            return Err(RunError::plain(message));
+        }
+    }
+    let dialect = sink.dialect();
+    let steps = match check_rows(project, &rows, table)
+        .and_then(|_| plan(project, &rows, command))
+        .and_then(|steps| check_steps(project, dialect, &steps).map(|_| steps))
     {
         Ok(s) => s,
         Err(e) => {
@@ -309,7 +366,7 @@ async fn run_locked(
         };
     if steps.is_empty() {
         if sink.in_transaction() {
-            sink.commit().await?;
+            sink.commit_unchecked().await?;
         }
         return Ok(rows);
     }
@@ -626,6 +683,7 @@ pub fn offline_script(
             .map_err(|e| RunError::plain(e.to_string()))?;
     }
     let steps = plan(project, &rows, command)?;
+    check_steps(project, dialect, &steps)?;
     let mut ctx = replay(project, &rows)?;
     let mut sink = Printer::new(dialect);
     for sql in dialect.backend().run_prologue() {

@@ -24,7 +24,7 @@
 use crate::db::Connection;
 use crate::dialect::Dialect;
 use crate::project::Project;
-use crate::runner::checksum::{applied_revisions, revision_checksum};
+use crate::runner::checksum::{applied_revisions, file_checksum, revision_checksum};
 use crate::script::graph::{Direction, Step};
 use crate::script::RevisionFile;
 
@@ -58,7 +58,15 @@ const PROGRESS_COLUMNS: [(&str, &str); 2] = [
     ("status", "VARCHAR(40) NOT NULL DEFAULT 'done'"),
 ];
 
-async fn column_names(conn: &mut Connection, table: &str) -> Result<Vec<String>, String> {
+/// The column of the file checksum ([`crate::runner::checksum::file_checksum`]), added
+/// to a run log table created before it existed; rows written before have none.
+pub(crate) const FILE_CHECKSUM_COLUMN: (&str, &str) = ("file_checksum", "VARCHAR(64)");
+
+/// The run log table's column names, in lower case.
+pub(crate) async fn column_names(
+    conn: &mut Connection,
+    table: &str,
+) -> Result<Vec<String>, String> {
     let sql = conn.dialect().backend().column_names_sql(table);
     let rows = conn
         .query(&sql)
@@ -77,9 +85,14 @@ pub(crate) async fn has_progress_columns(
     table: &str,
 ) -> Result<bool, String> {
     let names = column_names(conn, table).await?;
-    Ok(PROGRESS_COLUMNS
+    Ok(progress_columns_in(&names))
+}
+
+/// True when `names` (a run log table's columns) include the progress columns.
+pub(crate) fn progress_columns_in(names: &[String]) -> bool {
+    PROGRESS_COLUMNS
         .iter()
-        .all(|(c, _)| names.iter().any(|n| n == c)))
+        .all(|(c, _)| names.iter().any(|n| n == c))
 }
 
 /// Adds the progress columns to a run log table that lacks them (one made by an earlier
@@ -90,7 +103,7 @@ pub(crate) async fn ensure_progress_columns(
 ) -> Result<(), String> {
     let names = column_names(conn, table).await?;
     let b = conn.dialect().backend();
-    for (column, definition) in PROGRESS_COLUMNS {
+    for (column, definition) in PROGRESS_COLUMNS.into_iter().chain([FILE_CHECKSUM_COLUMN]) {
         if names.iter().any(|n| n == column) {
             continue;
         }
@@ -298,10 +311,12 @@ pub(crate) async fn check_before_run(
     resume: bool,
 ) -> Result<Option<Resume>, String> {
     let table = &project.config.log_table;
-    let applied = applied_revisions(project, rows);
+    let mut applied: Option<Vec<String>> = None;
     let mut open = Vec::new();
     for row in unfinished(conn, project).await? {
-        let is_applied = applied.contains(&row.revision);
+        let is_applied = applied
+            .get_or_insert_with(|| applied_revisions(project, rows))
+            .contains(&row.revision);
         let finished = match row.direction() {
             Direction::Up => is_applied,
             Direction::Down => !is_applied,
@@ -437,11 +452,12 @@ impl RevisionLog {
         let (table, started_at) = (&log.table, &log.started_at);
         let checksum = revision_checksum(project, file).map_err(|e| e.to_string())?;
         let sql = format!(
-            "INSERT INTO {} (revision, direction, checksum, started_at, ended_at, duration_ms, retort_version, statements_done, status) VALUES ({}, {}, {}, {}, '', 0, {}, 0, {})",
+            "INSERT INTO {} (revision, direction, checksum, file_checksum, started_at, ended_at, duration_ms, retort_version, statements_done, status) VALUES ({}, {}, {}, {}, {}, '', 0, {}, 0, {})",
             b.quote(table),
             b.literal(&file.id),
             b.literal(direction_word(direction)),
             b.literal(&checksum),
+            b.literal(&file_checksum(project, file)),
             b.literal(started_at),
             b.literal(env!("CARGO_PKG_VERSION")),
             b.literal(RUNNING)
@@ -544,11 +560,12 @@ impl RevisionLog {
         let duration = (ended - self.started).num_milliseconds().max(0);
         let sql = if !self.row_written {
             format!(
-                "INSERT INTO {} (revision, direction, checksum, started_at, ended_at, duration_ms, retort_version, statements_done, status) VALUES ({}, {}, {}, {}, {}, {duration}, {}, {}, {})",
+                "INSERT INTO {} (revision, direction, checksum, file_checksum, started_at, ended_at, duration_ms, retort_version, statements_done, status) VALUES ({}, {}, {}, {}, {}, {}, {duration}, {}, {}, {})",
                 b.quote(&self.table),
                 b.literal(&self.revision),
                 b.literal(self.direction),
                 b.literal(&checksum),
+                b.literal(&file_checksum(project, file)),
                 b.literal(&self.started_at),
                 b.literal(&timestamp(ended)),
                 b.literal(env!("CARGO_PKG_VERSION")),
@@ -559,10 +576,11 @@ impl RevisionLog {
             self.update_sql(
                 conn.dialect(),
                 &format!(
-                    "status = {}, ended_at = {}, duration_ms = {duration}, checksum = {}",
+                    "status = {}, ended_at = {}, duration_ms = {duration}, checksum = {}, file_checksum = {}",
                     b.literal(DONE),
                     b.literal(&timestamp(ended)),
-                    b.literal(&checksum)
+                    b.literal(&checksum),
+                    b.literal(&file_checksum(project, file))
                 ),
             )
         };

@@ -2,8 +2,9 @@
 //! header fields they share.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use crate::yaml::{parse_file, Diagnostics, Node, NodeValue, Span};
+use crate::yaml::{parse_file, Diagnostic, Diagnostics, Node, NodeValue, Span};
 
 /// The body of a revision: YAML operations (kept as parsed nodes until the operations
 /// are needed) or plain SQL text.
@@ -50,14 +51,30 @@ pub struct RevisionFile {
     /// `lock_retries`: how many times to retry the revision after a lock timeout (where
     /// it runs inside a transaction).
     pub lock_retries: u32,
-    /// The operations or SQL.
+    /// The operations or SQL (empty lists while `body_deferred`).
     pub body: RevisionBody,
+    /// The file's text as read: what its byte checksum covers, and where a deferred
+    /// body is read from.
+    pub source: Arc<str>,
+    /// True when a header-only load skipped the operations: `body` holds empty lists,
+    /// and [`RevisionFile::read_body`] reads the real ones from `source`.
+    pub body_deferred: bool,
 }
 
 impl RevisionFile {
     /// True for the plain-SQL format.
     pub fn is_sql(&self) -> bool {
         matches!(self.body, RevisionBody::Sql { .. })
+    }
+
+    /// The whole file read from `source` (its operations included), with every
+    /// mistake a full load would report for it.
+    pub fn read_body(&self) -> Result<RevisionBody, Diagnostics> {
+        let mut diags = Diagnostics::default();
+        match parse_revision_text(&self.path, &self.source, &mut diags) {
+            Some(full) if diags.is_empty() => Ok(full.body),
+            _ => Err(diags),
+        }
     }
 }
 
@@ -91,47 +108,24 @@ pub fn load_revision_headers(dirs: &[PathBuf]) -> Result<Vec<RevisionFile>, Diag
 
 fn load_files(dirs: &[PathBuf], headers_only: bool) -> Result<Vec<RevisionFile>, Diagnostics> {
     let mut diags = Diagnostics::default();
-    let mut out = Vec::new();
+    let mut paths: Vec<PathBuf> = Vec::new();
     for dir in dirs {
-        if !dir.exists() {
-            continue;
+        match revision_paths(dir) {
+            Ok(found) => paths.extend(found),
+            Err(e) => diags.push(
+                dir,
+                Span::default(),
+                format!("cannot read versions directory: {e}"),
+            ),
         }
-        let mut paths: Vec<PathBuf> = match std::fs::read_dir(dir) {
-            Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).collect(),
-            Err(e) => {
-                diags.push(
-                    dir,
-                    Span::default(),
-                    format!("cannot read versions directory: {e}"),
-                );
-                continue;
-            }
-        };
-        paths.retain(|p| {
-            p.is_file()
-                && matches!(
-                    p.extension().and_then(|e| e.to_str()),
-                    Some("yaml") | Some("yml") | Some("sql")
-                )
-        });
-        paths.sort();
-        for path in paths {
-            match std::fs::read(&path) {
-                Ok(bytes) => match crate::yaml::decode_source(&path, bytes) {
-                    Ok(text) => {
-                        let header = headers_only
-                            .then(|| parse_yaml_header(&path, &text))
-                            .flatten();
-                        if let Some(f) = header {
-                            out.push(f);
-                        } else if let Some(f) = parse_revision_text(&path, &text, &mut diags) {
-                            out.push(f);
-                        }
-                    }
-                    Err(d) => diags.0.push(d),
-                },
-                Err(e) => diags.push(&path, Span { line: 1, col: 1 }, format!("cannot read: {e}")),
-            }
+    }
+    let read = read_in_parallel(&paths, headers_only);
+    let mut out = Vec::with_capacity(read.len());
+    for result in read {
+        match result {
+            Ok(Some(f)) => out.push(f),
+            Ok(None) => {}
+            Err(mut d) => diags.0.append(&mut d.0),
         }
     }
     if diags.is_empty() {
@@ -139,6 +133,154 @@ fn load_files(dirs: &[PathBuf], headers_only: bool) -> Result<Vec<RevisionFile>,
     } else {
         diags.sort();
         Err(diags)
+    }
+}
+
+/// The revision files (`*.yaml`, `*.yml`, `*.sql`) of one directory, sorted by name;
+/// none for a directory that does not exist.
+fn revision_paths(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(rd) => rd,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
+    let mut paths = Vec::new();
+    for entry in entries.filter_map(Result::ok) {
+        let name = entry.file_name();
+        let revision_like = Path::new(&name)
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| matches!(e, "yaml" | "yml" | "sql"));
+        if !revision_like {
+            continue;
+        }
+        // The directory entry knows its type on most file systems (no extra system
+        // call); a symbolic link is followed.
+        let is_file = match entry.file_type() {
+            Ok(t) if t.is_symlink() => entry.path().is_file(),
+            Ok(t) => t.is_file(),
+            Err(_) => entry.path().is_file(),
+        };
+        if is_file {
+            paths.push((name, entry.path()));
+        }
+    }
+    paths.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    Ok(paths.into_iter().map(|(_, p)| p).collect())
+}
+
+/// Files a thread reads before the work is worth splitting across threads.
+const FILES_PER_THREAD: usize = 64;
+
+/// Reads and parses `paths` (in order), on several threads when there are many.
+fn read_in_parallel(
+    paths: &[PathBuf],
+    headers_only: bool,
+) -> Vec<Result<Option<RevisionFile>, Diagnostics>> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(8)
+        .min(paths.len() / FILES_PER_THREAD)
+        .max(1);
+    if threads == 1 {
+        return paths.iter().map(|p| read_one(p, headers_only)).collect();
+    }
+    let chunk = paths.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = paths
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|p| read_one(p, headers_only))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .zip(paths.chunks(chunk))
+            .flat_map(|(worker, part)| {
+                worker.join().unwrap_or_else(|_| {
+                    // A parser panic is a bug; report it per file rather than abort.
+                    part.iter()
+                        .map(|p| {
+                            Err(Diagnostics(vec![Diagnostic {
+                                file: p.clone(),
+                                span: Span { line: 1, col: 1 },
+                                message: "reading this file failed inside retort (a bug; please report it)".into(),
+                            }]))
+                        })
+                        .collect()
+                })
+            })
+            .collect()
+    })
+}
+
+/// Reads one revision file: `Ok(None)` when it does not parse (its mistakes are then
+/// in the `Err`).
+fn read_one(path: &Path, headers_only: bool) -> Result<Option<RevisionFile>, Diagnostics> {
+    let mut diags = Diagnostics::default();
+    let text = READ_BUFFER.with_borrow_mut(|buffer| {
+        read_bytes(path, buffer).map_err(|e| {
+            Diagnostics(vec![Diagnostic {
+                file: path.to_path_buf(),
+                span: Span { line: 1, col: 1 },
+                message: format!("cannot read: {e}"),
+            }])
+        })?;
+        match std::str::from_utf8(buffer) {
+            Ok(text) => Ok(text.to_string()),
+            Err(_) => {
+                crate::yaml::decode_source(path, buffer.clone()).map_err(|d| Diagnostics(vec![d]))
+            }
+        }
+    })?;
+    if headers_only {
+        if let Some(f) = parse_yaml_header(path, &text) {
+            return Ok(Some(f));
+        }
+    }
+    let file = parse_revision_text(path, &text, &mut diags);
+    if diags.is_empty() {
+        Ok(file)
+    } else {
+        Err(diags)
+    }
+}
+
+thread_local! {
+    /// Each reading thread's buffer, reused from file to file.
+    static READ_BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Reads a file's bytes into `buffer` (replacing what it held) with as few system
+/// calls as a small file allows: no size query first, and no new buffer per file.
+fn read_bytes(path: &Path, buffer: &mut Vec<u8>) -> std::io::Result<()> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    buffer.clear();
+    // `read_to_end` would first ask for the file's size and position (two more system
+    // calls per file); reading until a read returns nothing needs none.
+    loop {
+        if buffer.len() == buffer.capacity() {
+            buffer.reserve(buffer.capacity().max(16 * 1024));
+        }
+        let len = buffer.len();
+        buffer.resize(buffer.capacity(), 0);
+        match file.read(&mut buffer[len..]) {
+            Ok(0) => {
+                buffer.truncate(len);
+                return Ok(());
+            }
+            Ok(n) => buffer.truncate(len + n),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => buffer.truncate(len),
+            Err(e) => {
+                buffer.truncate(len);
+                return Err(e);
+            }
+        }
     }
 }
 
@@ -220,13 +362,114 @@ fn parse_yaml_header(path: &Path, text: &str) -> Option<RevisionFile> {
         return None;
     }
     let mut diags = Diagnostics::default();
-    let file = parse_yaml_revision(path, &header, &mut diags)?;
+    let root = match simple_header_root(&header) {
+        Some(root) => root,
+        None => parse_file(path, &header).ok()?,
+    };
+    let file = revision_from_root(path, text, root, &mut diags)?;
     if !diags.is_empty() {
         return None;
     }
     Some(RevisionFile {
-        create_date: header_create_date(body, "#"),
+        body_deferred: true,
         ..file
+    })
+}
+
+/// The mapping a header of plain `key: value` lines parses to, built without the YAML
+/// parser when every value is simple enough to read exactly as it would: nothing,
+/// `[]`, a one-line plain scalar of ordinary characters, or a one-line quoted string
+/// without escapes. `None` (use the YAML parser) for anything else: indented or
+/// continued lines, flow collections, anchors, tags, comments after a value, a key
+/// written twice.
+fn simple_header_root(header: &str) -> Option<Node> {
+    let mut entries: Vec<(Node, Node)> = Vec::new();
+    let mut first_span = None;
+    for (i, raw) in header.split('\n').enumerate() {
+        let line = raw.strip_suffix('\r').unwrap_or(raw);
+        let trimmed = line.trim_end_matches(' ');
+        if trimmed.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (key, rest) = line.split_once(':')?;
+        let key_ok = key
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+            && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        if !key_ok || entries.iter().any(|(k, _)| k.as_str() == Some(key)) {
+            return None;
+        }
+        let value_text = rest.trim_matches(' ');
+        if !rest.is_empty() && !rest.starts_with(' ') {
+            return None;
+        }
+        let key_span = Span {
+            line: i + 1,
+            col: 1,
+        };
+        let value_col = key.len() + 1 + (rest.len() - rest.trim_start_matches(' ').len()) + 1;
+        let value_span = Span {
+            line: i + 1,
+            col: value_col,
+        };
+        let value = simple_header_value(value_text)?;
+        first_span.get_or_insert(key_span);
+        entries.push((
+            Node {
+                value: NodeValue::Scalar {
+                    text: key.to_string(),
+                    quoted: false,
+                },
+                span: key_span,
+            },
+            Node {
+                value,
+                span: value_span,
+            },
+        ));
+    }
+    Some(Node {
+        value: NodeValue::Map(entries),
+        span: first_span?,
+    })
+}
+
+/// One header value of [`simple_header_root`], or `None` when the YAML parser must read it.
+fn simple_header_value(v: &str) -> Option<NodeValue> {
+    let ordinary = |c: char| {
+        c.is_ascii_alphanumeric()
+            || matches!(
+                c,
+                ' ' | '_' | '.' | '-' | '/' | '(' | ')' | '+' | ',' | ';' | '='
+            )
+    };
+    if v.is_empty() {
+        // Its span would be where the next token starts: leave it to the parser.
+        return None;
+    }
+    if matches!(v, "~" | "null" | "Null" | "NULL") {
+        return Some(NodeValue::Null);
+    }
+    if v == "[]" {
+        return Some(NodeValue::Seq(Vec::new()));
+    }
+    for quote in ['"', '\''] {
+        if let Some(inner) = v.strip_prefix(quote).and_then(|r| r.strip_suffix(quote)) {
+            let plain_inside = v.len() >= 2
+                && inner
+                    .chars()
+                    .all(|c| c != quote && c != '\\' && (c == ' ' || c.is_ascii_graphic()));
+            return plain_inside.then(|| NodeValue::Scalar {
+                text: inner.to_string(),
+                quoted: true,
+            });
+        }
+    }
+    let starts_plain = v.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_');
+    (starts_plain && v.chars().all(ordinary) && !v.contains("  ")).then(|| NodeValue::Scalar {
+        text: v.to_string(),
+        quoted: false,
     })
 }
 
@@ -242,13 +485,23 @@ fn header_create_date(text: &str, prefix: &str) -> Option<String> {
 }
 
 fn parse_yaml_revision(path: &Path, text: &str, diags: &mut Diagnostics) -> Option<RevisionFile> {
-    let root = match parse_file(path, text) {
-        Ok(n) => n,
+    match parse_file(path, text) {
+        Ok(root) => revision_from_root(path, text, root, diags),
         Err(d) => {
             diags.0.push(d);
-            return None;
+            None
         }
-    };
+    }
+}
+
+/// The revision a YAML file's parsed `root` describes (`text` is the whole file, for
+/// its create date and checksum); `None` after adding its mistakes to `diags`.
+fn revision_from_root(
+    path: &Path,
+    text: &str,
+    root: Node,
+    diags: &mut Diagnostics,
+) -> Option<RevisionFile> {
     let before = diags.0.len();
     let Some(map) = root.as_map() else {
         diags.push(path, root.span, "a revision file must be a mapping with `revision`, `down_revision`, `upgrade` and `downgrade`");
@@ -331,7 +584,7 @@ fn parse_yaml_revision(path: &Path, text: &str, diags: &mut Diagnostics) -> Opti
                 empty_seq(root.span)
             }
             Some(n) if n.is_null() => empty_seq(n.span),
-            Some(n) if n.as_seq().is_some() => n.clone(),
+            Some(n) if n.as_seq().is_some() => empty_seq(n.span),
             Some(n) => {
                 diags.push(
                     path,
@@ -342,10 +595,23 @@ fn parse_yaml_revision(path: &Path, text: &str, diags: &mut Diagnostics) -> Opti
             }
         }
     };
-    let upgrade = section("upgrade", diags);
-    let downgrade = section("downgrade", diags);
+    let mut upgrade = section("upgrade", diags);
+    let mut downgrade = section("downgrade", diags);
     if diags.0.len() > before {
         return None;
+    }
+    // The sections that are lists are moved out of the tree, not copied.
+    if let NodeValue::Map(entries) = root.value {
+        for (k, v) in entries {
+            let slot = match k.as_str() {
+                Some("upgrade") => &mut upgrade,
+                Some("downgrade") => &mut downgrade,
+                _ => continue,
+            };
+            if v.as_seq().is_some() {
+                *slot = v;
+            }
+        }
     }
     Some(RevisionFile {
         path: path.to_path_buf(),
@@ -359,6 +625,8 @@ fn parse_yaml_revision(path: &Path, text: &str, diags: &mut Diagnostics) -> Opti
         lock_timeout,
         lock_retries,
         body: RevisionBody::Yaml { upgrade, downgrade },
+        source: Arc::from(text),
+        body_deferred: false,
     })
 }
 
@@ -705,6 +973,8 @@ fn parse_sql_revision(path: &Path, text: &str, diags: &mut Diagnostics) -> Optio
             upgrade: upgrade.trim().to_string(),
             downgrade: downgrade.trim().to_string(),
         },
+        source: Arc::from(text),
+        body_deferred: false,
     })
 }
 
@@ -719,7 +989,94 @@ mod tests {
                 upgrade: String::new(),
                 downgrade: String::new(),
             },
+            body_deferred: false,
             ..f.clone()
+        }
+    }
+
+    #[test]
+    fn simple_headers_read_as_the_yaml_parser_reads_them() {
+        let values = [
+            "",
+            "null",
+            "~",
+            "NULL",
+            "Null",
+            "[]",
+            "abc123",
+            "000000000002",
+            "a, b",
+            "add users table",
+            "fix (again) + tidy",
+            "2026",
+            "true",
+            "False",
+            "\"quoted: # text\"",
+            "'single'",
+            "\"with \\\\ escape\"",
+            "'it''s'",
+            "-x",
+            "a  b",
+            "a: b",
+            "x # c",
+            "&a x",
+            "*a",
+            "!!str x",
+            "[a, b]",
+            "{a: b}",
+            "caf\u{e9}",
+            "a\tb",
+            "|",
+            ">",
+            "@x",
+            "%x",
+            "`x`",
+            "?x",
+            "a ",
+        ];
+        let keys = [
+            "revision",
+            "down_revision",
+            "message",
+            "branch_labels",
+            "transactional",
+        ];
+        let mut simple = 0;
+        for v in values {
+            for k in keys {
+                for eol in ["\n", "\r\n"] {
+                    let header = format!("# c{eol}{k}: {v}{eol}other_key: x{eol}upgrade: []{eol}");
+                    let Some(fast) = simple_header_root(&header) else {
+                        continue;
+                    };
+                    simple += 1;
+                    let parsed = parse_file(Path::new("h.yaml"), &header).unwrap();
+                    assert_eq!(fast, parsed, "{header:?}");
+                }
+            }
+        }
+        assert!(simple > 100, "{simple}");
+        for declined in [
+            "a:\n  b: c\n",
+            "a: x\n  more\n",
+            "a: 1\na: 2\n",
+            "a: [x]\n",
+            "a: x # c\n",
+            "a:b\n",
+        ] {
+            assert!(simple_header_root(declined).is_none(), "{declined:?}");
+        }
+    }
+
+    #[test]
+    fn a_deferred_body_reads_as_a_full_load_reads_it() {
+        for text in PLAIN_LAYOUTS {
+            let path = Path::new("v/a1.yaml");
+            let mut d = Diagnostics::default();
+            let full = parse_revision_text(path, text, &mut d).unwrap();
+            let header = parse_yaml_header(path, text).unwrap();
+            assert!(header.body_deferred && !full.body_deferred);
+            assert_eq!(header.read_body().unwrap(), full.body, "{text}");
         }
     }
 
