@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use super::MySqlBackend;
 use crate::backend::reader::{
-    cell, custom, need, sized_type, split_type, table_mut, Catalog, ReflectError, TableScope,
+    cell, custom, need, sized_type, split_type, TableIndex, Catalog, ReflectError, TableScope,
     UnmodelledKind, UnmodelledObject, UnmodelledResult,
 };
 use crate::backend::Backend;
@@ -134,9 +134,10 @@ pub(crate) async fn read(
             only("c.TABLE_NAME")
         ))
         .await?;
+    let by_name = TableIndex::new(&tables);
     for r in &col_rows {
         let table = need(r, 0, "table name")?;
-        let Some(t) = table_mut(&mut tables, table) else {
+        let Some(t) = by_name.get(&mut tables, table) else {
             continue;
         };
         let lower = |i: usize| cell(r, i).map(str::to_ascii_lowercase);
@@ -192,7 +193,7 @@ pub(crate) async fn read(
     for r in &fk_rows {
         let table = need(r, 0, "table name")?;
         let name = need(r, 1, "constraint name")?;
-        let Some(t) = table_mut(&mut tables, table) else {
+        let Some(t) = by_name.get(&mut tables, table) else {
             continue;
         };
         let at = *fk_at
@@ -283,7 +284,7 @@ pub(crate) async fn read(
         ix.columns.push(part);
     }
     for (table, ix) in indexes {
-        let Some(t) = table_mut(&mut tables, &table) else {
+        let Some(t) = by_name.get(&mut tables, &table) else {
             continue;
         };
         let plain = ix.lengths.is_empty()
@@ -330,7 +331,7 @@ pub(crate) async fn read(
             )
         };
         for r in cat.query(&sql).await? {
-            let Some(t) = table_mut(&mut tables, need(&r, 0, "table name")?) else {
+            let Some(t) = by_name.get(&mut tables, need(&r, 0, "table name")?) else {
                 continue;
             };
             let name = need(&r, 1, "check name")?;

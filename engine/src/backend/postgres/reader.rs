@@ -10,7 +10,7 @@
 //! kept as the column's default, as written.
 
 use crate::backend::reader::{
-    cell, custom, need, sized_type, split_type, table_mut, truthy, Catalog, ReflectError,
+    cell, custom, need, sized_type, split_type, TableIndex, truthy, Catalog, ReflectError,
     TableScope, UnmodelledKind, UnmodelledObject, UnmodelledResult,
 };
 use crate::schema::{
@@ -116,8 +116,9 @@ pub(crate) async fn read(
              ORDER BY 1, a.attnum"
         ))
         .await?;
+    let by_name = TableIndex::new(&tables);
     for r in &col_rows {
-        let Some(t) = table_mut(&mut tables, need(r, 0, "table name")?) else {
+        let Some(t) = by_name.get(&mut tables, need(r, 0, "table name")?) else {
             continue;
         };
         let name = need(r, 1, "column name")?;
@@ -186,7 +187,7 @@ pub(crate) async fn read(
     for r in &con_rows {
         let table = need(r, 0, "table name")?;
         let name = need(r, 1, "constraint name")?;
-        let Some(t) = table_mut(&mut tables, table) else {
+        let Some(t) = by_name.get(&mut tables, table) else {
             continue;
         };
         let first = current.as_ref() != Some(&(table.to_string(), name.to_string()));
@@ -273,7 +274,7 @@ pub(crate) async fn read(
     for r in &index_rows {
         let table = need(r, 0, "table name")?;
         let name = need(r, 1, "index name")?;
-        let Some(t) = table_mut(&mut tables, table) else {
+        let Some(t) = by_name.get(&mut tables, table) else {
             continue;
         };
         if current.as_ref() != Some(&(table.to_string(), name.to_string())) {

@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::ddl::{enum_check_values, index_elements, index_where, parse_create_table, ParsedTable};
 use crate::backend::reader::{
-    cell, custom, need, sized_type, split_type, table_mut, truthy, Catalog, ReflectError,
+    cell, custom, need, sized_type, split_type, TableIndex, truthy, Catalog, ReflectError,
     TableScope, UnmodelledKind, UnmodelledObject, UnmodelledResult,
 };
 use crate::schema::{
@@ -29,18 +29,35 @@ struct IndexRow {
     descending: Vec<bool>,
 }
 
-/// Ordinary tables of `main`: not SQLite's own, not virtual tables (`rootpage` 0) and
-/// not the shadow tables holding a virtual table's data (named `<virtual table>_<suffix>`
-/// with one of the suffixes SQLite's built-in FTS3/4, FTS5 and R-Tree modules use).
-const USER_TABLES: &str = concat!(
-    "m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND m.rootpage <> 0 ",
-    "AND NOT EXISTS (SELECT 1 FROM main.sqlite_master v ",
-    "WHERE v.type = 'table' AND v.rootpage = 0 AND lower(m.name) IN (",
-    "lower(v.name) || '_content', lower(v.name) || '_segments', ",
-    "lower(v.name) || '_segdir', lower(v.name) || '_docsize', lower(v.name) || '_stat', ",
-    "lower(v.name) || '_data', lower(v.name) || '_idx', lower(v.name) || '_config', ",
-    "lower(v.name) || '_node', lower(v.name) || '_rowid', lower(v.name) || '_parent'))"
-);
+/// The suffixes of the shadow tables SQLite's built-in FTS3/4, FTS5 and R-Tree modules
+/// keep a virtual table's data in (`<virtual table>_<suffix>`).
+const SHADOW_SUFFIXES: [&str; 11] = [
+    "content", "segments", "segdir", "docsize", "stat", "data", "idx", "config", "node",
+    "rowid", "parent",
+];
+
+/// The condition on `main.sqlite_master m` that selects the ordinary tables of `main`:
+/// not SQLite's own, not virtual tables (`rootpage` 0) and not the shadow tables of
+/// the `virtual_tables` (named as [`SHADOW_SUFFIXES`] say). The shadow names are
+/// listed, not looked up per table, so that reading stays linear in the tables.
+fn user_tables(virtual_tables: &[String]) -> String {
+    let mut condition = String::from(
+        "m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND m.rootpage <> 0",
+    );
+    if !virtual_tables.is_empty() {
+        // SQLite's lower() folds ASCII letters only.
+        let shadows: Vec<String> = virtual_tables
+            .iter()
+            .flat_map(|v| {
+                SHADOW_SUFFIXES
+                    .iter()
+                    .map(move |s| format!("'{}_{s}'", v.to_ascii_lowercase().replace('\'', "''")))
+            })
+            .collect();
+        condition.push_str(&format!(" AND lower(m.name) NOT IN ({})", shadows.join(", ")));
+    }
+    condition
+}
 
 /// The views, triggers and virtual tables of `main`: what SQLite has that retort does
 /// not model.
@@ -71,9 +88,16 @@ pub(crate) async fn read(
     cat: &mut Catalog<'_>,
     scope: TableScope<'_>,
 ) -> Result<Schema, ReflectError> {
+    let virtual_tables: Vec<String> = cat
+        .query("SELECT name FROM main.sqlite_master WHERE type = 'table' AND rootpage = 0")
+        .await?
+        .iter()
+        .filter_map(|r| cell(r, 0).map(str::to_string))
+        .collect();
+    let user_tables = user_tables(&virtual_tables);
     let table_rows = cat
         .query(&format!(
-            "SELECT m.name, m.sql FROM main.sqlite_master m WHERE {USER_TABLES} ORDER BY m.name"
+            "SELECT m.name, m.sql FROM main.sqlite_master m WHERE {user_tables} ORDER BY m.name"
         ))
         .await?;
     let mut tables = Vec::new();
@@ -99,23 +123,25 @@ pub(crate) async fn read(
         .query(&format!(
             "SELECT m.name, p.name, p.type, p.\"notnull\", p.dflt_value, p.pk \
              FROM main.sqlite_master m JOIN pragma_table_xinfo(m.name, 'main') p \
-             WHERE {USER_TABLES} AND p.hidden <> 1 ORDER BY m.name, p.cid"
+             WHERE {user_tables} AND p.hidden <> 1 ORDER BY m.name, p.cid"
         ))
         .await?;
     let mut pk_positions: HashMap<String, Vec<(i64, String)>> = HashMap::new();
+    let by_name = TableIndex::new(&tables);
     for r in &col_rows {
         let table = need(r, 0, "table name")?;
         let name = need(r, 1, "column name")?;
         let declared = cell(r, 2).unwrap_or_default();
         if let Some(pos) = cell(r, 5).and_then(|p| p.parse::<i64>().ok()) {
             if pos > 0 {
+                // By lower-case name: `REFERENCES` may spell the table in any case.
                 pk_positions
-                    .entry(table.to_string())
+                    .entry(table.to_ascii_lowercase())
                     .or_default()
                     .push((pos, name.to_string()));
             }
         }
-        let Some(t) = table_mut(&mut tables, table) else {
+        let Some(t) = by_name.get(&mut tables, table) else {
             continue;
         };
         t.columns.push(Column {
@@ -128,9 +154,8 @@ pub(crate) async fn read(
     }
     let pk_columns = |table: &str| -> Vec<String> {
         let mut cols = pk_positions
-            .iter()
-            .find(|(t, _)| t.eq_ignore_ascii_case(table))
-            .map(|(_, c)| c.clone())
+            .get(&table.to_ascii_lowercase())
+            .cloned()
             .unwrap_or_default();
         cols.sort();
         cols.into_iter().map(|(_, c)| c).collect()
@@ -142,7 +167,7 @@ pub(crate) async fn read(
             "SELECT m.name, il.name, il.\"unique\", il.origin, il.partial, ii.name, ii.\"desc\" \
              FROM main.sqlite_master m JOIN pragma_index_list(m.name, 'main') il \
              JOIN pragma_index_xinfo(il.name, 'main') ii \
-             WHERE {USER_TABLES} AND ii.key = 1 ORDER BY m.name, il.name, ii.seqno"
+             WHERE {user_tables} AND ii.key = 1 ORDER BY m.name, il.name, ii.seqno"
         ))
         .await?;
     let index_sql: HashMap<String, String> = cat
@@ -189,7 +214,7 @@ pub(crate) async fn read(
             pk_index.insert(table);
             continue;
         }
-        let Some(t) = table_mut(&mut tables, &table) else {
+        let Some(t) = by_name.get(&mut tables, &table) else {
             continue;
         };
         let sql = index_sql.get(&name);
@@ -241,7 +266,7 @@ pub(crate) async fn read(
         .query(&format!(
             "SELECT m.name, f.id, f.\"table\", f.\"from\", f.\"to\", f.on_update, f.on_delete \
              FROM main.sqlite_master m JOIN pragma_foreign_key_list(m.name, 'main') f \
-             WHERE {USER_TABLES} ORDER BY m.name, f.id, f.seq"
+             WHERE {user_tables} ORDER BY m.name, f.id, f.seq"
         ))
         .await?;
     // (table, id, key, whether the referred columns were left implicit)
@@ -275,14 +300,19 @@ pub(crate) async fn read(
             )),
         }
     }
+    let by_lower_name: HashMap<String, usize> = tables
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.name.to_ascii_lowercase(), i))
+        .collect();
     for (table, _, mut fk, implicit_columns) in fks {
         if implicit_columns {
             fk.referred_columns = pk_columns(&fk.referred_table);
         }
         // `REFERENCES` is written in any case: report the referred names as declared.
-        if let Some(referred) = tables
-            .iter()
-            .find(|t| t.name.eq_ignore_ascii_case(&fk.referred_table))
+        if let Some(referred) = by_lower_name
+            .get(&fk.referred_table.to_ascii_lowercase())
+            .and_then(|&i| tables.get(i))
         {
             fk.referred_table = referred.name.clone();
             for c in &mut fk.referred_columns {
@@ -295,7 +325,7 @@ pub(crate) async fn read(
                 }
             }
         }
-        if let Some(t) = table_mut(&mut tables, &table) {
+        if let Some(t) = by_name.get(&mut tables, &table) {
             t.foreign_keys.push(fk);
         }
     }
