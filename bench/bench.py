@@ -710,7 +710,7 @@ class Bench:
     # -- bookkeeping --------------------------------------------------------------
 
     def record_with(self, n: int, row: Row, contenders: list[Contender]) -> None:
-        self.record(row, self.with_alembic(n, contenders))
+        self.record(row, self.with_alembic(row.bench, n, contenders))
 
     def record(self, row: Row, contenders: list[Contender]) -> None:
         title = f"{row.operation} · {BACKEND_TITLES[row.backend]} · {row.size} {row.unit}"
@@ -724,13 +724,18 @@ class Bench:
             print(f"bench:   FAILED: {e}", file=sys.stderr, flush=True)
         self.rows.append(row)
 
-    def backends_for(self, n: int) -> list[Backend]:
-        """The backends whose rows run at size n (see --cap)."""
-        return [b for name, b in self.backends.items() if n <= self.args.caps.get(name, n)]
+    def cap(self, bench: str, who: str, n: int) -> bool:
+        """Whether `who` (a backend or alembic) runs at size n of `bench` (see --cap)."""
+        caps = self.args.caps
+        return n <= caps.get(f"{bench}.{who}", caps.get(who, n))
 
-    def with_alembic(self, n: int, contenders: list[Contender]) -> list[Contender]:
+    def backends_for(self, bench: str, n: int) -> list[Backend]:
+        """The backends whose rows of `bench` run at size n."""
+        return [b for name, b in self.backends.items() if self.cap(bench, name, n)]
+
+    def with_alembic(self, bench: str, n: int, contenders: list[Contender]) -> list[Contender]:
         """`contenders` without Alembic's above its --cap."""
-        if n <= self.args.caps.get("alembic", n):
+        if self.cap(bench, "alembic", n):
             return contenders
         return [c for c in contenders if c.label != "alembic"]
 
@@ -739,7 +744,7 @@ class Bench:
     def upgrade(self, n: int) -> None:
         d = self.fx.chain(n)
         r, a = d / "retort", d / "alembic"
-        for backend in self.backends_for(n):
+        for backend in self.backends_for("upgrade", n):
             up = self.sql_script(r, backend, "up", "upgrade", "head")
             contenders = [
                 Contender("retort", self.fresh(backend, "up", None, lambda db: self.retort_job(r, db.retort_url, "upgrade", "head"))),
@@ -751,7 +756,7 @@ class Bench:
     def downgrade(self, n: int) -> None:
         d = self.fx.chain(n)
         r, a = d / "retort", d / "alembic"
-        for backend in self.backends_for(n):
+        for backend in self.backends_for("downgrade", n):
             up = self.sql_script(r, backend, "up", "upgrade", "head")
             down = self.sql_script(r, backend, "down", "downgrade", "head:base")
             contenders = [
@@ -772,7 +777,7 @@ class Bench:
 
     def wide(self, n: int) -> None:
         r = self.fx.wide(n) / "retort"
-        for backend in self.backends_for(n):
+        for backend in self.backends_for("wide", n):
             up = self.sql_script(r, backend, "up", "upgrade", "head")
             contenders = [
                 Contender("retort", self.fresh(backend, "wide", None, lambda db: self.retort_job(r, db.retort_url, "upgrade", "head"))),
@@ -790,7 +795,7 @@ class Bench:
                 Contender("alembic", lambda op=op: (self.alembic_job(a, None, op), lambda: None)),
             ]
             self.record_with(n, Row("graph", op, "-", n, "revisions"), contenders)
-        for backend in self.backends_for(n):
+        for backend in self.backends_for("graph", n):
             db = backend.create("noop")
             try:
                 # At head as an application's database is: its tables exist (SQLite
@@ -811,7 +816,7 @@ class Bench:
     def check(self, n: int) -> None:
         d = self.fx.wide(n)
         r, a = d / "retort", d / "alembic"
-        for backend in self.backends_for(n):
+        for backend in self.backends_for("check", n):
             db = backend.create("check")
             try:
                 run_quiet(self.retort_job(r, db.retort_url, "upgrade", "head").cmd, cwd=r, env=self.env)
@@ -1251,9 +1256,10 @@ def parse_args(argv: list[str]):
     ap.add_argument("--backends", default=",".join(BACKENDS), help="comma-separated, from sqlite, postgres, mysql")
     ap.add_argument("--size", action="append", default=[], metavar="NAME=N[,N...]",
                     help="override a benchmark's sizes, e.g. --size upgrade=250 --size check=200,1000")
-    ap.add_argument("--cap", action="append", default=[], metavar="WHO=N",
+    ap.add_argument("--cap", action="append", default=[], metavar="[BENCH.]WHO=N",
                     help="skip a backend's rows (sqlite, postgres, mysql) or Alembic's runs (alembic) above size N,"
-                         " e.g. --cap mysql=1000 --cap alembic=1000; the report says what was left out")
+                         " in every benchmark or in one, e.g. --cap mysql=1000 --cap downgrade.alembic=250;"
+                         " the report says what was left out")
     ap.add_argument("--profile", action="store_true",
                     help=f"also profile `upgrade head` over {PROFILE_REVISIONS} revisions on SQLite with perf")
     ap.add_argument("--output", type=Path, help="where to write the report (default BENCHMARKS.md; target/bench/quick.md with --quick)")
@@ -1297,8 +1303,10 @@ def parse_args(argv: list[str]):
     args.caps = {}
     for spec in args.cap:
         name, _, value = spec.partition("=")
-        if name not in BACKENDS + ["alembic"]:
-            fail(f"unknown name {name!r} in --cap {spec}; choose from {', '.join(BACKENDS)}, alembic")
+        bench, _, who = name.rpartition(".")
+        if who not in BACKENDS + ["alembic"] or (bench and bench not in BENCHES):
+            fail(f"unknown name {name!r} in --cap {spec}; write [BENCH.]WHO with WHO one of "
+                 f"{', '.join(BACKENDS)}, alembic and BENCH one of {', '.join(BENCHES)}")
         try:
             args.caps[name] = int(value)
         except ValueError:
@@ -1336,8 +1344,10 @@ def partial_notes(args) -> list[str]:
     if changed and not args.quick:
         notes.append("sizes " + "; ".join(changed))
     for name, n in args.caps.items():
-        who = "Alembic" if name == "alembic" else BACKEND_TITLES[name]
-        notes.append(f"{who} not run above size {n:,}")
+        bench, _, who = name.rpartition(".")
+        title = "Alembic" if who == "alembic" else BACKEND_TITLES[who]
+        where = f" in {bench}" if bench else ""
+        notes.append(f"{title} not run above size {n:,}{where}")
     return notes
 
 

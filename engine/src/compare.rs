@@ -388,7 +388,9 @@ pub fn resolve_inline_enums(
         }
     }
     for t in &mut reflected.tables {
-        let declared_table = declared.table(&t.name);
+        // Looked up only for a table with an inline enum (a scan per table would make
+        // this quadratic in the number of tables).
+        let mut declared_table = None;
         for c in &mut t.columns {
             let ColumnType::Custom(spelling) = &c.ty else {
                 continue;
@@ -396,7 +398,8 @@ pub fn resolve_inline_enums(
             let Some(values) = crate::schema::inline_enum_values(spelling) else {
                 continue;
             };
-            let declared_enum = declared_table
+            let declared_enum = *declared_table.get_or_insert_with(|| declared.table(&t.name));
+            let declared_enum = declared_enum
                 .and_then(|dt| dt.columns.iter().find(|d| d.name == c.name))
                 .and_then(|d| match &d.ty {
                     ColumnType::Enum(name) => known.iter().find(|k| &k.name == name),

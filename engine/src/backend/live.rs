@@ -48,8 +48,8 @@ pub async fn render_live(
     match dialect {
         Dialect::Postgres => {
             // Stopping a column's autoincrement drops its identity or its owned sequence:
-            // the table says which.
-            let mut ctx2 = ctx.clone();
+            // the table says which. The context is copied only to add that table.
+            let mut read: Option<RenderContext> = None;
             if let Operation::AlterColumn(a) = op {
                 if a.autoincrement == Some(false) && ctx.schema.table(&a.table).is_none() {
                     if let Some(t) = read_live_table(conn, &a.table, &ctx.schema.enums)
@@ -61,11 +61,14 @@ pub async fn render_live(
                             ))
                         })?
                     {
-                        ctx2.schema.tables.push(t);
+                        read.get_or_insert_with(|| ctx.clone())
+                            .schema
+                            .tables
+                            .push(t);
                     }
                 }
             }
-            render_with(op, dialect, &ctx2, None).map(|r| r.statements)
+            render_with(op, dialect, read.as_ref().unwrap_or(ctx), None).map(|r| r.statements)
         }
         Dialect::MySql => {
             // The context is copied only when a table must be added to it: that of a

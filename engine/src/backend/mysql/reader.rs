@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use super::MySqlBackend;
 use crate::backend::reader::{
-    cell, custom, need, sized_type, split_type, TableIndex, Catalog, ReflectError, TableScope,
+    cell, custom, need, sized_type, split_type, Catalog, ReflectError, TableIndex, TableScope,
     UnmodelledKind, UnmodelledObject, UnmodelledResult,
 };
 use crate::backend::Backend;

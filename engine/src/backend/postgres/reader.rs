@@ -10,7 +10,7 @@
 //! kept as the column's default, as written.
 
 use crate::backend::reader::{
-    cell, custom, need, sized_type, split_type, TableIndex, truthy, Catalog, ReflectError,
+    cell, custom, need, sized_type, split_type, truthy, Catalog, ReflectError, TableIndex,
     TableScope, UnmodelledKind, UnmodelledObject, UnmodelledResult,
 };
 use crate::schema::{

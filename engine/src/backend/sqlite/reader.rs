@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::ddl::{enum_check_values, index_elements, index_where, parse_create_table, ParsedTable};
 use crate::backend::reader::{
-    cell, custom, need, sized_type, split_type, TableIndex, truthy, Catalog, ReflectError,
+    cell, custom, need, sized_type, split_type, truthy, Catalog, ReflectError, TableIndex,
     TableScope, UnmodelledKind, UnmodelledObject, UnmodelledResult,
 };
 use crate::schema::{
@@ -32,8 +32,8 @@ struct IndexRow {
 /// The suffixes of the shadow tables SQLite's built-in FTS3/4, FTS5 and R-Tree modules
 /// keep a virtual table's data in (`<virtual table>_<suffix>`).
 const SHADOW_SUFFIXES: [&str; 11] = [
-    "content", "segments", "segdir", "docsize", "stat", "data", "idx", "config", "node",
-    "rowid", "parent",
+    "content", "segments", "segdir", "docsize", "stat", "data", "idx", "config", "node", "rowid",
+    "parent",
 ];
 
 /// The condition on `main.sqlite_master m` that selects the ordinary tables of `main`:
@@ -54,7 +54,10 @@ fn user_tables(virtual_tables: &[String]) -> String {
                     .map(move |s| format!("'{}_{s}'", v.to_ascii_lowercase().replace('\'', "''")))
             })
             .collect();
-        condition.push_str(&format!(" AND lower(m.name) NOT IN ({})", shadows.join(", ")));
+        condition.push_str(&format!(
+            " AND lower(m.name) NOT IN ({})",
+            shadows.join(", ")
+        ));
     }
     condition
 }
