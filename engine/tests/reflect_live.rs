@@ -875,8 +875,10 @@ async fn filtering_and_bounded_queries(dialect: Dialect) {
         small, large,
         "{dialect}: queries grow with the number of tables"
     );
+    // Collations and foreign-key rules are read by queries of their own (joined in
+    // SQL, the server scans those views once per row of the other).
     assert!(
-        large.queries <= 6,
+        large.queries <= 8,
         "{dialect}: {} catalog queries",
         large.queries
     );

@@ -81,16 +81,34 @@ pub(crate) async fn read(
         Some(name) => format!(" AND {column} = {}", MySqlBackend.literal(name)),
         None => String::new(),
     };
+    // Each collation's character set, and each character set's default collation (in
+    // lower case), read once: joined to the tables and columns views in SQL, the server
+    // scans these views again for every row.
+    let mut charset_of_collation: HashMap<String, String> = HashMap::new();
+    let mut default_collation: HashMap<String, String> = HashMap::new();
+    for r in cat
+        .query(
+            "SELECT co.COLLATION_NAME, co.CHARACTER_SET_NAME, cs.DEFAULT_COLLATE_NAME \
+             FROM information_schema.COLLATIONS co \
+             JOIN information_schema.CHARACTER_SETS cs \
+               ON cs.CHARACTER_SET_NAME = co.CHARACTER_SET_NAME",
+        )
+        .await?
+    {
+        let lower = |i: usize| cell(&r, i).map(str::to_ascii_lowercase);
+        if let (Some(collation), Some(charset)) = (lower(0), lower(1)) {
+            if let Some(default) = lower(2) {
+                default_collation.insert(charset.clone(), default);
+            }
+            charset_of_collation.insert(collation, charset);
+        }
+    }
     let mut tables = Vec::new();
     let mut table_defaults: HashMap<String, Defaults> = HashMap::new();
     for r in cat
         .query(&format!(
-            "SELECT t.TABLE_NAME, t.TABLE_COMMENT, t.ENGINE, t.TABLE_COLLATION, \
-                    co.CHARACTER_SET_NAME, cs.DEFAULT_COLLATE_NAME, t.CREATE_OPTIONS \
+            "SELECT t.TABLE_NAME, t.TABLE_COMMENT, t.ENGINE, t.TABLE_COLLATION, t.CREATE_OPTIONS \
              FROM information_schema.TABLES t \
-             LEFT JOIN information_schema.COLLATIONS co ON co.COLLATION_NAME = t.TABLE_COLLATION \
-             LEFT JOIN information_schema.CHARACTER_SETS cs \
-               ON cs.CHARACTER_SET_NAME = co.CHARACTER_SET_NAME \
              WHERE t.TABLE_SCHEMA = DATABASE() AND t.TABLE_TYPE = 'BASE TABLE'{}",
             only("t.TABLE_NAME")
         ))
@@ -100,9 +118,16 @@ pub(crate) async fn read(
         if scope.includes(name) {
             let lower = |i: usize| cell(&r, i).map(str::to_ascii_lowercase);
             let collation = lower(3).unwrap_or_default();
-            let charset = lower(4).unwrap_or_else(|| charset_of(&collation));
-            let (options_charset, options_collation) =
-                relative_collation(&database, &charset, &collation, lower(5).as_deref());
+            let charset = charset_of_collation
+                .get(&collation)
+                .cloned()
+                .unwrap_or_else(|| charset_of(&collation));
+            let (options_charset, options_collation) = relative_collation(
+                &database,
+                &charset,
+                &collation,
+                default_collation.get(&charset).map(String::as_str),
+            );
             table_defaults.insert(name.to_string(), Defaults { charset, collation });
             tables.push(Table {
                 name: name.to_string(),
@@ -113,7 +138,7 @@ pub(crate) async fn read(
                         .map(str::to_string),
                     charset: options_charset,
                     collation: options_collation,
-                    row_format: lower(6).as_deref().and_then(row_format),
+                    row_format: lower(4).as_deref().and_then(row_format),
                     ..TableOptions::default()
                 },
                 ..Table::default()
@@ -125,10 +150,8 @@ pub(crate) async fn read(
         .query(&format!(
             "SELECT c.TABLE_NAME, c.COLUMN_NAME, c.COLUMN_DEFAULT, c.IS_NULLABLE, c.DATA_TYPE, \
                     c.COLUMN_TYPE, c.EXTRA, c.COLUMN_COMMENT, c.CHARACTER_SET_NAME, \
-                    c.COLLATION_NAME, cs.DEFAULT_COLLATE_NAME, c.GENERATION_EXPRESSION \
+                    c.COLLATION_NAME, c.GENERATION_EXPRESSION \
              FROM information_schema.COLUMNS c \
-             LEFT JOIN information_schema.CHARACTER_SETS cs \
-               ON cs.CHARACTER_SET_NAME = c.CHARACTER_SET_NAME \
              WHERE c.TABLE_SCHEMA = DATABASE(){} \
              ORDER BY c.TABLE_NAME, c.ORDINAL_POSITION",
             only("c.TABLE_NAME")
@@ -143,16 +166,19 @@ pub(crate) async fn read(
         let lower = |i: usize| cell(r, i).map(str::to_ascii_lowercase);
         let extra = cell(r, 6).unwrap_or_default().to_ascii_lowercase();
         // `VIRTUAL GENERATED` / `STORED GENERATED` in EXTRA; no default then.
-        let generated = cell(r, 11)
+        let generated = cell(r, 10)
             .filter(|e| !e.is_empty() && extra.contains("generated"))
             .map(|expr| GeneratedColumn {
                 expr: expr.to_string(),
                 stored: extra.contains("stored"),
             });
         let (charset, collation) = match (lower(8), lower(9), table_defaults.get(table)) {
-            (Some(charset), Some(collation), Some(defaults)) => {
-                relative_collation(defaults, &charset, &collation, lower(10).as_deref())
-            }
+            (Some(charset), Some(collation), Some(defaults)) => relative_collation(
+                defaults,
+                &charset,
+                &collation,
+                default_collation.get(&charset).map(String::as_str),
+            ),
             _ => (None, None),
         };
         let data_type = cell(r, 4).unwrap_or_default().to_ascii_lowercase();
@@ -175,15 +201,36 @@ pub(crate) async fn read(
         });
     }
 
-    // Foreign keys, one row per column.
+    // Foreign keys: their rules, then their columns, one row each. Two queries joined
+    // here: the server joins these two views by scanning one for every row of the
+    // other (seconds at a few thousand keys).
+    let mut rules: HashMap<(String, String), (Option<String>, Option<String>)> = HashMap::new();
+    for r in cat
+        .query(&format!(
+            "SELECT TABLE_NAME, CONSTRAINT_NAME, UPDATE_RULE, DELETE_RULE \
+             FROM information_schema.REFERENTIAL_CONSTRAINTS \
+             WHERE CONSTRAINT_SCHEMA = DATABASE(){}",
+            only("TABLE_NAME")
+        ))
+        .await?
+    {
+        let key = (
+            need(&r, 0, "table name")?.to_string(),
+            need(&r, 1, "constraint name")?.to_string(),
+        );
+        rules.insert(
+            key,
+            (
+                cell(&r, 2).map(str::to_string),
+                cell(&r, 3).map(str::to_string),
+            ),
+        );
+    }
     let fk_rows = cat
         .query(&format!(
             "SELECT k.TABLE_NAME, k.CONSTRAINT_NAME, k.COLUMN_NAME, k.REFERENCED_TABLE_NAME, \
-                    k.REFERENCED_COLUMN_NAME, r.UPDATE_RULE, r.DELETE_RULE \
+                    k.REFERENCED_COLUMN_NAME \
              FROM information_schema.KEY_COLUMN_USAGE k \
-             JOIN information_schema.REFERENTIAL_CONSTRAINTS r \
-               ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND r.TABLE_NAME = k.TABLE_NAME \
-              AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME \
              WHERE k.TABLE_SCHEMA = DATABASE() AND k.REFERENCED_TABLE_NAME IS NOT NULL{} \
              ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION",
             only("k.TABLE_NAME")
@@ -196,20 +243,23 @@ pub(crate) async fn read(
         let Some(t) = by_name.get(&mut tables, table) else {
             continue;
         };
-        let at = *fk_at
-            .entry((table.to_string(), name.to_string()))
-            .or_insert_with(|| {
-                t.foreign_keys.push(ForeignKey {
-                    name: name.to_string(),
-                    columns: vec![],
-                    referred_table: cell(r, 3).unwrap_or_default().to_string(),
-                    referred_columns: vec![],
-                    on_delete: action(cell(r, 6)),
-                    on_update: action(cell(r, 5)),
-                    ..Default::default()
-                });
-                t.foreign_keys.len() - 1
+        let key = (table.to_string(), name.to_string());
+        // A key without its rules row is one the join left out before: skip it.
+        let Some((on_update, on_delete)) = rules.get(&key) else {
+            continue;
+        };
+        let at = *fk_at.entry(key).or_insert_with(|| {
+            t.foreign_keys.push(ForeignKey {
+                name: name.to_string(),
+                columns: vec![],
+                referred_table: cell(r, 3).unwrap_or_default().to_string(),
+                referred_columns: vec![],
+                on_delete: action(on_delete.as_deref()),
+                on_update: action(on_update.as_deref()),
+                ..Default::default()
             });
+            t.foreign_keys.len() - 1
+        });
         let fk = &mut t.foreign_keys[at];
         fk.columns
             .push(need(r, 2, "foreign key column")?.to_string());
