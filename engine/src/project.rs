@@ -232,7 +232,7 @@ pub struct Project {
     /// Each file's checksum, computed once (by position in `files`).
     checksums: Mutex<HashMap<usize, String>>,
     /// The bodies of files a header-only load deferred, read once (by position in `files`).
-    bodies: Mutex<HashMap<usize, Arc<Result<RevisionBody, Diagnostics>>>>,
+    bodies: Mutex<HashMap<usize, Result<Arc<RevisionBody>, Diagnostics>>>,
 }
 
 /// A revision's body: the one loaded with the file, or one read later for a file whose
@@ -242,7 +242,7 @@ pub enum FileBody<'a> {
     /// Read with the file.
     Loaded(&'a RevisionBody),
     /// Read when first asked for.
-    Read(Arc<Result<RevisionBody, Diagnostics>>),
+    Read(Arc<RevisionBody>),
 }
 
 impl std::ops::Deref for FileBody<'_> {
@@ -250,19 +250,10 @@ impl std::ops::Deref for FileBody<'_> {
     fn deref(&self) -> &RevisionBody {
         match self {
             FileBody::Loaded(body) => body,
-            FileBody::Read(read) => match read.as_ref() {
-                Ok(body) => body,
-                Err(_) => &EMPTY_BODY,
-            },
+            FileBody::Read(body) => body,
         }
     }
 }
-
-/// What a body that does not read stands for once its mistakes are reported.
-static EMPTY_BODY: RevisionBody = RevisionBody::Sql {
-    upgrade: String::new(),
-    downgrade: String::new(),
-};
 
 /// One direction of a YAML revision's operations as parsed, with the mistakes found
 /// (empty for SQL revisions).
@@ -326,29 +317,24 @@ impl Project {
         if !file.body_deferred {
             return Ok(FileBody::Loaded(&file.body));
         }
-        let read = match self.position(file) {
-            None => Arc::new(file.read_body()),
+        let read = |file: &RevisionFile| file.read_body().map(Arc::new);
+        let result = match self.position(file) {
+            None => read(file),
             Some(at) => {
                 let cached = self.lock_bodies().get(&at).cloned();
-                match cached {
-                    Some(read) => read,
-                    None => {
-                        let read = Arc::new(file.read_body());
-                        self.lock_bodies().insert(at, Arc::clone(&read));
-                        read
-                    }
-                }
+                cached.unwrap_or_else(|| {
+                    let result = read(file);
+                    self.lock_bodies().insert(at, result.clone());
+                    result
+                })
             }
         };
-        match read.as_ref() {
-            Ok(_) => Ok(FileBody::Read(read)),
-            Err(mistakes) => Err(mistakes.clone()),
-        }
+        result.map(FileBody::Read)
     }
 
     fn lock_bodies(
         &self,
-    ) -> std::sync::MutexGuard<'_, HashMap<usize, Arc<Result<RevisionBody, Diagnostics>>>> {
+    ) -> std::sync::MutexGuard<'_, HashMap<usize, Result<Arc<RevisionBody>, Diagnostics>>> {
         self.bodies.lock().unwrap_or_else(|e| e.into_inner())
     }
 

@@ -390,13 +390,23 @@ pub async fn changed_revisions(
     project: &Project,
     conn: &mut Connection,
 ) -> Result<Vec<ChangedRevision>, ChecksumError> {
-    let table = &project.config.log_table;
     let rows = version_table::read(conn, &project.config.version_table)
         .await
         .map_err(|error| ChecksumError::ReadVersionTable {
             table: project.config.version_table.clone(),
             error: Box::new(error),
         })?;
+    changed_revisions_at_rows(project, conn, &rows).await
+}
+
+/// [`changed_revisions`] for a caller that has read the version rows already (a run,
+/// under its lock).
+pub async fn changed_revisions_at_rows(
+    project: &Project,
+    conn: &mut Connection,
+    rows: &[String],
+) -> Result<Vec<ChangedRevision>, ChecksumError> {
+    let table = &project.config.log_table;
     if rows.is_empty()
         || !version_table::exists(conn, table).await.map_err(|error| {
             ChecksumError::FindLogTable {
@@ -431,7 +441,7 @@ pub async fn changed_revisions(
             ""
         }
     );
-    let applied = applied_revisions(project, &rows);
+    let applied = applied_revisions(project, rows);
     if with_file_checksum && !file_sums.is_empty() {
         // First only the revisions with a row whose file checksum is no current
         // file's: usually none, and then no row needs reading.

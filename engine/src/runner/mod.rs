@@ -331,7 +331,7 @@ async fn run_locked(
         }
     };
     if let Some(on_changed) = on_changed {
-        let reported = match checksum::changed_revisions(project, sink.conn).await {
+        let reported = match checksum::changed_revisions_at_rows(project, sink.conn, &rows).await {
             Ok(changed) => on_changed(&changed),
             Err(e) => Err(format!(
                 "checking the checksums of applied revisions failed: {e}"
