@@ -203,6 +203,26 @@ pub enum DbError {
     },
 }
 
+/// A statement of a batch ([`Connection::execute_batch`]) that ran.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct StatementDone {
+    /// The rows it changed (inserted, updated or deleted).
+    pub(crate) changed: u64,
+    /// When its result arrived.
+    pub(crate) at: std::time::Instant,
+}
+
+/// A statement of a batch ([`Connection::execute_batch`]) failed.
+#[derive(Debug)]
+pub(crate) struct BatchFailure {
+    /// Index of the failed statement in the batch; the statements before it ran.
+    pub(crate) index: usize,
+    /// The statement's error (message and SQL).
+    pub(crate) error: DbError,
+    /// The statements before it.
+    pub(crate) done: Vec<StatementDone>,
+}
+
 /// An open connection to one of the three backends.
 pub enum Connection {
     /// SQLite.
@@ -279,6 +299,30 @@ impl Connection {
         res.map_err(|e| statement_error(sql, &e))
     }
 
+    /// Runs `statements`, each exactly one SQL statement, in order and with as few
+    /// hand-overs as the driver allows (SQLite: one request for the whole list, see
+    /// [`super::sqlite::batch`]; the servers: one round trip each); returns the rows
+    /// each changed and when each finished. Stops at the first that fails.
+    pub(crate) async fn execute_batch(
+        &mut self,
+        statements: &[&str],
+    ) -> Result<Vec<StatementDone>, BatchFailure> {
+        if let Connection::Sqlite(c) = self {
+            return super::sqlite::batch::execute_batch(c, statements).await;
+        }
+        let mut done = Vec::with_capacity(statements.len());
+        for (index, sql) in statements.iter().enumerate() {
+            match self.execute(sql).await {
+                Ok(changed) => done.push(StatementDone {
+                    changed,
+                    at: std::time::Instant::now(),
+                }),
+                Err(error) => return Err(BatchFailure { index, error, done }),
+            }
+        }
+        Ok(done)
+    }
+
     /// Runs a query and returns every row with every value as text.
     pub async fn query(&mut self, sql: &str) -> Result<Vec<TextRow>, DbError> {
         let q = sqlx::raw_sql(AssertSqlSafe(sql.to_string()));
@@ -330,7 +374,8 @@ pub(crate) async fn connect_with_timeout<T>(
     }
 }
 
-fn statement_error(sql: &str, e: &sqlx::Error) -> DbError {
+/// The error of statement `sql` that failed with `e`.
+pub(crate) fn statement_error(sql: &str, e: &sqlx::Error) -> DbError {
     let message = match e {
         sqlx::Error::Database(d) => match d.code() {
             Some(code) => format!("{} (code {code})", d.message()),

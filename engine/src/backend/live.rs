@@ -15,6 +15,45 @@ use crate::backend::dialect::Dialect;
 use crate::ops::{ConstraintKind, Operation};
 use crate::schema::{EnumType, Table};
 
+/// What SQLite's live rendering of an operation reads from the database.
+enum SqliteLiveRead<'o> {
+    /// Nothing: the context is enough.
+    Nothing,
+    /// The definition of this table (the operations that may rebuild it).
+    Table(&'o str),
+    /// Every table (the enum value changes, whose CHECKs may be anywhere).
+    AllTables,
+}
+
+fn sqlite_live_read(op: &Operation) -> SqliteLiveRead<'_> {
+    match op {
+        Operation::AlterColumn(_)
+        | Operation::AddColumn { .. }
+        | Operation::DropColumn { .. }
+        | Operation::CreateUniqueConstraint { .. }
+        | Operation::CreateForeignKey { .. }
+        | Operation::CreateCheckConstraint { .. }
+        | Operation::CreatePrimaryKey { .. }
+        | Operation::DropConstraint { .. } => op
+            .table()
+            .map_or(SqliteLiveRead::Nothing, SqliteLiveRead::Table),
+        Operation::AddEnumValue { .. } | Operation::DropEnumValue { .. } => {
+            SqliteLiveRead::AllTables
+        }
+        _ => SqliteLiveRead::Nothing,
+    }
+}
+
+/// True when [`render_live`] may read the database to render `op` on `dialect`: the
+/// statements before it must then have run. Exact for SQLite (the backend that sends
+/// statements in batches); true for every operation elsewhere.
+pub fn render_reads_database(op: &Operation, dialect: Dialect) -> bool {
+    match dialect {
+        Dialect::Sqlite => !matches!(sqlite_live_read(op), SqliteLiveRead::Nothing),
+        Dialect::Postgres | Dialect::MySql => true,
+    }
+}
+
 /// Like [`super::render`], but fills in what the context lacks from the live database
 /// behind `conn` (whose dialect is used):
 ///
@@ -162,23 +201,12 @@ pub async fn render_live(
             Ok(statements)
         }
         Dialect::Sqlite => {
-            let tables: Vec<String> = match op {
-                Operation::AlterColumn(_)
-                | Operation::AddColumn { .. }
-                | Operation::DropColumn { .. }
-                | Operation::CreateUniqueConstraint { .. }
-                | Operation::CreateForeignKey { .. }
-                | Operation::CreateCheckConstraint { .. }
-                | Operation::CreatePrimaryKey { .. }
-                | Operation::DropConstraint { .. } => {
-                    op.table().map(|t| vec![t.to_string()]).unwrap_or_default()
-                }
-                Operation::AddEnumValue { .. } | Operation::DropEnumValue { .. } => {
-                    sqlite_table_names(conn)
-                        .await
-                        .map_err(|e| fail(e.to_string()))?
-                }
-                _ => Vec::new(),
+            let tables: Vec<String> = match sqlite_live_read(op) {
+                SqliteLiveRead::Table(t) => vec![t.to_string()],
+                SqliteLiveRead::AllTables => sqlite_table_names(conn)
+                    .await
+                    .map_err(|e| fail(e.to_string()))?,
+                SqliteLiveRead::Nothing => Vec::new(),
             };
             if tables.is_empty() {
                 return render_with(op, dialect, ctx, None).map(|r| r.statements);

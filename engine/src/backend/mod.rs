@@ -20,7 +20,8 @@ mod render_tests;
 pub mod sqlite;
 
 pub use live::{
-    read_live_table, read_sqlite_table, render_live, sqlite_foreign_key_violations, LiveReadError,
+    read_live_table, read_sqlite_table, render_live, render_reads_database,
+    sqlite_foreign_key_violations, LiveReadError,
 };
 pub use reader::{
     name_inline_enums, ReadFuture, ReadResult, ReflectError, TableScope, UnmodelledFuture,
@@ -339,6 +340,13 @@ pub trait Backend: Sync {
     }
 
     // ---- The run protocol: transactions, the run lock, the version table ----
+
+    /// True when the driver runs a list of statements in one hand-over
+    /// ([`Connection::execute_batch`]), so that a run sends a revision's statements
+    /// together inside its transaction.
+    fn batches_statements(&self) -> bool {
+        false
+    }
 
     /// The statement that opens a run's transaction.
     fn begin_sql(&self) -> &'static str {

@@ -42,7 +42,14 @@ pub(crate) async fn run_step<S: StatementSink>(
         if retry_here {
             sink.control(&format!("SAVEPOINT {SAVEPOINT}")).await?;
         }
-        match statements::run_body(project, file, direction, sink, ctx, atomic_ops).await {
+        // A step that may be retried sends what its body left held back now, so that a
+        // lock timeout shows here.
+        let ran = match statements::run_body(project, file, direction, sink, ctx, atomic_ops).await
+        {
+            Ok(()) if retry_here => sink.flush().await,
+            other => other,
+        };
+        match ran {
             Ok(()) => {
                 if retry_here {
                     sink.control(&format!("RELEASE SAVEPOINT {SAVEPOINT}"))

@@ -318,7 +318,7 @@ async fn run_locked(
 ) -> Result<Vec<String>, RunError> {
     let RunOptions { resume, on_changed } = options;
     let table = &project.config.version_table;
-    let mut sink = Executor::new(conn);
+    let mut sink = Executor::batching(conn);
     if !per_migration(project, sink.dialect()) {
         sink.begin().await?;
     }
@@ -500,9 +500,10 @@ async fn run_steps<S: StatementSink>(
         }
         if done.is_ok() {
             for change in &step.changes {
-                if let Err(msg) = sink.version_change(table, change).await {
-                    let mut e = RunError::plain(msg);
-                    e.revision = Some(step.revision.clone());
+                if let Err(e) = sink
+                    .version_change(Some(&step.revision), table, change)
+                    .await
+                {
                     done = Err(e);
                     break;
                 }
@@ -510,11 +511,15 @@ async fn run_steps<S: StatementSink>(
         }
         if done.is_ok() {
             // The step succeeded: run log hook "revision done", with its checksum.
-            if let Err(msg) = sink.log_finish(project, file).await {
-                let mut e = RunError::plain(msg);
-                e.revision = Some(step.revision.clone());
+            if let Err(e) = sink.log_finish(project, file, &description, started).await {
                 done = Err(e);
             }
+        }
+        apply_changes(rows, &step.changes).map_err(|e| RunError::plain(e.to_string()))?;
+        rows.sort();
+        if done.is_ok() && sink.in_transaction() && (per_migration || outside) {
+            // Committing sends what the sink held back of this revision.
+            done = sink.commit().await;
         }
         if let Err(mut e) = done {
             e.outcome = Some(failure_outcome(
@@ -526,12 +531,8 @@ async fn run_steps<S: StatementSink>(
                 &last_good,
             ));
             sink.rollback().await;
+            report_finished(sink, progress);
             return Err(e);
-        }
-        apply_changes(rows, &step.changes).map_err(|e| RunError::plain(e.to_string()))?;
-        rows.sort();
-        if sink.in_transaction() && (per_migration || outside) {
-            sink.commit().await?;
         }
         if !per_migration && !sink.in_transaction() {
             sink.begin().await?;
@@ -539,20 +540,26 @@ async fn run_steps<S: StatementSink>(
         if per_migration {
             last_good = rows.clone();
         }
-        progress(&format!(
-            "{description} ({} ms)",
-            started.elapsed().as_millis()
-        ));
+        report_finished(sink, progress);
     }
     if sink.in_transaction() {
         if let Err(mut e) = sink.commit().await {
             sink.rollback().await;
+            report_finished(sink, progress);
             e.outcome =
                 Some("The run was rolled back: the database is as it was before the run.".into());
             return Err(e);
         }
     }
+    report_finished(sink, progress);
     Ok(())
+}
+
+/// Prints the progress lines of the revisions whose statements have run.
+fn report_finished<S: StatementSink>(sink: &mut S, progress: Progress<'_>) {
+    for line in sink.take_finished() {
+        progress(&line);
+    }
 }
 
 /// `stamp`: sets the version table to `targets` without running revisions.
@@ -624,9 +631,7 @@ async fn stamp_locked(
             .plan_stamp(&rows, targets)
             .map_err(|e| RunError::plain(e.to_string()))?;
         for change in &changes {
-            sink.version_change(table, change)
-                .await
-                .map_err(RunError::plain)?;
+            sink.version_change(None, table, change).await?;
         }
         apply_changes(&mut rows, &changes).map_err(|e| RunError::plain(e.to_string()))?;
         rows.sort();

@@ -367,7 +367,6 @@ pub struct RevisionLog {
     table: String,
     revision: String,
     direction: &'static str,
-    started: chrono::DateTime<chrono::Utc>,
     started_at: String,
     /// Statements done so far (counting those done by the interrupted run).
     done: u64,
@@ -417,7 +416,6 @@ impl RevisionLog {
                     table,
                     revision: row.revision,
                     direction: direction_word(direction),
-                    started,
                     started_at: row.started_at,
                     done: row.statements_done,
                     skip: row.statements_done,
@@ -438,7 +436,6 @@ impl RevisionLog {
             table,
             revision: file.id.clone(),
             direction: direction_word(direction),
-            started,
             started_at,
             done: 0,
             skip: 0,
@@ -446,7 +443,7 @@ impl RevisionLog {
             notices: Vec::new(),
             row_written: false,
         };
-        if b.transactional_ddl() {
+        if !Self::writes_at_start(conn.dialect(), false) {
             return Ok(log);
         }
         let (table, started_at) = (&log.table, &log.started_at);
@@ -470,6 +467,12 @@ impl RevisionLog {
         })?;
         log.row_written = true;
         Ok(log)
+    }
+
+    /// True when [`RevisionLog::start`] writes to the run log (resuming, or where DDL is
+    /// not transactional); otherwise the row is written once, when the revision is done.
+    pub(crate) fn writes_at_start(dialect: Dialect, resuming: bool) -> bool {
+        resuming || !dialect.backend().transactional_ddl()
     }
 
     /// The notices gathered so far (resuming, a statement found already applied).
@@ -507,10 +510,22 @@ impl RevisionLog {
         ));
     }
 
-    /// Hook "statement n done": records that one more statement succeeded.
-    pub(crate) async fn statement_done(&mut self, conn: &mut Connection) -> Result<(), String> {
+    /// True when this log writes nothing until the revision is done (no `running` row,
+    /// nothing to skip or to find already done): its statements may be sent together.
+    pub(crate) fn is_quiet(&self) -> bool {
+        !self.row_written && self.skip == 0 && !self.uncertain_next
+    }
+
+    /// Counts one more statement as done, writing nothing (for a quiet log, see
+    /// [`RevisionLog::is_quiet`]).
+    pub(crate) fn count_quietly(&mut self) {
         self.uncertain_next = false;
         self.done += 1;
+    }
+
+    /// Hook "statement n done": records that one more statement succeeded.
+    pub(crate) async fn statement_done(&mut self, conn: &mut Connection) -> Result<(), String> {
+        self.count_quietly();
         if !self.row_written {
             return Ok(());
         }
@@ -545,50 +560,17 @@ impl RevisionLog {
         )
     }
 
-    /// Hook "revision done": closes the row with the end time, duration and the
-    /// revision's checksum (after the version-table update, in its transaction where
-    /// there is one).
-    pub(crate) async fn finish(
+    /// Hook "revision done", first half: the revision's checksums, computed now (the
+    /// row is written by [`RevisionLog::finish_sql`] once its statements have run).
+    pub(crate) fn close(
         self,
-        conn: &mut Connection,
         project: &Project,
         file: &RevisionFile,
-    ) -> Result<(), String> {
-        let b = conn.dialect().backend();
-        let checksum = revision_checksum(project, file).map_err(|e| e.to_string())?;
-        let ended = chrono::Utc::now();
-        let duration = (ended - self.started).num_milliseconds().max(0);
-        let sql = if !self.row_written {
-            format!(
-                "INSERT INTO {} (revision, direction, checksum, file_checksum, started_at, ended_at, duration_ms, retort_version, statements_done, status) VALUES ({}, {}, {}, {}, {}, {}, {duration}, {}, {}, {})",
-                b.quote(&self.table),
-                b.literal(&self.revision),
-                b.literal(self.direction),
-                b.literal(&checksum),
-                b.literal(&file_checksum(project, file)),
-                b.literal(&self.started_at),
-                b.literal(&timestamp(ended)),
-                b.literal(env!("CARGO_PKG_VERSION")),
-                self.done,
-                b.literal(DONE)
-            )
-        } else {
-            self.update_sql(
-                conn.dialect(),
-                &format!(
-                    "status = {}, ended_at = {}, duration_ms = {duration}, checksum = {}, file_checksum = {}",
-                    b.literal(DONE),
-                    b.literal(&timestamp(ended)),
-                    b.literal(&checksum),
-                    b.literal(&file_checksum(project, file))
-                ),
-            )
-        };
-        conn.execute(&sql).await.map(|_| ()).map_err(|e| {
-            format!(
-                "recording revision {} in the run log table {} failed: {e}\n  SQL: {sql}",
-                self.revision, self.table
-            )
+    ) -> Result<ClosingLog, String> {
+        Ok(ClosingLog {
+            checksum: revision_checksum(project, file).map_err(|e| e.to_string())?,
+            file_checksum: file_checksum(project, file),
+            log: self,
         })
     }
 
@@ -607,6 +589,103 @@ impl RevisionLog {
         };
         let sql = self.update_sql(conn.dialect(), &format!("status = {}", b.literal(status)));
         let _ = conn.execute(&sql).await;
+    }
+}
+
+/// A revision's log, done running, with its checksums: what its closing row needs
+/// besides its end time.
+#[derive(Debug)]
+pub(crate) struct ClosingLog {
+    log: RevisionLog,
+    checksum: String,
+    file_checksum: String,
+}
+
+/// The start of the INSERT of finished rows into the run log table `table`.
+pub(crate) fn insert_head(dialect: Dialect, table: &str) -> String {
+    format!(
+        "INSERT INTO {} (revision, direction, checksum, file_checksum, started_at, ended_at, duration_ms, retort_version, statements_done, status)",
+        dialect.backend().quote(table)
+    )
+}
+
+impl ClosingLog {
+    /// The run log table.
+    pub(crate) fn table(&self) -> &str {
+        &self.log.table
+    }
+
+    /// The values of the revision's finished row, as a parenthesised list for
+    /// [`insert_head`] (for a quiet log, whose row is not written yet).
+    pub(crate) fn row_values(
+        &self,
+        dialect: Dialect,
+        ended: chrono::DateTime<chrono::Utc>,
+        took: std::time::Duration,
+    ) -> String {
+        let log = &self.log;
+        let b = dialect.backend();
+        format!(
+            "({}, {}, {}, {}, {}, {}, {}, {}, {}, {})",
+            b.literal(&log.revision),
+            b.literal(log.direction),
+            b.literal(&self.checksum),
+            b.literal(&self.file_checksum),
+            b.literal(&log.started_at),
+            b.literal(&timestamp(ended)),
+            took.as_millis(),
+            b.literal(env!("CARGO_PKG_VERSION")),
+            log.done,
+            b.literal(DONE)
+        )
+    }
+
+    /// The revision id.
+    pub(crate) fn revision(&self) -> &str {
+        &self.log.revision
+    }
+
+    /// True when the log wrote nothing yet (see [`RevisionLog::is_quiet`]).
+    pub(crate) fn is_quiet(&self) -> bool {
+        self.log.is_quiet()
+    }
+
+    /// Hook "revision done", second half: the statement that closes the row with the
+    /// end time, the time its statements took and its checksums (to run after the
+    /// version-table update, in its transaction where there is one), and what to say
+    /// if it fails.
+    pub(crate) fn finish_sql(
+        &self,
+        dialect: Dialect,
+        ended: chrono::DateTime<chrono::Utc>,
+        took: std::time::Duration,
+    ) -> (String, String) {
+        let log = &self.log;
+        let b = dialect.backend();
+        let duration = took.as_millis();
+        let sql = if !log.row_written {
+            format!(
+                "{} VALUES {}",
+                insert_head(dialect, &log.table),
+                self.row_values(dialect, ended, took)
+            )
+        } else {
+            log.update_sql(
+                dialect,
+                &format!(
+                    "status = {}, ended_at = {}, duration_ms = {duration}, checksum = {}, file_checksum = {}",
+                    b.literal(DONE),
+                    b.literal(&timestamp(ended)),
+                    b.literal(&self.checksum),
+                    b.literal(&self.file_checksum)
+                ),
+            )
+        };
+        let context = format!(
+            "recording revision {} in the run log table {} failed",
+            log.revision, log.table
+        );
+        (sql, context)
     }
 }
 

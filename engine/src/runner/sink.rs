@@ -11,8 +11,44 @@ use crate::project::Project;
 use crate::script::graph::{Direction, VersionChange};
 use crate::script::RevisionFile;
 
-use super::{version_table, RunError};
-use crate::runner::runlog::{Resume, RevisionLog};
+use super::{version_table, RunError, RunErrorData};
+use std::time::{Duration, Instant};
+
+use crate::runner::runlog::{self, ClosingLog, Resume, RevisionLog};
+
+/// Where a statement of a revision's body comes from: named when it fails.
+#[derive(Debug, Clone)]
+pub(crate) struct StatementOrigin {
+    /// The revision id.
+    pub(crate) revision: String,
+    /// Its file.
+    pub(crate) file: String,
+    /// The operation that rendered it (YAML revisions).
+    pub(crate) operation: Option<String>,
+    /// True when retort rendered it (exactly one statement); false for SQL the user
+    /// wrote (an SQL revision's statements, an `execute` operation), which is sent on
+    /// its own, as written.
+    pub(crate) rendered: bool,
+}
+
+impl StatementOrigin {
+    /// The run error for `sql` of this origin failing with `e`.
+    pub(crate) fn error(&self, sql: &str, e: DbError) -> RunError {
+        let message = match e {
+            DbError::Statement { message, .. } => message,
+            other => other.to_string(),
+        };
+        RunErrorData {
+            revision: Some(self.revision.clone()),
+            file: Some(self.file.clone()),
+            operation: self.operation.clone(),
+            sql: Some(sql.to_string()),
+            message,
+            outcome: None,
+        }
+        .into()
+    }
+}
 
 /// The destination of a run's statements, with the transaction it keeps open.
 pub(crate) trait StatementSink {
@@ -24,8 +60,11 @@ pub(crate) trait StatementSink {
     fn in_transaction(&self) -> bool;
     /// Sends one of the run's own statements (lock timeouts, savepoints).
     async fn control(&mut self, sql: &str) -> Result<(), RunError>;
-    /// Sends one statement of a revision's body.
-    async fn statement(&mut self, sql: &str) -> Result<(), DbError>;
+    /// Sends one statement of a revision's body (it may be held back to go with the
+    /// next ones: see [`Executor`]).
+    async fn statement(&mut self, sql: &str, origin: &StatementOrigin) -> Result<(), RunError>;
+    /// Sends what is held back; a failure names the statement that failed.
+    async fn flush(&mut self) -> Result<(), RunError>;
     /// Renders `op` (online against the live tables, offline from `ctx` alone).
     async fn render(
         &mut self,
@@ -40,8 +79,13 @@ pub(crate) trait StatementSink {
     async fn rollback(&mut self);
     /// Announces the step about to run (a comment in the script).
     fn announce(&mut self, description: &str);
-    /// Updates the version table.
-    async fn version_change(&mut self, table: &str, change: &VersionChange) -> Result<(), String>;
+    /// Updates the version table (for `revision`, when a revision runs).
+    async fn version_change(
+        &mut self,
+        revision: Option<&str>,
+        table: &str,
+        change: &VersionChange,
+    ) -> Result<(), RunError>;
     /// Run log hook "revision starting" (online only: the script records none): writes
     /// the revision's `running` row before its first statement (inside its transaction
     /// where there is one); with `resume`, continues the unfinished row instead.
@@ -60,35 +104,316 @@ pub(crate) trait StatementSink {
     fn log_notices(&mut self) -> Vec<String>;
     /// Run log hook "revision failed": records how far it got.
     async fn log_failed(&mut self);
-    /// Run log hook "revision done": closes the row with the revision's checksum.
-    async fn log_finish(&mut self, project: &Project, file: &RevisionFile) -> Result<(), String>;
+    /// Run log hook "revision done": closes the row with the revision's checksum, and
+    /// reports `description` with its duration once its statements have run (see
+    /// [`StatementSink::take_finished`]).
+    async fn log_finish(
+        &mut self,
+        project: &Project,
+        file: &RevisionFile,
+        description: &str,
+        started: Instant,
+    ) -> Result<(), RunError>;
+    /// The progress lines of the revisions whose statements have run since the last
+    /// call, in order (`description (N ms)`).
+    fn take_finished(&mut self) -> Vec<String>;
     /// Checks that nobody moved the version table away from `rows` (online, under a
     /// file lock, at the start of each migration's transaction).
     async fn check_rows_unchanged(&mut self, table: &str, rows: &[String]) -> Result<(), RunError>;
 }
 
+/// A statement held back by an [`Executor`], with what to say if it fails.
+struct Pending {
+    sql: String,
+    on_failure: OnFailure,
+}
+
+/// What a held-back statement is, for its error and its check.
+enum OnFailure {
+    /// A statement of a revision's body.
+    Body(StatementOrigin),
+    /// A version-table change (of `revision`); an UPDATE or DELETE must touch one row.
+    VersionChange {
+        revision: Option<String>,
+        table: String,
+        change: VersionChange,
+    },
+}
+
+impl OnFailure {
+    /// The run error for `sql` failing with `error`.
+    fn error(self, sql: &str, error: DbError) -> RunError {
+        match self {
+            OnFailure::Body(origin) => origin.error(sql, error),
+            OnFailure::VersionChange { revision, .. } => {
+                let mut e = RunError::plain(error.to_string());
+                e.revision = revision;
+                e
+            }
+        }
+    }
+
+    /// Checks the rows `sql` changed (a version-table change must touch one).
+    fn check(&self, sql: &str, changed: u64) -> Result<(), RunError> {
+        let OnFailure::VersionChange {
+            revision,
+            table,
+            change,
+        } = self
+        else {
+            return Ok(());
+        };
+        version_table::check_changed(table, change, sql, changed).map_err(|message| {
+            let mut e = RunError::plain(message);
+            e.revision = revision.clone();
+            e
+        })
+    }
+}
+
+/// A revision whose statements are all held back: its run-log row and progress line
+/// wait for them to run.
+struct WaitingRevision {
+    /// How many held-back statements there are up to its last one.
+    end: usize,
+    log: Option<ClosingLog>,
+    description: String,
+    /// When it started (its log's start when it has a log).
+    started: Instant,
+}
+
+/// How many run-log rows one INSERT writes.
+const LOG_ROWS_PER_INSERT: usize = 200;
+
+/// The fewest and most statements held back before they are sent at a revision's end.
+const BATCH_LIMITS: (usize, usize) = (8, 4096);
+/// A batch that ran faster than this doubles the next one; slower than
+/// [`SLOW_BATCH`] halves it (progress lines wait for their batch).
+const FAST_BATCH: Duration = Duration::from_millis(50);
+const SLOW_BATCH: Duration = Duration::from_millis(250);
+
 /// Runs the statements on a connection.
+///
+/// A batching executor (the one `upgrade` and `downgrade` use) holds statements back
+/// inside a transaction, on a backend whose driver runs a list of statements in one
+/// request ([`crate::backend::Backend::batches_statements`]): the statements that
+/// revisions' operations render and their version-table changes go to the database
+/// together, several revisions at a time. They are sent before anything else is (SQL
+/// the user wrote, a read of the database, a savepoint, the end of the transaction),
+/// and at a revision's end once enough are held back: the batch size adapts so that
+/// a batch takes about 50-250 ms, as the progress lines wait for their batch. Each
+/// revision's run-log row is written once its statements have run, with the time they
+/// took. Held back or not, a failure names the statement that failed.
 pub(crate) struct Executor<'c> {
     pub(crate) conn: &'c mut Connection,
     open: bool,
     /// The run log row of the revision running now.
     log: Option<RevisionLog>,
+    /// Whether statements may be held back.
+    batching: bool,
+    /// The statements held back, in order.
+    pending: Vec<Pending>,
+    /// The revisions whose statements are all among `pending`, in order.
+    waiting: Vec<WaitingRevision>,
+    /// How many statements may be held back before a revision's end sends them.
+    batch_limit: usize,
+    /// Progress lines of revisions done, not yet taken.
+    finished: Vec<String>,
 }
 
 impl<'c> Executor<'c> {
-    /// An executor over `conn`, with no transaction open.
+    /// An executor over `conn`, with no transaction open, that sends each statement
+    /// at once.
     pub(crate) fn new(conn: &'c mut Connection) -> Self {
         Executor {
             conn,
             open: false,
             log: None,
+            batching: false,
+            pending: Vec::new(),
+            waiting: Vec::new(),
+            batch_limit: BATCH_LIMITS.0,
+            finished: Vec::new(),
         }
+    }
+
+    /// An executor over `conn` that holds statements back where it can (see above).
+    pub(crate) fn batching(conn: &'c mut Connection) -> Self {
+        Executor {
+            batching: conn.dialect().backend().batches_statements(),
+            ..Executor::new(conn)
+        }
+    }
+
+    /// True when the next statement may be held back: inside a transaction, with a
+    /// run log that writes nothing per statement.
+    fn holds_back(&self) -> bool {
+        self.batching && self.open && self.log.as_ref().is_none_or(RevisionLog::is_quiet)
+    }
+
+    /// Folds `change` into the last held-back version-table change when it continues
+    /// it (`a -> b` then `b -> c` is `a -> c`; inserting `b` then `b -> c` inserts
+    /// `c`; `a -> b` then deleting `b` deletes `a`): a chain of revisions then updates
+    /// the version table once. Nothing held
+    /// back reads the version table in between. True when folded.
+    fn merge_version_change(
+        &mut self,
+        revision: Option<&str>,
+        table: &str,
+        change: &VersionChange,
+    ) -> bool {
+        let dialect = self.dialect();
+        let Some(last) = self
+            .pending
+            .iter_mut()
+            .rev()
+            .find(|p| matches!(p.on_failure, OnFailure::VersionChange { .. }))
+        else {
+            return false;
+        };
+        let OnFailure::VersionChange {
+            revision: last_revision,
+            table: last_table,
+            change: last_change,
+        } = &mut last.on_failure
+        else {
+            return false;
+        };
+        if last_table != table {
+            return false;
+        }
+        let merged = match (&*last_change, change) {
+            (
+                VersionChange::Update {
+                    from: first,
+                    to: middle,
+                },
+                VersionChange::Update { from, to },
+            ) if middle == from => VersionChange::Update {
+                from: first.clone(),
+                to: to.clone(),
+            },
+            (VersionChange::Insert(middle), VersionChange::Update { from, to })
+                if middle == from =>
+            {
+                VersionChange::Insert(to.clone())
+            }
+            (
+                VersionChange::Update {
+                    from: first,
+                    to: middle,
+                },
+                VersionChange::Delete(gone),
+            ) if middle == gone => VersionChange::Delete(first.clone()),
+            _ => return false,
+        };
+        last.sql = version_table::change_sql(dialect, table, &merged);
+        *last_change = merged;
+        *last_revision = revision.map(str::to_string);
+        true
+    }
+
+    /// Forgets what is held back (the transaction is being rolled back).
+    fn drop_pending(&mut self) {
+        self.pending.clear();
+        self.waiting.clear();
+    }
+
+    /// Sends the held-back statements, then the run-log rows of the revisions they
+    /// finish; their progress lines go to `finished`.
+    async fn send_pending(&mut self) -> Result<(), RunError> {
+        if self.pending.is_empty() && self.waiting.is_empty() {
+            return Ok(());
+        }
+        let pending = std::mem::take(&mut self.pending);
+        let waiting = std::mem::take(&mut self.waiting);
+        let statements: Vec<&str> = pending.iter().map(|p| p.sql.as_str()).collect();
+        let sent = Instant::now();
+        let sent_utc = chrono::Utc::now();
+        let outcome = self.conn.execute_batch(&statements).await;
+        let ran = match &outcome {
+            Ok(done) => done.as_slice(),
+            Err(failure) => failure.done.as_slice(),
+        };
+        let took = ran.last().map_or(Duration::ZERO, |d| d.at - sent);
+        self.batch_limit = if took < FAST_BATCH {
+            (self.batch_limit * 2).min(BATCH_LIMITS.1)
+        } else if took > SLOW_BATCH {
+            (self.batch_limit / 2).max(BATCH_LIMITS.0)
+        } else {
+            self.batch_limit
+        };
+        // The revisions whose statements all ran: their rows and progress lines.
+        let dialect = self.conn.dialect();
+        let mut rows: Vec<(String, String)> = Vec::new();
+        let mut log_table = String::new();
+        let mut previous = sent;
+        for w in waiting {
+            if w.end > ran.len() {
+                break;
+            }
+            let at = w
+                .end
+                .checked_sub(1)
+                .map_or(previous, |i| ran[i].at)
+                .max(previous);
+            let started = w.started.max(previous).min(at);
+            let took_here = at - started;
+            previous = at;
+            if let Some(log) = &w.log {
+                let ended = sent_utc + chrono::Duration::from_std(at - sent).unwrap_or_default();
+                rows.push((
+                    log.row_values(dialect, ended, took_here),
+                    log.revision().to_string(),
+                ));
+                log_table = log.table().to_string();
+            }
+            self.finished
+                .push(format!("{} ({} ms)", w.description, took_here.as_millis()));
+        }
+        if let Err(failure) = outcome {
+            let Some(p) = pending.into_iter().nth(failure.index) else {
+                return Err(RunError::plain(failure.error.to_string()));
+            };
+            return Err(p.on_failure.error(&p.sql, failure.error));
+        }
+        for (p, done) in pending.iter().zip(ran) {
+            p.on_failure.check(&p.sql, done.changed)?;
+        }
+        // The rows go in a few INSERTs of many rows each.
+        let head = runlog::insert_head(dialect, &log_table);
+        let inserts: Vec<(String, String)> = rows
+            .chunks(LOG_ROWS_PER_INSERT)
+            .map(|chunk| {
+                let values: Vec<&str> = chunk.iter().map(|r| r.0.as_str()).collect();
+                let first = &chunk[0].1;
+                let last = &chunk[chunk.len() - 1].1;
+                let named = if first == last {
+                    format!("revision {first}")
+                } else {
+                    format!("revisions {first} to {last}")
+                };
+                (format!("{head} VALUES {}", values.join(", ")), named)
+            })
+            .collect();
+        let statements: Vec<&str> = inserts.iter().map(|r| r.0.as_str()).collect();
+        if let Err(failure) = self.conn.execute_batch(&statements).await {
+            let named = inserts
+                .get(failure.index)
+                .map_or(String::new(), |i| i.1.clone());
+            return Err(RunError::plain(format!(
+                "recording {named} in the run log table {log_table} failed: {}",
+                failure.error
+            )));
+        }
+        Ok(())
     }
 
     /// Commits without the backend's pre-commit check: for a run that changed no table
     /// of the schema (nothing to run), where the check could only find what was
     /// there before.
     pub(crate) async fn commit_unchecked(&mut self) -> Result<(), RunError> {
+        self.send_pending().await?;
         self.conn
             .execute("COMMIT")
             .await
@@ -145,6 +470,7 @@ impl StatementSink for Executor<'_> {
     }
 
     async fn control(&mut self, sql: &str) -> Result<(), RunError> {
+        self.send_pending().await?;
         self.conn
             .execute(sql)
             .await
@@ -156,9 +482,27 @@ impl StatementSink for Executor<'_> {
     /// where "statement n of revision R succeeded" is known); skips it when resuming a
     /// run that did it already. When resuming a killed run, the statement it was killed
     /// in counts as done if the database answers that its change is already there.
-    async fn statement(&mut self, sql: &str) -> Result<(), DbError> {
+    async fn statement(&mut self, sql: &str, origin: &StatementOrigin) -> Result<(), RunError> {
+        if origin.rendered && self.holds_back() {
+            if let Some(log) = self.log.as_mut() {
+                // Counted now: the count goes into the run-log row, which is held back
+                // behind this statement and rolled back with it if it fails.
+                log.count_quietly();
+            }
+            self.pending.push(Pending {
+                sql: sql.to_string(),
+                on_failure: OnFailure::Body(origin.clone()),
+            });
+            return Ok(());
+        }
+        self.send_pending().await?;
         let Some(log) = self.log.as_mut() else {
-            return self.conn.execute(sql).await.map(|_| ());
+            return self
+                .conn
+                .execute(sql)
+                .await
+                .map(|_| ())
+                .map_err(|e| origin.error(sql, e));
         };
         if log.skip_next() {
             return Ok(());
@@ -171,14 +515,21 @@ impl StatementSink for Executor<'_> {
             {
                 log.took_effect_before(&message);
             }
-            Err(e) => return Err(e),
+            Err(e) => return Err(origin.error(sql, e)),
         }
-        log.statement_done(self.conn)
-            .await
-            .map_err(|message| DbError::Statement {
-                sql: sql.to_string(),
-                message,
-            })
+        log.statement_done(self.conn).await.map_err(|message| {
+            origin.error(
+                sql,
+                DbError::Statement {
+                    sql: sql.to_string(),
+                    message,
+                },
+            )
+        })
+    }
+
+    async fn flush(&mut self) -> Result<(), RunError> {
+        self.send_pending().await
     }
 
     async fn render(
@@ -186,10 +537,15 @@ impl StatementSink for Executor<'_> {
         op: &Operation,
         ctx: &RenderContext,
     ) -> Result<Vec<String>, RenderError> {
+        debug_assert!(
+            self.pending.is_empty() || !crate::backend::render_reads_database(op, self.dialect()),
+            "statements held back while rendering reads the database"
+        );
         render_live(op, self.conn, ctx).await
     }
 
     async fn begin(&mut self) -> Result<(), RunError> {
+        self.send_pending().await?;
         let sql = self.conn.dialect().backend().begin_sql();
         self.conn
             .execute(sql)
@@ -200,11 +556,13 @@ impl StatementSink for Executor<'_> {
     }
 
     async fn commit(&mut self) -> Result<(), RunError> {
+        self.send_pending().await?;
         self.foreign_key_check().await?;
         self.commit_unchecked().await
     }
 
     async fn rollback(&mut self) {
+        self.drop_pending();
         if self.open {
             let _ = self.conn.execute("ROLLBACK").await;
             self.open = false;
@@ -213,8 +571,35 @@ impl StatementSink for Executor<'_> {
 
     fn announce(&mut self, _description: &str) {}
 
-    async fn version_change(&mut self, table: &str, change: &VersionChange) -> Result<(), String> {
-        version_table::apply(self.conn, table, change).await
+    async fn version_change(
+        &mut self,
+        revision: Option<&str>,
+        table: &str,
+        change: &VersionChange,
+    ) -> Result<(), RunError> {
+        let in_revision = |message: String| {
+            let mut e = RunError::plain(message);
+            e.revision = revision.map(str::to_string);
+            e
+        };
+        if self.holds_back() {
+            if self.merge_version_change(revision, table, change) {
+                return Ok(());
+            }
+            self.pending.push(Pending {
+                sql: version_table::change_sql(self.dialect(), table, change),
+                on_failure: OnFailure::VersionChange {
+                    revision: revision.map(str::to_string),
+                    table: table.to_string(),
+                    change: change.clone(),
+                },
+            });
+            return Ok(());
+        }
+        self.send_pending().await?;
+        version_table::apply(self.conn, table, change)
+            .await
+            .map_err(in_revision)
     }
 
     async fn log_start(
@@ -224,6 +609,9 @@ impl StatementSink for Executor<'_> {
         direction: Direction,
         resume: Option<Resume>,
     ) -> Result<(), String> {
+        if RevisionLog::writes_at_start(self.dialect(), resume.is_some()) {
+            self.send_pending().await.map_err(|e| e.to_string())?;
+        }
         self.log = Some(RevisionLog::start(self.conn, project, file, direction, resume).await?);
         Ok(())
     }
@@ -246,19 +634,60 @@ impl StatementSink for Executor<'_> {
     }
 
     async fn log_failed(&mut self) {
+        self.drop_pending();
         if let Some(log) = self.log.take() {
             log.failed(self.conn).await;
         }
     }
 
-    async fn log_finish(&mut self, project: &Project, file: &RevisionFile) -> Result<(), String> {
-        match self.log.take() {
-            Some(log) => log.finish(self.conn, project, file).await,
-            None => Ok(()),
+    async fn log_finish(
+        &mut self,
+        project: &Project,
+        file: &RevisionFile,
+        description: &str,
+        started: Instant,
+    ) -> Result<(), RunError> {
+        let in_revision = |message: String| {
+            let mut e = RunError::plain(message);
+            e.revision = Some(file.id.clone());
+            e
+        };
+        let log = match self.log.take() {
+            Some(log) => Some(log.close(project, file).map_err(in_revision)?),
+            None => None,
+        };
+        if self.holds_back() && log.as_ref().is_none_or(ClosingLog::is_quiet) {
+            self.waiting.push(WaitingRevision {
+                end: self.pending.len(),
+                log,
+                description: description.to_string(),
+                started,
+            });
+            if self.pending.len() >= self.batch_limit {
+                self.send_pending().await?;
+            }
+            return Ok(());
         }
+        self.send_pending().await?;
+        let took = started.elapsed();
+        if let Some(log) = log {
+            let (sql, context) = log.finish_sql(self.dialect(), chrono::Utc::now(), took);
+            self.conn
+                .execute(&sql)
+                .await
+                .map_err(|e| in_revision(format!("{context}: {e}")))?;
+        }
+        self.finished
+            .push(format!("{description} ({} ms)", took.as_millis()));
+        Ok(())
+    }
+
+    fn take_finished(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.finished)
     }
 
     async fn check_rows_unchanged(&mut self, table: &str, rows: &[String]) -> Result<(), RunError> {
+        self.send_pending().await?;
         if self.conn.dialect().backend().run_lock("", table).is_some() {
             // A session lock holds other runs off; only a file lock needs the check.
             return Ok(());
@@ -280,6 +709,8 @@ impl StatementSink for Executor<'_> {
 pub(crate) struct Printer {
     dialect: Dialect,
     open: bool,
+    /// Progress lines not yet taken.
+    finished: Vec<String>,
     /// The script so far.
     pub(crate) out: String,
 }
@@ -290,6 +721,7 @@ impl Printer {
         Printer {
             dialect,
             open: false,
+            finished: Vec::new(),
             out: String::new(),
         }
     }
@@ -320,9 +752,13 @@ impl StatementSink for Printer {
         Ok(())
     }
 
-    async fn statement(&mut self, sql: &str) -> Result<(), DbError> {
+    async fn statement(&mut self, sql: &str, _origin: &StatementOrigin) -> Result<(), RunError> {
         self.out
             .push_str(&self.dialect.backend().offline_statement(sql));
+        Ok(())
+    }
+
+    async fn flush(&mut self) -> Result<(), RunError> {
         Ok(())
     }
 
@@ -352,7 +788,12 @@ impl StatementSink for Printer {
         self.out.push_str(&format!("-- {description}\n\n"));
     }
 
-    async fn version_change(&mut self, table: &str, change: &VersionChange) -> Result<(), String> {
+    async fn version_change(
+        &mut self,
+        _revision: Option<&str>,
+        table: &str,
+        change: &VersionChange,
+    ) -> Result<(), RunError> {
         let sql = version_table::change_sql(self.dialect, table, change);
         self.write(&sql);
         Ok(())
@@ -380,8 +821,22 @@ impl StatementSink for Printer {
 
     async fn log_failed(&mut self) {}
 
-    async fn log_finish(&mut self, _project: &Project, _file: &RevisionFile) -> Result<(), String> {
+    async fn log_finish(
+        &mut self,
+        _project: &Project,
+        _file: &RevisionFile,
+        description: &str,
+        started: Instant,
+    ) -> Result<(), RunError> {
+        self.finished.push(format!(
+            "{description} ({} ms)",
+            started.elapsed().as_millis()
+        ));
         Ok(())
+    }
+
+    fn take_finished(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.finished)
     }
 
     async fn check_rows_unchanged(

@@ -7,7 +7,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::backend::RenderContext;
-use crate::db::DbError;
 use crate::dialect::Dialect;
 use crate::ops::Operation;
 use crate::project::{ParsedOperations, Project};
@@ -16,7 +15,7 @@ use crate::script::graph::{apply_changes, Direction};
 use crate::script::{RevisionBody, RevisionFile};
 use crate::sqltext::split_statements;
 
-use super::sink::StatementSink;
+use super::sink::{StatementOrigin, StatementSink};
 use super::{RunError, RunErrorData};
 
 fn revision_error(file: &RevisionFile, message: String) -> RunError {
@@ -189,31 +188,22 @@ pub fn known_enums(project: &Project, rows: &[String]) -> Vec<EnumType> {
     EnumHistory::new(project).enums_at(rows)
 }
 
-/// Sends statement number `index` (from 0, counted over the revision's body) of
-/// `file`'s body to `sink`; a failure names the revision, operation and SQL. This is
-/// the one place where "statement N of revision R succeeded" happens.
+/// Sends `sql`, from `operation` of `file`'s body (`rendered` by retort, or written by
+/// the user), to `sink`; a failure names the revision, operation and SQL.
 async fn send<S: StatementSink>(
     sink: &mut S,
     file: &RevisionFile,
     operation: Option<&str>,
-    index: usize,
+    rendered: bool,
     sql: &str,
 ) -> Result<(), RunError> {
-    let _ = index;
-    sink.statement(sql).await.map_err(|e| {
-        let message = match e {
-            DbError::Statement { message, .. } => message,
-            other => other.to_string(),
-        };
-        RunError::from(RunErrorData {
-            revision: Some(file.id.clone()),
-            file: Some(file.path.display().to_string()),
-            operation: operation.map(str::to_string),
-            sql: Some(sql.to_string()),
-            message,
-            outcome: None,
-        })
-    })
+    let origin = StatementOrigin {
+        revision: file.id.clone(),
+        file: file.path.display().to_string(),
+        operation: operation.map(str::to_string),
+        rendered,
+    };
+    sink.statement(sql, &origin).await
 }
 
 /// Sends one direction of a revision's body to `sink`: SQL sections statement by
@@ -241,13 +231,12 @@ pub(crate) async fn run_body<S: StatementSink>(
         } else {
             downgrade
         };
-        for (index, sql) in split_statements(text).iter().enumerate() {
-            send(sink, file, None, index, sql).await?;
+        for sql in split_statements(text).iter() {
+            send(sink, file, None, false, sql).await?;
         }
         return Ok(());
     }
     let dialect = sink.dialect();
-    let mut index = 0;
     for (i, op) in operations(project, file, direction)?.iter().enumerate() {
         if !applies_here(op, dialect) {
             continue;
@@ -271,14 +260,17 @@ pub(crate) async fn run_body<S: StatementSink>(
             }
         }
         let result = async {
+            if crate::backend::render_reads_database(op, dialect) {
+                sink.flush().await?;
+            }
             let statements = sink.render(op, ctx).await.map_err(|e| {
                 let mut err = revision_error(file, e.message.clone());
                 err.operation = Some(label.clone());
                 err
             })?;
+            let rendered = !matches!(op, Operation::Execute { .. });
             for sql in &statements {
-                send(sink, file, Some(&label), index, sql).await?;
-                index += 1;
+                send(sink, file, Some(&label), rendered, sql).await?;
             }
             Ok::<_, RunError>(())
         }

@@ -74,9 +74,20 @@ pub(crate) async fn apply(
 ) -> Result<(), String> {
     let sql = change_sql(conn.dialect(), table, change);
     let n = conn.execute(&sql).await.map_err(|e| e.to_string())?;
-    if !matches!(change, VersionChange::Insert(_)) && n != 1 {
+    check_changed(table, change, &sql, n)
+}
+
+/// Checks the rows `sql`, the statement for `change`, touched: an UPDATE or DELETE must
+/// touch exactly one.
+pub(crate) fn check_changed(
+    table: &str,
+    change: &VersionChange,
+    sql: &str,
+    touched: u64,
+) -> Result<(), String> {
+    if !matches!(change, VersionChange::Insert(_)) && touched != 1 {
         return Err(format!(
-            "the version table {table} did not hold the expected row: `{sql}` touched {n} rows instead of 1; another run may have changed it, or it was edited by hand (see `retort current`, `retort stamp`)"
+            "the version table {table} did not hold the expected row: `{sql}` touched {touched} rows instead of 1; another run may have changed it, or it was edited by hand (see `retort current`, `retort stamp`)"
         ));
     }
     Ok(())

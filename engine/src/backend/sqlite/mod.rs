@@ -1,6 +1,7 @@
 //! SQLite: no identifier limit, enums as `VARCHAR` plus a `CHECK`, and table rebuilds
 //! for what `ALTER TABLE` cannot do.
 
+pub(crate) mod batch;
 pub mod ddl;
 pub(crate) mod reader;
 pub mod rebuild;
@@ -23,6 +24,10 @@ use rebuild::{children_of, rebuild_table, Rebuild};
 pub(crate) struct SqliteBackend;
 
 impl Backend for SqliteBackend {
+    fn batches_statements(&self) -> bool {
+        true
+    }
+
     fn column_names_sql(&self, table: &str) -> String {
         format!(
             "SELECT name FROM pragma_table_info({})",

@@ -1,0 +1,176 @@
+//! Running a list of statements on a SQLite connection as one request.
+//!
+//! sqlx runs each SQLite statement on its connection's worker thread, so every
+//! statement sent on its own costs two thread hand-overs (there and back), and a run
+//! sends thousands of small DDL statements: the hand-overs cost more than SQLite's own
+//! work. Sent as one text, the statements run on the worker one after another (as
+//! `sqlite3` runs a script) and their results stream back, one per statement.
+//!
+//! That one result per statement is how a failure is attributed: the statements
+//! before the failing one each reported their result. So every statement of a batch
+//! must be exactly one SQL statement (no comment-only text, no script): the runner
+//! batches only the statements retort renders itself, and sends SQL written by a user
+//! on its own.
+
+use futures_util::TryStreamExt;
+use sqlx::sqlite::SqliteConnection;
+use sqlx::AssertSqlSafe;
+
+use crate::backend::connection::{statement_error, BatchFailure, DbError, StatementDone};
+
+/// Runs `statements` (each exactly one SQL statement) in order on `conn`; returns the
+/// rows each changed (as SQLite counts them, for INSERT, UPDATE and DELETE) and when
+/// it finished. Stops at the first that fails.
+pub(crate) async fn execute_batch(
+    conn: &mut SqliteConnection,
+    statements: &[&str],
+) -> Result<Vec<StatementDone>, BatchFailure> {
+    let mut text = String::with_capacity(statements.iter().map(|s| s.len() + 3).sum());
+    for sql in statements {
+        // A newline first ends a trailing `--` comment before the separator.
+        text.push_str(sql);
+        text.push_str("\n;\n");
+    }
+    let mut done = Vec::with_capacity(statements.len());
+    let mut results = sqlx::raw_sql(AssertSqlSafe(text)).execute_many(&mut *conn);
+    let failure = loop {
+        match results.try_next().await {
+            Ok(Some(result)) => done.push(StatementDone {
+                changed: result.rows_affected(),
+                at: std::time::Instant::now(),
+            }),
+            Ok(None) => break None,
+            Err(e) => break Some(e),
+        }
+    };
+    drop(results);
+    let index = done.len();
+    match failure {
+        None if index == statements.len() => Ok(done),
+        None => Err(BatchFailure {
+            index: index.min(statements.len().saturating_sub(1)),
+            error: DbError::Statement {
+                sql: statements.join(";\n"),
+                message: format!(
+                    "{} statements sent together gave {index} results; each must be exactly one SQL statement",
+                    statements.len()
+                ),
+            },
+            done,
+        }),
+        Some(e) => {
+            let sql = statements.get(index).copied().unwrap_or_default();
+            Err(BatchFailure {
+                index,
+                error: statement_error(sql, &e),
+                done,
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sqlx::Connection as _;
+
+    async fn memory() -> SqliteConnection {
+        SqliteConnection::connect("sqlite::memory:").await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn runs_every_statement_and_counts_changed_rows() {
+        let mut conn = memory().await;
+        let changed = execute_batch(
+            &mut conn,
+            &[
+                "CREATE TABLE t (a INTEGER) -- a comment at the end",
+                "INSERT INTO t VALUES (1), (2), (3)",
+                "UPDATE t SET a = a + 1 WHERE a > 1",
+                "DELETE FROM t WHERE a = 1",
+            ],
+        )
+        .await
+        .unwrap();
+        let changed: Vec<u64> = changed.iter().map(|d| d.changed).collect();
+        assert_eq!(changed, vec![0, 3, 2, 1]);
+        let rows: Vec<(i64,)> = sqlx::query_as("SELECT a FROM t ORDER BY a")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(rows, vec![(3,), (4,)]);
+    }
+
+    #[tokio::test]
+    async fn names_the_statement_that_failed_and_runs_none_after_it() {
+        let mut conn = memory().await;
+        let err = execute_batch(
+            &mut conn,
+            &[
+                "CREATE TABLE t (a INTEGER PRIMARY KEY)",
+                "INSERT INTO t VALUES (1)",
+                "INSERT INTO t VALUES (1)",
+                "CREATE TABLE u (b INTEGER)",
+            ],
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(err.index, 2);
+        assert_eq!(err.done.len(), 2);
+        let text = err.error.to_string();
+        assert!(
+            text.contains("UNIQUE constraint failed: t.a (code 1555)")
+                && text.ends_with("SQL: INSERT INTO t VALUES (1)"),
+            "{text}"
+        );
+        let rows: Vec<(String,)> = sqlx::query_as("SELECT name FROM sqlite_master")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(rows, vec![("t".to_string(),)]);
+        // A syntax error is found when its statement is prepared, after the others ran.
+        let err = execute_batch(
+            &mut conn,
+            &["INSERT INTO t VALUES (2)", "CREAT TABLE x (a)"],
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(err.index, 1);
+        assert!(
+            err.error.to_string().contains("syntax error"),
+            "{}",
+            err.error
+        );
+        // The connection is usable afterwards.
+        let rows: Vec<(i64,)> = sqlx::query_as("SELECT count(*) FROM t")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(rows, vec![(2,)]);
+    }
+
+    #[tokio::test]
+    async fn text_that_is_not_one_statement_each_is_refused() {
+        let mut conn = memory().await;
+        let err = execute_batch(&mut conn, &["SELECT 1", "-- only a comment"])
+            .await
+            .unwrap_err();
+        assert!(
+            err.error.to_string().contains("gave 1 results"),
+            "{}",
+            err.error
+        );
+    }
+
+    #[tokio::test]
+    async fn errors_read_as_they_do_one_by_one() {
+        let mut conn = memory().await;
+        let mut ours = crate::db::Connection::Sqlite(memory().await);
+        let sql = "SELECT * FROM nope";
+        let one_by_one = ours.execute(sql).await.unwrap_err().to_string();
+        let here = execute_batch(&mut conn, &["SELECT 1", sql])
+            .await
+            .unwrap_err();
+        assert_eq!(here.error.to_string(), one_by_one);
+    }
+}
