@@ -143,21 +143,23 @@ async fn a_failure_late_in_a_chain_names_its_revision_operation_and_statement() 
             "{}: {out}",
             b.name
         );
-        let version = b.query("SELECT version_num FROM retort_version").await;
+        let tables = b.tables().await;
         if b.name == "mysql" {
             // DDL commits as it runs: the revisions before the broken one stay applied.
+            let version = b.query("SELECT version_num FROM retort_version").await;
             assert_eq!(version, vec![vec![Some(id(broken - 1))]], "{}", b.name);
         } else {
-            // One transaction: nothing of the run is left.
-            assert!(version.is_empty(), "{}: {version:?}", b.name);
-            assert_eq!(
-                b.tables().await,
-                vec!["retort_log".to_string(), "retort_version".to_string()],
+            // One transaction: nothing of the run is left, not even the version table.
+            assert!(
+                tables.iter().all(|t| !t.starts_with('t')),
+                "{}: {tables:?}",
+                b.name
+            );
+            assert!(
+                !tables.contains(&"retort_version".to_string()),
                 "{}",
                 b.name
             );
-            let log = b.query("SELECT count(*) FROM retort_log").await;
-            assert_eq!(log, vec![vec![Some("0".to_string())]], "{}", b.name);
         }
         b.drop().await;
     }
@@ -190,9 +192,7 @@ async fn execute_operations_run_in_order_with_rendered_statements() {
             "{}",
             b.name
         );
-        let log = b
-            .query("SELECT statements_done FROM retort_log")
-            .await;
+        let log = b.query("SELECT statements_done FROM retort_log").await;
         assert_eq!(log, vec![vec![Some("4".to_string())]], "{}", b.name);
         b.drop().await;
     }
