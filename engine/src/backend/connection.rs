@@ -307,6 +307,9 @@ impl Connection {
         &mut self,
         statements: &[&str],
     ) -> Result<Vec<StatementDone>, BatchFailure> {
+        if statements.is_empty() {
+            return Ok(Vec::new());
+        }
         if let Connection::Sqlite(c) = self {
             return super::sqlite::batch::execute_batch(c, statements).await;
         }

@@ -72,6 +72,21 @@ impl RunError {
         }
         .into()
     }
+
+    /// A failure of `revision` (when a revision was running), saying `message`.
+    fn in_revision(message: impl Into<String>, revision: Option<&str>) -> RunError {
+        RunErrorData {
+            revision: revision.map(str::to_string),
+            message: message.into(),
+            ..RunErrorData::default()
+        }
+        .into()
+    }
+}
+
+/// A revision's progress line: its description and how long it took.
+fn progress_line(description: &str, took: std::time::Duration) -> String {
+    format!("{description} ({} ms)", took.as_millis())
 }
 
 impl fmt::Display for RunError {
@@ -515,8 +530,6 @@ async fn run_steps<S: StatementSink>(
                 done = Err(e);
             }
         }
-        apply_changes(rows, &step.changes).map_err(|e| RunError::plain(e.to_string()))?;
-        rows.sort();
         if done.is_ok() && sink.in_transaction() && (per_migration || outside) {
             // Committing sends what the sink held back of this revision.
             done = sink.commit().await;
@@ -534,6 +547,8 @@ async fn run_steps<S: StatementSink>(
             report_finished(sink, progress);
             return Err(e);
         }
+        apply_changes(rows, &step.changes).map_err(|e| RunError::plain(e.to_string()))?;
+        rows.sort();
         if !per_migration && !sink.in_transaction() {
             sink.begin().await?;
         }

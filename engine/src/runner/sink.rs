@@ -11,7 +11,7 @@ use crate::project::Project;
 use crate::script::graph::{Direction, VersionChange};
 use crate::script::RevisionFile;
 
-use super::{version_table, RunError, RunErrorData};
+use super::{progress_line, version_table, RunError, RunErrorData};
 use std::time::{Duration, Instant};
 
 use crate::runner::runlog::{self, ClosingLog, Resume, RevisionLog};
@@ -62,7 +62,7 @@ pub(crate) trait StatementSink {
     async fn control(&mut self, sql: &str) -> Result<(), RunError>;
     /// Sends one statement of a revision's body (it may be held back to go with the
     /// next ones: see [`Executor`]).
-    async fn statement(&mut self, sql: &str, origin: &StatementOrigin) -> Result<(), RunError>;
+    async fn statement(&mut self, sql: &str, origin: StatementOrigin) -> Result<(), RunError>;
     /// Sends what is held back; a failure names the statement that failed.
     async fn flush(&mut self) -> Result<(), RunError>;
     /// Renders `op` (online against the live tables, offline from `ctx` alone).
@@ -125,11 +125,11 @@ pub(crate) trait StatementSink {
 /// A statement held back by an [`Executor`], with what to say if it fails.
 struct Pending {
     sql: String,
-    on_failure: OnFailure,
+    kind: PendingKind,
 }
 
 /// What a held-back statement is, for its error and its check.
-enum OnFailure {
+enum PendingKind {
     /// A statement of a revision's body.
     Body(StatementOrigin),
     /// A version-table change (of `revision`); an UPDATE or DELETE must touch one row.
@@ -140,22 +140,20 @@ enum OnFailure {
     },
 }
 
-impl OnFailure {
+impl PendingKind {
     /// The run error for `sql` failing with `error`.
     fn error(self, sql: &str, error: DbError) -> RunError {
         match self {
-            OnFailure::Body(origin) => origin.error(sql, error),
-            OnFailure::VersionChange { revision, .. } => {
-                let mut e = RunError::plain(error.to_string());
-                e.revision = revision;
-                e
+            PendingKind::Body(origin) => origin.error(sql, error),
+            PendingKind::VersionChange { revision, .. } => {
+                RunError::in_revision(error.to_string(), revision.as_deref())
             }
         }
     }
 
     /// Checks the rows `sql` changed (a version-table change must touch one).
     fn check(&self, sql: &str, changed: u64) -> Result<(), RunError> {
-        let OnFailure::VersionChange {
+        let PendingKind::VersionChange {
             revision,
             table,
             change,
@@ -163,11 +161,8 @@ impl OnFailure {
         else {
             return Ok(());
         };
-        version_table::check_changed(table, change, sql, changed).map_err(|message| {
-            let mut e = RunError::plain(message);
-            e.revision = revision.clone();
-            e
-        })
+        version_table::check_changed(table, change, sql, changed)
+            .map_err(|message| RunError::in_revision(message, revision.as_deref()))
     }
 }
 
@@ -178,7 +173,7 @@ struct WaitingRevision {
     end: usize,
     log: Option<ClosingLog>,
     description: String,
-    /// When it started (its log's start when it has a log).
+    /// When the run loop started it.
     started: Instant,
 }
 
@@ -254,8 +249,8 @@ impl<'c> Executor<'c> {
     /// Folds `change` into the last held-back version-table change when it continues
     /// it (`a -> b` then `b -> c` is `a -> c`; inserting `b` then `b -> c` inserts
     /// `c`; `a -> b` then deleting `b` deletes `a`): a chain of revisions then updates
-    /// the version table once. Nothing held
-    /// back reads the version table in between. True when folded.
+    /// the version table once. Nothing held back reads the version table in between.
+    /// True when folded.
     fn merge_version_change(
         &mut self,
         revision: Option<&str>,
@@ -267,15 +262,15 @@ impl<'c> Executor<'c> {
             .pending
             .iter_mut()
             .rev()
-            .find(|p| matches!(p.on_failure, OnFailure::VersionChange { .. }))
+            .find(|p| matches!(p.kind, PendingKind::VersionChange { .. }))
         else {
             return false;
         };
-        let OnFailure::VersionChange {
+        let PendingKind::VersionChange {
             revision: last_revision,
             table: last_table,
             change: last_change,
-        } = &mut last.on_failure
+        } = &mut last.kind
         else {
             return false;
         };
@@ -368,17 +363,19 @@ impl<'c> Executor<'c> {
                 ));
                 log_table = log.table().to_string();
             }
-            self.finished
-                .push(format!("{} ({} ms)", w.description, took_here.as_millis()));
+            self.finished.push(progress_line(&w.description, took_here));
         }
         if let Err(failure) = outcome {
             let Some(p) = pending.into_iter().nth(failure.index) else {
                 return Err(RunError::plain(failure.error.to_string()));
             };
-            return Err(p.on_failure.error(&p.sql, failure.error));
+            return Err(p.kind.error(&p.sql, failure.error));
         }
         for (p, done) in pending.iter().zip(ran) {
-            p.on_failure.check(&p.sql, done.changed)?;
+            p.kind.check(&p.sql, done.changed)?;
+        }
+        if rows.is_empty() {
+            return Ok(());
         }
         // The rows go in a few INSERTs of many rows each.
         let head = runlog::insert_head(dialect, &log_table);
@@ -482,7 +479,7 @@ impl StatementSink for Executor<'_> {
     /// where "statement n of revision R succeeded" is known); skips it when resuming a
     /// run that did it already. When resuming a killed run, the statement it was killed
     /// in counts as done if the database answers that its change is already there.
-    async fn statement(&mut self, sql: &str, origin: &StatementOrigin) -> Result<(), RunError> {
+    async fn statement(&mut self, sql: &str, origin: StatementOrigin) -> Result<(), RunError> {
         if origin.rendered && self.holds_back() {
             if let Some(log) = self.log.as_mut() {
                 // Counted now: the count goes into the run-log row, which is held back
@@ -491,7 +488,7 @@ impl StatementSink for Executor<'_> {
             }
             self.pending.push(Pending {
                 sql: sql.to_string(),
-                on_failure: OnFailure::Body(origin.clone()),
+                kind: PendingKind::Body(origin),
             });
             return Ok(());
         }
@@ -577,18 +574,13 @@ impl StatementSink for Executor<'_> {
         table: &str,
         change: &VersionChange,
     ) -> Result<(), RunError> {
-        let in_revision = |message: String| {
-            let mut e = RunError::plain(message);
-            e.revision = revision.map(str::to_string);
-            e
-        };
         if self.holds_back() {
             if self.merge_version_change(revision, table, change) {
                 return Ok(());
             }
             self.pending.push(Pending {
                 sql: version_table::change_sql(self.dialect(), table, change),
-                on_failure: OnFailure::VersionChange {
+                kind: PendingKind::VersionChange {
                     revision: revision.map(str::to_string),
                     table: table.to_string(),
                     change: change.clone(),
@@ -599,7 +591,7 @@ impl StatementSink for Executor<'_> {
         self.send_pending().await?;
         version_table::apply(self.conn, table, change)
             .await
-            .map_err(in_revision)
+            .map_err(|message| RunError::in_revision(message, revision))
     }
 
     async fn log_start(
@@ -647,11 +639,7 @@ impl StatementSink for Executor<'_> {
         description: &str,
         started: Instant,
     ) -> Result<(), RunError> {
-        let in_revision = |message: String| {
-            let mut e = RunError::plain(message);
-            e.revision = Some(file.id.clone());
-            e
-        };
+        let in_revision = |message: String| RunError::in_revision(message, Some(&file.id));
         let log = match self.log.take() {
             Some(log) => Some(log.close(project, file).map_err(in_revision)?),
             None => None,
@@ -677,8 +665,7 @@ impl StatementSink for Executor<'_> {
                 .await
                 .map_err(|e| in_revision(format!("{context}: {e}")))?;
         }
-        self.finished
-            .push(format!("{description} ({} ms)", took.as_millis()));
+        self.finished.push(progress_line(description, took));
         Ok(())
     }
 
@@ -752,7 +739,7 @@ impl StatementSink for Printer {
         Ok(())
     }
 
-    async fn statement(&mut self, sql: &str, _origin: &StatementOrigin) -> Result<(), RunError> {
+    async fn statement(&mut self, sql: &str, _origin: StatementOrigin) -> Result<(), RunError> {
         self.out
             .push_str(&self.dialect.backend().offline_statement(sql));
         Ok(())
@@ -828,10 +815,8 @@ impl StatementSink for Printer {
         description: &str,
         started: Instant,
     ) -> Result<(), RunError> {
-        self.finished.push(format!(
-            "{description} ({} ms)",
-            started.elapsed().as_millis()
-        ));
+        self.finished
+            .push(progress_line(description, started.elapsed()));
         Ok(())
     }
 

@@ -203,7 +203,7 @@ async fn send<S: StatementSink>(
         operation: operation.map(str::to_string),
         rendered,
     };
-    sink.statement(sql, &origin).await
+    sink.statement(sql, origin).await
 }
 
 /// Sends one direction of a revision's body to `sink`: SQL sections statement by
