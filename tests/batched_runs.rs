@@ -1,7 +1,8 @@
 //! Runs that send statements together (SQLite holds a run's rendered statements back
-//! and sends several revisions at a time; the servers send them one by one): the
-//! outcome, the failure report, the version table, the run log and the progress lines
-//! must be the same as statement by statement, on every backend.
+//! and sends several revisions at a time; MySQL/MariaDB send a revision, with its
+//! run-log updates, in one request; PostgreSQL sends them one by one): the outcome, the
+//! failure report, the version table, the run log and the progress lines must be the
+//! same as statement by statement, on every backend.
 
 mod common;
 
@@ -148,6 +149,32 @@ async fn a_failure_late_in_a_chain_names_its_revision_operation_and_statement() 
             // DDL commits as it runs: the revisions before the broken one stay applied.
             let version = b.query("SELECT version_num FROM retort_version").await;
             assert_eq!(version, vec![vec![Some(id(broken - 1))]], "{}", b.name);
+            // The run log counts the statement that ran before the failing one (sent in
+            // the same request) and records the failure.
+            let log = b
+                .query("SELECT revision, statements_done, status FROM retort_log WHERE status <> 'done'")
+                .await;
+            assert_eq!(
+                log,
+                vec![vec![
+                    Some(id(broken)),
+                    Some("1".to_string()),
+                    Some("failed".to_string())
+                ]],
+                "{}",
+                b.name
+            );
+            let done = b
+                .query(
+                    "SELECT count(*) FROM retort_log WHERE status = 'done' AND statements_done = 2",
+                )
+                .await;
+            assert_eq!(
+                done,
+                vec![vec![Some((broken - 1).to_string())]],
+                "{}",
+                b.name
+            );
         } else {
             // One transaction: nothing of the run is left, not even the version table.
             assert!(
@@ -194,6 +221,52 @@ async fn execute_operations_run_in_order_with_rendered_statements() {
         );
         let log = b.query("SELECT statements_done FROM retort_log").await;
         assert_eq!(log, vec![vec![Some("4".to_string())]], "{}", b.name);
+        b.drop().await;
+    }
+}
+
+#[tokio::test]
+async fn an_operation_that_cannot_render_runs_after_the_statements_before_it_on_mariadb() {
+    let dir = temp_project();
+    let d = dir.path();
+    write(
+        &d.join("retort.yaml"),
+        "schema: schema.yaml\nversions: versions\n",
+    );
+    write(&d.join("schema.yaml"), "tables: {}\n");
+    // MySQL/MariaDB have no partial indexes: operation #3 fails as it is rendered, after
+    // the two before it were rendered and held back to go in the revision's request.
+    write(
+        &d.join("versions").join("a.yaml"),
+        "revision: aaaa00000001\ndown_revision: null\nmessage: partial\nupgrade:\n  - create_table:\n      name: items\n      columns:\n        id: {type: integer, primary_key: true}\n        name: {type: varchar(40), nullable: false}\n  - create_index: {name: ix_items_name, table: items, columns: [name]}\n  - create_index: {name: ix_items_part, table: items, columns: [name], where: \"id > 3\"}\ndowngrade:\n  - drop_table: {name: items}\n",
+    );
+    for b in backends("batched_render_failure", d).await {
+        if b.name != "mysql" {
+            b.drop().await;
+            continue;
+        }
+        let run = b.run(d, &["upgrade", "head"]);
+        let out = run.all();
+        assert_eq!(run.code, 1, "{out}");
+        assert!(
+            out.contains("operation #3 create_index `ix_items_part`")
+                && out.contains("no partial indexes"),
+            "{out}"
+        );
+        // The two statements before it ran, and the run log counts them.
+        assert!(b.tables().await.contains(&"items".to_string()), "{out}");
+        let index = b
+            .query("SELECT count(*) FROM information_schema.statistics WHERE table_schema = DATABASE() AND index_name = 'ix_items_name'")
+            .await;
+        assert_eq!(index, vec![vec![Some("1".to_string())]], "{out}");
+        let log = b
+            .query("SELECT statements_done, status FROM retort_log")
+            .await;
+        assert_eq!(
+            log,
+            vec![vec![Some("2".to_string()), Some("failed".to_string())]],
+            "{out}"
+        );
         b.drop().await;
     }
 }

@@ -223,6 +223,52 @@ pub(crate) struct BatchFailure {
     pub(crate) done: Vec<StatementDone>,
 }
 
+/// The text of one request running `statements` (each exactly one SQL statement) in
+/// order.
+pub(crate) fn request_text(statements: &[&str]) -> String {
+    let mut text = String::with_capacity(statements.iter().map(|s| s.len() + 3).sum());
+    for sql in statements {
+        // A newline first ends a trailing `--` comment before the separator.
+        text.push_str(sql);
+        text.push_str("\n;\n");
+    }
+    text
+}
+
+/// Checks one request of a batch: `request` (part of `statements`) gave the results in
+/// `done` from `before` on, and `error` if one of them failed. The failure names the
+/// statement that failed; a request whose results do not match its statements one to
+/// one (a statement that was not exactly one) fails too.
+pub(crate) fn request_outcome(
+    statements: &[&str],
+    request: &[&str],
+    before: usize,
+    done: &mut Vec<StatementDone>,
+    error: Option<sqlx::Error>,
+) -> Result<(), BatchFailure> {
+    let index = done.len();
+    match error {
+        None if index - before == request.len() => Ok(()),
+        None => Err(BatchFailure {
+            index: index.min(statements.len().saturating_sub(1)),
+            error: DbError::Statement {
+                sql: request.join(";\n"),
+                message: format!(
+                    "{} statements sent together gave {} results; each must be exactly one SQL statement",
+                    request.len(),
+                    index - before
+                ),
+            },
+            done: std::mem::take(done),
+        }),
+        Some(e) => Err(BatchFailure {
+            index,
+            error: statement_error(statements.get(index).copied().unwrap_or_default(), &e),
+            done: std::mem::take(done),
+        }),
+    }
+}
+
 /// An open connection to one of the three backends.
 pub enum Connection {
     /// SQLite.
@@ -300,8 +346,9 @@ impl Connection {
     }
 
     /// Runs `statements`, each exactly one SQL statement, in order and with as few
-    /// hand-overs as the driver allows (SQLite: one request for the whole list, see
-    /// [`super::sqlite::batch`]; the servers: one round trip each); returns the rows
+    /// hand-overs as the driver allows (SQLite: a few requests for the whole list, see
+    /// [`super::sqlite::batch`]; MySQL: a few round trips, see [`super::mysql::batch`];
+    /// PostgreSQL: one round trip each); returns the rows
     /// each changed and when each finished. Stops at the first that fails.
     pub(crate) async fn execute_batch(
         &mut self,
@@ -310,17 +357,28 @@ impl Connection {
         if statements.is_empty() {
             return Ok(Vec::new());
         }
-        if let Connection::Sqlite(c) = self {
-            return super::sqlite::batch::execute_batch(c, statements).await;
-        }
+        let c = match self {
+            Connection::Sqlite(c) => {
+                return super::sqlite::batch::execute_batch(c, statements).await
+            }
+            Connection::MySql(c) => return super::mysql::batch::execute_batch(c, statements).await,
+            Connection::Postgres(c) => c,
+        };
         let mut done = Vec::with_capacity(statements.len());
         for (index, sql) in statements.iter().enumerate() {
-            match self.execute(sql).await {
-                Ok(changed) => done.push(StatementDone {
-                    changed,
+            let q = sqlx::raw_sql(AssertSqlSafe(sql.to_string()));
+            match q.execute(&mut *c).await {
+                Ok(r) => done.push(StatementDone {
+                    changed: r.rows_affected(),
                     at: std::time::Instant::now(),
                 }),
-                Err(error) => return Err(BatchFailure { index, error, done }),
+                Err(e) => {
+                    return Err(BatchFailure {
+                        index,
+                        error: statement_error(sql, &e),
+                        done,
+                    })
+                }
             }
         }
         Ok(done)

@@ -44,13 +44,33 @@ fn sqlite_live_read(op: &Operation) -> SqliteLiveRead<'_> {
     }
 }
 
-/// True when [`render_live`] may read the database to render `op` on `dialect`: the
-/// statements before it must then have run. Exact for SQLite (the backend that sends
-/// statements in batches); true for every operation elsewhere.
-pub fn render_reads_database(op: &Operation, dialect: Dialect) -> bool {
+/// True when [`render_live`] may read the MySQL/MariaDB database to render `op` with
+/// `ctx` (which [`render_live`] follows, so the two cannot disagree).
+fn mysql_reads_database(op: &Operation, ctx: &RenderContext) -> bool {
+    let unknown = |table: &str| ctx.schema.table(table).is_none();
+    match op {
+        Operation::CreateIndex { table, .. } => {
+            unknown(table) || mysql_expression_index(op, ctx).is_some()
+        }
+        Operation::AlterColumn(a) => unknown(&a.table),
+        Operation::DropColumn { table, .. } | Operation::DropIndex { table, .. } => unknown(table),
+        Operation::DropConstraint { table, kind, .. } => {
+            *kind == ConstraintKind::ForeignKey || unknown(table)
+        }
+        Operation::AddEnumValue { .. } | Operation::DropEnumValue { .. } => true,
+        _ => mysql_expression_index(op, ctx).is_some(),
+    }
+}
+
+/// True when [`render_live`] may read the database to render `op` with `ctx` on
+/// `dialect`: the statements before it must then have run. Exact for SQLite and
+/// MySQL/MariaDB (the backends that send statements together); true for every
+/// operation on PostgreSQL.
+pub fn render_reads_database(op: &Operation, ctx: &RenderContext, dialect: Dialect) -> bool {
     match dialect {
         Dialect::Sqlite => !matches!(sqlite_live_read(op), SqliteLiveRead::Nothing),
-        Dialect::Postgres | Dialect::MySql => true,
+        Dialect::MySql => mysql_reads_database(op, ctx),
+        Dialect::Postgres => true,
     }
 }
 
@@ -108,6 +128,9 @@ pub async fn render_live(
                 }
             }
             render_with(op, dialect, read.as_ref().unwrap_or(ctx), None).map(|r| r.statements)
+        }
+        Dialect::MySql if !mysql_reads_database(op, ctx) => {
+            render_with(op, dialect, ctx, None).map(|r| r.statements)
         }
         Dialect::MySql => {
             // The context is copied only when a table must be added to it: that of a

@@ -49,6 +49,23 @@ pub enum TypeSqlError {
     UnknownEnum(String),
 }
 
+/// How a run sends a revision's statements ([`Backend::statement_batching`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Batching {
+    /// Each statement on its own.
+    None,
+    /// Held back inside the run's transaction and sent several revisions at a time (a
+    /// failure rolls them all back): SQLite, whose driver runs a list of statements in
+    /// one hand-over to its worker thread.
+    Transaction,
+    /// Sent one revision at a time in one request, each statement followed by the
+    /// run-log update that counts it and the version-table change last: the server
+    /// runs a request's statements in order and stops at the first that fails, so the
+    /// run log says exactly how far a revision got. MySQL/MariaDB, where DDL commits as
+    /// it runs and each round trip costs about as much as a small DDL statement.
+    Revision,
+}
+
 /// What one backend knows and does. Get one with [`Dialect::backend`].
 pub trait Backend: Sync {
     /// The dialect this backend implements.
@@ -341,11 +358,9 @@ pub trait Backend: Sync {
 
     // ---- The run protocol: transactions, the run lock, the version table ----
 
-    /// True when the driver runs a list of statements in one hand-over
-    /// ([`Connection::execute_batch`]), so that a run sends a revision's statements
-    /// together inside its transaction.
-    fn batches_statements(&self) -> bool {
-        false
+    /// How a run may send statements together ([`Connection::execute_batch`]).
+    fn statement_batching(&self) -> Batching {
+        Batching::None
     }
 
     /// The statement that opens a run's transaction.

@@ -263,10 +263,13 @@ fn dollar_tag(chars: &[char], i: usize) -> Option<String> {
     (chars.get(j) == Some(&'$')).then(|| chars[i..=j].iter().collect())
 }
 
-/// The CREATE TABLE statement of the run log table.
+/// The CREATE TABLE statement of the run log table. A row is found by its revision,
+/// direction and start time (the progress updates of a revision running where DDL is
+/// not transactional): the UNIQUE constraint makes that a key, and its index keeps each
+/// update from reading the whole log.
 pub fn log_table_sql(dialect: Dialect, table: &str) -> String {
     format!(
-        "CREATE TABLE IF NOT EXISTS {} (revision VARCHAR(255) NOT NULL, direction VARCHAR(10) NOT NULL, checksum VARCHAR(64) NOT NULL, started_at VARCHAR(40) NOT NULL, ended_at VARCHAR(40) NOT NULL, duration_ms BIGINT NOT NULL, retort_version VARCHAR(40) NOT NULL, statements_done BIGINT NOT NULL DEFAULT 0, status VARCHAR(40) NOT NULL DEFAULT 'done', file_checksum VARCHAR(64))",
+        "CREATE TABLE IF NOT EXISTS {} (revision VARCHAR(255) NOT NULL, direction VARCHAR(10) NOT NULL, checksum VARCHAR(64) NOT NULL, started_at VARCHAR(40) NOT NULL, ended_at VARCHAR(40) NOT NULL, duration_ms BIGINT NOT NULL, retort_version VARCHAR(40) NOT NULL, statements_done BIGINT NOT NULL DEFAULT 0, status VARCHAR(40) NOT NULL DEFAULT 'done', file_checksum VARCHAR(64), UNIQUE (revision, direction, started_at))",
         dialect.backend().quote(table)
     )
 }

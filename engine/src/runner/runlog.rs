@@ -390,9 +390,8 @@ impl RevisionLog {
         direction: Direction,
         resume: Option<Resume>,
     ) -> Result<RevisionLog, String> {
-        let table = project.config.log_table.clone();
-        let started = chrono::Utc::now();
         if let Some(Resume { row }) = resume {
+            let table = project.config.log_table.clone();
             if row.revision == file.id && row.direction() == direction {
                 let b = conn.dialect().backend();
                 let sql = format!(
@@ -425,48 +424,75 @@ impl RevisionLog {
                 });
             }
         }
-        let b = conn.dialect().backend();
-        let started_at = timestamp(started);
         // Where DDL is transactional the revision is logged once, when done: inside a
         // transaction a `running` row and its progress could never be seen (they commit
         // with the revision or roll back with it), so one INSERT at the end leaves the
         // same row with fewer round trips; outside one (`transactional: false`) a rerun
         // starts the revision over (SQLite makes each of its operations atomic there).
+        let (log, insert) = Self::opening(conn.dialect(), project, file, direction)?;
+        if let Some((sql, context)) = insert {
+            conn.execute(&sql)
+                .await
+                .map_err(|e| format!("{context}: {e}\n  SQL: {sql}"))?;
+        }
+        Ok(log)
+    }
+
+    /// Hook "revision starting" for a run that sends the row later, with the revision's
+    /// first statements: the log of a revision that starts now (not resuming), and the
+    /// INSERT of its `running` row with what to say if it fails (none where the row is
+    /// written when the revision is done).
+    pub(crate) fn opening(
+        dialect: Dialect,
+        project: &Project,
+        file: &RevisionFile,
+        direction: Direction,
+    ) -> Result<(RevisionLog, Option<(String, String)>), String> {
         let mut log = RevisionLog {
-            table,
+            table: project.config.log_table.clone(),
             revision: file.id.clone(),
             direction: direction_word(direction),
-            started_at,
+            started_at: timestamp(chrono::Utc::now()),
             done: 0,
             skip: 0,
             uncertain_next: false,
             notices: Vec::new(),
             row_written: false,
         };
-        if !Self::writes_at_start(conn.dialect(), false) {
-            return Ok(log);
+        let insert = log.opening_sql(dialect, project, file)?;
+        Ok((log, insert))
+    }
+
+    /// The INSERT of the `running` row where DDL is not transactional (marking the row
+    /// written), with what to say if it fails.
+    fn opening_sql(
+        &mut self,
+        dialect: Dialect,
+        project: &Project,
+        file: &RevisionFile,
+    ) -> Result<Option<(String, String)>, String> {
+        if !Self::writes_at_start(dialect, false) {
+            return Ok(None);
         }
-        let (table, started_at) = (&log.table, &log.started_at);
+        let b = dialect.backend();
         let checksum = revision_checksum(project, file).map_err(|e| e.to_string())?;
         let sql = format!(
             "INSERT INTO {} (revision, direction, checksum, file_checksum, started_at, ended_at, duration_ms, retort_version, statements_done, status) VALUES ({}, {}, {}, {}, {}, '', 0, {}, 0, {})",
-            b.quote(table),
+            b.quote(&self.table),
             b.literal(&file.id),
-            b.literal(direction_word(direction)),
+            b.literal(self.direction),
             b.literal(&checksum),
             b.literal(&file_checksum(project, file)),
-            b.literal(started_at),
+            b.literal(&self.started_at),
             b.literal(env!("CARGO_PKG_VERSION")),
             b.literal(RUNNING)
         );
-        conn.execute(&sql).await.map_err(|e| {
-            format!(
-                "logging the start of revision {} in the run log table {table} failed: {e}\n  SQL: {sql}",
-                file.id
-            )
-        })?;
-        log.row_written = true;
-        Ok(log)
+        let context = format!(
+            "logging the start of revision {} in the run log table {} failed",
+            file.id, self.table
+        );
+        self.row_written = true;
+        Ok(Some((sql, context)))
     }
 
     /// True when [`RevisionLog::start`] writes to the run log (resuming, or where DDL is
@@ -513,7 +539,30 @@ impl RevisionLog {
     /// True when this log writes nothing until the revision is done (no `running` row,
     /// nothing to skip or to find already done): its statements may be sent together.
     pub(crate) fn is_quiet(&self) -> bool {
-        !self.row_written && self.skip == 0 && !self.uncertain_next
+        !self.row_written && self.is_fresh()
+    }
+
+    /// True when nothing is left to skip or to find already done (not resuming): each
+    /// statement runs, and its run-log update ([`RevisionLog::counted`]) may go with it.
+    pub(crate) fn is_fresh(&self) -> bool {
+        self.skip == 0 && !self.uncertain_next
+    }
+
+    /// Counts one more statement as done, and returns the run-log update recording
+    /// that (with what to say if it fails), if the row is written yet.
+    pub(crate) fn counted(&mut self, dialect: Dialect) -> Option<(String, String)> {
+        self.count_quietly();
+        self.row_written.then(|| self.progress_sql(dialect))
+    }
+
+    /// The update of the row's count of statements done, and what to say if it fails.
+    fn progress_sql(&self, dialect: Dialect) -> (String, String) {
+        let sql = self.update_sql(dialect, &format!("statements_done = {}", self.done));
+        let context = format!(
+            "recording statement {} of revision {} in the run log table {} failed",
+            self.done, self.revision, self.table
+        );
+        (sql, context)
     }
 
     /// Counts one more statement as done, writing nothing (for a quiet log, see
@@ -525,17 +574,13 @@ impl RevisionLog {
 
     /// Hook "statement n done": records that one more statement succeeded.
     pub(crate) async fn statement_done(&mut self, conn: &mut Connection) -> Result<(), String> {
-        self.count_quietly();
-        if !self.row_written {
+        let Some((sql, context)) = self.counted(conn.dialect()) else {
             return Ok(());
-        }
-        let sql = self.update_sql(conn.dialect(), &format!("statements_done = {}", self.done));
-        conn.execute(&sql).await.map(|_| ()).map_err(|e| {
-            format!(
-                "recording statement {} of revision {} in the run log table {} failed: {e}\n  SQL: {sql}",
-                self.done, self.revision, self.table
-            )
-        })
+        };
+        conn.execute(&sql)
+            .await
+            .map(|_| ())
+            .map_err(|e| format!("{context}: {e}\n  SQL: {sql}"))
     }
 
     /// How many statements are done (for a lock-timeout retry that rolls some back).

@@ -3,7 +3,7 @@
 //! (in the parent module) is the same for both, so online and offline runs cannot
 //! drift apart.
 
-use crate::backend::{render, render_live, RenderContext, RenderError};
+use crate::backend::{render, render_live, Batching, RenderContext, RenderError};
 use crate::db::{Connection, DbError};
 use crate::dialect::Dialect;
 use crate::ops::Operation;
@@ -138,6 +138,8 @@ enum PendingKind {
         table: String,
         change: VersionChange,
     },
+    /// A write to the run log for `revision`, and what to say if it fails.
+    LogWrite { revision: String, context: String },
 }
 
 impl PendingKind {
@@ -147,6 +149,9 @@ impl PendingKind {
             PendingKind::Body(origin) => origin.error(sql, error),
             PendingKind::VersionChange { revision, .. } => {
                 RunError::in_revision(error.to_string(), revision.as_deref())
+            }
+            PendingKind::LogWrite { revision, context } => {
+                RunError::in_revision(format!("{context}: {error}"), Some(&revision))
             }
         }
     }
@@ -177,6 +182,10 @@ struct WaitingRevision {
     started: Instant,
 }
 
+/// How many statements of a revision are held back at most before they are sent
+/// ([`Batching::Revision`]).
+const REVISION_REQUEST_LIMIT: usize = 256;
+
 /// How many run-log rows one INSERT writes.
 const LOG_ROWS_PER_INSERT: usize = 200;
 
@@ -190,22 +199,28 @@ const SLOW_BATCH: Duration = Duration::from_millis(250);
 /// Runs the statements on a connection.
 ///
 /// A batching executor (the one `upgrade` and `downgrade` use) holds statements back
-/// inside a transaction, on a backend whose driver runs a list of statements in one
-/// request ([`crate::backend::Backend::batches_statements`]): the statements that
-/// revisions' operations render and their version-table changes go to the database
-/// together, several revisions at a time. They are sent before anything else is (SQL
-/// the user wrote, a read of the database, a savepoint, the end of the transaction),
-/// and at a revision's end once enough are held back: the batch size adapts so that
-/// a batch takes about 50-250 ms, as the progress lines wait for their batch. Each
-/// revision's run-log row is written once its statements have run, with the time they
-/// took. Held back or not, a failure names the statement that failed.
+/// where the backend allows ([`crate::backend::Backend::statement_batching`]):
+/// - [`Batching::Transaction`]: inside a transaction, the statements that revisions'
+///   operations render and their version-table changes go to the database together,
+///   several revisions at a time, at a revision's end once enough are held back: the
+///   batch size adapts so that a batch takes about 50-250 ms, as the progress lines
+///   wait for their batch. Each revision's run-log row is written once its statements
+///   have run, with the time they took.
+/// - [`Batching::Revision`]: a revision's `running` row, its rendered statements each
+///   followed by the run-log update counting it, and its version-table change go in
+///   one request, sent at the version-table change; its row is closed after the
+///   change was checked.
+///
+/// Held statements are sent before anything else is (SQL the user wrote, a read of the
+/// database, a savepoint, the end of the transaction). Held back or not, a failure
+/// names the statement that failed.
 pub(crate) struct Executor<'c> {
     pub(crate) conn: &'c mut Connection,
     open: bool,
     /// The run log row of the revision running now.
     log: Option<RevisionLog>,
-    /// Whether statements may be held back.
-    batching: bool,
+    /// Whether and how statements may be held back.
+    batching: Batching,
     /// The statements held back, in order.
     pending: Vec<Pending>,
     /// The revisions whose statements are all among `pending`, in order.
@@ -224,7 +239,7 @@ impl<'c> Executor<'c> {
             conn,
             open: false,
             log: None,
-            batching: false,
+            batching: Batching::None,
             pending: Vec::new(),
             waiting: Vec::new(),
             batch_limit: BATCH_LIMITS.0,
@@ -235,15 +250,22 @@ impl<'c> Executor<'c> {
     /// An executor over `conn` that holds statements back where it can (see above).
     pub(crate) fn batching(conn: &'c mut Connection) -> Self {
         Executor {
-            batching: conn.dialect().backend().batches_statements(),
+            batching: conn.dialect().backend().statement_batching(),
             ..Executor::new(conn)
         }
     }
 
     /// True when the next statement may be held back: inside a transaction, with a
-    /// run log that writes nothing per statement.
+    /// run log that writes nothing per statement ([`Batching::Transaction`]); with a
+    /// run log that is not resuming ([`Batching::Revision`]).
     fn holds_back(&self) -> bool {
-        self.batching && self.open && self.log.as_ref().is_none_or(RevisionLog::is_quiet)
+        match self.batching {
+            Batching::None => false,
+            Batching::Transaction => {
+                self.open && self.log.as_ref().is_none_or(RevisionLog::is_quiet)
+            }
+            Batching::Revision => self.log.as_ref().is_none_or(RevisionLog::is_fresh),
+        }
     }
 
     /// Folds `change` into the last held-back version-table change when it continues
@@ -366,6 +388,10 @@ impl<'c> Executor<'c> {
             self.finished.push(progress_line(&w.description, took_here));
         }
         if let Err(failure) = outcome {
+            if self.batching == Batching::Revision {
+                self.log_stopped(pending.get(failure.index..).unwrap_or_default())
+                    .await;
+            }
             let Some(p) = pending.into_iter().nth(failure.index) else {
                 return Err(RunError::plain(failure.error.to_string()));
             };
@@ -404,6 +430,23 @@ impl<'c> Executor<'c> {
             )));
         }
         Ok(())
+    }
+
+    /// A revision's request stopped at the first of `rest` ([`Batching::Revision`]): its
+    /// run log counts only the statements before that one and, unless the failure was
+    /// the version-table change (its statements all ran), records the failure.
+    async fn log_stopped(&mut self, rest: &[Pending]) {
+        if let Some(PendingKind::VersionChange { .. }) = rest.first().map(|p| &p.kind) {
+            return;
+        }
+        let not_run = rest
+            .iter()
+            .filter(|p| matches!(p.kind, PendingKind::Body(_)))
+            .count() as u64;
+        if let Some(mut log) = self.log.take() {
+            log.rewind_to(log.statements_done().saturating_sub(not_run));
+            log.failed(self.conn).await;
+        }
     }
 
     /// Commits without the backend's pre-commit check: for a run that changed no table
@@ -481,15 +524,26 @@ impl StatementSink for Executor<'_> {
     /// in counts as done if the database answers that its change is already there.
     async fn statement(&mut self, sql: &str, origin: StatementOrigin) -> Result<(), RunError> {
         if origin.rendered && self.holds_back() {
-            if let Some(log) = self.log.as_mut() {
-                // Counted now: the count goes into the run-log row, which is held back
-                // behind this statement and rolled back with it if it fails.
-                log.count_quietly();
-            }
+            // Counted now: the count goes into the run-log update held back right
+            // behind this statement (which the server runs only if it succeeded), or
+            // into the row written when the revision is done.
+            let dialect = self.dialect();
+            let progress = self.log.as_mut().and_then(|log| log.counted(dialect));
+            let count = progress.map(|(sql, context)| Pending {
+                sql,
+                kind: PendingKind::LogWrite {
+                    revision: origin.revision.clone(),
+                    context,
+                },
+            });
             self.pending.push(Pending {
                 sql: sql.to_string(),
                 kind: PendingKind::Body(origin),
             });
+            self.pending.extend(count);
+            if self.batching == Batching::Revision && self.pending.len() >= REVISION_REQUEST_LIMIT {
+                self.send_pending().await?;
+            }
             return Ok(());
         }
         self.send_pending().await?;
@@ -535,7 +589,8 @@ impl StatementSink for Executor<'_> {
         ctx: &RenderContext,
     ) -> Result<Vec<String>, RenderError> {
         debug_assert!(
-            self.pending.is_empty() || !crate::backend::render_reads_database(op, self.dialect()),
+            self.pending.is_empty()
+                || !crate::backend::render_reads_database(op, ctx, self.dialect()),
             "statements held back while rendering reads the database"
         );
         render_live(op, self.conn, ctx).await
@@ -586,6 +641,11 @@ impl StatementSink for Executor<'_> {
                     change: change.clone(),
                 },
             });
+            if self.batching == Batching::Revision {
+                // The revision's request ends here: its row is closed once the
+                // change is known to have touched the expected row.
+                self.send_pending().await?;
+            }
             return Ok(());
         }
         self.send_pending().await?;
@@ -603,6 +663,19 @@ impl StatementSink for Executor<'_> {
     ) -> Result<(), String> {
         if RevisionLog::writes_at_start(self.dialect(), resume.is_some()) {
             self.send_pending().await.map_err(|e| e.to_string())?;
+        }
+        if self.batching == Batching::Revision && resume.is_none() {
+            // The `running` row goes in the revision's request, before its statements.
+            let (log, insert) = RevisionLog::opening(self.dialect(), project, file, direction)?;
+            self.pending.extend(insert.map(|(sql, context)| Pending {
+                sql,
+                kind: PendingKind::LogWrite {
+                    revision: file.id.clone(),
+                    context,
+                },
+            }));
+            self.log = Some(log);
+            return Ok(());
         }
         self.log = Some(RevisionLog::start(self.conn, project, file, direction, resume).await?);
         Ok(())
@@ -644,7 +717,10 @@ impl StatementSink for Executor<'_> {
             Some(log) => Some(log.close(project, file).map_err(in_revision)?),
             None => None,
         };
-        if self.holds_back() && log.as_ref().is_none_or(ClosingLog::is_quiet) {
+        if self.batching == Batching::Transaction
+            && self.holds_back()
+            && log.as_ref().is_none_or(ClosingLog::is_quiet)
+        {
             self.waiting.push(WaitingRevision {
                 end: self.pending.len(),
                 log,

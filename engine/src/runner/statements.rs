@@ -260,14 +260,20 @@ pub(crate) async fn run_body<S: StatementSink>(
             }
         }
         let result = async {
-            if crate::backend::render_reads_database(op, dialect) {
+            if crate::backend::render_reads_database(op, ctx, dialect) {
                 sink.flush().await?;
             }
-            let statements = sink.render(op, ctx).await.map_err(|e| {
-                let mut err = revision_error(file, e.message.clone());
-                err.operation = Some(label.clone());
-                err
-            })?;
+            let statements = match sink.render(op, ctx).await {
+                Ok(statements) => statements,
+                Err(e) => {
+                    // What the operations before this one rendered runs first, as it
+                    // would have unheld: a failure there is the one to report.
+                    sink.flush().await?;
+                    let mut err = revision_error(file, e.message.clone());
+                    err.operation = Some(label.clone());
+                    return Err(err);
+                }
+            };
             let rendered = !matches!(op, Operation::Execute { .. });
             for sql in &statements {
                 send(sink, file, Some(&label), rendered, sql).await?;

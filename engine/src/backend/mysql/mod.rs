@@ -1,6 +1,7 @@
 //! MySQL and MariaDB: backquoted identifiers, inline `ENUM(…)`, `MODIFY COLUMN`,
 //! non-transactional DDL and named locks.
 
+pub(crate) mod batch;
 mod reader;
 
 use sea_query::MysqlQueryBuilder;
@@ -20,6 +21,10 @@ use crate::schema::{
 pub(crate) struct MySqlBackend;
 
 impl Backend for MySqlBackend {
+    fn statement_batching(&self) -> super::Batching {
+        super::Batching::Revision
+    }
+
     fn column_names_sql(&self, table: &str) -> String {
         format!(
             "SELECT column_name FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = {}",

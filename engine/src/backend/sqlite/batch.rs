@@ -19,7 +19,7 @@ use futures_util::{FutureExt, TryStreamExt};
 use sqlx::sqlite::SqliteConnection;
 use sqlx::AssertSqlSafe;
 
-use crate::backend::connection::{statement_error, BatchFailure, DbError, StatementDone};
+use crate::backend::connection::{request_outcome, request_text, BatchFailure, StatementDone};
 
 /// The first and the longest pause between two looks at a batch's results.
 const RESULT_POLL: (Duration, Duration) = (Duration::from_millis(1), Duration::from_millis(16));
@@ -41,33 +41,8 @@ pub(crate) async fn execute_batch(
     let mut done = Vec::with_capacity(statements.len());
     for request in statements.chunks(STATEMENTS_PER_REQUEST) {
         let before = done.len();
-        let failure = run_request(conn, request, &mut done).await;
-        let index = done.len();
-        match failure {
-            None if index - before == request.len() => {}
-            None => {
-                return Err(BatchFailure {
-                    index: index.min(statements.len().saturating_sub(1)),
-                    error: DbError::Statement {
-                        sql: request.join(";\n"),
-                        message: format!(
-                            "{} statements sent together gave {} results; each must be exactly one SQL statement",
-                            request.len(),
-                            index - before
-                        ),
-                    },
-                    done,
-                })
-            }
-            Some(e) => {
-                let sql = statements.get(index).copied().unwrap_or_default();
-                return Err(BatchFailure {
-                    index,
-                    error: statement_error(sql, &e),
-                    done,
-                });
-            }
-        }
+        let error = run_request(conn, request, &mut done).await;
+        request_outcome(statements, request, before, &mut done, error)?;
     }
     Ok(done)
 }
@@ -79,12 +54,7 @@ async fn run_request(
     statements: &[&str],
     done: &mut Vec<StatementDone>,
 ) -> Option<sqlx::Error> {
-    let mut text = String::with_capacity(statements.iter().map(|s| s.len() + 3).sum());
-    for sql in statements {
-        // A newline first ends a trailing `--` comment before the separator.
-        text.push_str(sql);
-        text.push_str("\n;\n");
-    }
+    let text = request_text(statements);
     let mut results = sqlx::raw_sql(AssertSqlSafe(text)).execute_many(&mut *conn);
     // The results are collected on a short timer rather than as each arrives: waiting
     // for each would have the worker wake this thread once per statement, which costs

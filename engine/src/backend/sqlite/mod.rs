@@ -24,8 +24,8 @@ use rebuild::{children_of, rebuild_table, Rebuild};
 pub(crate) struct SqliteBackend;
 
 impl Backend for SqliteBackend {
-    fn batches_statements(&self) -> bool {
-        true
+    fn statement_batching(&self) -> super::Batching {
+        super::Batching::Transaction
     }
 
     fn column_names_sql(&self, table: &str) -> String {
