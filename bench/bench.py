@@ -1141,6 +1141,9 @@ def machine_and_versions(bench: Bench, backends: dict[str, Backend]) -> str:
         f"- Alembic {pkg('alembic')}, SQLAlchemy {pkg('sqlalchemy')}, psycopg2 {pkg('psycopg2').split()[0]}, "
         f"PyMySQL {pkg('pymysql')}, {first_line([py, '--version'])}",
     ]
+    data = os.environ.get("RETORT_BENCH_SERVER_DATA")
+    if data and ("postgres" in backends or "mysql" in backends):
+        lines.append(f"- PostgreSQL and MariaDB data: {data}")
     for b in backends.values():
         try:
             server = b.server_version()
