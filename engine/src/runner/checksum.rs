@@ -75,14 +75,6 @@ pub enum ChecksumError {
         /// The database's failure.
         error: Box<DbError>,
     },
-    /// Asking whether the run log table exists failed.
-    #[error("{error}")]
-    FindLogTable {
-        /// The run log table.
-        table: String,
-        /// The database's failure.
-        error: Box<DbError>,
-    },
     /// Reading the run log failed.
     #[error("reading the run log table {table} failed: {error}\n  SQL: {sql}")]
     ReadLogTable {
@@ -410,14 +402,7 @@ pub async fn changed_revisions_at_rows(
     rows: &[String],
 ) -> Result<Vec<ChangedRevision>, ChecksumError> {
     let table = &project.config.log_table;
-    if rows.is_empty()
-        || !version_table::exists(conn, table).await.map_err(|error| {
-            ChecksumError::FindLogTable {
-                table: table.clone(),
-                error: Box::new(error),
-            }
-        })?
-    {
+    if rows.is_empty() {
         return Ok(Vec::new());
     }
     let columns = crate::runner::runlog::column_names(conn, table)
@@ -426,6 +411,10 @@ pub async fn changed_revisions_at_rows(
             table: table.clone(),
             message,
         })?;
+    if columns.is_empty() {
+        // No columns: no run log table.
+        return Ok(Vec::new());
+    }
     let finished_only = crate::runner::runlog::progress_columns_in(&columns);
     let file_column = crate::runner::runlog::FILE_CHECKSUM_COLUMN.0;
     let with_file_checksum = columns.iter().any(|c| c == file_column);

@@ -79,15 +79,6 @@ pub(crate) async fn column_names(
         .collect())
 }
 
-/// True when the run log table has the progress columns (`status`, `statements_done`).
-pub(crate) async fn has_progress_columns(
-    conn: &mut Connection,
-    table: &str,
-) -> Result<bool, String> {
-    let names = column_names(conn, table).await?;
-    Ok(progress_columns_in(&names))
-}
-
 /// True when `names` (a run log table's columns) include the progress columns.
 pub(crate) fn progress_columns_in(names: &[String]) -> bool {
     PROGRESS_COLUMNS
@@ -207,11 +198,8 @@ pub(crate) async fn unfinished(
     project: &Project,
 ) -> Result<Vec<Unfinished>, String> {
     let table = &project.config.log_table;
-    if !crate::runner::version_table::exists(conn, table)
-        .await
-        .map_err(|e| e.to_string())?
-        || !has_progress_columns(conn, table).await?
-    {
+    // No columns: no table.
+    if !progress_columns_in(&column_names(conn, table).await?) {
         return Ok(Vec::new());
     }
     let b = conn.dialect().backend();
