@@ -153,16 +153,16 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             sql,
             resume,
         } => {
-            let project = load_project_headers(&cli)?;
-            migrate::migrate(&cli, &project, target, *sql, true, *resume).await
+            let (project, early) = load_project_for_run(&cli, *sql).await?;
+            migrate::migrate(&cli, &project, target, *sql, true, *resume, early).await
         }
         Command::Downgrade {
             target,
             sql,
             resume,
         } => {
-            let project = load_project_headers(&cli)?;
-            migrate::migrate(&cli, &project, target, *sql, false, *resume).await
+            let (project, early) = load_project_for_run(&cli, *sql).await?;
+            migrate::migrate(&cli, &project, target, *sql, false, *resume, early).await
         }
         Command::Stamp {
             revisions: revs,
@@ -206,6 +206,31 @@ fn load_project_with(
     cli: &Cli,
     load: fn(Config) -> Result<Project, retort_engine::project::ProjectLoadError>,
 ) -> Result<Project> {
+    load(project_config(cli)?).map_err(invalid_revision_files)
+}
+
+/// [`load_project_headers`] for `upgrade` and `downgrade`: an online run against a
+/// database server starts connecting first, and the revision files are read (on another
+/// thread) while it does; the connection is the run's.
+async fn load_project_for_run(
+    cli: &Cli,
+    offline: bool,
+) -> Result<(Project, Option<retort_engine::runner::EarlyConnection>)> {
+    let config = project_config(cli)?;
+    let early = if offline {
+        None
+    } else {
+        retort_engine::runner::EarlyConnection::start(&config.url(cli.url.as_deref()))
+    };
+    let project = tokio::task::spawn_blocking(move || Project::load_headers(config))
+        .await
+        .map_err(|e| anyhow::anyhow!("reading the revision files stopped: {e}"))?
+        .map_err(invalid_revision_files)?;
+    Ok((project, early))
+}
+
+/// The project's configuration, with what `-v` and the checks on it say.
+fn project_config(cli: &Cli) -> Result<Config> {
     let mut config = match Config::discover(cli.config.as_deref()) {
         Ok(c) => c,
         Err(ConfigError::Invalid(d)) => anyhow::bail!("invalid configuration:\n{d}"),
@@ -215,7 +240,11 @@ fn load_project_with(
     remember_url(&config);
     announce_config(cli, &config);
     warn_ambiguous_sqlite_url(cli, &config);
-    load(config).map_err(|e| anyhow::anyhow!("invalid revision files:\n{e}"))
+    Ok(config)
+}
+
+fn invalid_revision_files(e: retort_engine::project::ProjectLoadError) -> anyhow::Error {
+    anyhow::anyhow!("invalid revision files:\n{e}")
 }
 
 /// The database's current revisions (read-only).

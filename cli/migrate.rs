@@ -37,6 +37,7 @@ pub async fn migrate(
     sql: bool,
     up: bool,
     resume: bool,
+    early: Option<runner::EarlyConnection>,
 ) -> Result<ExitCode> {
     let url = project.config.url(cli.url.as_deref());
     if sql {
@@ -71,6 +72,7 @@ pub async fn migrate(
         crate::checksums::report(cli, project, changed).map_err(|e| e.to_string())
     };
     let options = runner::RunOptions {
+        connection: early,
         resume,
         on_changed: Some(&mut on_changed),
     };

@@ -115,3 +115,45 @@ fn read_only_commands_never_create_a_sqlite_file() {
     assert_eq!(up.code, 0, "{}", up.all());
     assert!(db.exists());
 }
+
+#[test]
+fn a_run_against_a_server_reports_its_revision_files_before_its_connection() {
+    // `upgrade` and `downgrade` start connecting to a server while they read the
+    // revision files: what the user is told, and in which order, must not change.
+    let dir = init_project();
+    let p = dir.path();
+    for url in [
+        "postgres://u:secret@127.0.0.1:1/x",
+        "mysql://u:secret@127.0.0.1:1/x",
+    ] {
+        write(
+            &p.join("versions/a_x.yaml"),
+            "revision: a\ndown_revision: null\nupgrade: []\ndowngrade: []\n",
+        );
+        for command in ["upgrade", "downgrade"] {
+            let target = if command == "upgrade" { "head" } else { "base" };
+            let run = retort(p, &[command, target, "--url", url]);
+            assert_eq!(run.code, 1, "{}", run.all());
+            assert!(
+                run.stderr.contains("cannot connect to") && run.stderr.contains("u:***@"),
+                "{url} {command}: {}",
+                run.stderr
+            );
+            assert!(!run.stderr.contains("secret"), "{}", run.stderr);
+        }
+        // A broken revision file is reported, and the unreachable server is not.
+        write(&p.join("versions/a_x.yaml"), "revision: [unclosed\n");
+        let run = retort(p, &["upgrade", "head", "--url", url]);
+        assert_eq!(run.code, 1, "{}", run.all());
+        assert!(
+            run.stderr.contains("invalid revision files") && run.stderr.contains("a_x.yaml"),
+            "{url}: {}",
+            run.stderr
+        );
+        assert!(
+            !run.stderr.contains("cannot connect"),
+            "{url}: {}",
+            run.stderr
+        );
+    }
+}

@@ -162,6 +162,12 @@ pub trait Backend: Sync {
     /// file that does not exist is created (else it reads as an empty database).
     fn open<'a>(&'a self, url: &'a str, create: bool) -> ConnectFuture<'a>;
 
+    /// True when connecting may create the database (a SQLite file): a run checks what
+    /// it would do first, and connects only then.
+    fn connecting_creates_database(&self) -> bool {
+        false
+    }
+
     /// True when a connection error (the server's `code`, `message`) means the
     /// credentials were refused.
     fn is_auth_failure(&self, code: &str, message: &str) -> bool {

@@ -13,7 +13,7 @@ use std::future::Future;
 use std::time::Instant;
 
 use crate::backend::RenderContext;
-use crate::db::Connection;
+use crate::db::{Connection, DbError};
 use crate::dialect::Dialect;
 use crate::project::Project;
 use crate::script::graph::{apply_changes, Direction, Step, VersionChange};
@@ -270,9 +270,42 @@ pub async fn run(
 /// stops the run.
 pub type OnChanged<'a> = &'a mut dyn FnMut(&[checksum::ChangedRevision]) -> Result<(), String>;
 
+/// A connection being opened in the background while the caller does other work (reads
+/// the revision files): see [`EarlyConnection::start`].
+pub struct EarlyConnection(tokio::task::JoinHandle<Result<Connection, DbError>>);
+
+impl EarlyConnection {
+    /// Starts connecting to `url`, unless connecting may create the database (SQLite: a
+    /// run checks what it would do before it creates the file). It progresses while
+    /// the caller awaits something else on the runtime.
+    pub fn start(url: &str) -> Option<EarlyConnection> {
+        let dialect = Dialect::from_url(url)?;
+        if dialect.backend().connecting_creates_database() {
+            return None;
+        }
+        let url = url.to_string();
+        Some(EarlyConnection(tokio::spawn(async move {
+            Connection::connect(&url).await
+        })))
+    }
+
+    /// The connection, or why it could not be made.
+    async fn finish(self, url: &str) -> Result<Connection, DbError> {
+        self.0.await.unwrap_or_else(|e| {
+            Err(DbError::Connect {
+                url: crate::db::mask_url(url),
+                reason: format!("connecting stopped: {e}"),
+            })
+        })
+    }
+}
+
 /// What an online run does besides its command.
 #[derive(Default)]
 pub struct RunOptions<'a> {
+    /// The run's connection, opened while the caller read the revision files (else the
+    /// run connects to its URL itself).
+    pub connection: Option<EarlyConnection>,
     /// First run the rest of the revision an interrupted run left unfinished (see
     /// [`crate::runner::runlog`]), which must be the plan's first step.
     pub resume: bool,
@@ -286,7 +319,7 @@ pub async fn run_with(
     project: &Project,
     url: &str,
     command: &Command,
-    options: RunOptions<'_>,
+    mut options: RunOptions<'_>,
     progress: Progress<'_>,
 ) -> Result<Vec<String>, RunError> {
     // A SQLite database that does not exist yet is at base: what would run is checked
@@ -296,9 +329,12 @@ pub async fn run_with(
             check_steps(project, dialect, &plan(project, &[], command)?)?;
         }
     }
-    let mut conn = Connection::connect(url)
-        .await
-        .map_err(|e| RunError::plain(e.to_string()))?;
+    let early = options.connection.take();
+    let connected = match early {
+        Some(early) => early.finish(url).await,
+        None => Connection::connect(url).await,
+    };
+    let mut conn = connected.map_err(|e| RunError::plain(e.to_string()))?;
     let table = project.config.version_table.clone();
     let held = lock::acquire(&mut conn, url, &table, &mut |m| progress(m))
         .await
@@ -331,7 +367,9 @@ async fn run_locked(
     options: RunOptions<'_>,
     progress: Progress<'_>,
 ) -> Result<Vec<String>, RunError> {
-    let RunOptions { resume, on_changed } = options;
+    let RunOptions {
+        resume, on_changed, ..
+    } = options;
     let table = &project.config.version_table;
     let mut sink = Executor::batching(conn);
     if !per_migration(project, sink.dialect()) {

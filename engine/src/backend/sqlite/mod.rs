@@ -28,6 +28,10 @@ impl Backend for SqliteBackend {
         super::Batching::Transaction
     }
 
+    fn connecting_creates_database(&self) -> bool {
+        true
+    }
+
     fn column_names_sql(&self, table: &str) -> String {
         format!(
             "SELECT name FROM pragma_table_info({})",
