@@ -154,7 +154,10 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             resume,
         } => {
             let (project, early) = load_project_for_run(&cli, *sql).await?;
-            migrate::migrate(&cli, &project, target, *sql, true, *resume, early).await
+            let done = migrate::migrate(&cli, &project, target, *sql, true, *resume, early).await;
+            // The process ends now: freeing every parsed revision would only delay it.
+            std::mem::forget(project);
+            done
         }
         Command::Downgrade {
             target,
@@ -162,7 +165,10 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             resume,
         } => {
             let (project, early) = load_project_for_run(&cli, *sql).await?;
-            migrate::migrate(&cli, &project, target, *sql, false, *resume, early).await
+            let done = migrate::migrate(&cli, &project, target, *sql, false, *resume, early).await;
+            // The process ends now: freeing every parsed revision would only delay it.
+            std::mem::forget(project);
+            done
         }
         Command::Stamp {
             revisions: revs,

@@ -356,6 +356,35 @@ impl Project {
         (offset % size == 0 && at < self.files.len()).then_some(at)
     }
 
+    /// Reads and parses the operations of `files` (both directions) ahead of their use,
+    /// on several threads when there are many: the results are cached like
+    /// [`Project::parsed_operations`]'s.
+    pub fn parse_ahead(&self, files: &[&RevisionFile]) {
+        let threads = crate::script::threads_for(files.len());
+        if threads < 2 {
+            return;
+        }
+        let parse = |part: &[&RevisionFile]| {
+            for file in part.iter().filter(|f| !f.is_sql()) {
+                for direction in [Direction::Up, Direction::Down] {
+                    self.parsed_operations(file, direction);
+                }
+            }
+        };
+        let chunk = files.len().div_ceil(threads);
+        std::thread::scope(|scope| {
+            let mut parts = files.chunks(chunk);
+            let mine = parts.next().unwrap_or_default();
+            let others: Vec<_> = parts.map(|part| scope.spawn(move || parse(part))).collect();
+            parse(mine);
+            for other in others {
+                // A parser panic is a bug; the checks that follow meet it again and
+                // report it, so it is not re-raised here.
+                let _ = other.join();
+            }
+        });
+    }
+
     /// One direction of `file`'s operations, parsed with the project's naming
     /// convention; parsed once per run for a file of this project (every caller, from
     /// the checks before a run to the checksums, shares the result).

@@ -396,6 +396,7 @@ pub fn check_before_run(
 ) -> Diagnostics {
     let mut errors = Diagnostics::default();
     let mut identifiers = Vec::new();
+    project.parse_ahead(files);
     for file in files {
         if file.is_sql() {
             continue;

@@ -212,6 +212,10 @@ pub(crate) struct StatementDone {
     pub(crate) at: std::time::Instant,
 }
 
+/// What a batch ([`Connection::execute_batch`]) did: each statement's result, or the
+/// failure that stopped it.
+pub(crate) type BatchOutcome = Result<Vec<StatementDone>, BatchFailure>;
+
 /// A statement of a batch ([`Connection::execute_batch`]) failed.
 #[derive(Debug)]
 pub(crate) struct BatchFailure {
@@ -277,6 +281,20 @@ pub enum Connection {
     Postgres(PgConnection),
     /// MySQL or MariaDB.
     MySql(MySqlConnection),
+    /// SQLite, lent to the thread running a batch ([`Connection::start_batch`]); it
+    /// comes back before the connection is used again.
+    SqliteBusy(super::sqlite::batch::BatchInFlight),
+    /// SQLite, lost with a batch's thread that stopped before handing it back: every
+    /// use fails (and the open transaction, if any, is gone with it).
+    SqliteLost,
+}
+
+/// The failure of every use of a [`Connection::SqliteLost`].
+fn lost(sql: &str) -> DbError {
+    DbError::Statement {
+        sql: sql.to_string(),
+        message: "the SQLite connection was lost: the thread running a batch of statements stopped before handing it back".into(),
+    }
 }
 
 /// The environment variable naming a file to which every connection opened appends one
@@ -328,19 +346,70 @@ impl Connection {
     /// The backend this connection talks to.
     pub fn dialect(&self) -> Dialect {
         match self {
-            Connection::Sqlite(_) => Dialect::Sqlite,
+            Connection::Sqlite(_) | Connection::SqliteBusy(_) | Connection::SqliteLost => {
+                Dialect::Sqlite
+            }
             Connection::Postgres(_) => Dialect::Postgres,
             Connection::MySql(_) => Dialect::MySql,
         }
     }
 
+    /// Lends a SQLite connection to a thread of its own that runs `statements` as
+    /// [`Connection::execute_batch`] does, while the caller goes on (renders the next
+    /// ones); [`Connection::land_batch`] takes it back with the outcome. On the servers,
+    /// or while a batch runs, nothing starts and the statements come back.
+    pub(crate) fn start_batch(&mut self, statements: Vec<String>) -> Result<(), Vec<String>> {
+        match std::mem::replace(self, Connection::SqliteLost) {
+            Connection::Sqlite(c) => {
+                *self = Connection::SqliteBusy(super::sqlite::batch::start(c, statements));
+                Ok(())
+            }
+            other => {
+                *self = other;
+                Err(statements)
+            }
+        }
+    }
+
+    /// Waits for the batch [`Connection::start_batch`] started and takes the connection
+    /// back; returns the batch's statements and outcome (none when no batch ran).
+    pub(crate) async fn land_batch(&mut self) -> Option<(Vec<String>, BatchOutcome)> {
+        if !matches!(self, Connection::SqliteBusy(_)) {
+            return None;
+        }
+        let Connection::SqliteBusy(run) = std::mem::replace(self, Connection::SqliteLost) else {
+            return None;
+        };
+        match run.finish().await {
+            Ok((conn, statements, outcome)) => {
+                *self = Connection::Sqlite(conn);
+                Some((statements, outcome))
+            }
+            Err(failure) => Some((Vec::new(), Err(failure))),
+        }
+    }
+
+    /// Takes back a connection lent to a batch before another use (a failure of the
+    /// batch is this use's failure).
+    async fn settle(&mut self, sql: &str) -> Result<(), DbError> {
+        if let Some((_, Err(failure))) = self.land_batch().await {
+            return Err(failure.error);
+        }
+        if matches!(self, Connection::SqliteLost) {
+            return Err(lost(sql));
+        }
+        Ok(())
+    }
+
     /// Runs one or more statements (no parameters); returns the rows affected.
     pub async fn execute(&mut self, sql: &str) -> Result<u64, DbError> {
+        self.settle(sql).await?;
         let q = sqlx::raw_sql(AssertSqlSafe(sql.to_string()));
         let res = match self {
             Connection::Sqlite(c) => q.execute(c).await.map(|r| r.rows_affected()),
             Connection::Postgres(c) => q.execute(c).await.map(|r| r.rows_affected()),
             Connection::MySql(c) => q.execute(c).await.map(|r| r.rows_affected()),
+            Connection::SqliteBusy(_) | Connection::SqliteLost => return Err(lost(sql)),
         };
         res.map_err(|e| statement_error(sql, &e))
     }
@@ -350,12 +419,17 @@ impl Connection {
     /// [`super::sqlite::batch`]; MySQL: a few round trips, see [`super::mysql::batch`];
     /// PostgreSQL: one round trip each); returns the rows
     /// each changed and when each finished. Stops at the first that fails.
-    pub(crate) async fn execute_batch(
-        &mut self,
-        statements: &[&str],
-    ) -> Result<Vec<StatementDone>, BatchFailure> {
+    pub(crate) async fn execute_batch(&mut self, statements: &[&str]) -> BatchOutcome {
         if statements.is_empty() {
             return Ok(Vec::new());
+        }
+        let first = statements[0];
+        if let Err(error) = self.settle(first).await {
+            return Err(BatchFailure {
+                index: 0,
+                error,
+                done: Vec::new(),
+            });
         }
         let c = match self {
             Connection::Sqlite(c) => {
@@ -363,6 +437,13 @@ impl Connection {
             }
             Connection::MySql(c) => return super::mysql::batch::execute_batch(c, statements).await,
             Connection::Postgres(c) => c,
+            Connection::SqliteBusy(_) | Connection::SqliteLost => {
+                return Err(BatchFailure {
+                    index: 0,
+                    error: lost(first),
+                    done: Vec::new(),
+                })
+            }
         };
         let mut done = Vec::with_capacity(statements.len());
         for (index, sql) in statements.iter().enumerate() {
@@ -386,6 +467,7 @@ impl Connection {
 
     /// Runs a query and returns every row with every value as text.
     pub async fn query(&mut self, sql: &str) -> Result<Vec<TextRow>, DbError> {
+        self.settle(sql).await?;
         let q = sqlx::raw_sql(AssertSqlSafe(sql.to_string()));
         let res = match self {
             Connection::Sqlite(c) => q
@@ -400,16 +482,19 @@ impl Connection {
                 .fetch_all(c)
                 .await
                 .map(|rows| rows.iter().map(row_text).collect()),
+            Connection::SqliteBusy(_) | Connection::SqliteLost => return Err(lost(sql)),
         };
         res.map_err(|e| statement_error(sql, &e))
     }
 
     /// Closes the connection cleanly.
-    pub async fn close(self) {
+    pub async fn close(mut self) {
+        let _ = self.settle("").await;
         let _ = match self {
             Connection::Sqlite(c) => c.close().await,
             Connection::Postgres(c) => c.close().await,
             Connection::MySql(c) => c.close().await,
+            Connection::SqliteBusy(_) | Connection::SqliteLost => Ok(()),
         };
     }
 }

@@ -324,9 +324,12 @@ pub async fn run_with(
 ) -> Result<Vec<String>, RunError> {
     // A SQLite database that does not exist yet is at base: what would run is checked
     // before connecting creates its file, so that a refused run leaves no file behind.
+    let mut checked = None;
     if let (Some(file), Some(dialect)) = (lock::sqlite_file(url), Dialect::from_url(url)) {
         if !file.exists() {
-            check_steps(project, dialect, &plan(project, &[], command)?)?;
+            let steps = plan(project, &[], command)?;
+            check_steps(project, dialect, &steps)?;
+            checked = Some(steps);
         }
     }
     let early = options.connection.take();
@@ -345,7 +348,7 @@ pub async fn run_with(
             .await
             .map_err(|e| RunError::plain(e.to_string()))?;
     }
-    let result = run_locked(project, &mut conn, command, options, progress).await;
+    let result = run_locked(project, &mut conn, command, options, checked, progress).await;
     for sql in dialect.backend().run_epilogue() {
         let _ = conn.execute(sql).await;
     }
@@ -360,11 +363,14 @@ fn per_migration(project: &Project, dialect: Dialect) -> bool {
     project.config.transaction_per_migration || !dialect.backend().transactional_ddl()
 }
 
+/// The run under its lock; `checked`: the steps [`check_steps`] passed already (the
+/// plan of a SQLite file that did not exist), not checked again if the plan is the same.
 async fn run_locked(
     project: &Project,
     conn: &mut Connection,
     command: &Command,
     options: RunOptions<'_>,
+    checked: Option<Vec<Step>>,
     progress: Progress<'_>,
 ) -> Result<Vec<String>, RunError> {
     let RunOptions {
@@ -398,8 +404,12 @@ async fn run_locked(
     let dialect = sink.dialect();
     let steps = match check_rows(project, &rows, table)
         .and_then(|_| plan(project, &rows, command))
-        .and_then(|steps| check_steps(project, dialect, &steps).map(|_| steps))
-    {
+        .and_then(|steps| {
+            if checked.as_ref() == Some(&steps) {
+                return Ok(steps);
+            }
+            check_steps(project, dialect, &steps).map(|_| steps)
+        }) {
         Ok(s) => s,
         Err(e) => {
             sink.rollback().await;

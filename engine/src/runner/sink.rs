@@ -3,6 +3,7 @@
 //! (in the parent module) is the same for both, so online and offline runs cannot
 //! drift apart.
 
+use crate::backend::connection::{BatchFailure, BatchOutcome};
 use crate::backend::{render, render_live, Batching, RenderContext, RenderError};
 use crate::db::{Connection, DbError};
 use crate::dialect::Dialect;
@@ -186,15 +187,26 @@ struct WaitingRevision {
 /// ([`Batching::Revision`]).
 const REVISION_REQUEST_LIMIT: usize = 256;
 
+/// A batch running on its own thread ([`Executor::start_pending`]): what its
+/// statements are, and the revisions it finishes.
+struct InFlight {
+    kinds: Vec<PendingKind>,
+    waiting: Vec<WaitingRevision>,
+    sent: Instant,
+    sent_utc: chrono::DateTime<chrono::Utc>,
+}
+
 /// How many run-log rows one INSERT writes.
 const LOG_ROWS_PER_INSERT: usize = 200;
 
 /// The fewest and most statements held back before they are sent at a revision's end.
 const BATCH_LIMITS: (usize, usize) = (8, 4096);
 /// A batch that ran faster than this doubles the next one; slower than
-/// [`SLOW_BATCH`] halves it (progress lines wait for their batch).
-const FAST_BATCH: Duration = Duration::from_millis(50);
-const SLOW_BATCH: Duration = Duration::from_millis(250);
+/// [`SLOW_BATCH`] halves it. Batches run while the next ones are rendered, except the
+/// last (sent at the commit), and progress lines wait for their batch: short ones keep
+/// both waits short, and the thread each batch starts costs well under a millisecond.
+const FAST_BATCH: Duration = Duration::from_millis(10);
+const SLOW_BATCH: Duration = Duration::from_millis(40);
 
 /// Runs the statements on a connection.
 ///
@@ -229,6 +241,8 @@ pub(crate) struct Executor<'c> {
     batch_limit: usize,
     /// Progress lines of revisions done, not yet taken.
     finished: Vec<String>,
+    /// The batch running on its own thread, if any.
+    in_flight: Option<InFlight>,
 }
 
 impl<'c> Executor<'c> {
@@ -244,6 +258,7 @@ impl<'c> Executor<'c> {
             waiting: Vec::new(),
             batch_limit: BATCH_LIMITS.0,
             finished: Vec::new(),
+            in_flight: None,
         }
     }
 
@@ -336,9 +351,11 @@ impl<'c> Executor<'c> {
         self.waiting.clear();
     }
 
-    /// Sends the held-back statements, then the run-log rows of the revisions they
-    /// finish; their progress lines go to `finished`.
+    /// Sends the held-back statements (after the batch in flight, if any, is done),
+    /// then the run-log rows of the revisions they finish; their progress lines go to
+    /// `finished`.
     async fn send_pending(&mut self) -> Result<(), RunError> {
+        self.land().await?;
         if self.pending.is_empty() && self.waiting.is_empty() {
             return Ok(());
         }
@@ -348,6 +365,102 @@ impl<'c> Executor<'c> {
         let sent = Instant::now();
         let sent_utc = chrono::Utc::now();
         let outcome = self.conn.execute_batch(&statements).await;
+        self.batch_done(pending, waiting, sent, sent_utc, outcome)
+            .await
+    }
+
+    /// Starts sending the held-back statements on a thread of their own where the
+    /// connection allows ([`Connection::start_batch`]: SQLite), so that the run renders
+    /// the next revisions while they run; their results are taken in before anything
+    /// else reaches the database ([`Executor::land`]). Elsewhere, sends them.
+    async fn start_pending(&mut self) -> Result<(), RunError> {
+        self.land().await?;
+        if self.pending.is_empty() {
+            return self.send_pending().await;
+        }
+        let (statements, kinds): (Vec<String>, Vec<PendingKind>) =
+            std::mem::take(&mut self.pending)
+                .into_iter()
+                .map(|p| (p.sql, p.kind))
+                .unzip();
+        let in_flight = InFlight {
+            kinds,
+            waiting: std::mem::take(&mut self.waiting),
+            sent: Instant::now(),
+            sent_utc: chrono::Utc::now(),
+        };
+        match self.conn.start_batch(statements) {
+            Ok(()) => {
+                self.in_flight = Some(in_flight);
+                Ok(())
+            }
+            Err(statements) => {
+                // Not lent: sent here, whose failure names the statement.
+                self.pending = statements
+                    .into_iter()
+                    .zip(in_flight.kinds)
+                    .map(|(sql, kind)| Pending { sql, kind })
+                    .collect();
+                self.waiting = in_flight.waiting;
+                self.send_pending().await
+            }
+        }
+    }
+
+    /// Takes in the results of the batch in flight, if any (see
+    /// [`Executor::start_pending`]).
+    async fn land(&mut self) -> Result<(), RunError> {
+        let Some(in_flight) = self.in_flight.take() else {
+            return Ok(());
+        };
+        let (statements, outcome) = self.conn.land_batch().await.unwrap_or_else(|| {
+            (
+                Vec::new(),
+                Err(BatchFailure {
+                    index: 0,
+                    error: DbError::Statement {
+                        sql: String::new(),
+                        message: "a batch of statements went missing".into(),
+                    },
+                    done: Vec::new(),
+                }),
+            )
+        });
+        let pending = statements
+            .into_iter()
+            .zip(in_flight.kinds)
+            .map(|(sql, kind)| Pending { sql, kind })
+            .collect();
+        self.batch_done(
+            pending,
+            in_flight.waiting,
+            in_flight.sent,
+            in_flight.sent_utc,
+            outcome,
+        )
+        .await
+    }
+
+    /// Forgets what is held back and the results of a batch in flight (the transaction
+    /// is being rolled back).
+    async fn discard_pending(&mut self) {
+        self.drop_pending();
+        if self.in_flight.take().is_some() {
+            let _ = self.conn.land_batch().await;
+        }
+    }
+
+    /// What follows a batch `pending` sent at `sent`: the revisions of `waiting` it
+    /// finished get their run-log rows and progress lines; a failure names its
+    /// statement.
+    async fn batch_done(
+        &mut self,
+        pending: Vec<Pending>,
+        waiting: Vec<WaitingRevision>,
+        sent: Instant,
+        sent_utc: chrono::DateTime<chrono::Utc>,
+        outcome: BatchOutcome,
+    ) -> Result<(), RunError> {
         let ran = match &outcome {
             Ok(done) => done.as_slice(),
             Err(failure) => failure.done.as_slice(),
@@ -589,7 +702,7 @@ impl StatementSink for Executor<'_> {
         ctx: &RenderContext,
     ) -> Result<Vec<String>, RenderError> {
         debug_assert!(
-            self.pending.is_empty()
+            (self.pending.is_empty() && self.in_flight.is_none())
                 || !crate::backend::render_reads_database(op, ctx, self.dialect()),
             "statements held back while rendering reads the database"
         );
@@ -614,7 +727,7 @@ impl StatementSink for Executor<'_> {
     }
 
     async fn rollback(&mut self) {
-        self.drop_pending();
+        self.discard_pending().await;
         if self.open {
             let _ = self.conn.execute("ROLLBACK").await;
             self.open = false;
@@ -699,7 +812,7 @@ impl StatementSink for Executor<'_> {
     }
 
     async fn log_failed(&mut self) {
-        self.drop_pending();
+        self.discard_pending().await;
         if let Some(log) = self.log.take() {
             log.failed(self.conn).await;
         }
@@ -728,7 +841,7 @@ impl StatementSink for Executor<'_> {
                 started,
             });
             if self.pending.len() >= self.batch_limit {
-                self.send_pending().await?;
+                self.start_pending().await?;
             }
             return Ok(());
         }

@@ -172,16 +172,21 @@ fn revision_paths(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
 /// Files a thread reads before the work is worth splitting across threads.
 const FILES_PER_THREAD: usize = 64;
 
+/// How many threads should share work on `files` revision files (1: not worth it).
+pub(crate) fn threads_for(files: usize) -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(8)
+        .min(files / FILES_PER_THREAD)
+        .max(1)
+}
+
 /// Reads and parses `paths` (in order), on several threads when there are many.
 fn read_in_parallel(
     paths: &[PathBuf],
     headers_only: bool,
 ) -> Vec<Result<Option<RevisionFile>, Diagnostics>> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, usize::from)
-        .min(8)
-        .min(paths.len() / FILES_PER_THREAD)
-        .max(1);
+    let threads = threads_for(paths.len());
     if threads == 1 {
         return paths.iter().map(|p| read_one(p, headers_only)).collect();
     }

@@ -5,6 +5,7 @@ pub mod graph;
 pub mod graph_draw;
 mod template;
 
+pub(crate) use file::threads_for;
 pub use file::{
     load_revision_files, load_revision_headers, parse_revision_text, RevisionBody, RevisionFile,
 };

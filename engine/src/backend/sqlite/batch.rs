@@ -19,10 +19,70 @@ use futures_util::{FutureExt, TryStreamExt};
 use sqlx::sqlite::SqliteConnection;
 use sqlx::AssertSqlSafe;
 
-use crate::backend::connection::{request_outcome, request_text, BatchFailure, StatementDone};
+use crate::backend::connection::{
+    request_outcome, request_text, BatchFailure, BatchOutcome, DbError, StatementDone,
+};
 
-/// The first and the longest pause between two looks at a batch's results.
-const RESULT_POLL: (Duration, Duration) = (Duration::from_millis(1), Duration::from_millis(16));
+/// A batch running on a thread of its own with the connection lent to it
+/// ([`crate::db::Connection::start_batch`]).
+pub struct BatchInFlight {
+    done: tokio::sync::oneshot::Receiver<Landed>,
+}
+
+/// What a batch's thread hands back: the connection, the statements and the outcome.
+type Landed = (SqliteConnection, Vec<String>, BatchOutcome);
+
+/// Runs `statements` on `conn` on a thread of its own (with a runtime of its own for
+/// the result timer), so that the caller's work and SQLite's overlap.
+pub(crate) fn start(conn: SqliteConnection, statements: Vec<String>) -> BatchInFlight {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let run = move || {
+        let mut conn = conn;
+        let outcome = match tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+        {
+            Ok(rt) => rt.block_on(async {
+                let refs: Vec<&str> = statements.iter().map(String::as_str).collect();
+                execute_batch(&mut conn, &refs).await
+            }),
+            Err(e) => Err(BatchFailure {
+                index: 0,
+                error: DbError::Statement {
+                    sql: statements.first().cloned().unwrap_or_default(),
+                    message: format!("starting the thread's runtime for a batch failed: {e}"),
+                },
+                done: Vec::new(),
+            }),
+        };
+        let _ = tx.send((conn, statements, outcome));
+    };
+    // A thread that cannot start drops the connection with `run`: its next use then
+    // reports it lost (and the open transaction rolls back with it).
+    let _ = std::thread::Builder::new()
+        .name("retort-sqlite-batch".into())
+        .spawn(run);
+    BatchInFlight { done: rx }
+}
+
+impl BatchInFlight {
+    /// Waits for the batch; the connection comes back with its statements and outcome.
+    pub(crate) async fn finish(self) -> Result<Landed, BatchFailure> {
+        self.done.await.map_err(|_| BatchFailure {
+            index: 0,
+            error: DbError::Statement {
+                sql: String::new(),
+                message: "the thread running a batch of statements stopped before handing the connection back".into(),
+            },
+            done: Vec::new(),
+        })
+    }
+}
+
+/// The first and the longest pause between two looks at a batch's results. The
+/// longest is also how long SQLite may sit idle after a request's last statement before
+/// the next request is sent.
+const RESULT_POLL: (Duration, Duration) = (Duration::from_millis(1), Duration::from_millis(2));
 
 /// How many statements go in one request. sqlx keeps every statement of a request
 /// prepared until the request ends, and SQLite visits each prepared statement after
@@ -229,5 +289,63 @@ mod tests {
             .await
             .unwrap_err();
         assert_eq!(here.error.to_string(), one_by_one);
+    }
+
+    fn owned(statements: &[&str]) -> Vec<String> {
+        statements.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[tokio::test]
+    async fn a_batch_lent_to_its_thread_comes_back_with_its_statements_and_results() {
+        let mut conn = crate::db::Connection::Sqlite(memory().await);
+        let statements = owned(&[
+            "CREATE TABLE t (a INTEGER PRIMARY KEY)",
+            "INSERT INTO t VALUES (1), (2)",
+            "DELETE FROM t WHERE a = 2",
+        ]);
+        assert!(conn.start_batch(statements.clone()).is_ok());
+        // A second batch cannot start while the first holds the connection.
+        assert_eq!(
+            conn.start_batch(owned(&["SELECT 1"])),
+            Err(owned(&["SELECT 1"]))
+        );
+        let (back, outcome) = conn.land_batch().await.expect("a batch ran");
+        assert_eq!(back, statements);
+        let changed: Vec<u64> = outcome.unwrap().iter().map(|d| d.changed).collect();
+        assert_eq!(changed, vec![0, 2, 1]);
+        assert!(conn.land_batch().await.is_none());
+        let rows = conn.query("SELECT a FROM t").await.unwrap();
+        assert_eq!(rows, vec![vec![Some("1".to_string())]]);
+    }
+
+    #[tokio::test]
+    async fn a_lent_batch_that_failed_names_its_statement_and_the_next_use_waits_for_it() {
+        let mut conn = crate::db::Connection::Sqlite(memory().await);
+        let statements = owned(&[
+            "CREATE TABLE t (a INTEGER PRIMARY KEY)",
+            "INSERT INTO t VALUES (1)",
+            "INSERT INTO t VALUES (1)",
+            "CREATE TABLE u (b INTEGER)",
+        ]);
+        assert!(conn.start_batch(statements).is_ok());
+        let (_, outcome) = conn.land_batch().await.expect("a batch ran");
+        let failure = outcome.unwrap_err();
+        assert_eq!((failure.index, failure.done.len()), (2, 2));
+        assert!(failure
+            .error
+            .to_string()
+            .contains("UNIQUE constraint failed"));
+        // A use of the connection while a batch runs waits for it first; the batch's
+        // failure is that use's.
+        assert!(conn
+            .start_batch(owned(&["INSERT INTO t VALUES (1)"]))
+            .is_ok());
+        let err = conn.query("SELECT count(*) FROM t").await.unwrap_err();
+        assert!(
+            err.to_string().contains("UNIQUE constraint failed"),
+            "{err}"
+        );
+        let rows = conn.query("SELECT count(*) FROM t").await.unwrap();
+        assert_eq!(rows, vec![vec![Some("1".to_string())]]);
     }
 }
