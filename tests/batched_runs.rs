@@ -24,12 +24,17 @@ fn revision(i: usize, broken: bool) -> String {
     )
 }
 
-fn chain(dir: &Path, n: usize, broken: Option<usize>) {
+/// A project with no tables declared and no revision yet.
+fn empty_project(dir: &Path) {
     write(
         &dir.join("retort.yaml"),
         "schema: schema.yaml\nversions: versions\n",
     );
     write(&dir.join("schema.yaml"), "tables: {}\n");
+}
+
+fn chain(dir: &Path, n: usize, broken: Option<usize>) {
+    empty_project(dir);
     for i in 1..=n {
         write(
             &dir.join("versions").join(format!("{i:04}.yaml")),
@@ -196,11 +201,7 @@ async fn a_failure_late_in_a_chain_names_its_revision_operation_and_statement() 
 async fn execute_operations_run_in_order_with_rendered_statements() {
     let dir = temp_project();
     let d = dir.path();
-    write(
-        &d.join("retort.yaml"),
-        "schema: schema.yaml\nversions: versions\n",
-    );
-    write(&d.join("schema.yaml"), "tables: {}\n");
+    empty_project(d);
     // Rendered statements before and after hand-written SQL: the SQL must see the
     // table created before it, and the index after it must see its rows' column.
     write(
@@ -229,11 +230,7 @@ async fn execute_operations_run_in_order_with_rendered_statements() {
 async fn an_operation_that_cannot_render_runs_after_the_statements_before_it_on_mariadb() {
     let dir = temp_project();
     let d = dir.path();
-    write(
-        &d.join("retort.yaml"),
-        "schema: schema.yaml\nversions: versions\n",
-    );
-    write(&d.join("schema.yaml"), "tables: {}\n");
+    empty_project(d);
     // MySQL/MariaDB have no partial indexes: operation #3 fails as it is rendered, after
     // the two before it were rendered and held back to go in the revision's request.
     write(
