@@ -228,11 +228,18 @@ async fn load_project_for_run(
     } else {
         retort_engine::runner::EarlyConnection::start(&config.url(cli.url.as_deref()))
     };
+    let Some(early) = early else {
+        // Nothing to overlap (offline, or SQLite): read them here.
+        return Ok((
+            Project::load_headers(config).map_err(invalid_revision_files)?,
+            None,
+        ));
+    };
     let project = tokio::task::spawn_blocking(move || Project::load_headers(config))
         .await
         .map_err(|e| anyhow::anyhow!("reading the revision files stopped: {e}"))?
         .map_err(invalid_revision_files)?;
-    Ok((project, early))
+    Ok((project, Some(early)))
 }
 
 /// The project's configuration, with what `-v` and the checks on it say.

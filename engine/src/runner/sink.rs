@@ -129,6 +129,28 @@ struct Pending {
     kind: PendingKind,
 }
 
+impl Pending {
+    /// A run-log write `(sql, context)` of `revision`.
+    fn log_write((sql, context): (String, String), revision: &str) -> Pending {
+        Pending {
+            sql,
+            kind: PendingKind::LogWrite {
+                revision: revision.to_string(),
+                context,
+            },
+        }
+    }
+
+    /// The statements of a batch back together with their kinds.
+    fn rejoin(statements: Vec<String>, kinds: Vec<PendingKind>) -> Vec<Pending> {
+        statements
+            .into_iter()
+            .zip(kinds)
+            .map(|(sql, kind)| Pending { sql, kind })
+            .collect()
+    }
+}
+
 /// What a held-back statement is, for its error and its check.
 enum PendingKind {
     /// A statement of a revision's body.
@@ -396,11 +418,7 @@ impl<'c> Executor<'c> {
             }
             Err(statements) => {
                 // Not lent: sent here, whose failure names the statement.
-                self.pending = statements
-                    .into_iter()
-                    .zip(in_flight.kinds)
-                    .map(|(sql, kind)| Pending { sql, kind })
-                    .collect();
+                self.pending = Pending::rejoin(statements, in_flight.kinds);
                 self.waiting = in_flight.waiting;
                 self.send_pending().await
             }
@@ -426,11 +444,7 @@ impl<'c> Executor<'c> {
                 }),
             )
         });
-        let pending = statements
-            .into_iter()
-            .zip(in_flight.kinds)
-            .map(|(sql, kind)| Pending { sql, kind })
-            .collect();
+        let pending = Pending::rejoin(statements, in_flight.kinds);
         self.batch_done(
             pending,
             in_flight.waiting,
@@ -642,13 +656,7 @@ impl StatementSink for Executor<'_> {
             // into the row written when the revision is done.
             let dialect = self.dialect();
             let progress = self.log.as_mut().and_then(|log| log.counted(dialect));
-            let count = progress.map(|(sql, context)| Pending {
-                sql,
-                kind: PendingKind::LogWrite {
-                    revision: origin.revision.clone(),
-                    context,
-                },
-            });
+            let count = progress.map(|write| Pending::log_write(write, &origin.revision));
             self.pending.push(Pending {
                 sql: sql.to_string(),
                 kind: PendingKind::Body(origin),
@@ -780,13 +788,8 @@ impl StatementSink for Executor<'_> {
         if self.batching == Batching::Revision && resume.is_none() {
             // The `running` row goes in the revision's request, before its statements.
             let (log, insert) = RevisionLog::opening(self.dialect(), project, file, direction)?;
-            self.pending.extend(insert.map(|(sql, context)| Pending {
-                sql,
-                kind: PendingKind::LogWrite {
-                    revision: file.id.clone(),
-                    context,
-                },
-            }));
+            self.pending
+                .extend(insert.map(|write| Pending::log_write(write, &file.id)));
             self.log = Some(log);
             return Ok(());
         }
