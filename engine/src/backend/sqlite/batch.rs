@@ -1,26 +1,25 @@
-//! Running a list of statements on a SQLite connection in a few requests.
+//! Running a list of statements on a SQLite connection in one hand-over.
 //!
 //! sqlx runs each SQLite statement on its connection's worker thread, so every
-//! statement sent on its own costs two thread hand-overs (there and back), and a run
+//! statement sent through it costs two thread hand-overs (there and back), and a run
 //! sends thousands of small DDL statements: the hand-overs cost more than SQLite's own
-//! work. Sent as one text (up to [`STATEMENTS_PER_REQUEST`] at a time), the statements
-//! run on the worker one after another (as `sqlite3` runs a script) and their results
-//! stream back, one per statement.
+//! work. A batch instead takes the connection's handle from the worker once
+//! (sqlx's `lock_handle`) and runs its statements one after another through SQLite's C
+//! API, as `sqlite3` runs a script: prepare, step to the end, finalize.
 //!
-//! That one result per statement is how a failure is attributed: the statements
-//! before the failing one each reported their result. So every statement of a batch
-//! must be exactly one SQL statement (no comment-only text, no script): the runner
-//! batches only the statements retort renders itself, and sends SQL written by a user
-//! on its own.
+//! Each statement of a batch must be exactly one SQL statement (no comment-only text,
+//! no script): that is how a failure is attributed. The runner batches only the
+//! statements retort renders itself, and sends SQL written by a user on its own.
 
-use std::time::{Duration, Instant};
+use std::ffi::{c_char, c_int, CStr};
+use std::ptr::{null, null_mut};
+use std::time::Instant;
 
-use futures_util::{FutureExt, TryStreamExt};
+use libsqlite3_sys as ffi;
 use sqlx::sqlite::SqliteConnection;
-use sqlx::AssertSqlSafe;
 
 use crate::backend::connection::{
-    request_outcome, request_text, BatchFailure, BatchOutcome, DbError, StatementDone,
+    statement_error, BatchFailure, BatchOutcome, DbError, StatementDone,
 };
 
 /// A batch running on a thread of its own with the connection lent to it
@@ -32,16 +31,13 @@ pub struct BatchInFlight {
 /// What a batch's thread hands back: the connection, the statements and the outcome.
 type Landed = (SqliteConnection, Vec<String>, BatchOutcome);
 
-/// Runs `statements` on `conn` on a thread of its own (with a runtime of its own for
-/// the result timer), so that the caller's work and SQLite's overlap.
+/// Runs `statements` on `conn` on a thread of its own, so that the caller's work and
+/// SQLite's overlap.
 pub(crate) fn start(conn: SqliteConnection, statements: Vec<String>) -> BatchInFlight {
     let (tx, rx) = tokio::sync::oneshot::channel();
     let run = move || {
         let mut conn = conn;
-        let outcome = match tokio::runtime::Builder::new_current_thread()
-            .enable_time()
-            .build()
-        {
+        let outcome = match tokio::runtime::Builder::new_current_thread().build() {
             Ok(rt) => rt.block_on(async {
                 let refs: Vec<&str> = statements.iter().map(String::as_str).collect();
                 execute_batch(&mut conn, &refs).await
@@ -79,73 +75,140 @@ impl BatchInFlight {
     }
 }
 
-/// The first and the longest pause between two looks at a batch's results. The
-/// longest is also how long SQLite may sit idle after a request's last statement before
-/// the next request is sent.
-const RESULT_POLL: (Duration, Duration) = (Duration::from_millis(1), Duration::from_millis(2));
-
-/// How many statements go in one request. sqlx keeps every statement of a request
-/// prepared until the request ends, and SQLite visits each prepared statement after
-/// every schema change: a request of thousands of DDL statements is quadratic (one
-/// revision creating 5,000 tables, 10,007 statements: 10.5 s in one request, 6.2-7.0 s
-/// in requests of 32 to 512, 14 s one statement at a time).
-const STATEMENTS_PER_REQUEST: usize = 256;
-
 /// Runs `statements` (each exactly one SQL statement) in order on `conn`; returns the
 /// rows each changed (as SQLite counts them, for INSERT, UPDATE and DELETE) and when
 /// it finished. Stops at the first that fails.
+///
+/// The statements run on the calling thread, which holds the connection's handle
+/// until the last has finished.
 pub(crate) async fn execute_batch(
     conn: &mut SqliteConnection,
     statements: &[&str],
 ) -> Result<Vec<StatementDone>, BatchFailure> {
+    let mut handle = match conn.lock_handle().await {
+        Ok(handle) => handle,
+        Err(e) => {
+            return Err(BatchFailure {
+                index: 0,
+                error: statement_error(statements.first().copied().unwrap_or_default(), &e),
+                done: Vec::new(),
+            })
+        }
+    };
+    let db = RawDb(handle.as_raw_handle().as_ptr());
     let mut done = Vec::with_capacity(statements.len());
-    for request in statements.chunks(STATEMENTS_PER_REQUEST) {
-        let before = done.len();
-        let error = run_request(conn, request, &mut done).await;
-        request_outcome(statements, request, before, &mut done, error)?;
+    for (index, sql) in statements.iter().enumerate() {
+        match db.run(sql) {
+            Ok(changed) => done.push(StatementDone {
+                changed,
+                at: Instant::now(),
+            }),
+            Err(message) => {
+                return Err(BatchFailure {
+                    index,
+                    error: DbError::Statement {
+                        sql: sql.trim().to_string(),
+                        message,
+                    },
+                    done,
+                })
+            }
+        }
     }
     Ok(done)
 }
 
-/// Sends `statements` as one text and collects a result per statement into `done`;
-/// the error of the statement that failed, if one did.
-async fn run_request(
-    conn: &mut SqliteConnection,
-    statements: &[&str],
-    done: &mut Vec<StatementDone>,
-) -> Option<sqlx::Error> {
-    let text = request_text(statements);
-    let mut results = sqlx::raw_sql(AssertSqlSafe(text)).execute_many(&mut *conn);
-    // The results are collected on a short timer rather than as each arrives: waiting
-    // for each would have the worker wake this thread once per statement, which costs
-    // about as much as the hand-over the batch saves. The pause grows while a slow
-    // statement runs.
-    let mut pause = RESULT_POLL.0;
-    let first = done.len();
-    loop {
-        // Once every statement has answered, only the end of the stream is left: it
-        // follows at once, and is waited for rather than slept on.
-        let next = if done.len() - first == statements.len() {
-            Some(results.try_next().await)
-        } else {
-            results.try_next().now_or_never()
-        };
-        match next {
-            Some(Ok(Some(result))) => {
-                done.push(StatementDone {
-                    changed: result.rows_affected(),
-                    at: Instant::now(),
-                });
-                pause = RESULT_POLL.0;
-            }
-            Some(Ok(None)) => return None,
-            Some(Err(e)) => return Some(e),
-            None => {
-                tokio::time::sleep(pause).await;
-                pause = (pause * 2).min(RESULT_POLL.1);
-            }
+/// A SQLite database handle that the caller holds exclusively (taken from sqlx's
+/// worker with `lock_handle`) for as long as this value is used.
+struct RawDb(*mut ffi::sqlite3);
+
+/// A prepared statement, finalized when dropped.
+struct Prepared(*mut ffi::sqlite3_stmt);
+
+impl Drop for Prepared {
+    fn drop(&mut self) {
+        // SAFETY: the statement came from `sqlite3_prepare_v2` and is finalized once;
+        // finalizing a null pointer is a no-op.
+        unsafe {
+            ffi::sqlite3_finalize(self.0);
         }
     }
+}
+
+impl RawDb {
+    /// Runs `sql`, exactly one statement, to its end; the rows it changed.
+    fn run(&self, sql: &str) -> Result<u64, String> {
+        let (statement, tail) = self.prepare(sql)?;
+        let Some(statement) = statement else {
+            return Err(not_one_statement(sql));
+        };
+        if !tail.trim().is_empty() && self.prepare(tail).map_or(true, |(s, _)| s.is_some()) {
+            return Err(not_one_statement(sql));
+        }
+        loop {
+            // SAFETY: `statement` is a live prepared statement of this handle.
+            match unsafe { ffi::sqlite3_step(statement.0) } {
+                ffi::SQLITE_ROW => continue,
+                ffi::SQLITE_DONE => break,
+                _ => return Err(self.error()),
+            }
+        }
+        // SAFETY: the handle is live and held by this thread. As sqlx reports it: the
+        // rows changed by the last INSERT, UPDATE or DELETE to finish.
+        let changed = unsafe { ffi::sqlite3_changes64(self.0) };
+        Ok(u64::try_from(changed).unwrap_or(0))
+    }
+
+    /// Prepares the first statement of `sql` (none if it holds only comments and
+    /// white space); the text after it.
+    fn prepare<'a>(&self, sql: &'a str) -> Result<(Option<Prepared>, &'a str), String> {
+        let len = c_int::try_from(sql.len())
+            .map_err(|_| format!("a statement of {} bytes is too long for SQLite", sql.len()))?;
+        let mut statement = null_mut();
+        let mut tail: *const c_char = null();
+        // SAFETY: `sql` is valid for `len` bytes (SQLite reads no further and needs no
+        // terminating NUL); `statement` and `tail` are written by SQLite.
+        let rc = unsafe {
+            ffi::sqlite3_prepare_v2(self.0, sql.as_ptr().cast(), len, &mut statement, &mut tail)
+        };
+        let prepared = Prepared(statement);
+        if rc != ffi::SQLITE_OK {
+            return Err(self.error());
+        }
+        // SQLite's tail points into `sql`, at or before its end, on a character boundary
+        // (the end of a statement).
+        let used = if tail.is_null() {
+            sql.len()
+        } else {
+            (tail as usize)
+                .saturating_sub(sql.as_ptr() as usize)
+                .min(sql.len())
+        };
+        let rest = sql.get(used..).unwrap_or_default();
+        Ok(((!statement.is_null()).then_some(prepared), rest))
+    }
+
+    /// The handle's last error, as sqlx words it: the message and the extended code.
+    fn error(&self) -> String {
+        // SAFETY: the handle is live; the message is copied before any other call.
+        unsafe {
+            let code = ffi::sqlite3_extended_errcode(self.0);
+            let message = ffi::sqlite3_errmsg(self.0);
+            let message = if message.is_null() {
+                "<error message unavailable>".into()
+            } else {
+                CStr::from_ptr(message).to_string_lossy().into_owned()
+            };
+            format!("{message} (code {code})")
+        }
+    }
+}
+
+fn not_one_statement(sql: &str) -> String {
+    format!(
+        "a statement sent in a batch must be exactly one SQL statement, and `{}` is not",
+        sql.trim()
+    )
 }
 
 #[cfg(test)]
@@ -229,10 +292,10 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_long_batch_goes_in_several_requests_and_still_names_the_failure() {
+    async fn a_long_batch_names_the_failure_and_finishes_without_it() {
         let mut conn = memory().await;
-        let n = STATEMENTS_PER_REQUEST * 2 + 5;
-        let fail_at = STATEMENTS_PER_REQUEST + 3;
+        let n = 517;
+        let fail_at = 259;
         let statements: Vec<String> = (0..n)
             .map(|i| {
                 if i == fail_at {
@@ -267,16 +330,37 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn text_that_is_not_one_statement_each_is_refused() {
+    async fn text_that_is_not_one_statement_each_is_refused_before_it_runs() {
         let mut conn = memory().await;
-        let err = execute_batch(&mut conn, &["SELECT 1", "-- only a comment"])
+        for (text, index) in [
+            ("-- only a comment", 1),
+            ("   ", 1),
+            ("CREATE TABLE a (x INTEGER); CREATE TABLE b (y INTEGER)", 1),
+            ("CREATE TABLE a (x INTEGER); garbage", 1),
+        ] {
+            let err = execute_batch(&mut conn, &["SELECT 1", text])
+                .await
+                .unwrap_err();
+            assert_eq!((err.index, err.done.len()), (index, 1), "{text}");
+            assert!(
+                err.error.to_string().contains("exactly one SQL statement"),
+                "{}",
+                err.error
+            );
+        }
+        let rows: Vec<(i64,)> = sqlx::query_as("SELECT count(*) FROM sqlite_master")
+            .fetch_all(&mut conn)
             .await
-            .unwrap_err();
-        assert!(
-            err.error.to_string().contains("gave 1 results"),
-            "{}",
-            err.error
-        );
+            .unwrap();
+        assert_eq!(rows, vec![(0,)]);
+        // A statement followed by a comment or a semicolon is one statement.
+        let done = execute_batch(
+            &mut conn,
+            &["CREATE TABLE a (x INTEGER); -- the end", "SELECT 1;  "],
+        )
+        .await
+        .unwrap();
+        assert_eq!(done.len(), 2);
     }
 
     #[tokio::test]
