@@ -254,11 +254,8 @@ pub async fn render_live(
                     }
                     continue;
                 };
-                ctx2.schema
-                    .tables
-                    .retain(|t| !t.name.eq_ignore_ascii_case(&table.name));
                 live.tables.push((table.name.clone(), extras));
-                ctx2.schema.tables.push(table);
+                ctx2.replace_table(table);
             }
             let rendered = render_with(op, dialect, &ctx2, Some(&live))?;
             if rendered.rebuilt {

@@ -318,27 +318,7 @@ pub(crate) fn custom(s: &str) -> ColumnType {
     )
 }
 
-/// The table called `name` in a list being built, if it is there.
-/// The position of each table by name: readers look a table up for every catalog row,
-/// which a scan of the list would make quadratic in the number of tables.
-pub(crate) struct TableIndex(std::collections::HashMap<String, usize>);
-
-impl TableIndex {
-    /// Indexes `tables` (which must not change order or length while this is used).
-    pub(crate) fn new(tables: &[Table]) -> TableIndex {
-        let mut by_name = std::collections::HashMap::with_capacity(tables.len());
-        for (i, t) in tables.iter().enumerate() {
-            by_name.entry(t.name.clone()).or_insert(i);
-        }
-        TableIndex(by_name)
-    }
-
-    /// The table called `name` in `tables` (the list this index was made of).
-    pub(crate) fn get<'t>(&self, tables: &'t mut [Table], name: &str) -> Option<&'t mut Table> {
-        let at = *self.0.get(name)?;
-        tables.get_mut(at).filter(|t| t.name == name)
-    }
-}
+pub(crate) use crate::schema::TableIndex;
 
 /// Columns whose type is an inline enum (`Custom("enum('a','b')")`, as the readers
 /// report enum columns of SQLite and MySQL) become `Enum(name)` of the declared enum

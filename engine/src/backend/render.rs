@@ -50,7 +50,7 @@ use crate::backend::dialect::Dialect;
 use crate::ops::{is_number, with_value, without_value};
 use crate::ops::{EnumValuePosition, InsertValue, Operation, Row};
 use crate::schema::{
-    split_table_name, Column, ColumnType, EnumType, ForeignKey, Index, Schema, Table,
+    split_table_name, Column, ColumnType, EnumType, ForeignKey, Index, Schema, Table, TableIndex,
 };
 
 /// What rendering needs beyond the operation itself: the schema as it is before the
@@ -60,39 +60,55 @@ use crate::schema::{
 /// then fails with a message saying what is missing).
 ///
 /// Keep it current by calling [`RenderContext::apply`] after rendering each operation
-/// (or use [`render_all`]).
-#[derive(Debug, Clone, Default, PartialEq)]
+/// (or use [`render_all`]); change its tables only through `apply` and
+/// [`RenderContext::replace_table`], which keep its index of them.
+#[derive(Debug, Clone, Default)]
 pub struct RenderContext {
     /// The schema before the operation.
     pub schema: Schema,
+    /// Where each of `schema.tables` is.
+    tables: TableIndex,
+}
+
+impl PartialEq for RenderContext {
+    fn eq(&self, other: &Self) -> bool {
+        self.schema == other.schema
+    }
 }
 
 impl RenderContext {
     /// A context knowing `schema`.
     pub fn new(schema: Schema) -> Self {
-        RenderContext { schema }
+        let tables = TableIndex::new(&schema.tables);
+        RenderContext { schema, tables }
     }
 
     /// Applies `op`'s effect to the schema (see [`crate::ops::apply_to_schema`]).
     pub fn apply(&mut self, op: &Operation) -> Result<(), crate::ops::SchemaApplyError> {
-        crate::ops::apply_to_schema(op, &mut self.schema)
+        crate::ops::apply_indexed(op, &mut self.schema, &mut self.tables)
+    }
+
+    /// Puts `table` in place of the table of the same name (in any case), or adds it.
+    pub fn replace_table(&mut self, table: Table) {
+        self.schema
+            .tables
+            .retain(|t| !t.name.eq_ignore_ascii_case(&table.name));
+        self.schema.tables.push(table);
+        self.tables = TableIndex::new(&self.schema.tables);
     }
 
     /// The table called `name` (on SQLite, whose names are case-insensitive, a
     /// case-insensitive match is accepted too).
     pub fn table(&self, name: &str, dialect: Dialect) -> Option<&Table> {
-        self.schema.table(name).or_else(|| {
-            dialect
-                .backend()
-                .case_insensitive_names()
-                .then(|| {
-                    self.schema
-                        .tables
-                        .iter()
-                        .find(|t| t.name.eq_ignore_ascii_case(name))
-                })
-                .flatten()
-        })
+        let tables = &self.schema.tables;
+        if let Some(at) = self.tables.position(tables, name) {
+            return tables.get(at);
+        }
+        dialect
+            .backend()
+            .case_insensitive_names()
+            .then(|| tables.iter().find(|t| t.name.eq_ignore_ascii_case(name)))
+            .flatten()
     }
 }
 

@@ -767,6 +767,53 @@ fn apply_to_schema_tracks_the_model() {
 // ---- property test -------------------------------------------------------------------
 
 /// A tiny deterministic PRNG (xorshift64*).
+/// A context's indexed lookups agree with scanning the schema, through any mix of
+/// creating, renaming and dropping tables (first, middle and last), and operations that
+/// fail.
+#[test]
+fn a_context_finds_its_tables_through_creates_renames_and_drops() {
+    let mut rng = Rng(7);
+    let mut ctx = RenderContext::default();
+    let mut plain = Schema::default();
+    let name = |i: usize| format!("t{i}");
+    for step in 0..600 {
+        let n = plain.tables.len();
+        let op = match rng.below(5) {
+            0 | 1 => Operation::CreateTable(Table {
+                name: name(rng.below(40)),
+                ..Table::default()
+            }),
+            2 if n > 0 => Operation::DropTable {
+                name: plain.tables[rng.below(n)].name.clone(),
+                existing: None,
+            },
+            3 if n > 0 => Operation::RenameTable {
+                name: plain.tables[rng.below(n)].name.clone(),
+                new_name: name(rng.below(40)),
+            },
+            _ => Operation::DropTable {
+                name: name(rng.below(40)),
+                existing: None,
+            },
+        };
+        let indexed = ctx.apply(&op).is_ok();
+        assert_eq!(
+            indexed,
+            apply_to_schema(&op, &mut plain).is_ok(),
+            "step {step}: {op:?}"
+        );
+        assert_eq!(ctx.schema, plain, "step {step}");
+        for i in 0..40 {
+            assert_eq!(
+                ctx.table(&name(i), crate::backend::dialect::Dialect::Postgres)
+                    .map(|t| &t.name),
+                plain.table(&name(i)).map(|t| &t.name),
+                "step {step}, t{i}"
+            );
+        }
+    }
+}
+
 struct Rng(u64);
 
 impl Rng {

@@ -5,7 +5,7 @@ use super::{
     expr_mentions, rename_identifier_in_expr, ConstraintDefinition, ConstraintKind,
     EnumValuePosition, Operation,
 };
-use crate::schema::{EnumType, ForeignKey, PrimaryKey, Schema, Table};
+use crate::schema::{EnumType, ForeignKey, PrimaryKey, Schema, Table, TableIndex};
 
 /// An operation that contradicts the schema model it is applied to (a missing or
 /// duplicate table, column, index, constraint, enum or enum value).
@@ -28,22 +28,50 @@ impl From<String> for SchemaApplyError {
 /// does); renaming a table or column follows the rename into indexes, constraints,
 /// check expressions and the foreign keys of other tables.
 pub fn apply_to_schema(op: &Operation, schema: &mut Schema) -> Result<(), SchemaApplyError> {
-    apply(op, schema).map_err(SchemaApplyError)
+    apply(op, schema, &TableIndex::none()).map_err(SchemaApplyError)
 }
 
-fn table_mut<'a>(schema: &'a mut Schema, name: &str) -> Result<&'a mut Table, String> {
-    schema
-        .tables
-        .iter_mut()
-        .find(|t| t.name == name)
+/// [`apply_to_schema`], finding tables through `index` (which describes
+/// `schema.tables`), and keeping it up to date.
+pub(crate) fn apply_indexed(
+    op: &Operation,
+    schema: &mut Schema,
+    index: &mut TableIndex,
+) -> Result<(), SchemaApplyError> {
+    let at = match op {
+        Operation::DropTable { name, .. } | Operation::RenameTable { name, .. } => {
+            index.position(&schema.tables, name)
+        }
+        _ => None,
+    };
+    apply(op, schema, index).map_err(SchemaApplyError)?;
+    match op {
+        Operation::CreateTable(_) => index.pushed(&schema.tables),
+        Operation::DropTable { name, .. } => index.removed(name, at, &schema.tables),
+        Operation::RenameTable { name, new_name } => {
+            index.renamed(name, new_name, at, &schema.tables)
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+fn table_mut<'a>(
+    schema: &'a mut Schema,
+    tables: &TableIndex,
+    name: &str,
+) -> Result<&'a mut Table, String> {
+    tables
+        .position(&schema.tables, name)
+        .and_then(|at| schema.tables.get_mut(at))
         .ok_or_else(|| format!("table `{name}` does not exist"))
 }
 
 /// Applies `op` to `schema`; every arm checks everything before its first change.
-fn apply(op: &Operation, schema: &mut Schema) -> Result<(), String> {
+fn apply(op: &Operation, schema: &mut Schema, tables: &TableIndex) -> Result<(), String> {
     match op {
         Operation::CreateTable(t) => {
-            if schema.table(&t.name).is_some() {
+            if tables.position(&schema.tables, &t.name).is_some() {
                 return Err(format!("table `{}` already exists", t.name));
             }
             schema.tables.push(t.clone());
@@ -56,10 +84,10 @@ fn apply(op: &Operation, schema: &mut Schema) -> Result<(), String> {
             }
         }
         Operation::RenameTable { name, new_name } => {
-            if schema.table(new_name).is_some() {
+            if tables.position(&schema.tables, new_name).is_some() {
                 return Err(format!("table `{new_name}` already exists"));
             }
-            table_mut(schema, name)?.name = new_name.clone();
+            table_mut(schema, tables, name)?.name = new_name.clone();
             for t in &mut schema.tables {
                 for fk in &mut t.foreign_keys {
                     if fk.referred_table == *name {
@@ -73,7 +101,7 @@ fn apply(op: &Operation, schema: &mut Schema) -> Result<(), String> {
             column,
             foreign_key,
         } => {
-            let t = table_mut(schema, table)?;
+            let t = table_mut(schema, tables, table)?;
             if t.column(&column.name).is_some() {
                 return Err(format!("column `{table}`.`{}` already exists", column.name));
             }
@@ -83,7 +111,7 @@ fn apply(op: &Operation, schema: &mut Schema) -> Result<(), String> {
             }
         }
         Operation::DropColumn { table, name, .. } => {
-            let t = table_mut(schema, table)?;
+            let t = table_mut(schema, tables, table)?;
             if t.column(name).is_none() {
                 return Err(format!("column `{table}`.`{name}` does not exist"));
             }
@@ -91,7 +119,7 @@ fn apply(op: &Operation, schema: &mut Schema) -> Result<(), String> {
         }
         Operation::AlterColumn(a) => {
             {
-                let t = table_mut(schema, &a.table)?;
+                let t = table_mut(schema, tables, &a.table)?;
                 if let Some(n) = &a.new_name {
                     if n != &a.name && t.column(n).is_some() {
                         return Err(format!("column `{}`.`{n}` already exists", a.table));
@@ -131,7 +159,7 @@ fn apply(op: &Operation, schema: &mut Schema) -> Result<(), String> {
             }
         }
         Operation::CreateIndex { table, index, .. } => {
-            let t = table_mut(schema, table)?;
+            let t = table_mut(schema, tables, table)?;
             check_columns(t, &index.columns)?;
             if t.indexes.iter().any(|i| i.name == index.name) {
                 return Err(format!(
@@ -142,7 +170,7 @@ fn apply(op: &Operation, schema: &mut Schema) -> Result<(), String> {
             t.indexes.push(index.clone());
         }
         Operation::DropIndex { name, table, .. } => {
-            let t = table_mut(schema, table)?;
+            let t = table_mut(schema, tables, table)?;
             let before = t.indexes.len();
             t.indexes.retain(|i| i.name != *name);
             if t.indexes.len() == before {
@@ -150,7 +178,7 @@ fn apply(op: &Operation, schema: &mut Schema) -> Result<(), String> {
             }
         }
         Operation::CreateUniqueConstraint { table, constraint } => {
-            let t = table_mut(schema, table)?;
+            let t = table_mut(schema, tables, table)?;
             check_columns(t, &constraint.columns)?;
             if t.unique.iter().any(|u| u.name == constraint.name) {
                 return Err(format!(
@@ -163,7 +191,7 @@ fn apply(op: &Operation, schema: &mut Schema) -> Result<(), String> {
         Operation::CreateForeignKey {
             table, foreign_key, ..
         } => {
-            let t = table_mut(schema, table)?;
+            let t = table_mut(schema, tables, table)?;
             check_columns(t, &foreign_key.columns)?;
             if t.foreign_keys.iter().any(|f| f.name == foreign_key.name) {
                 return Err(format!(
@@ -174,7 +202,7 @@ fn apply(op: &Operation, schema: &mut Schema) -> Result<(), String> {
             t.foreign_keys.push(foreign_key.clone());
         }
         Operation::CreateCheckConstraint { table, check, .. } => {
-            let t = table_mut(schema, table)?;
+            let t = table_mut(schema, tables, table)?;
             if t.checks.iter().any(|c| c.name == check.name) {
                 return Err(format!(
                     "check constraint `{}` already exists on `{table}`",
@@ -188,7 +216,7 @@ fn apply(op: &Operation, schema: &mut Schema) -> Result<(), String> {
             name,
             columns,
         } => {
-            let t = table_mut(schema, table)?;
+            let t = table_mut(schema, tables, table)?;
             check_columns(t, columns)?;
             if t.primary_key.is_some() {
                 return Err(format!("table `{table}` already has a primary key"));
@@ -209,7 +237,7 @@ fn apply(op: &Operation, schema: &mut Schema) -> Result<(), String> {
             kind,
             existing,
         } => {
-            let t = table_mut(schema, table)?;
+            let t = table_mut(schema, tables, table)?;
             let found = match (kind, existing) {
                 (ConstraintKind::ForeignKey, Some(ConstraintDefinition::ForeignKey(fk)))
                     if name.is_empty() =>
@@ -274,10 +302,10 @@ fn apply(op: &Operation, schema: &mut Schema) -> Result<(), String> {
             *e = without_value(e, value)?;
         }
         Operation::CreateTableComment { table, comment, .. } => {
-            table_mut(schema, table)?.comment = comment.clone();
+            table_mut(schema, tables, table)?.comment = comment.clone();
         }
         Operation::AlterTableOptions { table, set, .. } => {
-            let options = &mut table_mut(schema, table)?.options;
+            let options = &mut table_mut(schema, tables, table)?.options;
             for (slot, value) in [
                 (&mut options.engine, &set.engine),
                 (&mut options.charset, &set.charset),

@@ -18,8 +18,8 @@ mod parse;
 mod reverse;
 mod write;
 
+pub(crate) use apply::{apply_indexed, drop_column, rename_column, with_value, without_value};
 pub use apply::{apply_to_schema, SchemaApplyError};
-pub(crate) use apply::{drop_column, rename_column, with_value, without_value};
 pub(crate) use parse::is_number;
 pub use parse::{parse_operations, OPERATION_NAMES};
 pub use reverse::{reverse, reverse_all, NotReversible};

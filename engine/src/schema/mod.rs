@@ -3,6 +3,7 @@
 //! (unnamed ones are named by the naming convention when loaded).
 
 pub mod diagram;
+mod index;
 mod load;
 mod naming;
 mod qualified;
@@ -12,6 +13,7 @@ mod write;
 #[cfg(test)]
 mod autoincrement_tests;
 
+pub use index::TableIndex;
 pub use load::{
     column_details_from_node, foreign_key_details_from_node, index_details_from_node, load_schema,
     parse_schema_text, sequence_from_node, table_from_node, Identifier, SchemaSource,
