@@ -470,10 +470,7 @@ impl Connection {
         self.settle(sql).await?;
         let q = sqlx::raw_sql(AssertSqlSafe(sql.to_string()));
         let res = match self {
-            Connection::Sqlite(c) => q
-                .fetch_all(c)
-                .await
-                .map(|rows| rows.iter().map(row_text).collect()),
+            Connection::Sqlite(c) => return super::sqlite::direct::query(c, sql).await,
             Connection::Postgres(c) => q
                 .fetch_all(c)
                 .await
@@ -689,6 +686,50 @@ mod tests {
             err.contains("no such table") && err.contains("SQL: SELECT * FROM nope"),
             "{err}"
         );
+    }
+
+    /// SQLite's rows read through its C API read as sqlx's rows do, value by value.
+    #[tokio::test]
+    async fn sqlite_rows_read_directly_match_sqlx() {
+        let mut c = Connection::connect("sqlite::memory:").await.unwrap();
+        c.execute(
+            "CREATE TABLE v (a, b INTEGER, c REAL, d TEXT, e BLOB, f BOOLEAN, g VARCHAR(5));
+             INSERT INTO v VALUES
+               (1, -7, 1.5, 'x', x'414243', 1, 'é'),
+               (NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+               (2.0, 9223372036854775807, 1e300, '', x'', 0, 12),
+               ('text', '12', -0.25, 'line
+break', x'ff00', 'yes', 3.5)",
+        )
+        .await
+        .unwrap();
+        let sql = "SELECT a, b, c, d, e, f, g, typeof(a), a + 1, NULL FROM v ORDER BY rowid";
+        let direct = c.query(sql).await.unwrap();
+        let Connection::Sqlite(inner) = &mut c else {
+            unreachable!()
+        };
+        let through_sqlx: Vec<TextRow> = sqlx::raw_sql(AssertSqlSafe(sql.to_string()))
+            .fetch_all(inner)
+            .await
+            .unwrap()
+            .iter()
+            .map(row_text)
+            .collect();
+        assert_eq!(direct, through_sqlx);
+        assert_eq!(direct.len(), 4);
+        // Several statements: the rows of each, in order.
+        let rows = c
+            .query("CREATE TABLE w (x); INSERT INTO w VALUES (1); SELECT x FROM w; SELECT 2")
+            .await
+            .unwrap();
+        assert_eq!(rows, vec![vec![Some("1".into())], vec![Some("2".into())]]);
+        // Errors read as sqlx words them.
+        let err = c.query("SELECT * FROM nope").await.unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "no such table: nope (code 1)\n  SQL: SELECT * FROM nope"
+        );
+        assert_eq!(c.query("  ").await.unwrap(), Vec::<TextRow>::new());
     }
 
     #[tokio::test]

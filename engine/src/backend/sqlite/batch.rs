@@ -11,12 +11,11 @@
 //! no script): that is how a failure is attributed. The runner batches only the
 //! statements retort renders itself, and sends SQL written by a user on its own.
 
-use std::ffi::{c_char, c_int, CStr};
-use std::ptr::{null, null_mut};
 use std::time::Instant;
 
-use libsqlite3_sys as ffi;
 use sqlx::sqlite::SqliteConnection;
+
+use super::direct::RawDb;
 
 use crate::backend::connection::{
     statement_error, BatchFailure, BatchOutcome, DbError, StatementDone,
@@ -95,7 +94,7 @@ pub(crate) async fn execute_batch(
             })
         }
     };
-    let db = RawDb(handle.as_raw_handle().as_ptr());
+    let db = RawDb::new(&mut handle);
     let mut done = Vec::with_capacity(statements.len());
     for (index, sql) in statements.iter().enumerate() {
         match db.run(sql) {
@@ -116,99 +115,6 @@ pub(crate) async fn execute_batch(
         }
     }
     Ok(done)
-}
-
-/// A SQLite database handle that the caller holds exclusively (taken from sqlx's
-/// worker with `lock_handle`) for as long as this value is used.
-struct RawDb(*mut ffi::sqlite3);
-
-/// A prepared statement, finalized when dropped.
-struct Prepared(*mut ffi::sqlite3_stmt);
-
-impl Drop for Prepared {
-    fn drop(&mut self) {
-        // SAFETY: the statement came from `sqlite3_prepare_v2` and is finalized once;
-        // finalizing a null pointer is a no-op.
-        unsafe {
-            ffi::sqlite3_finalize(self.0);
-        }
-    }
-}
-
-impl RawDb {
-    /// Runs `sql`, exactly one statement, to its end; the rows it changed.
-    fn run(&self, sql: &str) -> Result<u64, String> {
-        let (statement, tail) = self.prepare(sql)?;
-        let Some(statement) = statement else {
-            return Err(not_one_statement(sql));
-        };
-        if !tail.trim().is_empty() && self.prepare(tail).map_or(true, |(s, _)| s.is_some()) {
-            return Err(not_one_statement(sql));
-        }
-        loop {
-            // SAFETY: `statement` is a live prepared statement of this handle.
-            match unsafe { ffi::sqlite3_step(statement.0) } {
-                ffi::SQLITE_ROW => continue,
-                ffi::SQLITE_DONE => break,
-                _ => return Err(self.error()),
-            }
-        }
-        // SAFETY: the handle is live and held by this thread. As sqlx reports it: the
-        // rows changed by the last INSERT, UPDATE or DELETE to finish.
-        let changed = unsafe { ffi::sqlite3_changes64(self.0) };
-        Ok(u64::try_from(changed).unwrap_or(0))
-    }
-
-    /// Prepares the first statement of `sql` (none if it holds only comments and
-    /// white space); the text after it.
-    fn prepare<'a>(&self, sql: &'a str) -> Result<(Option<Prepared>, &'a str), String> {
-        let len = c_int::try_from(sql.len())
-            .map_err(|_| format!("a statement of {} bytes is too long for SQLite", sql.len()))?;
-        let mut statement = null_mut();
-        let mut tail: *const c_char = null();
-        // SAFETY: `sql` is valid for `len` bytes (SQLite reads no further and needs no
-        // terminating NUL); `statement` and `tail` are written by SQLite.
-        let rc = unsafe {
-            ffi::sqlite3_prepare_v2(self.0, sql.as_ptr().cast(), len, &mut statement, &mut tail)
-        };
-        let prepared = Prepared(statement);
-        if rc != ffi::SQLITE_OK {
-            return Err(self.error());
-        }
-        // SQLite's tail points into `sql`, at or before its end, on a character boundary
-        // (the end of a statement).
-        let used = if tail.is_null() {
-            sql.len()
-        } else {
-            (tail as usize)
-                .saturating_sub(sql.as_ptr() as usize)
-                .min(sql.len())
-        };
-        let rest = sql.get(used..).unwrap_or_default();
-        Ok(((!statement.is_null()).then_some(prepared), rest))
-    }
-
-    /// The handle's last error, as sqlx words it: the message and the extended code.
-    fn error(&self) -> String {
-        // SAFETY: the handle is live; the message is copied before any other call.
-        unsafe {
-            let code = ffi::sqlite3_extended_errcode(self.0);
-            let message = ffi::sqlite3_errmsg(self.0);
-            let message = if message.is_null() {
-                "<error message unavailable>".into()
-            } else {
-                CStr::from_ptr(message).to_string_lossy().into_owned()
-            };
-            format!("{message} (code {code})")
-        }
-    }
-}
-
-fn not_one_statement(sql: &str) -> String {
-    format!(
-        "a statement sent in a batch must be exactly one SQL statement, and `{}` is not",
-        sql.trim()
-    )
 }
 
 #[cfg(test)]

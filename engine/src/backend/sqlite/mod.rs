@@ -3,6 +3,7 @@
 
 pub(crate) mod batch;
 pub mod ddl;
+pub(crate) mod direct;
 pub(crate) mod reader;
 pub mod rebuild;
 
