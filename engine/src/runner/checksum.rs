@@ -411,11 +411,23 @@ pub async fn changed_revisions_at_rows(
             table: table.clone(),
             message,
         })?;
-    if columns.is_empty() {
+    changed_revisions_with(project, conn, rows, &columns).await
+}
+
+/// [`changed_revisions_at_rows`], knowing the run log table's `columns` (read in the
+/// same transaction; none when there is no such table).
+pub(crate) async fn changed_revisions_with(
+    project: &Project,
+    conn: &mut Connection,
+    rows: &[String],
+    columns: &[String],
+) -> Result<Vec<ChangedRevision>, ChecksumError> {
+    let table = &project.config.log_table;
+    if rows.is_empty() || columns.is_empty() {
         // No columns: no run log table.
         return Ok(Vec::new());
     }
-    let finished_only = crate::runner::runlog::progress_columns_in(&columns);
+    let finished_only = crate::runner::runlog::progress_columns_in(columns);
     let file_column = crate::runner::runlog::FILE_CHECKSUM_COLUMN.0;
     let with_file_checksum = columns.iter().any(|c| c == file_column);
     let start = file_checksum_start(project);

@@ -31,16 +31,22 @@ pub(crate) async fn acquire(
     let Some(lock) = conn.dialect().backend().run_lock(&db, table) else {
         return Ok(RunLock {
             file: lock_sqlite_file(url, notice).await?,
+            release_sql: None,
         });
     };
     acquire_server_lock(conn, &db, &lock, notice).await?;
-    Ok(RunLock { file: None })
+    Ok(RunLock {
+        file: None,
+        release_sql: Some(lock.release_sql),
+    })
 }
 
 /// A held run lock; [`release`] gives it back (dropping it releases a SQLite file lock).
 #[derive(Debug)]
 pub struct RunLock {
     file: Option<std::fs::File>,
+    /// What gives back a server's lock.
+    release_sql: Option<String>,
 }
 
 /// The database file of a SQLite URL (none for in-memory databases).
@@ -109,14 +115,9 @@ async fn acquire_server_lock(
 }
 
 /// Releases the run lock (best effort: closing the connection releases it too).
-pub async fn release(conn: &mut Connection, table: &str, lock: RunLock) {
+pub async fn release(conn: &mut Connection, lock: RunLock) {
     drop(lock.file);
-    let Ok(db) = database_name(conn).await else {
-        return;
-    };
-    let Some(lock) = conn.dialect().backend().run_lock(&db, table) else {
-        return;
-    };
-    let sql = lock.release_sql;
-    let _ = conn.query(&sql).await;
+    if let Some(sql) = lock.release_sql {
+        let _ = conn.query(&sql).await;
+    }
 }

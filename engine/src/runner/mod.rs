@@ -352,7 +352,7 @@ pub async fn run_with(
     for sql in dialect.backend().run_epilogue() {
         let _ = conn.execute(sql).await;
     }
-    lock::release(&mut conn, &table, held).await;
+    lock::release(&mut conn, held).await;
     conn.close().await;
     result
 }
@@ -389,13 +389,23 @@ async fn run_locked(
             return Err(RunError::plain(e.to_string()));
         }
     };
-    if let Some(on_changed) = on_changed {
-        let reported = match checksum::changed_revisions_at_rows(project, sink.conn, &rows).await {
-            Ok(changed) => on_changed(&changed),
-            Err(e) => Err(format!(
-                "checking the checksums of applied revisions failed: {e}"
-            )),
+    // The run log's columns, read once for both checks below.
+    let log_columns =
+        match crate::runner::runlog::column_names(sink.conn, &project.config.log_table).await {
+            Ok(c) => c,
+            Err(e) => {
+                sink.rollback().await;
+                return Err(RunError::plain(e));
+            }
         };
+    if let Some(on_changed) = on_changed {
+        let reported =
+            match checksum::changed_revisions_with(project, sink.conn, &rows, &log_columns).await {
+                Ok(changed) => on_changed(&changed),
+                Err(e) => Err(format!(
+                    "checking the checksums of applied revisions failed: {e}"
+                )),
+            };
         if let Err(message) = reported {
             sink.rollback().await;
             return Err(RunError::plain(message));
@@ -417,16 +427,22 @@ async fn run_locked(
         }
     };
     // Run log hook "run starting": an unfinished revision stops the run (or is resumed).
-    let resume_at =
-        match crate::runner::runlog::check_before_run(sink.conn, project, &rows, &steps, resume)
-            .await
-        {
-            Ok(r) => r,
-            Err(e) => {
-                sink.rollback().await;
-                return Err(RunError::plain(e));
-            }
-        };
+    let resume_at = match crate::runner::runlog::check_before_run(
+        sink.conn,
+        project,
+        &log_columns,
+        &rows,
+        &steps,
+        resume,
+    )
+    .await
+    {
+        Ok(r) => r,
+        Err(e) => {
+            sink.rollback().await;
+            return Err(RunError::plain(e));
+        }
+    };
     if steps.is_empty() {
         if sink.in_transaction() {
             sink.commit_unchecked().await?;
@@ -651,7 +667,7 @@ pub async fn stamp_with_progress(
         .await
         .map_err(RunError::plain)?;
     let result = stamp_locked(project, &mut conn, &table, targets, purge, progress).await;
-    lock::release(&mut conn, &table, held).await;
+    lock::release(&mut conn, held).await;
     conn.close().await;
     result
 }

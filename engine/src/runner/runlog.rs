@@ -197,9 +197,20 @@ pub(crate) async fn unfinished(
     conn: &mut Connection,
     project: &Project,
 ) -> Result<Vec<Unfinished>, String> {
+    let columns = column_names(conn, &project.config.log_table).await?;
+    unfinished_with(conn, project, &columns).await
+}
+
+/// [`unfinished`], knowing the run log table's `columns` (read in the same
+/// transaction).
+async fn unfinished_with(
+    conn: &mut Connection,
+    project: &Project,
+    columns: &[String],
+) -> Result<Vec<Unfinished>, String> {
     let table = &project.config.log_table;
     // No columns: no table.
-    if !progress_columns_in(&column_names(conn, table).await?) {
+    if !progress_columns_in(columns) {
         return Ok(Vec::new());
     }
     let b = conn.dialect().backend();
@@ -294,6 +305,7 @@ pub struct Resume {
 pub(crate) async fn check_before_run(
     conn: &mut Connection,
     project: &Project,
+    columns: &[String],
     rows: &[String],
     steps: &[Step],
     resume: bool,
@@ -301,7 +313,7 @@ pub(crate) async fn check_before_run(
     let table = &project.config.log_table;
     let mut applied: Option<Vec<String>> = None;
     let mut open = Vec::new();
-    for row in unfinished(conn, project).await? {
+    for row in unfinished_with(conn, project, columns).await? {
         let is_applied = applied
             .get_or_insert_with(|| applied_revisions(project, rows))
             .contains(&row.revision);
