@@ -468,14 +468,14 @@ impl Connection {
     /// Runs a query and returns every row with every value as text.
     pub async fn query(&mut self, sql: &str) -> Result<Vec<TextRow>, DbError> {
         self.settle(sql).await?;
-        let q = sqlx::raw_sql(AssertSqlSafe(sql.to_string()));
+        let q = || sqlx::raw_sql(AssertSqlSafe(sql.to_string()));
         let res = match self {
             Connection::Sqlite(c) => return super::sqlite::direct::query(c, sql).await,
-            Connection::Postgres(c) => q
+            Connection::Postgres(c) => q()
                 .fetch_all(c)
                 .await
                 .map(|rows| rows.iter().map(row_text).collect()),
-            Connection::MySql(c) => q
+            Connection::MySql(c) => q()
                 .fetch_all(c)
                 .await
                 .map(|rows| rows.iter().map(row_text).collect()),

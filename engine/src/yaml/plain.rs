@@ -337,29 +337,8 @@ impl<'a> Reader<'a> {
     /// A quoted scalar at the start of `rest` (the current position), on one line and
     /// without escapes; its node and length in bytes.
     fn quoted(&self, rest: &str) -> Option<(Node, usize)> {
-        let span = self.span();
-        let quote = *rest.as_bytes().first()?;
-        let body = &rest[1..];
-        if quote == b'"' {
-            let end = body.find(['"', '\\'])?;
-            if body.as_bytes()[end] != b'"' {
-                return None;
-            }
-            let node = scalar(body[..end].to_string(), true, span);
-            return Some((node, end + 2));
-        }
-        let mut text = String::new();
-        let mut at = 0;
-        loop {
-            let next = at + body[at..].find('\'')?;
-            text.push_str(&body[at..next]);
-            if body.as_bytes().get(next + 1) == Some(&b'\'') {
-                text.push('\'');
-                at = next + 2;
-            } else {
-                return Some((scalar(text, true, span), next + 2));
-            }
-        }
+        let (text, len) = quoted_text(rest)?;
+        Some((scalar(text, true, self.span()), len))
     }
 
     /// Moves past spaces on the current line.
@@ -477,6 +456,29 @@ fn key_end(rest: &str) -> Option<usize> {
     None
 }
 
+/// The quoted scalar at the start of `rest`, on one line and without escapes: its text
+/// and its length in bytes, quotes included.
+fn quoted_text(rest: &str) -> Option<(String, usize)> {
+    let quote = *rest.as_bytes().first()?;
+    let body = &rest[1..];
+    if quote == b'"' {
+        let end = body.find(['"', '\\'])?;
+        return (body.as_bytes()[end] == b'"').then(|| (body[..end].to_string(), end + 2));
+    }
+    let mut text = String::new();
+    let mut at = 0;
+    loop {
+        let next = at + body[at..].find('\'')?;
+        text.push_str(&body[at..next]);
+        if body.as_bytes().get(next + 1) == Some(&b'\'') {
+            text.push('\'');
+            at = next + 2;
+        } else {
+            return Some((text, next + 2));
+        }
+    }
+}
+
 /// Whether a list item's text starts with a mapping key (`key: ...`); `None` when
 /// that is not plain to see.
 fn has_key(content: &str) -> Option<bool> {
@@ -484,22 +486,8 @@ fn has_key(content: &str) -> Option<bool> {
     let first = *bytes.first()?;
     if first == b'"' || first == b'\'' {
         // A quoted scalar on its own, or a quoted key: look after the closing quote.
-        let body = &content[1..];
-        let close = if first == b'"' {
-            body.find(['"', '\\']).filter(|&i| bytes[i + 1] == b'"')?
-        } else {
-            let mut at = 0;
-            loop {
-                let next = at + body[at..].find('\'')?;
-                if body.as_bytes().get(next + 1) == Some(&b'\'') {
-                    at = next + 2;
-                } else {
-                    break next;
-                }
-            }
-        };
-        let after = &body[close + 1..];
-        return Some(after.starts_with(':'));
+        let (_, len) = quoted_text(content)?;
+        return Some(content[len..].starts_with(':'));
     }
     if first == b'[' || first == b'{' {
         return Some(false);

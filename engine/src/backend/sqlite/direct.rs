@@ -16,8 +16,8 @@ use sqlx::sqlite::{LockedSqliteHandle, SqliteConnection};
 use crate::backend::connection::{statement_error, DbError, TextRow};
 
 /// Runs `sql` (any number of statements) on `conn` and returns their rows, each value
-/// as text: integers and reals in Rust's spelling, text and
-/// blobs as (lossily decoded) UTF-8, NULL as `None`.
+/// as text: integers and reals in Rust's spelling, text and blobs as (lossily decoded)
+/// UTF-8, NULL as `None`.
 pub(crate) async fn query(conn: &mut SqliteConnection, sql: &str) -> Result<Vec<TextRow>, DbError> {
     let mut handle = conn
         .lock_handle()
