@@ -226,7 +226,7 @@ async fn load_project_for_run(
     let early = if offline {
         None
     } else {
-        retort_engine::runner::EarlyConnection::start(&config.url(cli.url.as_deref()))
+        retort_engine::runner::EarlyConnection::start(&config.url(cli.url.as_deref()), &config)
     };
     let Some(early) = early else {
         // Nothing to overlap (offline, or SQLite): read them here.

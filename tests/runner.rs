@@ -529,6 +529,51 @@ async fn stamp_sets_rows_without_running() {
     }
 }
 
+/// What a run reads before it plans (on a server, while its revision files are still
+/// being read) failing to read: the run stops with the reason, changes nothing, and
+/// holds nothing; once the cause is gone the next run goes on.
+#[tokio::test]
+async fn a_run_log_that_cannot_be_read_stops_the_run_before_anything_runs() {
+    let dir = project();
+    put(dir.path(), "l1", &revision("l1l1", &[], &[], &[], ""));
+    put(dir.path(), "l2", &revision("l2l2", &["l1l1"], &[], &[], ""));
+    for b in backends("unreadable_run_log", dir.path()).await {
+        run_ok(dir.path(), &b, &["upgrade", "l1l1"]);
+        // The progress columns are there, so the run reads its unfinished rows, and
+        // that read names a column that is not.
+        b.query("ALTER TABLE retort_log DROP COLUMN retort_version")
+            .await;
+        for _ in 0..2 {
+            let r = retort(dir.path(), &["upgrade", "head", "--url", &b.url]);
+            assert_eq!(r.code, 1, "{}: {}", b.name, r.all());
+            assert!(
+                r.stderr.contains("reading the run log table retort_log failed")
+                    && r.stderr.contains("SELECT revision, direction, started_at"),
+                "{}: the failed read is named with its SQL: {}",
+                b.name,
+                r.stderr
+            );
+            assert!(
+                !r.all().contains("Waiting for another retort run"),
+                "{}: {}",
+                b.name,
+                r.all()
+            );
+            assert_eq!(rows(&b).await, vec!["l1l1"], "{}: nothing ran", b.name);
+            assert!(
+                !tables(&b).await.contains(&"t_l2l2".to_string()),
+                "{}",
+                b.name
+            );
+        }
+        b.query("ALTER TABLE retort_log ADD COLUMN retort_version VARCHAR(40) NOT NULL DEFAULT ''")
+            .await;
+        run_ok(dir.path(), &b, &["upgrade", "head"]);
+        assert_eq!(rows(&b).await, vec!["l2l2"], "{}", b.name);
+        b.drop().await;
+    }
+}
+
 #[tokio::test]
 async fn non_transactional_revision_and_waiting_runner() {
     let dir = project();

@@ -13,7 +13,7 @@ use std::path::PathBuf;
 
 use sha2::{Digest, Sha256};
 
-use crate::db::{Connection, DbError};
+use crate::db::{Connection, DbError, TextRow};
 use crate::dialect::Dialect;
 use crate::ops::write_operations;
 use crate::project::Project;
@@ -411,23 +411,60 @@ pub async fn changed_revisions_at_rows(
             table: table.clone(),
             message,
         })?;
-    changed_revisions_with(project, conn, rows, &columns).await
+    changed_revisions_with(project, conn, rows, &columns, None).await
+}
+
+/// The run log's `up` rows a checksum check reads: the finished ones, where the table
+/// records a status.
+fn applied_rows_filter(columns: &[String]) -> String {
+    let finished_only = crate::runner::runlog::progress_columns_in(columns);
+    format!(
+        "direction = 'up'{}",
+        if finished_only {
+            " AND status = 'done'"
+        } else {
+            ""
+        }
+    )
+}
+
+/// The first read of a checksum check (see [`changed_revisions_with`]): the revision
+/// and file checksum of each applied `up` row of the run log table `table` with
+/// `columns`, given the version table's `rows`. `None` when there is nothing to read:
+/// no revision applied, no run log table (no columns), or one without file checksums.
+pub(crate) async fn read_file_sums(
+    conn: &mut Connection,
+    table: &str,
+    rows: &[String],
+    columns: &[String],
+) -> Result<Option<Vec<TextRow>>, ChecksumError> {
+    let file_column = crate::runner::runlog::FILE_CHECKSUM_COLUMN.0;
+    if rows.is_empty() || !columns.iter().any(|c| c == file_column) {
+        return Ok(None);
+    }
+    let sql = format!(
+        "SELECT revision, {file_column} FROM {} WHERE {}",
+        conn.dialect().backend().quote(table),
+        applied_rows_filter(columns)
+    );
+    read_log(conn, table, sql).await.map(Some)
 }
 
 /// [`changed_revisions_at_rows`], knowing the run log table's `columns` (read in the
-/// same transaction; none when there is no such table).
+/// same transaction; none when there is no such table) and, if it read them already,
+/// what [`read_file_sums`] gives (read here otherwise).
 pub(crate) async fn changed_revisions_with(
     project: &Project,
     conn: &mut Connection,
     rows: &[String],
     columns: &[String],
+    file_sums_read: Option<Vec<TextRow>>,
 ) -> Result<Vec<ChangedRevision>, ChecksumError> {
     let table = &project.config.log_table;
     if rows.is_empty() || columns.is_empty() {
         // No columns: no run log table.
         return Ok(Vec::new());
     }
-    let finished_only = crate::runner::runlog::progress_columns_in(columns);
     let file_column = crate::runner::runlog::FILE_CHECKSUM_COLUMN.0;
     let with_file_checksum = columns.iter().any(|c| c == file_column);
     let start = file_checksum_start(project);
@@ -437,14 +474,7 @@ pub(crate) async fn changed_revisions_with(
         .map(|f| (f.id.as_str(), file_checksum_from(start.clone(), f)))
         .collect();
     let b = conn.dialect().backend();
-    let mut filter = format!(
-        "direction = 'up'{}",
-        if finished_only {
-            " AND status = 'done'"
-        } else {
-            ""
-        }
-    );
+    let mut filter = applied_rows_filter(columns);
     let applied = applied_revisions(project, rows);
     if with_file_checksum && !file_sums.is_empty() {
         // First only the revisions with a row whose file checksum is no current
@@ -453,12 +483,13 @@ pub(crate) async fn changed_revisions_with(
         // thousand of them took PostgreSQL longer to parse than the rows take to read.
         let current: std::collections::HashSet<&str> =
             file_sums.values().map(String::as_str).collect();
-        let sql = format!(
-            "SELECT revision, {file_column} FROM {} WHERE {filter}",
-            b.quote(table),
-        );
-        let suspects: std::collections::HashSet<String> = read_log(conn, table, sql)
-            .await?
+        let recorded = match file_sums_read {
+            Some(read) => read,
+            None => read_file_sums(conn, table, rows, columns)
+                .await?
+                .unwrap_or_default(),
+        };
+        let suspects: std::collections::HashSet<String> = recorded
             .into_iter()
             .filter_map(|row| {
                 let mut it = row.into_iter();
@@ -537,7 +568,7 @@ async fn read_log(
     conn: &mut Connection,
     table: &str,
     sql: String,
-) -> Result<Vec<Vec<Option<String>>>, ChecksumError> {
+) -> Result<Vec<TextRow>, ChecksumError> {
     match conn.query(&sql).await {
         Ok(rows) => Ok(rows),
         Err(error) => Err(ChecksumError::ReadLogTable {

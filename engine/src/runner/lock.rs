@@ -41,6 +41,23 @@ pub(crate) async fn acquire(
     })
 }
 
+/// Takes a database server's run lock if no other run holds it; `None` when one does,
+/// or when the backend locks a file instead ([`acquire`] waits, or takes that).
+pub(crate) async fn try_acquire(
+    conn: &mut Connection,
+    table: &str,
+) -> Result<Option<RunLock>, String> {
+    let db = database_name(conn).await?;
+    let Some(lock) = conn.dialect().backend().run_lock(&db, table) else {
+        return Ok(None);
+    };
+    let got = first_value(conn.query(&lock.try_sql).await.map_err(|e| e.to_string())?);
+    Ok((got.as_deref() == Some(lock.taken)).then_some(RunLock {
+        file: None,
+        release_sql: Some(lock.release_sql),
+    }))
+}
+
 /// A held run lock; [`release`] gives it back (dropping it releases a SQLite file lock).
 #[derive(Debug)]
 pub struct RunLock {

@@ -6,6 +6,7 @@ pub mod lock;
 mod lock_timeout;
 pub mod runlog;
 mod sink;
+mod start;
 pub mod version_table;
 
 use std::fmt;
@@ -13,6 +14,7 @@ use std::future::Future;
 use std::time::Instant;
 
 use crate::backend::RenderContext;
+use crate::config::Config;
 use crate::db::{Connection, DbError};
 use crate::dialect::Dialect;
 use crate::project::Project;
@@ -271,26 +273,37 @@ pub async fn run(
 pub type OnChanged<'a> = &'a mut dyn FnMut(&[checksum::ChangedRevision]) -> Result<(), String>;
 
 /// A connection being opened in the background while the caller does other work (reads
-/// the revision files): see [`EarlyConnection::start`].
-pub struct EarlyConnection(tokio::task::JoinHandle<Result<Connection, DbError>>);
+/// the revision files), and the run started on it where it can be ([`start::ahead`]):
+/// see [`EarlyConnection::start`].
+pub struct EarlyConnection(tokio::task::JoinHandle<Result<Early, DbError>>);
+
+/// What an [`EarlyConnection`] got done.
+struct Early {
+    conn: Connection,
+    started: Option<start::Started>,
+}
 
 impl EarlyConnection {
     /// Starts connecting to `url`, unless connecting may create the database (SQLite: a
-    /// run checks what it would do before it creates the file). It progresses while
-    /// the caller awaits something else on the runtime.
-    pub fn start(url: &str) -> Option<EarlyConnection> {
+    /// run checks what it would do before it creates the file), then starts the run
+    /// `config` describes. It progresses while the caller awaits something else on the
+    /// runtime; dropped unfinished, its connection closes (and with it its lock).
+    pub fn start(url: &str, config: &Config) -> Option<EarlyConnection> {
         let dialect = Dialect::from_url(url)?;
         if dialect.backend().connecting_creates_database() {
             return None;
         }
         let url = url.to_string();
+        let config = config.clone();
         Some(EarlyConnection(tokio::spawn(async move {
-            Connection::connect(&url).await
+            let mut conn = Connection::connect(&url).await?;
+            let started = start::ahead(&mut conn, &config).await;
+            Ok(Early { conn, started })
         })))
     }
 
-    /// The connection, or why it could not be made.
-    async fn finish(self, url: &str) -> Result<Connection, DbError> {
+    /// The connection and the run started on it, or why it could not be made.
+    async fn finish(self, url: &str) -> Result<Early, DbError> {
         self.0.await.unwrap_or_else(|e| {
             Err(DbError::Connect {
                 url: crate::db::mask_url(url),
@@ -335,20 +348,32 @@ pub async fn run_with(
     let early = options.connection.take();
     let connected = match early {
         Some(early) => early.finish(url).await,
-        None => Connection::connect(url).await,
+        None => Connection::connect(url).await.map(|conn| Early {
+            conn,
+            started: None,
+        }),
     };
-    let mut conn = connected.map_err(|e| RunError::plain(e.to_string()))?;
-    let table = project.config.version_table.clone();
-    let held = lock::acquire(&mut conn, url, &table, &mut |m| progress(m))
-        .await
-        .map_err(RunError::plain)?;
+    let Early { mut conn, started } = connected.map_err(|e| RunError::plain(e.to_string()))?;
     let dialect = conn.dialect();
-    for sql in dialect.backend().run_prologue() {
-        conn.execute(sql)
-            .await
-            .map_err(|e| RunError::plain(e.to_string()))?;
-    }
-    let result = run_locked(project, &mut conn, command, options, checked, progress).await;
+    let (held, started) = match started {
+        Some(s) => (s.lock, Some((s.in_transaction, s.start))),
+        None => {
+            let table = project.config.version_table.clone();
+            let held = lock::acquire(&mut conn, url, &table, &mut |m| progress(m))
+                .await
+                .map_err(RunError::plain)?;
+            for sql in dialect.backend().run_prologue() {
+                conn.execute(sql)
+                    .await
+                    .map_err(|e| RunError::plain(e.to_string()))?;
+            }
+            (held, None)
+        }
+    };
+    let result = run_locked(
+        project, &mut conn, command, options, checked, started, progress,
+    )
+    .await;
     for sql in dialect.backend().run_epilogue() {
         let _ = conn.execute(sql).await;
     }
@@ -357,20 +382,22 @@ pub async fn run_with(
     result
 }
 
-/// Whether each migration gets its own transaction (always where DDL is not
-/// transactional, so that nothing waits for a commit that changes nothing).
+/// [`start::per_migration`] for `project`.
 fn per_migration(project: &Project, dialect: Dialect) -> bool {
-    project.config.transaction_per_migration || !dialect.backend().transactional_ddl()
+    start::per_migration(&project.config, dialect)
 }
 
 /// The run under its lock; `checked`: the steps [`check_steps`] passed already (the
-/// plan of a SQLite file that did not exist), not checked again if the plan is the same.
+/// plan of a SQLite file that did not exist), not checked again if the plan is the same;
+/// `started`: whether the run's transaction is open, and what it read, when the run was
+/// started ahead ([`start::ahead`]).
 async fn run_locked(
     project: &Project,
     conn: &mut Connection,
     command: &Command,
     options: RunOptions<'_>,
     checked: Option<Vec<Step>>,
+    started: Option<(bool, start::RunStart)>,
     progress: Progress<'_>,
 ) -> Result<Vec<String>, RunError> {
     let RunOptions {
@@ -378,34 +405,50 @@ async fn run_locked(
     } = options;
     let table = &project.config.version_table;
     let mut sink = Executor::batching(conn);
-    if !per_migration(project, sink.dialect()) {
-        sink.begin().await?;
-    }
-    // Read the rows only now, under the lock (and inside the run's transaction).
-    let mut rows = match version_table::read(sink.conn, table).await {
-        Ok(r) => r,
-        Err(e) => {
-            sink.rollback().await;
-            return Err(RunError::plain(e.to_string()));
+    let whole_run_transaction = !per_migration(project, sink.dialect());
+    let begun = match started {
+        Some((in_transaction, begun)) => {
+            debug_assert_eq!(in_transaction, whole_run_transaction);
+            if in_transaction {
+                sink.adopt_transaction();
+            }
+            begun
+        }
+        None => {
+            if whole_run_transaction {
+                sink.begin().await?;
+            }
+            // Read only now, under the lock (and inside the run's transaction).
+            match start::read(sink.conn, &project.config, on_changed.is_some()).await {
+                Ok(r) => r,
+                Err(e) => {
+                    sink.rollback().await;
+                    return Err(e);
+                }
+            }
         }
     };
-    // The run log's columns, read once for both checks below.
-    let log_columns =
-        match crate::runner::runlog::column_names(sink.conn, &project.config.log_table).await {
-            Ok(c) => c,
-            Err(e) => {
-                sink.rollback().await;
-                return Err(RunError::plain(e));
-            }
-        };
+    let start::RunStart {
+        mut rows,
+        log_columns,
+        file_sums,
+        unfinished,
+    } = begun;
     if let Some(on_changed) = on_changed {
-        let reported =
-            match checksum::changed_revisions_with(project, sink.conn, &rows, &log_columns).await {
-                Ok(changed) => on_changed(&changed),
-                Err(e) => Err(format!(
-                    "checking the checksums of applied revisions failed: {e}"
-                )),
-            };
+        let reported = match checksum::changed_revisions_with(
+            project,
+            sink.conn,
+            &rows,
+            &log_columns,
+            file_sums,
+        )
+        .await
+        {
+            Ok(changed) => on_changed(&changed),
+            Err(e) => Err(format!(
+                "checking the checksums of applied revisions failed: {e}"
+            )),
+        };
         if let Err(message) = reported {
             sink.rollback().await;
             return Err(RunError::plain(message));
@@ -428,12 +471,7 @@ async fn run_locked(
     };
     // Run log hook "run starting": an unfinished revision stops the run (or is resumed).
     let resume_at = match crate::runner::runlog::check_before_run(
-        sink.conn,
-        project,
-        &log_columns,
-        &rows,
-        &steps,
-        resume,
+        sink.conn, project, unfinished, &rows, &steps, resume,
     )
     .await
     {

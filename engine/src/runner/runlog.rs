@@ -197,18 +197,18 @@ pub(crate) async fn unfinished(
     conn: &mut Connection,
     project: &Project,
 ) -> Result<Vec<Unfinished>, String> {
-    let columns = column_names(conn, &project.config.log_table).await?;
-    unfinished_with(conn, project, &columns).await
+    let table = &project.config.log_table;
+    let columns = column_names(conn, table).await?;
+    read_unfinished(conn, table, &columns).await
 }
 
-/// [`unfinished`], knowing the run log table's `columns` (read in the same
-/// transaction).
-async fn unfinished_with(
+/// [`unfinished`] in the run log table `table`, knowing its `columns` (read in the
+/// same transaction).
+pub(crate) async fn read_unfinished(
     conn: &mut Connection,
-    project: &Project,
+    table: &str,
     columns: &[String],
 ) -> Result<Vec<Unfinished>, String> {
-    let table = &project.config.log_table;
     // No columns: no table.
     if !progress_columns_in(columns) {
         return Ok(Vec::new());
@@ -297,15 +297,15 @@ pub struct Resume {
     row: Unfinished,
 }
 
-/// Hook "run starting": called under the run lock with the version rows and the plan.
-/// Closes an unfinished row whose revision the version table already shows finished (a
+/// Hook "run starting": called under the run lock with the [`read_unfinished`] rows,
+/// the version rows and the plan. Closes an unfinished row whose revision the version table already shows finished (a
 /// run killed between its version update and closing its log row); refuses while
 /// another is unfinished, unless `resume` and the plan starts with that revision in
 /// the same direction, in which case that is where the run picks up.
 pub(crate) async fn check_before_run(
     conn: &mut Connection,
     project: &Project,
-    columns: &[String],
+    unfinished: Vec<Unfinished>,
     rows: &[String],
     steps: &[Step],
     resume: bool,
@@ -313,7 +313,7 @@ pub(crate) async fn check_before_run(
     let table = &project.config.log_table;
     let mut applied: Option<Vec<String>> = None;
     let mut open = Vec::new();
-    for row in unfinished_with(conn, project, columns).await? {
+    for row in unfinished {
         let is_applied = applied
             .get_or_insert_with(|| applied_revisions(project, rows))
             .contains(&row.revision);

@@ -284,6 +284,12 @@ impl<'c> Executor<'c> {
         }
     }
 
+    /// Takes over the transaction already open on its connection (begun before the
+    /// executor existed), as [`StatementSink::begin`] would have opened it.
+    pub(crate) fn adopt_transaction(&mut self) {
+        self.open = true;
+    }
+
     /// An executor over `conn` that holds statements back where it can (see above).
     pub(crate) fn batching(conn: &'c mut Connection) -> Self {
         Executor {
