@@ -228,17 +228,18 @@ fn read_in_parallel(
 fn read_one(path: &Path, headers_only: bool) -> Result<Option<RevisionFile>, Diagnostics> {
     let mut diags = Diagnostics::default();
     let text = READ_BUFFER.with_borrow_mut(|buffer| {
-        read_bytes(path, buffer).map_err(|e| {
+        let len = read_bytes(path, buffer).map_err(|e| {
             Diagnostics(vec![Diagnostic {
                 file: path.to_path_buf(),
                 span: Span { line: 1, col: 1 },
                 message: format!("cannot read: {e}"),
             }])
         })?;
-        match std::str::from_utf8(buffer) {
+        let bytes = &buffer[..len];
+        match std::str::from_utf8(bytes) {
             Ok(text) => Ok(text.to_string()),
             Err(_) => {
-                crate::yaml::decode_source(path, buffer.clone()).map_err(|d| Diagnostics(vec![d]))
+                crate::yaml::decode_source(path, bytes.to_vec()).map_err(|d| Diagnostics(vec![d]))
             }
         }
     })?;
@@ -260,31 +261,22 @@ thread_local! {
     static READ_BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// Reads a file's bytes into `buffer` (replacing what it held) with as few system
-/// calls as a small file allows: no size query first, and no new buffer per file.
-fn read_bytes(path: &Path, buffer: &mut Vec<u8>) -> std::io::Result<()> {
+/// Reads a file's bytes into the start of `buffer` and returns how many there are, with
+/// as few system calls as a small file allows: no size query first, and no new buffer
+/// per file. The buffer stays initialised from file to file: only its growth is zeroed.
+fn read_bytes(path: &Path, buffer: &mut Vec<u8>) -> std::io::Result<usize> {
     use std::io::Read;
     let mut file = std::fs::File::open(path)?;
-    buffer.clear();
-    // `read_to_end` would first ask for the file's size and position (two more system
-    // calls per file); reading until a read returns nothing needs none.
+    let mut len = 0;
     loop {
-        if buffer.len() == buffer.capacity() {
-            buffer.reserve(buffer.capacity().max(16 * 1024));
+        if len == buffer.len() {
+            buffer.resize(buffer.len() + buffer.len().max(16 * 1024), 0);
         }
-        let len = buffer.len();
-        buffer.resize(buffer.capacity(), 0);
         match file.read(&mut buffer[len..]) {
-            Ok(0) => {
-                buffer.truncate(len);
-                return Ok(());
-            }
-            Ok(n) => buffer.truncate(len + n),
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => buffer.truncate(len),
-            Err(e) => {
-                buffer.truncate(len);
-                return Err(e);
-            }
+            Ok(0) => return Ok(len),
+            Ok(n) => len += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
         }
     }
 }
@@ -997,6 +989,25 @@ mod tests {
             body_deferred: false,
             ..f.clone()
         }
+    }
+
+    /// One buffer reads files of every size in turn, the smaller after the larger
+    /// (nothing of an earlier file shows), across the sizes where it grows.
+    #[test]
+    fn one_buffer_reads_files_of_any_size_in_turn() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut buffer = Vec::new();
+        for (i, size) in [0usize, 1, 16_383, 16_384, 16_385, 100_000, 3, 40_000, 0]
+            .into_iter()
+            .enumerate()
+        {
+            let bytes: Vec<u8> = (0..size).map(|k| (k * 7 + i) as u8).collect();
+            let path = dir.path().join(format!("f{i}"));
+            std::fs::write(&path, &bytes).unwrap();
+            let len = read_bytes(&path, &mut buffer).unwrap();
+            assert_eq!(&buffer[..len], &bytes[..], "file {i} of {size} bytes");
+        }
+        assert!(read_bytes(&dir.path().join("missing"), &mut buffer).is_err());
     }
 
     #[test]
