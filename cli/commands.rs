@@ -313,8 +313,10 @@ async fn current(cli: &Cli, verbose: bool) -> Result<ExitCode> {
         project = load_project(cli)?;
     }
     let url = project.config.url(cli.url.as_deref());
-    let rows = read_current(cli, &project).await?;
-    crate::migrate::warn_unfinished(cli, &project, &url, &rows).await;
+    let (rows, unfinished) = retort_engine::runner::current_and_unfinished(&project, &url)
+        .await
+        .map_err(|e| anyhow::anyhow!(e))?;
+    crate::migrate::warn_unfinished(cli, &project, &rows, unfinished);
     let view = Revisions::new(&project, &[]);
     if cli.format == Format::Json {
         println!("{}", view.json_list(&rows));

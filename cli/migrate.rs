@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use anyhow::{anyhow, Result};
 use retort_engine::dialect::Dialect;
 use retort_engine::project::Project;
+use retort_engine::runner::runlog::{RunLogError, Unfinished};
 use retort_engine::runner::{self, Command as RunCommand};
 
 use crate::args::Cli;
@@ -128,9 +129,15 @@ pub async fn stamp(
 }
 
 /// `current`: warns on stderr about a revision the run log shows unfinished (a run
-/// killed or failed mid-revision), naming it, its statement and the ways forward.
-pub async fn warn_unfinished(cli: &Cli, project: &Project, url: &str, rows: &[String]) {
-    let unfinished = match retort_engine::runner::runlog::unfinished_at(project, url).await {
+/// killed or failed mid-revision), naming it, its statement and the ways forward;
+/// `unfinished` as [`runner::current_and_unfinished`] read it.
+pub fn warn_unfinished(
+    cli: &Cli,
+    project: &Project,
+    rows: &[String],
+    unfinished: Result<Vec<Unfinished>, RunLogError>,
+) {
+    let unfinished = match unfinished {
         Ok(u) => u,
         Err(e) => {
             if cli.verbose {

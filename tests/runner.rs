@@ -547,7 +547,8 @@ async fn a_run_log_that_cannot_be_read_stops_the_run_before_anything_runs() {
             let r = retort(dir.path(), &["upgrade", "head", "--url", &b.url]);
             assert_eq!(r.code, 1, "{}: {}", b.name, r.all());
             assert!(
-                r.stderr.contains("reading the run log table retort_log failed")
+                r.stderr
+                    .contains("reading the run log table retort_log failed")
                     && r.stderr.contains("SELECT revision, direction, started_at"),
                 "{}: the failed read is named with its SQL: {}",
                 b.name,

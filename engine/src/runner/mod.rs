@@ -250,9 +250,40 @@ pub async fn current(project: &Project, url: &str) -> Result<Vec<String>, RunErr
         .map_err(|e| RunError::plain(e.to_string()))?;
     let rows = version_table::read(&mut conn, &project.config.version_table)
         .await
-        .map_err(|e| RunError::plain(e.to_string()))?;
+        .map_err(|e| RunError::plain(e.to_string()));
     conn.close().await;
-    Ok(rows)
+    rows
+}
+
+/// [`current`], and on the same connection the revisions the run log shows unfinished
+/// (what `retort current` warns about; reading them may fail on its own).
+pub async fn current_and_unfinished(
+    project: &Project,
+    url: &str,
+) -> Result<
+    (
+        Vec<String>,
+        Result<Vec<runlog::Unfinished>, runlog::RunLogError>,
+    ),
+    RunError,
+> {
+    let mut conn = Connection::connect_read_only(url)
+        .await
+        .map_err(|e| RunError::plain(e.to_string()))?;
+    let rows = version_table::read(&mut conn, &project.config.version_table)
+        .await
+        .map_err(|e| RunError::plain(e.to_string()));
+    let unfinished = match &rows {
+        Ok(_) => runlog::unfinished(&mut conn, project)
+            .await
+            .map_err(|message| runlog::RunLogError {
+                table: project.config.log_table.clone(),
+                message,
+            }),
+        Err(_) => Ok(Vec::new()),
+    };
+    conn.close().await;
+    Ok((rows?, unfinished))
 }
 
 /// Runs `upgrade`/`downgrade` against the database at `url`; returns the final rows.

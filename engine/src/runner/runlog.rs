@@ -251,21 +251,6 @@ pub struct RunLogError {
     pub message: String,
 }
 
-/// The unfinished revisions in the run log of the database at `url`, read-only (for
-/// `current`).
-pub async fn unfinished_at(project: &Project, url: &str) -> Result<Vec<Unfinished>, RunLogError> {
-    let error = |message: String| RunLogError {
-        table: project.config.log_table.clone(),
-        message,
-    };
-    let mut conn = Connection::connect_read_only(url)
-        .await
-        .map_err(|e| error(e.to_string()))?;
-    let res = unfinished(&mut conn, project).await;
-    conn.close().await;
-    res.map_err(error)
-}
-
 async fn set_status(
     conn: &mut Connection,
     table: &str,
