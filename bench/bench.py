@@ -264,7 +264,23 @@ class SqliteBackend(Backend):
         self.live.pop(db.name, None)
 
     def server_version(self) -> str:
-        return "SQLite " + run_quiet(["sqlite3", "--version"]).split()[0]
+        return f"retort's bundled SQLite {bundled_sqlite_version()}"
+
+
+def bundled_sqlite_version() -> str:
+    """The SQLite library built into retort: the version in the header of the
+    `libsqlite3-sys` crate that Cargo.lock pins (sqlx's `sqlite-bundled`)."""
+    lock = (ROOT / "Cargo.lock").read_text()
+    m = re.search(r'name = "libsqlite3-sys"\nversion = "([^"]+)"', lock)
+    if not m:
+        return "(version unknown: libsqlite3-sys not in Cargo.lock)"
+    crate = m.group(1)
+    home = Path(os.environ.get("CARGO_HOME", Path.home() / ".cargo"))
+    for header in sorted(home.glob(f"registry/src/*/libsqlite3-sys-{crate}/sqlite3/sqlite3.h")):
+        v = re.search(r'#define SQLITE_VERSION\s+"([^"]+)"', header.read_text(errors="replace"))
+        if v:
+            return f"{v.group(1)} (libsqlite3-sys {crate})"
+    return f"from libsqlite3-sys {crate}"
 
 
 class ServerBackend(Backend):
