@@ -437,13 +437,13 @@ async fn run_locked(
     let table = &project.config.version_table;
     let mut sink = Executor::batching(conn);
     let whole_run_transaction = !per_migration(project, sink.dialect());
-    let begun = match started {
-        Some((in_transaction, begun)) => {
+    let first_reads = match started {
+        Some((in_transaction, read)) => {
             debug_assert_eq!(in_transaction, whole_run_transaction);
             if in_transaction {
                 sink.adopt_transaction();
             }
-            begun
+            read
         }
         None => {
             if whole_run_transaction {
@@ -464,7 +464,7 @@ async fn run_locked(
         log_columns,
         file_sums,
         unfinished,
-    } = begun;
+    } = first_reads;
     if let Some(on_changed) = on_changed {
         let reported = match checksum::changed_revisions_with(
             project,
