@@ -35,10 +35,7 @@ pub(crate) async fn acquire(
         });
     };
     acquire_server_lock(conn, &db, &lock, notice).await?;
-    Ok(RunLock {
-        file: None,
-        release_sql: Some(lock.release_sql),
-    })
+    Ok(RunLock::server(lock))
 }
 
 /// Takes a database server's run lock if no other run holds it; `None` when one does,
@@ -51,11 +48,15 @@ pub(crate) async fn try_acquire(
     let Some(lock) = conn.dialect().backend().run_lock(&db, table) else {
         return Ok(None);
     };
+    Ok(try_server_lock(conn, &lock)
+        .await?
+        .then(|| RunLock::server(lock)))
+}
+
+/// Asks for a server's run lock without waiting: whether it was taken.
+async fn try_server_lock(conn: &mut Connection, lock: &RunLockSql) -> Result<bool, String> {
     let got = first_value(conn.query(&lock.try_sql).await.map_err(|e| e.to_string())?);
-    Ok((got.as_deref() == Some(lock.taken)).then_some(RunLock {
-        file: None,
-        release_sql: Some(lock.release_sql),
-    }))
+    Ok(got.as_deref() == Some(lock.taken))
 }
 
 /// A held run lock; [`release`] gives it back (dropping it releases a SQLite file lock).
@@ -64,6 +65,16 @@ pub struct RunLock {
     file: Option<std::fs::File>,
     /// What gives back a server's lock.
     release_sql: Option<String>,
+}
+
+impl RunLock {
+    /// A server's lock, taken with `lock`.
+    fn server(lock: RunLockSql) -> RunLock {
+        RunLock {
+            file: None,
+            release_sql: Some(lock.release_sql),
+        }
+    }
 }
 
 /// The database file of a SQLite URL (none for in-memory databases).
@@ -108,8 +119,7 @@ async fn acquire_server_lock(
     lock: &RunLockSql,
     notice: &mut dyn FnMut(&str),
 ) -> Result<(), String> {
-    let got = first_value(conn.query(&lock.try_sql).await.map_err(|e| e.to_string())?);
-    if got.as_deref() == Some(lock.taken) {
+    if try_server_lock(conn, lock).await? {
         return Ok(());
     }
     notice(&format!(

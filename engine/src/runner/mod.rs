@@ -245,12 +245,8 @@ fn outside_transaction(
 
 /// Reads the current version rows (read-only: never creates the table, nor a SQLite file).
 pub async fn current(project: &Project, url: &str) -> Result<Vec<String>, RunError> {
-    let mut conn = Connection::connect_read_only(url)
-        .await
-        .map_err(|e| RunError::plain(e.to_string()))?;
-    let rows = version_table::read(&mut conn, &project.config.version_table)
-        .await
-        .map_err(|e| RunError::plain(e.to_string()));
+    let mut conn = connect_read_only(url).await?;
+    let rows = version_rows(&mut conn, project).await;
     conn.close().await;
     rows
 }
@@ -267,12 +263,8 @@ pub async fn current_and_unfinished(
     ),
     RunError,
 > {
-    let mut conn = Connection::connect_read_only(url)
-        .await
-        .map_err(|e| RunError::plain(e.to_string()))?;
-    let rows = version_table::read(&mut conn, &project.config.version_table)
-        .await
-        .map_err(|e| RunError::plain(e.to_string()));
+    let mut conn = connect_read_only(url).await?;
+    let rows = version_rows(&mut conn, project).await;
     let unfinished = match &rows {
         Ok(_) => runlog::unfinished(&mut conn, project)
             .await
@@ -284,6 +276,18 @@ pub async fn current_and_unfinished(
     };
     conn.close().await;
     Ok((rows?, unfinished))
+}
+
+async fn connect_read_only(url: &str) -> Result<Connection, RunError> {
+    Connection::connect_read_only(url)
+        .await
+        .map_err(|e| RunError::plain(e.to_string()))
+}
+
+async fn version_rows(conn: &mut Connection, project: &Project) -> Result<Vec<String>, RunError> {
+    version_table::read(conn, &project.config.version_table)
+        .await
+        .map_err(|e| RunError::plain(e.to_string()))
 }
 
 /// Runs `upgrade`/`downgrade` against the database at `url`; returns the final rows.

@@ -283,10 +283,11 @@ pub struct Resume {
 }
 
 /// Hook "run starting": called under the run lock with the [`read_unfinished`] rows,
-/// the version rows and the plan. Closes an unfinished row whose revision the version table already shows finished (a
-/// run killed between its version update and closing its log row); refuses while
-/// another is unfinished, unless `resume` and the plan starts with that revision in
-/// the same direction, in which case that is where the run picks up.
+/// the version rows and the plan. Closes an unfinished row whose revision the version
+/// table already shows finished (a run killed between its version update and closing
+/// its log row); refuses while another is unfinished, unless `resume` and the plan
+/// starts with that revision in the same direction, in which case that is where the run
+/// picks up.
 pub(crate) async fn check_before_run(
     conn: &mut Connection,
     project: &Project,
